@@ -1,0 +1,65 @@
+/* cli.h: helpers shared by the `cosma` subcommands (argument parsing,
+ * the stderr diagnostics sink, loading graphs).  No planning logic. */
+#ifndef COSMA_CLI_H
+#define COSMA_CLI_H
+
+#include <stdio.h>
+
+#include "frontend.h"
+#include "ir.h"
+
+/* Exit codes of the command. */
+enum { CLI_EXIT_OK = 0, CLI_EXIT_NO_RESULT = 1, CLI_EXIT_BAD_INPUT = 2, CLI_EXIT_FAILURE = 3 };
+
+/* A diagnostics sink that prints "cosma: error: ..." to stderr. */
+cosma_diag_t cli_diag_stderr(void);
+
+/* Matches argv[*i] against a flag without value. */
+int cli_flag(char **argv, int *i, const char *name);
+/* Matches "--name VALUE" or "--name=VALUE"; on a missing value sets
+ * *out_value to NULL and returns 1 (the caller reports it). */
+int cli_option(int argc, char **argv, int *i, const char *name, const char **out_value);
+
+/* Strict number parsing: the whole text must be a number in range. */
+int cli_parse_u32(const char *text, uint32_t *out_value);
+int cli_parse_u64(const char *text, uint64_t *out_value);
+int cli_parse_double(const char *text, double *out_value);
+/* Bytes with an optional unit: B, KB, KiB, MB, MiB, GB, GiB. */
+int cli_parse_bytes(const char *text, uint64_t *out_value);
+
+/* Common options of graph-reading commands. */
+typedef struct {
+    uint32_t elem_bytes;   /* 0 = not given */
+    int elem_bytes_given;
+    int with_params;
+    cosma_dim_binding_t dims[32];
+    int32_t n_dims;
+} cli_graph_options_t;
+
+/* Consumes --elem-bytes N, --params, --dim NAME=VALUE at argv[*i]; returns
+ * 1 if it did, 0 if the argument is something else, -1 on a bad value. */
+int cli_graph_option(int argc, char **argv, int *i, cli_graph_options_t *options, cosma_diag_t *diag);
+/* Loads a YAML or ONNX graph. */
+cosma_status_t cli_load_graph(const char *path, const cli_graph_options_t *options, cosma_graph_t **out_graph,
+                              cosma_diag_t *diag);
+/* The accounting mode for a loaded graph under the options. */
+cosma_mode_t cli_mode(const cosma_graph_t *graph, const cli_graph_options_t *options);
+
+/* Reads an order file (one operator name per line; blank lines and lines
+ * starting with '#' ignored) into out_order (n_ops entries). */
+cosma_status_t cli_read_order(const char *path, const cosma_graph_t *graph, int32_t *out_order, cosma_diag_t *diag);
+
+int cli_usage_error(const char *command, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+/* Subcommands: each returns the process exit code. */
+int cli_cmd_info(int argc, char **argv);
+int cli_cmd_import(int argc, char **argv);
+int cli_cmd_plan(int argc, char **argv);
+int cli_cmd_verify(int argc, char **argv);
+int cli_cmd_arena(int argc, char **argv);
+
+#endif /* COSMA_CLI_H */

@@ -1,0 +1,434 @@
+/* glpk_backend.c: cosma_milp_t on GLPK.  Columns and rows are collected in
+ * plain arrays and loaded into a glp_prob at solve time, so a model can be
+ * solved or exported any number of times.  GLPK's error hook longjmps back
+ * here instead of letting the library abort, and its terminal hook keeps
+ * it from printing. */
+#include <glpk.h>
+#include <math.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ilp.h"
+
+typedef struct {
+    double lower, upper, objective;
+    int integer;
+    char name[48];
+} col_t;
+
+typedef struct {
+    double lower, upper;
+    int32_t start, count; /* into the coefficient arrays */
+    char name[48];
+} row_t;
+
+struct cosma_milp {
+    char name[64];
+    col_t *cols;
+    int32_t n_cols, cap_cols;
+    row_t *rows;
+    int32_t n_rows, cap_rows;
+    int32_t *coef_col;
+    double *coef_val;
+    int64_t n_coefs, cap_coefs;
+    double constant;
+    double *start;
+};
+
+static int grow(void **items, int64_t *cap, int64_t need, size_t elem)
+{
+    if (need <= *cap)
+        return 0;
+    int64_t capacity = *cap < 64 ? 64 : *cap;
+    while (capacity < need)
+        capacity *= 2;
+    void *grown = realloc(*items, (size_t)capacity * elem);
+    if (grown == NULL)
+        return -1;
+    *items = grown;
+    *cap = capacity;
+    return 0;
+}
+
+cosma_milp_t *cosma_milp_create(const char *name)
+{
+    cosma_milp_t *milp = calloc(1, sizeof *milp);
+    if (milp != NULL)
+        snprintf(milp->name, sizeof milp->name, "%s", name != NULL ? name : "cosma");
+    return milp;
+}
+
+void cosma_milp_destroy(cosma_milp_t *milp)
+{
+    if (milp == NULL)
+        return;
+    free(milp->cols);
+    free(milp->rows);
+    free(milp->coef_col);
+    free(milp->coef_val);
+    free(milp->start);
+    free(milp);
+}
+
+int32_t cosma_milp_n_cols(const cosma_milp_t *milp)
+{
+    return milp->n_cols;
+}
+
+int32_t cosma_milp_n_rows(const cosma_milp_t *milp)
+{
+    return milp->n_rows;
+}
+
+int32_t cosma_milp_add_col(cosma_milp_t *milp, const char *name, double lower, double upper, double objective,
+                           int integer)
+{
+    int64_t cap = milp->cap_cols;
+    if (milp->start != NULL || grow((void **)&milp->cols, &cap, milp->n_cols + 1, sizeof(col_t)) != 0)
+        return -1;
+    milp->cap_cols = (int32_t)cap;
+    col_t *col = &milp->cols[milp->n_cols];
+    col->lower = lower;
+    col->upper = upper;
+    col->objective = objective;
+    col->integer = integer;
+    snprintf(col->name, sizeof col->name, "%s", name != NULL ? name : "");
+    return milp->n_cols++;
+}
+
+int32_t cosma_milp_add_row(cosma_milp_t *milp, const char *name, double lower, double upper, int32_t n,
+                           const int32_t *cols, const double *values)
+{
+    int64_t cap = milp->cap_rows;
+    if (grow((void **)&milp->rows, &cap, milp->n_rows + 1, sizeof(row_t)) != 0)
+        return -1;
+    milp->cap_rows = (int32_t)cap;
+    int64_t coef_cap = milp->cap_coefs;
+    if (grow((void **)&milp->coef_col, &coef_cap, milp->n_coefs + n, sizeof(int32_t)) != 0)
+        return -1;
+    coef_cap = milp->cap_coefs;
+    if (grow((void **)&milp->coef_val, &coef_cap, milp->n_coefs + n, sizeof(double)) != 0)
+        return -1;
+    milp->cap_coefs = coef_cap;
+    for (int32_t k = 0; k < n; k++) {
+        if (cols[k] < 0 || cols[k] >= milp->n_cols)
+            return -1;
+        milp->coef_col[milp->n_coefs + k] = cols[k];
+        milp->coef_val[milp->n_coefs + k] = values[k];
+    }
+    row_t *row = &milp->rows[milp->n_rows];
+    row->lower = lower;
+    row->upper = upper;
+    row->start = (int32_t)milp->n_coefs;
+    row->count = n;
+    snprintf(row->name, sizeof row->name, "%s", name != NULL ? name : "");
+    milp->n_coefs += n;
+    return milp->n_rows++;
+}
+
+void cosma_milp_set_objective_constant(cosma_milp_t *milp, double constant)
+{
+    milp->constant = constant;
+}
+
+cosma_status_t cosma_milp_set_start(cosma_milp_t *milp, const double *values)
+{
+    free(milp->start);
+    milp->start = malloc(((size_t)milp->n_cols + 1) * sizeof(double));
+    if (milp->start == NULL)
+        return COSMA_ERR_NOMEM;
+    memcpy(milp->start, values, (size_t)milp->n_cols * sizeof(double));
+    return COSMA_OK;
+}
+
+/* ---- GLPK plumbing ---------------------------------------------------- */
+
+typedef struct {
+    jmp_buf escape;
+    cosma_diag_t *diag;
+    char last_line[256];
+} hook_ctx_t;
+
+static int terminal_hook(void *info, const char *text)
+{
+    hook_ctx_t *ctx = info;
+    /* Keep the last line so a fatal error can be reported with it. */
+    size_t used = strlen(ctx->last_line);
+    if (used + strlen(text) >= sizeof ctx->last_line)
+        ctx->last_line[0] = '\0';
+    strncat(ctx->last_line, text, sizeof ctx->last_line - strlen(ctx->last_line) - 1);
+    char *newline = strrchr(ctx->last_line, '\n');
+    if (newline != NULL && newline[1] == '\0' && newline != ctx->last_line) {
+        /* keep complete line as is */
+    }
+    return 1; /* non-zero: GLPK prints nothing */
+}
+
+static void error_hook(void *info)
+{
+    hook_ctx_t *ctx = info;
+    longjmp(ctx->escape, 1);
+}
+
+static int col_kind(const col_t *col)
+{
+    if (!col->integer)
+        return GLP_CV;
+    if (col->lower == 0.0 && col->upper == 1.0)
+        return GLP_BV;
+    return GLP_IV;
+}
+
+static int bound_type(double lower, double upper)
+{
+    int has_lower = lower > -COSMA_MILP_INF / 2, has_upper = upper < COSMA_MILP_INF / 2;
+    if (has_lower && has_upper)
+        return lower == upper ? GLP_FX : GLP_DB;
+    if (has_lower)
+        return GLP_LO;
+    if (has_upper)
+        return GLP_UP;
+    return GLP_FR;
+}
+
+static glp_prob *build_problem(const cosma_milp_t *milp)
+{
+    glp_prob *lp = glp_create_prob();
+    glp_set_prob_name(lp, milp->name);
+    glp_set_obj_dir(lp, GLP_MIN);
+    glp_set_obj_coef(lp, 0, milp->constant);
+    if (milp->n_cols > 0)
+        glp_add_cols(lp, milp->n_cols);
+    for (int32_t j = 0; j < milp->n_cols; j++) {
+        const col_t *col = &milp->cols[j];
+        if (col->name[0] != '\0')
+            glp_set_col_name(lp, j + 1, col->name);
+        glp_set_col_bnds(lp, j + 1, bound_type(col->lower, col->upper), col->lower, col->upper);
+        glp_set_obj_coef(lp, j + 1, col->objective);
+        glp_set_col_kind(lp, j + 1, col_kind(col));
+    }
+    if (milp->n_rows > 0)
+        glp_add_rows(lp, milp->n_rows);
+    int32_t max_count = 0;
+    for (int32_t i = 0; i < milp->n_rows; i++)
+        if (milp->rows[i].count > max_count)
+            max_count = milp->rows[i].count;
+    int *index = malloc(((size_t)max_count + 1) * sizeof(int));
+    double *value = malloc(((size_t)max_count + 1) * sizeof(double));
+    for (int32_t i = 0; i < milp->n_rows; i++) {
+        const row_t *row = &milp->rows[i];
+        if (row->name[0] != '\0')
+            glp_set_row_name(lp, i + 1, row->name);
+        glp_set_row_bnds(lp, i + 1, bound_type(row->lower, row->upper), row->lower, row->upper);
+        if (index == NULL || value == NULL)
+            continue;
+        for (int32_t k = 0; k < row->count; k++) {
+            index[k + 1] = milp->coef_col[row->start + k] + 1;
+            value[k + 1] = milp->coef_val[row->start + k];
+        }
+        glp_set_mat_row(lp, i + 1, row->count, index, value);
+    }
+    free(index);
+    free(value);
+    return lp;
+}
+
+typedef struct {
+    const cosma_milp_t *milp;
+    double best_bound;
+    int have_bound;
+    int start_offered;
+} search_ctx_t;
+
+static void search_callback(glp_tree *tree, void *info)
+{
+    search_ctx_t *ctx = info;
+    int node = glp_ios_best_node(tree);
+    if (node != 0) {
+        double bound = glp_ios_node_bound(tree, node);
+        if (!ctx->have_bound || bound > ctx->best_bound) {
+            ctx->best_bound = bound;
+            ctx->have_bound = 1;
+        }
+    }
+    if (glp_ios_reason(tree) == GLP_IHEUR && !ctx->start_offered && ctx->milp->start != NULL) {
+        ctx->start_offered = 1;
+        int32_t n = ctx->milp->n_cols;
+        double *x = malloc(((size_t)n + 1) * sizeof(double));
+        if (x != NULL) {
+            for (int32_t j = 0; j < n; j++)
+                x[j + 1] = ctx->milp->start[j];
+            glp_ios_heur_sol(tree, x);
+            free(x);
+        }
+    }
+}
+
+static double seconds_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* Rounds a bound up to the objective grid, allowing for float noise. */
+static double round_bound(double bound, double step)
+{
+    if (step <= 0)
+        return bound;
+    double tolerance = 1e-6 * fmax(1.0, fabs(bound) / step);
+    return ceil(bound / step - tolerance) * step;
+}
+
+cosma_status_t cosma_milp_solve(cosma_milp_t *milp, const cosma_milp_options_t *options,
+                                cosma_milp_result_t *out_result, cosma_diag_t *diag)
+{
+    memset(out_result, 0, sizeof *out_result);
+    double started = seconds_now();
+    /* volatile: these survive the longjmp out of GLPK. */
+    hook_ctx_t *volatile ctx = calloc(1, sizeof(hook_ctx_t));
+    glp_prob *volatile lp = NULL;
+    double *volatile values = NULL;
+    if (ctx == NULL)
+        return COSMA_ERR_NOMEM;
+    ctx->diag = diag;
+    glp_term_hook(terminal_hook, ctx);
+    glp_error_hook(error_hook, ctx);
+    if (setjmp(((hook_ctx_t *)ctx)->escape) != 0) {
+        cosma_diag_report(diag, COSMA_SEV_ERROR, "GLPK failed: %s", ctx->last_line[0] ? ctx->last_line : "(no message)");
+        free(values);
+        /* GLPK's state is undefined after an error: release everything. */
+        glp_free_env();
+        free(ctx);
+        return COSMA_ERR_SOLVER;
+    }
+    lp = build_problem(milp);
+    double limit = options != NULL ? options->time_limit : 0;
+    double step = options != NULL ? options->objective_step : 0;
+
+    glp_smcp simplex;
+    glp_init_smcp(&simplex);
+    simplex.msg_lev = GLP_MSG_OFF;
+    simplex.presolve = GLP_OFF;
+    if (limit > 0)
+        simplex.tm_lim = (int)fmin(limit * 1000.0, 2e9);
+    int rc = milp->n_cols > 0 ? glp_simplex(lp, &simplex) : 0;
+    cosma_milp_status_t status = COSMA_MILP_NO_SOLUTION;
+    double objective = 0, bound = -COSMA_MILP_INF;
+    if (milp->n_cols == 0) {
+        status = COSMA_MILP_OPTIMAL;
+        objective = bound = milp->constant;
+    } else if (rc == 0 && glp_get_status(lp) == GLP_NOFEAS) {
+        status = COSMA_MILP_INFEASIBLE;
+    } else if (rc == 0 && glp_get_status(lp) == GLP_OPT) {
+        bound = glp_get_obj_val(lp);
+        glp_iocp mip;
+        glp_init_iocp(&mip);
+        mip.msg_lev = GLP_MSG_OFF;
+        mip.presolve = GLP_OFF; /* callbacks then see the original columns */
+        mip.gmi_cuts = GLP_ON;
+        mip.mir_cuts = GLP_ON;
+        mip.cov_cuts = GLP_ON;
+        mip.clq_cuts = GLP_ON;
+        mip.fp_heur = GLP_ON;
+        mip.br_tech = GLP_BR_PCH;
+        mip.bt_tech = GLP_BT_BLB;
+        mip.mip_gap = 0.0;
+        double left = limit > 0 ? limit - (seconds_now() - started) : 0;
+        if (limit > 0)
+            mip.tm_lim = (int)fmax(1.0, fmin(left * 1000.0, 2e9));
+        search_ctx_t search = {milp, bound, 1, 0};
+        mip.cb_func = search_callback;
+        mip.cb_info = &search;
+        rc = glp_intopt(lp, &mip);
+        int mip_status = glp_mip_status(lp);
+        if (mip_status == GLP_OPT) {
+            status = COSMA_MILP_OPTIMAL;
+            objective = glp_mip_obj_val(lp);
+            bound = objective;
+        } else if (mip_status == GLP_FEAS) {
+            status = COSMA_MILP_FEASIBLE;
+            objective = glp_mip_obj_val(lp);
+            bound = search.have_bound ? search.best_bound : bound;
+            if (bound > objective)
+                bound = objective;
+        } else if (mip_status == GLP_NOFEAS) {
+            status = COSMA_MILP_INFEASIBLE;
+        } else {
+            bound = search.have_bound ? search.best_bound : bound;
+        }
+        if (rc != 0 && rc != GLP_ETMLIM && rc != GLP_EMIPGAP && status == COSMA_MILP_NO_SOLUTION)
+            cosma_diag_report(diag, COSMA_SEV_NOTE, "GLPK branch-and-bound stopped with code %d", rc);
+    } else if (rc == GLP_ETMLIM) {
+        status = COSMA_MILP_NO_SOLUTION;
+    } else {
+        glp_delete_prob(lp);
+        glp_term_hook(NULL, NULL);
+        glp_error_hook(NULL, NULL);
+        free(ctx);
+        cosma_diag_report(diag, COSMA_SEV_ERROR, "GLPK could not solve the LP relaxation (code %d)", rc);
+        return COSMA_ERR_SOLVER;
+    }
+    if (status == COSMA_MILP_OPTIMAL || status == COSMA_MILP_FEASIBLE) {
+        values = malloc(((size_t)milp->n_cols + 1) * sizeof(double));
+        if (values != NULL)
+            for (int32_t j = 0; j < milp->n_cols; j++)
+                values[j] = glp_mip_col_val(lp, j + 1);
+    }
+    glp_delete_prob(lp);
+    glp_term_hook(NULL, NULL);
+    glp_error_hook(NULL, NULL);
+    free(ctx);
+    if ((status == COSMA_MILP_OPTIMAL || status == COSMA_MILP_FEASIBLE) && values == NULL)
+        return COSMA_ERR_NOMEM;
+    out_result->status = status;
+    out_result->objective = objective;
+    out_result->bound = bound > -COSMA_MILP_INF / 2 ? round_bound(bound, step) : bound;
+    if (status == COSMA_MILP_OPTIMAL)
+        out_result->bound = objective;
+    out_result->values = values;
+    out_result->seconds = seconds_now() - started;
+    return COSMA_OK;
+}
+
+cosma_status_t cosma_milp_write(cosma_milp_t *milp, const char *path, cosma_diag_t *diag)
+{
+    hook_ctx_t *volatile ctx = calloc(1, sizeof(hook_ctx_t));
+    if (ctx == NULL)
+        return COSMA_ERR_NOMEM;
+    glp_term_hook(terminal_hook, ctx);
+    glp_error_hook(error_hook, ctx);
+    if (setjmp(((hook_ctx_t *)ctx)->escape) != 0) {
+        cosma_diag_report(diag, COSMA_SEV_ERROR, "GLPK failed writing '%s': %s", path, ctx->last_line);
+        glp_free_env();
+        free(ctx);
+        return COSMA_ERR_SOLVER;
+    }
+    glp_prob *lp = build_problem(milp);
+    size_t n = strlen(path);
+    int mps = n >= 4 && strcmp(path + n - 4, ".mps") == 0;
+    /* Write next to the target, then rename: never a half-written model. */
+    char *temp = malloc(n + 32);
+    int rc = -1;
+    if (temp != NULL) {
+        snprintf(temp, n + 32, "%s.tmp.model", path);
+        rc = mps ? glp_write_mps(lp, GLP_MPS_FILE, NULL, temp) : glp_write_lp(lp, NULL, temp);
+        if (rc == 0 && rename(temp, path) != 0)
+            rc = -1;
+        if (rc != 0)
+            remove(temp);
+    }
+    glp_delete_prob(lp);
+    glp_term_hook(NULL, NULL);
+    glp_error_hook(NULL, NULL);
+    free(ctx);
+    free(temp);
+    if (rc != 0) {
+        cosma_diag_report(diag, COSMA_SEV_ERROR, "cannot write model to '%s'", path);
+        return COSMA_ERR_IO;
+    }
+    return COSMA_OK;
+}

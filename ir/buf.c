@@ -1,0 +1,159 @@
+/* buf.c: growable text buffers and atomic file output. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ir.h"
+
+void cosma_buf_init(cosma_buf_t *buf)
+{
+    memset(buf, 0, sizeof *buf);
+}
+
+void cosma_buf_free(cosma_buf_t *buf)
+{
+    free(buf->data);
+    cosma_buf_init(buf);
+}
+
+static int buf_reserve(cosma_buf_t *buf, size_t extra)
+{
+    if (buf->failed)
+        return -1;
+    if (buf->length + extra + 1 <= buf->capacity)
+        return 0;
+    size_t capacity = buf->capacity < 256 ? 256 : buf->capacity;
+    while (capacity < buf->length + extra + 1) {
+        if (capacity > SIZE_MAX / 2) {
+            buf->failed = 1;
+            return -1;
+        }
+        capacity *= 2;
+    }
+    char *grown = realloc(buf->data, capacity);
+    if (grown == NULL) {
+        buf->failed = 1;
+        return -1;
+    }
+    buf->data = grown;
+    buf->capacity = capacity;
+    return 0;
+}
+
+void cosma_buf_append(cosma_buf_t *buf, const char *text, size_t length)
+{
+    if (buf_reserve(buf, length) != 0)
+        return;
+    memcpy(buf->data + buf->length, text, length);
+    buf->length += length;
+    buf->data[buf->length] = '\0';
+}
+
+void cosma_buf_puts(cosma_buf_t *buf, const char *text)
+{
+    cosma_buf_append(buf, text, strlen(text));
+}
+
+void cosma_buf_printf(cosma_buf_t *buf, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int needed = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (needed < 0 || buf_reserve(buf, (size_t)needed) != 0) {
+        buf->failed = 1;
+        return;
+    }
+    va_start(ap, fmt);
+    vsnprintf(buf->data + buf->length, (size_t)needed + 1, fmt, ap);
+    va_end(ap);
+    buf->length += (size_t)needed;
+}
+
+void cosma_buf_json_string(cosma_buf_t *buf, const char *text)
+{
+    cosma_buf_append(buf, "\"", 1);
+    for (const unsigned char *p = (const unsigned char *)text; *p != '\0'; p++) {
+        switch (*p) {
+        case '"': cosma_buf_append(buf, "\\\"", 2); break;
+        case '\\': cosma_buf_append(buf, "\\\\", 2); break;
+        case '\n': cosma_buf_append(buf, "\\n", 2); break;
+        case '\t': cosma_buf_append(buf, "\\t", 2); break;
+        case '\r': cosma_buf_append(buf, "\\r", 2); break;
+        default:
+            if (*p < 0x20)
+                cosma_buf_printf(buf, "\\u%04x", *p);
+            else
+                cosma_buf_append(buf, (const char *)p, 1);
+        }
+    }
+    cosma_buf_append(buf, "\"", 1);
+}
+
+cosma_status_t cosma_file_write_atomic(const char *path, const void *data, size_t length, cosma_diag_t *diag)
+{
+    if (strcmp(path, "-") == 0) {
+        if (fwrite(data, 1, length, stdout) != length || fflush(stdout) != 0) {
+            cosma_diag_report(diag, COSMA_SEV_ERROR, "cannot write to standard output");
+            return COSMA_ERR_IO;
+        }
+        return COSMA_OK;
+    }
+    size_t path_length = strlen(path);
+    char *temp = malloc(path_length + 32);
+    if (temp == NULL)
+        return COSMA_ERR_NOMEM;
+    snprintf(temp, path_length + 32, "%s.tmp.%ld", path, (long)getpid());
+    FILE *file = fopen(temp, "wb");
+    if (file == NULL) {
+        cosma_diag_report(diag, COSMA_SEV_ERROR, "cannot create '%s': %s", path, strerror(errno));
+        free(temp);
+        return COSMA_ERR_IO;
+    }
+    int ok = fwrite(data, 1, length, file) == length;
+    ok = (fclose(file) == 0) && ok;
+    if (!ok || rename(temp, path) != 0) {
+        cosma_diag_report(diag, COSMA_SEV_ERROR, "cannot write '%s': %s", path, strerror(errno));
+        remove(temp);
+        free(temp);
+        return COSMA_ERR_IO;
+    }
+    free(temp);
+    return COSMA_OK;
+}
+
+cosma_status_t cosma_file_read(const char *path, char **out_data, size_t *out_length, cosma_diag_t *diag)
+{
+    FILE *file = fopen(path, "rb");
+    if (file == NULL) {
+        cosma_diag_report(diag, COSMA_SEV_ERROR, "cannot open '%s': %s", path, strerror(errno));
+        return COSMA_ERR_IO;
+    }
+    cosma_buf_t buf;
+    cosma_buf_init(&buf);
+    char chunk[65536];
+    size_t got;
+    while ((got = fread(chunk, 1, sizeof chunk, file)) > 0)
+        cosma_buf_append(&buf, chunk, got);
+    int read_error = ferror(file);
+    fclose(file);
+    if (read_error) {
+        cosma_diag_report(diag, COSMA_SEV_ERROR, "cannot read '%s'", path);
+        cosma_buf_free(&buf);
+        return COSMA_ERR_IO;
+    }
+    if (buf.failed) {
+        cosma_buf_free(&buf);
+        return COSMA_ERR_NOMEM;
+    }
+    if (buf.data == NULL) {
+        buf.data = calloc(1, 1);
+        if (buf.data == NULL)
+            return COSMA_ERR_NOMEM;
+    }
+    *out_data = buf.data;
+    *out_length = buf.length;
+    return COSMA_OK;
+}

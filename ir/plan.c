@@ -1,0 +1,93 @@
+/* plan.c: the plan container and its traffic arithmetic. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ir.h"
+
+const char *cosma_plan_status_name(cosma_plan_status_t status)
+{
+    switch (status) {
+    case COSMA_PLAN_OPTIMAL: return "optimal";
+    case COSMA_PLAN_FEASIBLE: return "feasible";
+    case COSMA_PLAN_INFEASIBLE: return "infeasible";
+    }
+    return "?";
+}
+
+cosma_plan_t *cosma_plan_create(int32_t n_steps, int32_t n_intervals)
+{
+    if (n_steps < 0 || n_intervals < 0)
+        return NULL;
+    cosma_plan_t *plan = calloc(1, sizeof *plan);
+    if (plan == NULL)
+        return NULL;
+    cosma_arena_init(&plan->arena);
+    plan->n_steps = n_steps;
+    plan->n_intervals = n_intervals;
+    plan->order = cosma_arena_calloc(&plan->arena, (size_t)n_steps, sizeof(int32_t));
+    plan->intervals = cosma_arena_calloc(&plan->arena, (size_t)n_intervals, sizeof(cosma_interval_t));
+    plan->graph_name = "";
+    plan->method = "";
+    plan->status = COSMA_PLAN_FEASIBLE;
+    if (plan->order == NULL || plan->intervals == NULL) {
+        cosma_plan_destroy(plan);
+        return NULL;
+    }
+    return plan;
+}
+
+void cosma_plan_destroy(cosma_plan_t *plan)
+{
+    if (plan == NULL)
+        return;
+    cosma_arena_free(&plan->arena);
+    free(plan);
+}
+
+static int compare_intervals(const void *a, const void *b)
+{
+    const cosma_interval_t *x = a, *y = b;
+    if (x->first != y->first)
+        return x->first < y->first ? -1 : 1;
+    if (x->tensor != y->tensor)
+        return x->tensor < y->tensor ? -1 : 1;
+    if (x->offset != y->offset)
+        return x->offset < y->offset ? -1 : 1;
+    return (x->last > y->last) - (x->last < y->last);
+}
+
+void cosma_plan_sort_intervals(cosma_plan_t *plan)
+{
+    qsort(plan->intervals, (size_t)plan->n_intervals, sizeof(cosma_interval_t), compare_intervals);
+}
+
+void cosma_plan_compute_traffic(const cosma_graph_t *graph, cosma_plan_t *plan)
+{
+    cosma_traffic_t traffic;
+    memset(&traffic, 0, sizeof traffic);
+    /* Inputs and params: the first load of each is compulsory. */
+    unsigned char *loaded = calloc((size_t)graph->n_tensors + 1, 1);
+    for (int32_t i = 0; i < plan->n_intervals; i++) {
+        const cosma_interval_t *iv = &plan->intervals[i];
+        if (iv->tensor < 0 || iv->tensor >= graph->n_tensors)
+            continue;
+        cosma_tensor_kind_t kind = graph->tensors[iv->tensor].kind;
+        if (iv->offset + iv->bytes > traffic.peak_bytes)
+            traffic.peak_bytes = iv->offset + iv->bytes;
+        if (iv->begin == COSMA_BEGIN_LOAD) {
+            int from_host = kind == COSMA_TENSOR_INPUT || kind == COSMA_TENSOR_PARAM;
+            if (from_host && loaded != NULL && !loaded[iv->tensor]) {
+                loaded[iv->tensor] = 1;
+                traffic.compulsory_load_bytes += iv->bytes;
+            } else {
+                traffic.retrieve_bytes += iv->bytes;
+            }
+        } else if (kind == COSMA_TENSOR_OUTPUT) {
+            traffic.compulsory_store_bytes += iv->bytes;
+        }
+        if (iv->end == COSMA_END_SPILL)
+            traffic.spill_bytes += iv->bytes;
+    }
+    free(loaded);
+    plan->traffic = traffic;
+}

@@ -1,0 +1,407 @@
+/* bounds.c: M_R, and M_P (the minimum over topological orders of the peak
+ * of live bytes) by a dynamic program over scheduled-operator sets, pruned
+ * to a beam when the state space is too large.  Without beam pruning the
+ * result is exact; a lower bound comes from the order-independent
+ * forced-live analysis (cosma_problem_forced_live). */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "planner_internal.h"
+
+typedef uint64_t word_t;
+
+/* One DP state: the set of scheduled operators, its ready list and costs.
+ * Bitsets and ready lists live in per-layer pools. */
+typedef struct {
+    uint64_t peak;    /* largest step live bytes so far */
+    uint64_t carried; /* live bytes carried into the next step */
+    uint64_t hash;
+    int32_t parent;   /* index in the previous layer */
+    int32_t op;       /* operator added last */
+    int32_t ready_at, n_ready;
+    int32_t seq;      /* creation order, for deterministic ties */
+} state_t;
+
+typedef struct {
+    state_t *states;
+    int32_t n_states, cap_states;
+    word_t *bits;      /* n_states * words */
+    int32_t *ready;    /* pool of ready lists */
+    int32_t n_ready, cap_ready;
+} layer_t;
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static int has_bit(const word_t *bits, int32_t i)
+{
+    return (int)((bits[i / 64] >> (i % 64)) & 1u);
+}
+
+static uint64_t hash_bits(const word_t *bits, size_t words)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (size_t w = 0; w < words; w++) {
+        h ^= bits[w];
+        h *= 1099511628211ull;
+        h ^= h >> 29;
+    }
+    return h;
+}
+
+static int layer_reserve(layer_t *layer, int32_t states, int32_t ready, size_t words)
+{
+    if (states > layer->cap_states) {
+        int32_t cap = states * 2;
+        state_t *s = realloc(layer->states, (size_t)cap * sizeof(state_t));
+        word_t *b = s != NULL ? realloc(layer->bits, (size_t)cap * words * sizeof(word_t)) : NULL;
+        if (s != NULL)
+            layer->states = s;
+        if (b == NULL)
+            return -1;
+        layer->bits = b;
+        layer->cap_states = cap;
+    }
+    if (ready > layer->cap_ready) {
+        int32_t cap = ready * 2;
+        int32_t *r = realloc(layer->ready, (size_t)cap * sizeof(int32_t));
+        if (r == NULL)
+            return -1;
+        layer->ready = r;
+        layer->cap_ready = cap;
+    }
+    return 0;
+}
+
+static void layer_free(layer_t *layer)
+{
+    free(layer->states);
+    free(layer->bits);
+    free(layer->ready);
+    memset(layer, 0, sizeof *layer);
+}
+
+/* Bytes that start being live when op runs after the set `bits`, and
+ * bytes freed after it runs. */
+static void step_delta(const cosma_problem_t *problem, const word_t *bits, int32_t op, uint64_t *out_new,
+                       uint64_t *out_freed)
+{
+    const cosma_graph_t *graph = problem->graph;
+    uint64_t added = 0, freed = 0;
+    for (int32_t k = problem->operand_start[op]; k < problem->operand_start[op + 1]; k++) {
+        int32_t t = problem->operands[k];
+        const cosma_tensor_t *tensor = &graph->tensors[t];
+        int started = tensor->producer >= 0 ? tensor->producer != op : 0;
+        int all_read = 1;
+        for (int32_t c = 0; c < tensor->n_consumers; c++) {
+            int32_t reader = tensor->consumers[c];
+            if (reader == op)
+                continue;
+            if (has_bit(bits, reader))
+                started |= tensor->producer < 0;
+            else
+                all_read = 0;
+        }
+        if (!started)
+            added += problem->size[t];
+        if (all_read)
+            freed += problem->size[t];
+    }
+    *out_new = added;
+    *out_freed = freed;
+}
+
+static int compare_states(const void *a, const void *b)
+{
+    const state_t *x = a, *y = b;
+    if (x->peak != y->peak)
+        return x->peak < y->peak ? -1 : 1;
+    if (x->carried != y->carried)
+        return x->carried < y->carried ? -1 : 1;
+    return (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+/* One beam search of width `width`.  Returns the best peak and its order;
+ * *out_pruned tells whether any state was dropped for width (if not, the
+ * result is the exact minimum).  `cutoff`: states whose peak exceeds it are
+ * dropped without loss of exactness.  Returns UINT64_MAX on failure. */
+static uint64_t beam_search(const cosma_problem_t *problem, int32_t width, uint64_t cutoff, double deadline,
+                            int32_t *out_order, int *out_pruned, int *out_timed_out)
+{
+    int32_t n = problem->n_ops;
+    size_t words = ((size_t)n + 63) / 64;
+    layer_t layers[2];
+    memset(layers, 0, sizeof layers);
+    /* History for reconstruction: per layer, per kept state, (parent, op). */
+    int32_t *hist_parent = NULL, *hist_op = NULL, *hist_start = calloc((size_t)n + 2, sizeof(int32_t));
+    size_t hist_cap = 0, hist_len = 0;
+    int32_t *table = NULL;
+    size_t table_cap = 0;
+    uint64_t result = UINT64_MAX;
+    *out_pruned = 0;
+    *out_timed_out = 0;
+    if (hist_start == NULL)
+        goto done;
+
+    /* Layer 0: the empty set; ready = operators with no predecessors. */
+    layer_t *cur = &layers[0], *next = &layers[1];
+    if (layer_reserve(cur, 1, n, words) != 0)
+        goto done;
+    memset(cur->bits, 0, words * sizeof(word_t));
+    cur->n_states = 1;
+    cur->n_ready = 0;
+    for (int32_t o = 0; o < n; o++)
+        if (problem->pred_start[o + 1] == problem->pred_start[o])
+            cur->ready[cur->n_ready++] = o;
+    cur->states[0] = (state_t){0, 0, hash_bits(cur->bits, words), -1, -1, 0, cur->n_ready, 0};
+
+    for (int32_t depth = 0; depth < n; depth++) {
+        if (now_seconds() > deadline) {
+            *out_timed_out = 1;
+            goto done;
+        }
+        /* Expand every state by every ready operator. */
+        int64_t candidates = 0;
+        for (int32_t s = 0; s < cur->n_states; s++)
+            candidates += cur->states[s].n_ready;
+        if (candidates > INT32_MAX / 4)
+            goto done;
+        next->n_states = 0;
+        next->n_ready = 0;
+        size_t want_table = 1;
+        while (want_table < (size_t)candidates * 2 + 2)
+            want_table *= 2;
+        if (want_table > table_cap) {
+            free(table);
+            table = malloc(want_table * sizeof(int32_t));
+            if (table == NULL)
+                goto done;
+            table_cap = want_table;
+        }
+        for (size_t i = 0; i < want_table; i++)
+            table[i] = -1;
+        int32_t seq = 0;
+        for (int32_t s = 0; s < cur->n_states; s++) {
+            const state_t *state = &cur->states[s];
+            word_t *bits = cur->bits + (size_t)s * words;
+            for (int32_t r = 0; r < state->n_ready; r++) {
+                int32_t op = cur->ready[state->ready_at + r];
+                uint64_t added, freed;
+                step_delta(problem, bits, op, &added, &freed);
+                uint64_t live = state->carried + added;
+                uint64_t peak = live > state->peak ? live : state->peak;
+                if (peak > cutoff)
+                    continue;
+                /* Hash and compare the child set in place, then restore. */
+                word_t saved = bits[op / 64];
+                bits[op / 64] = saved | ((word_t)1 << (op % 64));
+                uint64_t h = hash_bits(bits, words);
+                size_t slot = (size_t)h & (want_table - 1);
+                int32_t found = -1;
+                while (table[slot] >= 0) {
+                    int32_t other = table[slot];
+                    if (next->states[other].hash == h &&
+                        memcmp(next->bits + (size_t)other * words, bits, words * sizeof(word_t)) == 0) {
+                        found = other;
+                        break;
+                    }
+                    slot = (slot + 1) & (want_table - 1);
+                }
+                if (found >= 0) {
+                    if (peak < next->states[found].peak) {
+                        next->states[found].peak = peak;
+                        next->states[found].parent = s;
+                        next->states[found].op = op;
+                    }
+                    bits[op / 64] = saved;
+                    continue;
+                }
+                /* New state: its ready list is the parent's minus op plus
+                 * successors of op whose predecessors are all scheduled. */
+                int32_t n_succ = problem->succ_start[op + 1] - problem->succ_start[op];
+                if (layer_reserve(next, next->n_states + 1, next->n_ready + state->n_ready + n_succ, words) != 0) {
+                    bits[op / 64] = saved;
+                    goto done;
+                }
+                int32_t index = next->n_states++;
+                memcpy(next->bits + (size_t)index * words, bits, words * sizeof(word_t));
+                int32_t ready_at = next->n_ready;
+                for (int32_t q = 0; q < state->n_ready; q++) {
+                    int32_t other = cur->ready[state->ready_at + q];
+                    if (other != op)
+                        next->ready[next->n_ready++] = other;
+                }
+                for (int32_t k = problem->succ_start[op]; k < problem->succ_start[op + 1]; k++) {
+                    int32_t succ = problem->succs[k];
+                    int ok = 1;
+                    for (int32_t j = problem->pred_start[succ]; j < problem->pred_start[succ + 1] && ok; j++)
+                        ok = has_bit(bits, problem->preds[j]);
+                    if (ok)
+                        next->ready[next->n_ready++] = succ;
+                }
+                next->states[index] = (state_t){peak, live - freed, h, s, op, ready_at, next->n_ready - ready_at,
+                                                seq++};
+                table[slot] = index;
+                bits[op / 64] = saved;
+            }
+        }
+        if (next->n_states == 0)
+            goto done; /* everything exceeded the cutoff */
+        if (next->n_states > width) {
+            *out_pruned = 1;
+            /* Keep the best `width` states; compact bitsets and ready lists. */
+            state_t *sorted = malloc((size_t)next->n_states * sizeof(state_t));
+            int32_t *origin = malloc((size_t)next->n_states * sizeof(int32_t));
+            if (sorted == NULL || origin == NULL) {
+                free(sorted);
+                free(origin);
+                goto done;
+            }
+            for (int32_t i = 0; i < next->n_states; i++) {
+                sorted[i] = next->states[i];
+                sorted[i].seq = i; /* stable: creation order */
+            }
+            qsort(sorted, (size_t)next->n_states, sizeof(state_t), compare_states);
+            /* Keep in creation order so compaction can move data down. */
+            for (int32_t i = 0; i < width; i++)
+                origin[i] = sorted[i].seq;
+            int32_t *keep = origin;
+            /* sort kept indices ascending (insertion sort on width items) */
+            for (int32_t i = 1; i < width; i++) {
+                int32_t v = keep[i], j = i - 1;
+                while (j >= 0 && keep[j] > v) {
+                    keep[j + 1] = keep[j];
+                    j--;
+                }
+                keep[j + 1] = v;
+            }
+            int32_t ready_fill = 0;
+            for (int32_t i = 0; i < width; i++) {
+                int32_t from = keep[i];
+                state_t moved = next->states[from];
+                memmove(next->bits + (size_t)i * words, next->bits + (size_t)from * words, words * sizeof(word_t));
+                memmove(next->ready + ready_fill, next->ready + moved.ready_at, (size_t)moved.n_ready * sizeof(int32_t));
+                moved.ready_at = ready_fill;
+                ready_fill += moved.n_ready;
+                next->states[i] = moved;
+            }
+            next->n_states = width;
+            next->n_ready = ready_fill;
+            free(sorted);
+            free(origin);
+        }
+        /* Record history. */
+        if (hist_len + (size_t)next->n_states > hist_cap) {
+            size_t cap = (hist_len + (size_t)next->n_states) * 2;
+            int32_t *p = realloc(hist_parent, cap * sizeof(int32_t));
+            int32_t *o = p != NULL ? realloc(hist_op, cap * sizeof(int32_t)) : NULL;
+            if (p != NULL)
+                hist_parent = p;
+            if (o == NULL)
+                goto done;
+            hist_op = o;
+            hist_cap = cap;
+        }
+        hist_start[depth + 1] = (int32_t)hist_len;
+        for (int32_t i = 0; i < next->n_states; i++) {
+            hist_parent[hist_len + (size_t)i] = next->states[i].parent;
+            hist_op[hist_len + (size_t)i] = next->states[i].op;
+        }
+        hist_len += (size_t)next->n_states;
+        layer_t *swap = cur;
+        cur = next;
+        next = swap;
+    }
+    /* cur holds exactly one state: every operator scheduled. */
+    result = cur->states[0].peak;
+    int32_t index = 0;
+    for (int32_t depth = n; depth >= 1; depth--) {
+        size_t at = (size_t)hist_start[depth] + (size_t)index;
+        out_order[depth - 1] = hist_op[at];
+        index = hist_parent[at];
+    }
+done:
+    layer_free(&layers[0]);
+    layer_free(&layers[1]);
+    free(hist_parent);
+    free(hist_op);
+    free(hist_start);
+    free(table);
+    return result;
+}
+
+cosma_status_t cosma_planner_bounds(const cosma_graph_t *graph, const cosma_mode_t *mode, double time_limit,
+                                    cosma_bounds_t *out_bounds, cosma_diag_t *diag)
+{
+    memset(out_bounds, 0, sizeof *out_bounds);
+    cosma_problem_t problem;
+    cosma_status_t status = cosma_problem_init(&problem, graph, mode, diag);
+    if (status != COSMA_OK)
+        return status;
+    int32_t n = graph->n_ops;
+    int32_t *order = malloc(((size_t)n + 1) * sizeof(int32_t));
+    int32_t *trial = malloc(((size_t)n + 1) * sizeof(int32_t));
+    if (order == NULL || trial == NULL) {
+        free(order);
+        free(trial);
+        cosma_problem_free(&problem);
+        return COSMA_ERR_NOMEM;
+    }
+    out_bounds->m_r_op = 0;
+    for (int32_t o = 0; o < n; o++) {
+        uint64_t need = cosma_problem_working_set(&problem, o);
+        if (need > out_bounds->m_r) {
+            out_bounds->m_r = need;
+            out_bounds->m_r_op = o;
+        }
+    }
+    uint64_t lower = cosma_problem_forced_live(&problem, NULL, NULL);
+    if (lower < out_bounds->m_r)
+        lower = out_bounds->m_r;
+    /* Incumbent: the default order. */
+    for (int32_t o = 0; o < n; o++)
+        order[o] = o;
+    uint64_t best = cosma_order_peak(graph, order, problem.size);
+    double deadline = now_seconds() + (time_limit > 0 ? time_limit : 10.0);
+    int exact = best <= lower;
+    /* Widen the beam until the search is exact, proves the incumbent, or
+     * time runs out. */
+    for (int32_t width = 64; !exact && width <= (1 << 20); width *= 4) {
+        int pruned = 0, timed_out = 0;
+        uint64_t peak = beam_search(&problem, width, best, deadline, trial, &pruned, &timed_out);
+        if (timed_out)
+            break;
+        if (peak != UINT64_MAX && peak <= best) {
+            if (peak < best || !pruned)
+                memcpy(order, trial, (size_t)n * sizeof(int32_t));
+            best = peak;
+        }
+        if (!pruned) {
+            /* Nothing dropped for width: best is the minimum (states above
+             * the incumbent were cut without loss). */
+            lower = best;
+            exact = 1;
+        }
+        if (best <= lower)
+            exact = 1;
+    }
+    out_bounds->m_p_upper = best;
+    out_bounds->m_p_lower = exact ? best : lower;
+    out_bounds->m_p_exact = exact;
+    out_bounds->m_h = (out_bounds->m_r + best) / 2;
+    out_bounds->order = order;
+    free(trial);
+    cosma_problem_free(&problem);
+    return COSMA_OK;
+}
+
+void cosma_bounds_free(cosma_bounds_t *bounds)
+{
+    free(bounds->order);
+    bounds->order = NULL;
+}

@@ -1,0 +1,271 @@
+/* place.c: offsets for residency intervals (dynamic storage allocation).
+ * Items that share a step must not overlap.  Several greedy orders are
+ * tried (by size as in TFLite's greedy planner, by start, by lifetime, by
+ * area), each with lowest-offset and best-fit gap choice, then seeded
+ * random perturbations of the best order; the smallest extent wins. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ilp.h"
+#include "planner_internal.h"
+
+typedef struct {
+    const cosma_place_item_t *items;
+    int key;
+} sort_ctx_t;
+
+typedef struct {
+    uint64_t offset, end;
+} span_t;
+
+static int compare_spans(const void *a, const void *b)
+{
+    const span_t *x = a, *y = b;
+    if (x->offset != y->offset)
+        return x->offset < y->offset ? -1 : 1;
+    return (x->end > y->end) - (x->end < y->end);
+}
+
+static uint64_t align_up(uint64_t value, uint64_t align)
+{
+    return align <= 1 ? value : (value + align - 1) / align * align;
+}
+
+/* Places items in the given sequence; returns the extent.  best_fit picks
+ * the smallest gap that fits instead of the lowest. */
+static uint64_t place_sequence(const cosma_place_item_t *items, const int32_t *sequence, int32_t n, uint64_t align,
+                               int best_fit, uint64_t *offsets, unsigned char *placed, span_t *spans)
+{
+    uint64_t extent = 0;
+    memset(placed, 0, (size_t)n);
+    for (int32_t k = 0; k < n; k++) {
+        int32_t i = sequence[k];
+        int32_t n_spans = 0;
+        for (int32_t j = 0; j < n; j++)
+            if (placed[j] && items[j].first <= items[i].last && items[i].first <= items[j].last) {
+                spans[n_spans].offset = offsets[j];
+                spans[n_spans].end = offsets[j] + items[j].bytes;
+                n_spans++;
+            }
+        qsort(spans, (size_t)n_spans, sizeof(span_t), compare_spans);
+        uint64_t cursor = 0, chosen = 0, chosen_gap = 0;
+        int found = 0;
+        for (int32_t s = 0; s <= n_spans; s++) {
+            uint64_t start = align_up(cursor, align);
+            uint64_t gap_end = s < n_spans ? spans[s].offset : UINT64_MAX;
+            if (start <= gap_end && gap_end - start >= items[i].bytes) {
+                uint64_t gap = gap_end - start;
+                if (!best_fit) {
+                    chosen = start;
+                    found = 1;
+                    break;
+                }
+                if (!found || gap < chosen_gap) {
+                    chosen_gap = gap;
+                    chosen = start;
+                    found = 1;
+                }
+            }
+            if (s < n_spans && spans[s].end > cursor)
+                cursor = spans[s].end;
+        }
+        offsets[i] = chosen;
+        placed[i] = 1;
+        if (chosen + items[i].bytes > extent)
+            extent = chosen + items[i].bytes;
+    }
+    return extent;
+}
+
+/* Sort keys for the greedy orders; ties by index keep them deterministic. */
+static int compare_items(const void *context, int32_t i, int32_t j)
+{
+    const sort_ctx_t *ctx = context;
+    const cosma_place_item_t *x = &ctx->items[i], *y = &ctx->items[j];
+    uint64_t kx = 0, ky = 0;
+    switch (ctx->key) {
+    case 0: kx = x->bytes; ky = y->bytes; break;
+    case 1: kx = UINT64_MAX - (uint64_t)x->first; ky = UINT64_MAX - (uint64_t)y->first; break;
+    case 2: kx = (uint64_t)(x->last - x->first); ky = (uint64_t)(y->last - y->first); break;
+    default:
+        kx = x->bytes * (uint64_t)(x->last - x->first + 1);
+        ky = y->bytes * (uint64_t)(y->last - y->first + 1);
+        break;
+    }
+    if (kx != ky)
+        return kx > ky ? -1 : 1; /* descending */
+    if (x->bytes != y->bytes)
+        return x->bytes > y->bytes ? -1 : 1;
+    if (x->first != y->first)
+        return x->first < y->first ? -1 : 1;
+    return (i > j) - (i < j);
+}
+
+static uint64_t next_random(uint64_t *state)
+{
+    uint64_t x = *state;
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    *state = x;
+    return x;
+}
+
+int cosma_place_items(cosma_place_item_t *items, int32_t n_items, uint64_t capacity, uint64_t align,
+                      uint64_t *out_extent)
+{
+    int32_t n = n_items;
+    if (align == 0)
+        align = 1;
+    if (n == 0) {
+        *out_extent = 0;
+        return 1;
+    }
+    int32_t *sequence = malloc((size_t)n * sizeof(int32_t));
+    int32_t *best_sequence = malloc((size_t)n * sizeof(int32_t));
+    uint64_t *offsets = malloc((size_t)n * sizeof(uint64_t));
+    uint64_t *best_offsets = malloc((size_t)n * sizeof(uint64_t));
+    unsigned char *placed = malloc((size_t)n);
+    span_t *spans = malloc(((size_t)n + 1) * sizeof(span_t));
+    if (sequence == NULL || best_sequence == NULL || offsets == NULL || best_offsets == NULL || placed == NULL ||
+        spans == NULL) {
+        free(sequence);
+        free(best_sequence);
+        free(offsets);
+        free(best_offsets);
+        free(placed);
+        free(spans);
+        return -1;
+    }
+    /* The live-bytes peak is a lower bound: stop as soon as it is met. */
+    int32_t max_step = 0;
+    for (int32_t i = 0; i < n; i++)
+        if (items[i].last > max_step)
+            max_step = items[i].last;
+    uint64_t *live = calloc((size_t)max_step + 2, sizeof(uint64_t));
+    uint64_t lower = 0;
+    if (live != NULL) {
+        for (int32_t i = 0; i < n; i++)
+            for (int32_t t = items[i].first; t <= items[i].last; t++)
+                live[t] += align_up(items[i].bytes, align);
+        for (int32_t t = 0; t <= max_step; t++)
+            if (live[t] > lower)
+                lower = live[t];
+        free(live);
+    }
+    uint64_t best = UINT64_MAX;
+    int best_fit_mode = 0;
+    for (int key = 0; key < 4 && best > lower; key++) {
+        for (int32_t i = 0; i < n; i++)
+            sequence[i] = i;
+        sort_ctx_t ctx = {items, key};
+        cosma_sort_indices(sequence, n, compare_items, &ctx);
+        for (int fit = 0; fit < 2 && best > lower; fit++) {
+            uint64_t extent = place_sequence(items, sequence, n, align, fit, offsets, placed, spans);
+            if (extent < best) {
+                best = extent;
+                best_fit_mode = fit;
+                memcpy(best_offsets, offsets, (size_t)n * sizeof(uint64_t));
+                memcpy(best_sequence, sequence, (size_t)n * sizeof(int32_t));
+            }
+        }
+    }
+    /* Seeded perturbations of the best order: swap nearby pairs. */
+    uint64_t seed = 0x9E3779B97F4A7C15ull;
+    int32_t rounds = n < 64 ? 400 : n < 512 ? 150 : 40;
+    for (int32_t round = 0; round < rounds && best > lower && n > 1; round++) {
+        memcpy(sequence, best_sequence, (size_t)n * sizeof(int32_t));
+        int32_t swaps = 1 + (int32_t)(next_random(&seed) % 4);
+        for (int32_t s = 0; s < swaps; s++) {
+            int32_t a = (int32_t)(next_random(&seed) % (uint64_t)n);
+            int32_t b = a + 1 + (int32_t)(next_random(&seed) % 8);
+            if (b >= n)
+                b = n - 1;
+            int32_t swap = sequence[a];
+            sequence[a] = sequence[b];
+            sequence[b] = swap;
+        }
+        uint64_t extent = place_sequence(items, sequence, n, align, best_fit_mode, offsets, placed, spans);
+        if (extent <= best) {
+            best = extent;
+            memcpy(best_offsets, offsets, (size_t)n * sizeof(uint64_t));
+            memcpy(best_sequence, sequence, (size_t)n * sizeof(int32_t));
+        }
+    }
+    for (int32_t i = 0; i < n; i++)
+        items[i].offset = best_offsets[i];
+    *out_extent = best;
+    free(sequence);
+    free(best_sequence);
+    free(offsets);
+    free(best_offsets);
+    free(placed);
+    free(spans);
+    return best <= capacity ? 1 : 0;
+}
+
+int cosma_place_exact(cosma_place_item_t *items, int32_t n_items, uint64_t capacity, int32_t max_items,
+                      double time_limit, cosma_diag_t *diag)
+{
+    if (n_items > max_items)
+        return -1;
+    for (int32_t i = 0; i < n_items; i++)
+        if (items[i].bytes > capacity)
+            return 0;
+    cosma_milp_t *milp = cosma_milp_create("cosma_placement");
+    if (milp == NULL)
+        return -1;
+    int verdict = -1;
+    double cap = (double)capacity;
+    char name[48];
+    for (int32_t i = 0; i < n_items; i++) {
+        snprintf(name, sizeof name, "offset_%d", (int)i);
+        if (cosma_milp_add_col(milp, name, 0, cap - (double)items[i].bytes, 0, 0) != i)
+            goto done;
+    }
+    for (int32_t i = 0; i < n_items; i++)
+        for (int32_t j = i + 1; j < n_items; j++) {
+            if (items[i].first > items[j].last || items[j].first > items[i].last)
+                continue;
+            snprintf(name, sizeof name, "above_%d_%d", (int)i, (int)j);
+            int32_t z = cosma_milp_add_col(milp, name, 0, 1, 0, 1);
+            if (z < 0)
+                goto done;
+            /* z = 0: i below j; z = 1: j below i. */
+            int32_t cols[3] = {i, j, z};
+            double below[3] = {1, -1, -cap};
+            double above[3] = {-1, 1, cap};
+            if (cosma_milp_add_row(milp, NULL, -COSMA_MILP_INF, -(double)items[i].bytes, 3, cols, below) < 0 ||
+                cosma_milp_add_row(milp, NULL, -COSMA_MILP_INF, cap - (double)items[j].bytes, 3, cols, above) < 0)
+                goto done;
+        }
+    cosma_milp_options_t options = {time_limit, 0};
+    cosma_milp_result_t result;
+    if (cosma_milp_solve(milp, &options, &result, diag) != COSMA_OK)
+        goto done;
+    if (result.status == COSMA_MILP_INFEASIBLE) {
+        verdict = 0;
+    } else if (result.status == COSMA_MILP_OPTIMAL || result.status == COSMA_MILP_FEASIBLE) {
+        /* Offsets are continuous in the model; the vertices GLPK returns
+         * are sums of sizes, hence whole numbers. */
+        verdict = 1;
+        for (int32_t i = 0; i < n_items; i++) {
+            double value = result.values[i] + 0.5;
+            items[i].offset = value < 0 ? 0 : (uint64_t)value;
+        }
+        for (int32_t i = 0; i < n_items && verdict == 1; i++) {
+            if (items[i].offset + items[i].bytes > capacity)
+                verdict = -1;
+            for (int32_t j = i + 1; j < n_items && verdict == 1; j++)
+                if (items[i].first <= items[j].last && items[j].first <= items[i].last &&
+                    items[i].offset < items[j].offset + items[j].bytes &&
+                    items[j].offset < items[i].offset + items[i].bytes)
+                    verdict = -1;
+        }
+    }
+    free(result.values);
+done:
+    cosma_milp_destroy(milp);
+    return verdict;
+}

@@ -1,0 +1,191 @@
+/* plan.c: cosma_planner_plan: picks the order(s), solves residency and
+ * placement, assembles the plan with its proven bound, and verifies it. */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "planner_internal.h"
+
+static double wall_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* Reports every operator whose working set exceeds the budget. */
+static int report_oversized(const cosma_problem_t *problem, uint64_t budget, cosma_diag_t *diag)
+{
+    int count = 0;
+    for (int32_t o = 0; o < problem->n_ops; o++) {
+        uint64_t need = cosma_problem_working_set(problem, o);
+        if (need <= budget)
+            continue;
+        const cosma_op_t *op = &problem->graph->ops[o];
+        if (count < 10)
+            cosma_diag_report(diag, COSMA_SEV_ERROR,
+                              "operator '%s' (%s) needs %llu bytes for its operands, more than the budget of %llu",
+                              op->name, op->type, (unsigned long long)need, (unsigned long long)budget);
+        count++;
+    }
+    if (count > 10)
+        cosma_diag_report(diag, COSMA_SEV_ERROR, "... and %d more operators that do not fit", count - 10);
+    return count;
+}
+
+static cosma_status_t assemble_plan(const cosma_problem_t *problem, const cosma_plan_options_t *options,
+                                    const int32_t *order, const cosma_residency_t *residency, uint64_t lower_bound,
+                                    const char *method, double seconds, cosma_plan_t **out_plan)
+{
+    const cosma_graph_t *graph = problem->graph;
+    cosma_plan_t *plan = cosma_plan_create(graph->n_ops, residency->n_intervals);
+    if (plan == NULL)
+        return COSMA_ERR_NOMEM;
+    memcpy(plan->order, order, (size_t)graph->n_ops * sizeof(int32_t));
+    memcpy(plan->intervals, residency->intervals, (size_t)residency->n_intervals * sizeof(cosma_interval_t));
+    cosma_plan_sort_intervals(plan);
+    plan->graph_name = cosma_arena_strdup(&plan->arena, graph->name);
+    plan->method = cosma_arena_strdup(&plan->arena, method);
+    if (plan->graph_name == NULL || plan->method == NULL) {
+        cosma_plan_destroy(plan);
+        return COSMA_ERR_NOMEM;
+    }
+    plan->graph_hash = cosma_graph_hash(graph);
+    plan->mode = options->mode;
+    plan->budget_bytes = options->budget_bytes;
+    cosma_plan_compute_traffic(graph, plan);
+    uint64_t traffic = plan->traffic.spill_bytes + plan->traffic.retrieve_bytes;
+    if (lower_bound > traffic)
+        lower_bound = traffic;
+    plan->lower_bound_bytes = lower_bound;
+    plan->status = lower_bound == traffic ? COSMA_PLAN_OPTIMAL : COSMA_PLAN_FEASIBLE;
+    plan->solve_seconds = seconds;
+    *out_plan = plan;
+    return COSMA_OK;
+}
+
+cosma_status_t cosma_planner_plan(const cosma_graph_t *graph, const cosma_plan_options_t *options,
+                                  cosma_plan_t **out_plan, cosma_diag_t *diag)
+{
+    *out_plan = NULL;
+    double started = wall_seconds();
+    double limit = options->time_limit > 0 ? options->time_limit : 60.0;
+    cosma_problem_t problem;
+    cosma_status_t status = cosma_problem_init(&problem, graph, &options->mode, diag);
+    if (status != COSMA_OK)
+        return status;
+    int32_t n = graph->n_ops;
+    int32_t *best_order = malloc(((size_t)n + 1) * sizeof(int32_t));
+    cosma_residency_t best = {0};
+    cosma_bounds_t bounds = {0};
+    int have_best = 0;
+    uint64_t lower_bound = 0;
+    const char *method = "";
+    if (best_order == NULL) {
+        status = COSMA_ERR_NOMEM;
+        goto done;
+    }
+    if (options->schedule == COSMA_SCHEDULE_FIXED && options->order != NULL &&
+        !cosma_order_is_topological(graph, options->order)) {
+        cosma_diag_report(diag, COSMA_SEV_ERROR, "the given order is not a complete topological order");
+        status = COSMA_ERR_INPUT;
+        goto done;
+    }
+    if (options->schedule != COSMA_SCHEDULE_FIXED && report_oversized(&problem, options->budget_bytes, diag) > 0) {
+        status = COSMA_ERR_INFEASIBLE;
+        goto done;
+    }
+
+    /* Candidate orders, best first: for the joint schedule the minimum-peak
+     * order (zero traffic when it fits), then the default order. */
+    int32_t *candidates[2] = {NULL, NULL};
+    int32_t *default_order = malloc(((size_t)n + 1) * sizeof(int32_t));
+    if (default_order == NULL) {
+        status = COSMA_ERR_NOMEM;
+        goto done;
+    }
+    for (int32_t o = 0; o < n; o++)
+        default_order[o] = options->schedule == COSMA_SCHEDULE_FIXED && options->order != NULL ? options->order[o] : o;
+    int n_candidates = 0;
+    if (options->schedule != COSMA_SCHEDULE_FIXED) {
+        status = cosma_planner_bounds(graph, &options->mode, limit * 0.25, &bounds, diag);
+        if (status != COSMA_OK) {
+            free(default_order);
+            goto done;
+        }
+        candidates[n_candidates++] = bounds.order;
+    }
+    if (options->schedule != COSMA_SCHEDULE_PEAK)
+        candidates[n_candidates++] = default_order;
+
+    for (int c = 0; c < n_candidates; c++) {
+        double left = limit - (wall_seconds() - started);
+        cosma_residency_options_t residency_options = {options->budget_bytes, left / (n_candidates - c),
+                                                       options->schedule == COSMA_SCHEDULE_PEAK,
+                                                       c == 0 ? options->export_model : NULL};
+        cosma_residency_t result;
+        cosma_status_t attempt = cosma_residency_solve(&problem, candidates[c], &residency_options, &result, diag);
+        if (attempt == COSMA_ERR_INFEASIBLE) {
+            cosma_residency_free(&result);
+            continue;
+        }
+        if (attempt != COSMA_OK) {
+            cosma_residency_free(&result);
+            status = attempt;
+            free(default_order);
+            goto done;
+        }
+        if (!have_best || result.traffic < best.traffic) {
+            cosma_residency_free(&best);
+            best = result;
+            memcpy(best_order, candidates[c], (size_t)n * sizeof(int32_t));
+            have_best = 1;
+            method = options->schedule == COSMA_SCHEDULE_FIXED ? "ilp-fixed"
+                     : options->schedule == COSMA_SCHEDULE_PEAK ? "min-peak"
+                     : c == 0                                   ? "ilp-joint:min-peak-order"
+                                                                : "ilp-joint:default-order";
+        } else {
+            cosma_residency_free(&result);
+        }
+        if (have_best && best.traffic == 0)
+            break; /* nothing beats zero */
+    }
+    free(default_order);
+    if (!have_best) {
+        if (options->schedule == COSMA_SCHEDULE_PEAK)
+            cosma_diag_report(diag, COSMA_SEV_ERROR,
+                              "no spill-free plan within %llu bytes: the minimum-peak order needs %llu bytes%s",
+                              (unsigned long long)options->budget_bytes, (unsigned long long)bounds.m_p_upper,
+                              bounds.m_p_upper <= options->budget_bytes ? " and could not be placed" : "");
+        else
+            cosma_diag_report(diag, COSMA_SEV_ERROR, "no plan found within %llu bytes",
+                              (unsigned long long)options->budget_bytes);
+        status = COSMA_ERR_INFEASIBLE;
+        goto done;
+    }
+    /* The bound must hold for the problem as asked: for a fixed order the
+     * ILP's bound; for the joint problem only order-independent facts. */
+    if (options->schedule == COSMA_SCHEDULE_FIXED)
+        lower_bound = best.lower_bound;
+    else if (options->schedule == COSMA_SCHEDULE_PEAK)
+        lower_bound = 0;
+    else
+        lower_bound = cosma_problem_traffic_lower_bound(&problem, options->budget_bytes);
+    status = assemble_plan(&problem, options, best_order, &best, lower_bound, method, wall_seconds() - started,
+                           out_plan);
+    if (status != COSMA_OK)
+        goto done;
+    cosma_traffic_t checked;
+    if (cosma_plan_verify(graph, *out_plan, &checked, diag) != COSMA_OK) {
+        cosma_diag_report(diag, COSMA_SEV_ERROR, "internal error: the planner produced a plan the verifier rejects");
+        cosma_plan_destroy(*out_plan);
+        *out_plan = NULL;
+        status = COSMA_ERR_INTERNAL;
+    }
+done:
+    cosma_residency_free(&best);
+    cosma_bounds_free(&bounds);
+    free(best_order);
+    cosma_problem_free(&problem);
+    return status;
+}

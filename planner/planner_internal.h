@@ -1,0 +1,107 @@
+/* planner_internal.h: helpers shared by the files of planner/ only. */
+#ifndef COSMA_PLANNER_INTERNAL_H
+#define COSMA_PLANNER_INTERNAL_H
+
+#include "planner.h"
+
+/* A block to place in the scratchpad: resident during steps first..last. */
+typedef struct {
+    int32_t first, last;
+    uint64_t bytes;
+    uint64_t offset; /* out */
+} cosma_place_item_t;
+
+/* Assigns offsets (multiples of align, align >= 1) so that items sharing a
+ * step do not overlap, trying to keep the extent within capacity.  Pass
+ * capacity UINT64_MAX to simply minimise the extent.  Returns 1 if every
+ * item ends at or below capacity, 0 otherwise; *out_extent is the largest
+ * offset + bytes.  Deterministic.  -1 when out of memory. */
+int cosma_place_items(cosma_place_item_t *items, int32_t n_items, uint64_t capacity, uint64_t align,
+                      uint64_t *out_extent);
+
+/* Exact placement by a small ILP (big-M non-overlap per conflicting pair,
+ * GLPK).  Returns 1 when placed within capacity (offsets set), 0 when
+ * proven impossible, -1 when undecided within the time limit or too large
+ * (more than max_items items). */
+int cosma_place_exact(cosma_place_item_t *items, int32_t n_items, uint64_t capacity, int32_t max_items,
+                      double time_limit, cosma_diag_t *diag);
+
+/* Step (1-based) of every operator in order: out_step[op] = t. */
+void cosma_order_steps(const cosma_graph_t *graph, const int32_t *order, int32_t *out_step);
+
+/* Zero-spill lifetimes of every planned tensor in an order: first and
+ * last step it must be resident (0, 0 for tensors that are not planned). */
+void cosma_order_lifetimes(const cosma_graph_t *graph, const cosma_mode_t *mode, const int32_t *order,
+                           int32_t *out_first, int32_t *out_last);
+
+/* Stable merge sort of an index array with a context-carrying
+ * comparison (qsort has no context, and globals are not allowed). */
+typedef int (*cosma_index_cmp_t)(const void *ctx, int32_t a, int32_t b);
+int cosma_sort_indices(int32_t *items, int32_t n, cosma_index_cmp_t compare, const void *ctx);
+
+/* The graph flattened for planning under one mode: sizes and adjacency in
+ * compressed-row form.  Built once per plan; owns its arrays. */
+typedef struct {
+    const cosma_graph_t *graph;
+    cosma_mode_t mode;
+    int32_t n_ops, n_tensors;
+    uint64_t *size;          /* per tensor; 0 = not planned */
+    int32_t *operand_start;  /* per op, n_ops + 1 entries */
+    int32_t *operands;       /* distinct planned operands: inputs, then outputs */
+    int32_t *n_inputs_planned; /* per op: how many of its operands are inputs */
+    int32_t *pred_start;     /* per op: distinct predecessor ops */
+    int32_t *preds;
+    int32_t *succ_start;     /* per op: distinct successor ops */
+    int32_t *succs;
+} cosma_problem_t;
+
+cosma_status_t cosma_problem_init(cosma_problem_t *problem, const cosma_graph_t *graph, const cosma_mode_t *mode,
+                                  cosma_diag_t *diag);
+void cosma_problem_free(cosma_problem_t *problem);
+
+/* Working set of an operator: the sum of its planned operands. */
+uint64_t cosma_problem_working_set(const cosma_problem_t *problem, int32_t op);
+
+/* Lower bound on the live bytes at op's step in ANY topological order:
+ * its operands plus every tensor produced by an ancestor (or an input read
+ * by an ancestor) and read by a descendant.  Optional per-operator outputs
+ * (n_ops entries) split the non-operand part into tensors that have a host
+ * copy (inputs, params, outputs) and activations.  Returns the maximum. */
+uint64_t cosma_problem_forced_live(const cosma_problem_t *problem, uint64_t *out_forced_host,
+                                   uint64_t *out_forced_activation);
+
+/* Residency for a fixed order: which tensors stay in the scratchpad
+ * between their uses, as intervals with offsets. */
+typedef struct {
+    uint64_t traffic;        /* non-compulsory bytes of the result */
+    uint64_t lower_bound;    /* valid for this order */
+    int proven;              /* traffic == lower_bound */
+    int placed;              /* offsets found within the budget */
+    cosma_interval_t *intervals; /* malloc'd */
+    int32_t n_intervals;
+    double seconds;
+} cosma_residency_t;
+
+typedef struct {
+    uint64_t budget;
+    double time_limit;
+    int no_spills;            /* keep every tensor from first to last use */
+    const char *export_model; /* write the first ILP here (.lp / .mps) */
+} cosma_residency_options_t;
+
+/* Solves residency (capacity-relaxed ILP, GLPK) for an order, then places
+ * the intervals, tightening capacity where placement fails.  Returns
+ * COSMA_ERR_INFEASIBLE when an operator's working set exceeds the budget
+ * (reported) or no placement was found. */
+cosma_status_t cosma_residency_solve(const cosma_problem_t *problem, const int32_t *order,
+                                     const cosma_residency_options_t *options, cosma_residency_t *out_result,
+                                     cosma_diag_t *diag);
+void cosma_residency_free(cosma_residency_t *result);
+
+/* Order-independent lower bound on non-compulsory traffic at a budget:
+ * at every operator, the forced-live bytes beyond the budget must be
+ * evicted, each evicted byte costing at least a reload (and a spill for
+ * activations); fractional-knapsack relaxation, maximum over operators. */
+uint64_t cosma_problem_traffic_lower_bound(const cosma_problem_t *problem, uint64_t budget);
+
+#endif

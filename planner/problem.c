@@ -1,0 +1,280 @@
+/* problem.c: the graph flattened for planning (sizes, operands, operator
+ * adjacency) and order-independent facts derived from it. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "planner_internal.h"
+
+void cosma_problem_free(cosma_problem_t *problem)
+{
+    free(problem->size);
+    free(problem->operand_start);
+    free(problem->operands);
+    free(problem->n_inputs_planned);
+    free(problem->pred_start);
+    free(problem->preds);
+    free(problem->succ_start);
+    free(problem->succs);
+    memset(problem, 0, sizeof *problem);
+}
+
+/* Builds the CSR lists of distinct predecessor operators, then inverts
+ * them into successor lists. */
+static int build_adjacency(cosma_problem_t *problem)
+{
+    const cosma_graph_t *graph = problem->graph;
+    int32_t n = problem->n_ops;
+    int32_t total = 0;
+    for (int32_t c = 0; c < n; c++)
+        total += graph->ops[c].n_inputs;
+    problem->pred_start = calloc((size_t)n + 1, sizeof(int32_t));
+    problem->preds = malloc(((size_t)total + 1) * sizeof(int32_t));
+    problem->succ_start = calloc((size_t)n + 2, sizeof(int32_t));
+    problem->succs = malloc(((size_t)total + 1) * sizeof(int32_t));
+    int32_t *mark = malloc(((size_t)n + 1) * sizeof(int32_t));
+    int32_t *fill = malloc(((size_t)n + 1) * sizeof(int32_t));
+    if (problem->pred_start == NULL || problem->preds == NULL || problem->succ_start == NULL ||
+        problem->succs == NULL || mark == NULL || fill == NULL) {
+        free(mark);
+        free(fill);
+        return -1;
+    }
+    for (int32_t o = 0; o < n; o++)
+        mark[o] = -1;
+    int32_t at = 0;
+    for (int32_t c = 0; c < n; c++) {
+        problem->pred_start[c] = at;
+        const cosma_op_t *op = &graph->ops[c];
+        for (int32_t i = 0; i < op->n_inputs; i++) {
+            int32_t t = op->inputs[i];
+            int32_t p = t >= 0 ? graph->tensors[t].producer : -1;
+            if (p < 0 || mark[p] == c)
+                continue;
+            mark[p] = c;
+            problem->preds[at++] = p;
+            problem->succ_start[p + 1]++;
+        }
+    }
+    problem->pred_start[n] = at;
+    for (int32_t o = 0; o < n; o++)
+        problem->succ_start[o + 1] += problem->succ_start[o];
+    memcpy(fill, problem->succ_start, (size_t)n * sizeof(int32_t));
+    for (int32_t c = 0; c < n; c++) /* ascending c keeps successor lists sorted */
+        for (int32_t k = problem->pred_start[c]; k < problem->pred_start[c + 1]; k++)
+            problem->succs[fill[problem->preds[k]]++] = c;
+    free(mark);
+    free(fill);
+    return 0;
+}
+
+cosma_status_t cosma_problem_init(cosma_problem_t *problem, const cosma_graph_t *graph, const cosma_mode_t *mode,
+                                  cosma_diag_t *diag)
+{
+    memset(problem, 0, sizeof *problem);
+    problem->graph = graph;
+    problem->mode = *mode;
+    problem->n_ops = graph->n_ops;
+    problem->n_tensors = graph->n_tensors;
+    int32_t n = graph->n_ops;
+    problem->size = calloc((size_t)graph->n_tensors + 1, sizeof(uint64_t));
+    problem->operand_start = calloc((size_t)n + 1, sizeof(int32_t));
+    problem->n_inputs_planned = calloc((size_t)n + 1, sizeof(int32_t));
+    int32_t total = 0;
+    for (int32_t o = 0; o < n; o++)
+        total += graph->ops[o].n_inputs + graph->ops[o].n_outputs;
+    problem->operands = malloc(((size_t)total + 1) * sizeof(int32_t));
+    if (problem->size == NULL || problem->operand_start == NULL || problem->operands == NULL ||
+        problem->n_inputs_planned == NULL) {
+        cosma_problem_free(problem);
+        return COSMA_ERR_NOMEM;
+    }
+    cosma_status_t status = cosma_graph_sizes(graph, mode, problem->size, diag);
+    if (status != COSMA_OK) {
+        cosma_problem_free(problem);
+        return status;
+    }
+    int32_t at = 0;
+    for (int32_t o = 0; o < n; o++) {
+        problem->operand_start[o] = at;
+        int32_t count = cosma_op_operands(graph, o, mode, problem->operands + at);
+        int32_t inputs = 0;
+        for (int32_t k = 0; k < count; k++) {
+            int32_t t = problem->operands[at + k];
+            if (graph->tensors[t].producer != o)
+                inputs++;
+        }
+        problem->n_inputs_planned[o] = inputs;
+        at += count;
+    }
+    problem->operand_start[n] = at;
+    if (build_adjacency(problem) != 0) {
+        cosma_problem_free(problem);
+        return COSMA_ERR_NOMEM;
+    }
+    return COSMA_OK;
+}
+
+uint64_t cosma_problem_working_set(const cosma_problem_t *problem, int32_t op)
+{
+    uint64_t need = 0;
+    for (int32_t k = problem->operand_start[op]; k < problem->operand_start[op + 1]; k++)
+        need += problem->size[problem->operands[k]];
+    return need;
+}
+
+typedef uint64_t word_t;
+
+/* Whether op reads tensor (consumer lists are sorted ascending). */
+static int reads(const cosma_tensor_t *tensor, int32_t op)
+{
+    int32_t lo = 0, hi = tensor->n_consumers - 1;
+    while (lo <= hi) {
+        int32_t mid = lo + (hi - lo) / 2;
+        if (tensor->consumers[mid] == op)
+            return 1;
+        if (tensor->consumers[mid] < op)
+            lo = mid + 1;
+        else
+            hi = mid - 1;
+    }
+    return 0;
+}
+
+uint64_t cosma_problem_forced_live(const cosma_problem_t *problem, uint64_t *out_forced_host,
+                                   uint64_t *out_forced_activation)
+{
+    const cosma_graph_t *graph = problem->graph;
+    int32_t n = problem->n_ops;
+    size_t words = ((size_t)n + 63) / 64;
+    word_t *anc = calloc((size_t)n * words + 1, sizeof(word_t));  /* anc[o]: strict ancestors */
+    word_t *desc = calloc((size_t)n * words + 1, sizeof(word_t)); /* desc[o]: strict descendants */
+    word_t *lo = calloc(words + 1, sizeof(word_t)), *hi = calloc(words + 1, sizeof(word_t));
+    uint64_t *forced = calloc((size_t)n + 1, sizeof(uint64_t));
+    uint64_t *forced_act = calloc((size_t)n + 1, sizeof(uint64_t));
+    uint64_t best = 0;
+    if (anc == NULL || desc == NULL || lo == NULL || hi == NULL || forced == NULL || forced_act == NULL)
+        goto done;
+    /* The default order is topological: one pass each way. */
+    for (int32_t o = 0; o < n; o++)
+        for (int32_t k = problem->pred_start[o]; k < problem->pred_start[o + 1]; k++) {
+            int32_t p = problem->preds[k];
+            for (size_t w = 0; w < words; w++)
+                anc[(size_t)o * words + w] |= anc[(size_t)p * words + w];
+            anc[(size_t)o * words + (size_t)p / 64] |= (word_t)1 << (p % 64);
+        }
+    for (int32_t o = n - 1; o >= 0; o--)
+        for (int32_t k = problem->succ_start[o]; k < problem->succ_start[o + 1]; k++) {
+            int32_t s = problem->succs[k];
+            for (size_t w = 0; w < words; w++)
+                desc[(size_t)o * words + w] |= desc[(size_t)s * words + w];
+            desc[(size_t)o * words + (size_t)s / 64] |= (word_t)1 << (s % 64);
+        }
+    for (int32_t t = 0; t < problem->n_tensors; t++) {
+        const cosma_tensor_t *tensor = &graph->tensors[t];
+        if (problem->size[t] == 0 || tensor->n_consumers == 0)
+            continue;
+        /* Live at o in every order if o comes after its start and before
+         * some reader: lo = after the producer (or after some reader, for
+         * tensors loaded at first use), hi = before some reader. */
+        memset(lo, 0, words * sizeof(word_t));
+        memset(hi, 0, words * sizeof(word_t));
+        if (tensor->producer >= 0)
+            memcpy(lo, desc + (size_t)tensor->producer * words, words * sizeof(word_t));
+        for (int32_t c = 0; c < tensor->n_consumers; c++) {
+            int32_t reader = tensor->consumers[c];
+            for (size_t w = 0; w < words; w++) {
+                hi[w] |= anc[(size_t)reader * words + w];
+                if (tensor->producer < 0)
+                    lo[w] |= desc[(size_t)reader * words + w];
+            }
+        }
+        for (size_t w = 0; w < words; w++) {
+            word_t both = lo[w] & hi[w];
+            while (both != 0) {
+                int bit = __builtin_ctzll(both);
+                both &= both - 1;
+                int32_t o = (int32_t)(w * 64 + (size_t)bit);
+                if (reads(tensor, o)) /* operands are counted below */
+                    continue;
+                if (tensor->kind == COSMA_TENSOR_ACTIVATION)
+                    forced_act[o] += problem->size[t];
+                else
+                    forced[o] += problem->size[t];
+            }
+        }
+    }
+    for (int32_t o = 0; o < n; o++) {
+        uint64_t live = forced[o] + forced_act[o] + cosma_problem_working_set(problem, o);
+        if (live > best)
+            best = live;
+        if (out_forced_host != NULL)
+            out_forced_host[o] = forced[o];
+        if (out_forced_activation != NULL)
+            out_forced_activation[o] = forced_act[o];
+    }
+done:
+    free(anc);
+    free(desc);
+    free(lo);
+    free(hi);
+    free(forced);
+    free(forced_act);
+    return best;
+}
+
+int cosma_sort_indices(int32_t *items, int32_t n, cosma_index_cmp_t compare, const void *ctx)
+{
+    if (n < 2)
+        return 0;
+    int32_t *scratch = malloc((size_t)n * sizeof(int32_t));
+    if (scratch == NULL)
+        return -1;
+    /* Bottom-up merge sort: stable and O(n log n). */
+    int32_t *from = items, *to = scratch;
+    for (int32_t width = 1; width < n; width *= 2) {
+        for (int32_t lo = 0; lo < n; lo += 2 * width) {
+            int32_t mid = lo + width < n ? lo + width : n;
+            int32_t hi = lo + 2 * width < n ? lo + 2 * width : n;
+            int32_t a = lo, b = mid, k = lo;
+            while (a < mid && b < hi)
+                to[k++] = compare(ctx, from[b], from[a]) < 0 ? from[b++] : from[a++];
+            while (a < mid)
+                to[k++] = from[a++];
+            while (b < hi)
+                to[k++] = from[b++];
+        }
+        int32_t *swap = from;
+        from = to;
+        to = swap;
+    }
+    if (from != items)
+        memcpy(items, from, (size_t)n * sizeof(int32_t));
+    free(scratch);
+    return 0;
+}
+
+uint64_t cosma_problem_traffic_lower_bound(const cosma_problem_t *problem, uint64_t budget)
+{
+    int32_t n = problem->n_ops;
+    uint64_t *host = calloc((size_t)n + 1, sizeof(uint64_t));
+    uint64_t *act = calloc((size_t)n + 1, sizeof(uint64_t));
+    uint64_t best = 0;
+    if (host == NULL || act == NULL)
+        goto done;
+    cosma_problem_forced_live(problem, host, act);
+    for (int32_t o = 0; o < n; o++) {
+        uint64_t live = host[o] + act[o] + cosma_problem_working_set(problem, o);
+        if (live <= budget)
+            continue;
+        uint64_t excess = live - budget;
+        /* Cheapest first: a tensor with a host copy costs one reload per
+         * evicted byte, an activation a spill and a reload. */
+        uint64_t bound = excess <= host[o] ? excess : host[o] + 2 * (excess - host[o]);
+        if (bound > best)
+            best = bound;
+    }
+done:
+    free(host);
+    free(act);
+    return best;
+}

@@ -1,0 +1,613 @@
+/* residency.c: which tensors stay in the scratchpad for a fixed order.
+ *
+ * Between two consecutive uses of a tensor (its producer's step, or a
+ * reader's step) the tensor is either kept resident for the whole gap or
+ * evicted right after the first use and loaded again at the second:
+ * keeping it for part of a gap only takes space, and loading it earlier
+ * than its use only takes space, so nothing else can be better.  That
+ * leaves one binary per gap (keep) and one per spillable activation
+ * (spilled), with one aggregated capacity row per step:
+ *
+ *   min  sum_g size(g) (1 - keep_g) + sum_a size(a) spilled_a
+ *   s.t. sum_{g covers t} size(g) keep_g <= budget - working_set(t)   per t
+ *        spilled_a + keep_g >= 1                     per gap of activation a
+ *
+ * The capacity rows have the consecutive-ones property (each gap covers an
+ * interval of steps), so the LP relaxation is tight and GLPK proves the
+ * optimum quickly.  This model drops placement, so its optimum is a valid
+ * lower bound for the order; when the intervals it keeps can be placed
+ * within the budget the plan is optimal for the order.  When they cannot
+ * (fragmentation), the capacity of the steps where placement failed is
+ * tightened and the model solved again. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ilp.h"
+#include "planner_internal.h"
+
+/* Exact placement (a small ILP) is tried only on this many intervals. */
+enum { EXACT_PLACEMENT_ITEMS = 48 };
+
+typedef struct {
+    int32_t tensor;
+    int32_t from, to; /* the uses around the gap: interior is from+1..to-1 */
+} gap_t;
+
+typedef struct {
+    const cosma_problem_t *problem;
+    int32_t n_steps;
+    int32_t *step;        /* per op */
+    int32_t *use_start;   /* per tensor, CSR of sorted distinct use steps */
+    int32_t *uses;
+    gap_t *gaps;
+    int32_t n_gaps;
+    uint64_t *base;       /* per step (1-based): working set */
+} layout_t;
+
+static double clock_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static void layout_free(layout_t *layout)
+{
+    free(layout->step);
+    free(layout->use_start);
+    free(layout->uses);
+    free(layout->gaps);
+    free(layout->base);
+}
+
+static int compare_i32(const void *a, const void *b)
+{
+    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+    return (x > y) - (x < y);
+}
+
+static cosma_status_t layout_build(const cosma_problem_t *problem, const int32_t *order, layout_t *layout)
+{
+    const cosma_graph_t *graph = problem->graph;
+    memset(layout, 0, sizeof *layout);
+    layout->problem = problem;
+    int32_t n = problem->n_ops, m = problem->n_tensors;
+    layout->n_steps = n;
+    layout->step = malloc(((size_t)n + 1) * sizeof(int32_t));
+    layout->use_start = calloc((size_t)m + 1, sizeof(int32_t));
+    layout->base = calloc((size_t)n + 2, sizeof(uint64_t));
+    int32_t total = 0;
+    for (int32_t t = 0; t < m; t++)
+        total += graph->tensors[t].n_consumers + 1;
+    layout->uses = malloc(((size_t)total + 1) * sizeof(int32_t));
+    layout->gaps = malloc(((size_t)total + 1) * sizeof(gap_t));
+    if (layout->step == NULL || layout->use_start == NULL || layout->base == NULL || layout->uses == NULL ||
+        layout->gaps == NULL)
+        return COSMA_ERR_NOMEM;
+    for (int32_t s = 0; s < n; s++)
+        layout->step[order[s]] = s + 1;
+    int32_t at = 0;
+    for (int32_t t = 0; t < m; t++) {
+        layout->use_start[t] = at;
+        if (problem->size[t] == 0)
+            continue;
+        const cosma_tensor_t *tensor = &graph->tensors[t];
+        int32_t first = at;
+        if (tensor->producer >= 0)
+            layout->uses[at++] = layout->step[tensor->producer];
+        for (int32_t c = 0; c < tensor->n_consumers; c++)
+            layout->uses[at++] = layout->step[tensor->consumers[c]];
+        qsort(layout->uses + first, (size_t)(at - first), sizeof(int32_t), compare_i32);
+        for (int32_t k = first + 1; k < at; k++)
+            if (layout->uses[k] - layout->uses[k - 1] >= 2)
+                layout->gaps[layout->n_gaps++] = (gap_t){t, layout->uses[k - 1], layout->uses[k]};
+    }
+    layout->use_start[m] = at;
+    for (int32_t s = 1; s <= n; s++)
+        layout->base[s] = cosma_problem_working_set(problem, order[s - 1]);
+    return COSMA_OK;
+}
+
+/* Cost of a keep/evict choice: reload per evicted gap, one spill per
+ * activation with an evicted gap. */
+static uint64_t choice_cost(const layout_t *layout, const unsigned char *keep)
+{
+    const cosma_graph_t *graph = layout->problem->graph;
+    uint64_t cost = 0;
+    int32_t last_spilled = -1;
+    for (int32_t g = 0; g < layout->n_gaps; g++) {
+        if (keep[g])
+            continue;
+        int32_t t = layout->gaps[g].tensor;
+        cost += layout->problem->size[t];
+        if (graph->tensors[t].kind == COSMA_TENSOR_ACTIVATION && last_spilled != t) {
+            cost += layout->problem->size[t];
+            last_spilled = t; /* gaps of one tensor are consecutive */
+        }
+    }
+    return cost;
+}
+
+/* Belady-style start: walk the steps and, where the kept gaps exceed the
+ * capacity, evict the gap whose next use is furthest away. */
+static void heuristic_choice(const layout_t *layout, const uint64_t *capacity, unsigned char *keep)
+{
+    int32_t n = layout->n_steps;
+    uint64_t *load = calloc((size_t)n + 2, sizeof(uint64_t));
+    for (int32_t g = 0; g < layout->n_gaps; g++)
+        keep[g] = 1;
+    if (load == NULL)
+        return;
+    for (int32_t g = 0; g < layout->n_gaps; g++)
+        for (int32_t s = layout->gaps[g].from + 1; s < layout->gaps[g].to; s++)
+            load[s] += layout->problem->size[layout->gaps[g].tensor];
+    for (int32_t s = 1; s <= n; s++) {
+        while (layout->base[s] + load[s] > capacity[s]) {
+            int32_t victim = -1;
+            for (int32_t g = 0; g < layout->n_gaps; g++) {
+                const gap_t *gap = &layout->gaps[g];
+                if (!keep[g] || gap->from >= s || gap->to <= s)
+                    continue;
+                if (victim < 0 || gap->to > layout->gaps[victim].to ||
+                    (gap->to == layout->gaps[victim].to &&
+                     layout->problem->size[gap->tensor] > layout->problem->size[layout->gaps[victim].tensor]))
+                    victim = g;
+            }
+            if (victim < 0)
+                break;
+            keep[victim] = 0;
+            for (int32_t q = layout->gaps[victim].from + 1; q < layout->gaps[victim].to; q++)
+                load[q] -= layout->problem->size[layout->gaps[victim].tensor];
+        }
+    }
+    free(load);
+}
+
+static uint64_t gcd_u64(uint64_t a, uint64_t b)
+{
+    while (b != 0) {
+        uint64_t r = a % b;
+        a = b;
+        b = r;
+    }
+    return a;
+}
+
+typedef struct {
+    uint64_t objective;
+    uint64_t bound;
+    int proven;
+} solve_outcome_t;
+
+/* Builds and solves the ILP for the given per-step capacity; keep[] holds
+ * the start on entry and the solution on exit. */
+/* No-good cuts: sets of gaps that cannot all be kept (their intervals
+ * cannot be placed).  CSR: cut c is gaps[start[c]..start[c+1]). */
+typedef struct {
+    int32_t *start;
+    int32_t *gaps;
+    int32_t n_cuts, n_gaps;
+} cuts_t;
+
+static int cuts_add(cuts_t *cuts, const int32_t *gaps, int32_t n)
+{
+    int32_t *start = realloc(cuts->start, ((size_t)cuts->n_cuts + 2) * sizeof(int32_t));
+    if (start == NULL)
+        return -1;
+    cuts->start = start;
+    int32_t *list = realloc(cuts->gaps, ((size_t)cuts->n_gaps + (size_t)n + 1) * sizeof(int32_t));
+    if (list == NULL)
+        return -1;
+    cuts->gaps = list;
+    cuts->start[cuts->n_cuts] = cuts->n_gaps;
+    memcpy(cuts->gaps + cuts->n_gaps, gaps, (size_t)n * sizeof(int32_t));
+    cuts->n_gaps += n;
+    cuts->n_cuts++;
+    cuts->start[cuts->n_cuts] = cuts->n_gaps;
+    return 0;
+}
+
+static cosma_status_t solve_choice(const layout_t *layout, const uint64_t *capacity, const cuts_t *cuts,
+                                   double time_limit, const char *export_model, unsigned char *keep,
+                                   solve_outcome_t *out, cosma_diag_t *diag)
+{
+    const cosma_problem_t *problem = layout->problem;
+    const cosma_graph_t *graph = problem->graph;
+    int32_t n = layout->n_steps;
+    /* The start must respect the cuts: evicting more keeps capacity. */
+    for (int32_t c = 0; c < cuts->n_cuts; c++) {
+        int32_t last_kept = -1, kept = 0;
+        for (int32_t k = cuts->start[c]; k < cuts->start[c + 1]; k++)
+            if (keep[cuts->gaps[k]]) {
+                kept++;
+                last_kept = cuts->gaps[k];
+            }
+        if (kept == cuts->start[c + 1] - cuts->start[c] && last_kept >= 0)
+            keep[last_kept] = 0;
+    }
+    out->objective = choice_cost(layout, keep);
+    out->bound = 0;
+    out->proven = 0;
+    if (layout->n_gaps == 0) {
+        out->proven = 1;
+        return COSMA_OK;
+    }
+    cosma_milp_t *milp = cosma_milp_create("cosma_residency");
+    int32_t *spill_col = malloc(((size_t)problem->n_tensors + 1) * sizeof(int32_t));
+    int32_t *cover_start = calloc((size_t)n + 2, sizeof(int32_t));
+    int32_t *cover = NULL;
+    double *coef = NULL, *start = NULL;
+    cosma_milp_result_t result = {0};
+    cosma_status_t status = COSMA_ERR_NOMEM;
+    if (milp == NULL || spill_col == NULL || cover_start == NULL)
+        goto done;
+    /* Every coefficient is counted in units of the sizes' common divisor:
+     * smaller numbers keep GLPK's cuts and tolerances honest, and a
+     * capacity rounded down to whole units loses nothing. */
+    uint64_t unit = 0, constant = 0;
+    char name[48];
+    for (int32_t t = 0; t < problem->n_tensors; t++)
+        spill_col[t] = -1;
+    for (int32_t g = 0; g < layout->n_gaps; g++)
+        unit = gcd_u64(unit, problem->size[layout->gaps[g].tensor]);
+    if (unit == 0)
+        unit = 1;
+    for (int32_t g = 0; g < layout->n_gaps; g++) {
+        int32_t t = layout->gaps[g].tensor;
+        uint64_t size = problem->size[t] / unit;
+        snprintf(name, sizeof name, "keep_%d_%d", (int)t, (int)layout->gaps[g].from);
+        if (cosma_milp_add_col(milp, name, 0, 1, -(double)size, 1) != g)
+            goto done;
+        constant += size;
+    }
+    for (int32_t g = 0; g < layout->n_gaps; g++) {
+        int32_t t = layout->gaps[g].tensor;
+        if (graph->tensors[t].kind != COSMA_TENSOR_ACTIVATION || spill_col[t] >= 0)
+            continue;
+        snprintf(name, sizeof name, "spill_%d", (int)t);
+        spill_col[t] = cosma_milp_add_col(milp, name, 0, 1, (double)(problem->size[t] / unit), 1);
+        if (spill_col[t] < 0)
+            goto done;
+    }
+    cosma_milp_set_objective_constant(milp, (double)constant);
+    /* Capacity rows: gaps covering each step, by a counting pass. */
+    for (int32_t g = 0; g < layout->n_gaps; g++)
+        for (int32_t s = layout->gaps[g].from + 1; s < layout->gaps[g].to; s++)
+            cover_start[s + 1]++;
+    for (int32_t s = 0; s <= n; s++)
+        cover_start[s + 1] += cover_start[s];
+    cover = malloc(((size_t)cover_start[n + 1] + 1) * sizeof(int32_t));
+    coef = malloc(((size_t)cover_start[n + 1] + (size_t)layout->n_gaps + 2) * sizeof(double));
+    int32_t *fill = malloc(((size_t)n + 2) * sizeof(int32_t));
+    if (cover == NULL || coef == NULL || fill == NULL) {
+        free(fill);
+        goto done;
+    }
+    memcpy(fill, cover_start, ((size_t)n + 2) * sizeof(int32_t));
+    for (int32_t g = 0; g < layout->n_gaps; g++)
+        for (int32_t s = layout->gaps[g].from + 1; s < layout->gaps[g].to; s++)
+            cover[fill[s]++] = g;
+    free(fill);
+    for (int32_t s = 1; s <= n; s++) {
+        int32_t count = cover_start[s + 1] - cover_start[s];
+        if (count == 0)
+            continue;
+        uint64_t total = 0;
+        for (int32_t k = 0; k < count; k++) {
+            coef[k] = (double)(problem->size[layout->gaps[cover[cover_start[s] + k]].tensor] / unit);
+            total += problem->size[layout->gaps[cover[cover_start[s] + k]].tensor];
+        }
+        if (layout->base[s] + total <= capacity[s])
+            continue; /* can never bind */
+        snprintf(name, sizeof name, "capacity_%d", (int)s);
+        if (cosma_milp_add_row(milp, name, -COSMA_MILP_INF, (double)((capacity[s] - layout->base[s]) / unit), count,
+                               cover + cover_start[s], coef) < 0)
+            goto done;
+    }
+    for (int32_t g = 0; g < layout->n_gaps; g++) {
+        int32_t t = layout->gaps[g].tensor;
+        if (spill_col[t] < 0)
+            continue;
+        int32_t cols[2] = {spill_col[t], g};
+        double ones[2] = {1, 1};
+        snprintf(name, sizeof name, "spilled_%d_%d", (int)t, (int)layout->gaps[g].from);
+        if (cosma_milp_add_row(milp, name, 1, COSMA_MILP_INF, 2, cols, ones) < 0)
+            goto done;
+    }
+    for (int32_t c = 0; c < cuts->n_cuts; c++) {
+        int32_t count = cuts->start[c + 1] - cuts->start[c];
+        for (int32_t k = 0; k < count; k++)
+            coef[k] = 1;
+        snprintf(name, sizeof name, "nogood_%d", (int)c);
+        if (cosma_milp_add_row(milp, name, -COSMA_MILP_INF, (double)(count - 1), count, cuts->gaps + cuts->start[c],
+                               coef) < 0)
+            goto done;
+    }
+    int32_t n_cols = cosma_milp_n_cols(milp);
+    start = malloc(((size_t)n_cols + 1) * sizeof(double));
+    if (start == NULL)
+        goto done;
+    for (int32_t j = 0; j < n_cols; j++)
+        start[j] = 0;
+    for (int32_t g = 0; g < layout->n_gaps; g++) {
+        start[g] = keep[g];
+        int32_t t = layout->gaps[g].tensor;
+        if (!keep[g] && spill_col[t] >= 0)
+            start[spill_col[t]] = 1;
+    }
+    if ((status = cosma_milp_set_start(milp, start)) != COSMA_OK)
+        goto done;
+    if (export_model != NULL && (status = cosma_milp_write(milp, export_model, diag)) != COSMA_OK)
+        goto done;
+    cosma_milp_options_t options = {time_limit, 1};
+    if ((status = cosma_milp_solve(milp, &options, &result, diag)) != COSMA_OK)
+        goto done;
+    if (result.status == COSMA_MILP_OPTIMAL || result.status == COSMA_MILP_FEASIBLE) {
+        unsigned char *candidate = malloc((size_t)layout->n_gaps + 1);
+        if (candidate == NULL) {
+            status = COSMA_ERR_NOMEM;
+            goto done;
+        }
+        for (int32_t g = 0; g < layout->n_gaps; g++)
+            candidate[g] = result.values[g] > 0.5;
+        uint64_t cost = choice_cost(layout, candidate);
+        /* Keep the solver's answer unless the start was better. */
+        if (cost <= out->objective) {
+            memcpy(keep, candidate, (size_t)layout->n_gaps);
+            out->objective = cost;
+        }
+        free(candidate);
+    }
+    if (result.status == COSMA_MILP_INFEASIBLE) {
+        /* The start satisfies every row, so this is GLPK losing its way
+         * numerically: keep the start and claim no bound. */
+        cosma_diag_report(diag, COSMA_SEV_WARNING, "GLPK reported a residency model infeasible although a "
+                                                   "feasible start was given; keeping the start");
+        status = COSMA_OK;
+        goto done;
+    }
+    if (result.bound > 0)
+        out->bound = (uint64_t)(result.bound + 0.5) * unit;
+    if (out->bound > out->objective)
+        out->bound = out->objective;
+    out->proven = out->bound == out->objective;
+    status = COSMA_OK;
+done:
+    free(result.values);
+    free(start);
+    free(coef);
+    free(cover);
+    free(cover_start);
+    free(spill_col);
+    cosma_milp_destroy(milp);
+    return status;
+}
+
+/* Turns a keep/evict choice into intervals (offsets not yet set). */
+static cosma_status_t build_intervals(const layout_t *layout, const unsigned char *keep,
+                                      cosma_interval_t **out_intervals, int32_t *out_n)
+{
+    const cosma_problem_t *problem = layout->problem;
+    const cosma_graph_t *graph = problem->graph;
+    int32_t total = layout->use_start[problem->n_tensors];
+    cosma_interval_t *intervals = malloc(((size_t)total + 1) * sizeof(cosma_interval_t));
+    if (intervals == NULL)
+        return COSMA_ERR_NOMEM;
+    int32_t count = 0, g = 0;
+    for (int32_t t = 0; t < problem->n_tensors; t++) {
+        int32_t lo = layout->use_start[t], hi = layout->use_start[t + 1];
+        if (lo == hi)
+            continue;
+        const cosma_tensor_t *tensor = &graph->tensors[t];
+        int32_t first_interval = count;
+        cosma_interval_t current = {t, layout->uses[lo], layout->uses[lo], 0, problem->size[t],
+                                    tensor->producer >= 0 ? COSMA_BEGIN_CREATE : COSMA_BEGIN_LOAD, COSMA_END_DROP};
+        for (int32_t k = lo + 1; k < hi; k++) {
+            int32_t from = layout->uses[k - 1], to = layout->uses[k];
+            int kept = 1;
+            if (to - from >= 2) {
+                kept = keep[g];
+                g++;
+            }
+            if (kept) {
+                current.last = to;
+            } else {
+                intervals[count++] = current;
+                current = (cosma_interval_t){t, to, to, 0, problem->size[t], COSMA_BEGIN_LOAD, COSMA_END_DROP};
+            }
+        }
+        intervals[count++] = current;
+        /* An activation evicted while still needed is written back once,
+         * when it first leaves. */
+        if (tensor->kind == COSMA_TENSOR_ACTIVATION && count - first_interval > 1)
+            intervals[first_interval].end = COSMA_END_SPILL;
+    }
+    *out_intervals = intervals;
+    *out_n = count;
+    return COSMA_OK;
+}
+
+void cosma_residency_free(cosma_residency_t *result)
+{
+    free(result->intervals);
+    memset(result, 0, sizeof *result);
+}
+
+/* Intervals of a keep choice as placement items. */
+static cosma_status_t choice_items(const layout_t *layout, const unsigned char *keep, cosma_interval_t **out_intervals,
+                                   int32_t *out_n, cosma_place_item_t **out_items)
+{
+    cosma_status_t status = build_intervals(layout, keep, out_intervals, out_n);
+    if (status != COSMA_OK)
+        return status;
+    cosma_place_item_t *items = malloc(((size_t)*out_n + 1) * sizeof(cosma_place_item_t));
+    if (items == NULL)
+        return COSMA_ERR_NOMEM;
+    for (int32_t i = 0; i < *out_n; i++)
+        items[i] = (cosma_place_item_t){(*out_intervals)[i].first, (*out_intervals)[i].last, (*out_intervals)[i].bytes,
+                                        0};
+    *out_items = items;
+    return COSMA_OK;
+}
+
+/* Exact placement of the intervals of a keep choice: 1 placed, 0 proven
+ * impossible, -1 unknown. */
+static int exact_placement(const layout_t *layout, const unsigned char *keep, uint64_t budget, cosma_diag_t *diag)
+{
+    cosma_interval_t *intervals = NULL;
+    cosma_place_item_t *items = NULL;
+    int32_t n = 0;
+    int verdict = -1;
+    if (choice_items(layout, keep, &intervals, &n, &items) == COSMA_OK)
+        verdict = cosma_place_exact(items, n, budget, EXACT_PLACEMENT_ITEMS, 2.0, diag);
+    free(intervals);
+    free(items);
+    return verdict;
+}
+
+/* A no-good cut for a keep choice whose intervals cannot be placed:
+ * the kept gaps, reduced (deletion filter) to a set that still cannot be
+ * placed when every other gap is evicted. */
+static cosma_status_t make_cut(const layout_t *layout, const unsigned char *keep, uint64_t budget, cuts_t *cuts,
+                               cosma_diag_t *diag)
+{
+    unsigned char *subset = malloc((size_t)layout->n_gaps + 1);
+    int32_t *members = malloc(((size_t)layout->n_gaps + 1) * sizeof(int32_t));
+    if (subset == NULL || members == NULL) {
+        free(subset);
+        free(members);
+        return COSMA_ERR_NOMEM;
+    }
+    memcpy(subset, keep, (size_t)layout->n_gaps);
+    for (int32_t g = 0; g < layout->n_gaps; g++) {
+        if (!subset[g])
+            continue;
+        subset[g] = 0;
+        if (exact_placement(layout, subset, budget, diag) != 0)
+            subset[g] = 1; /* needed (or unknown: keep it, still valid) */
+    }
+    int32_t count = 0;
+    for (int32_t g = 0; g < layout->n_gaps; g++)
+        if (subset[g])
+            members[count++] = g;
+    cosma_status_t status = cuts_add(cuts, members, count) == 0 ? COSMA_OK : COSMA_ERR_NOMEM;
+    free(subset);
+    free(members);
+    return status;
+}
+
+cosma_status_t cosma_residency_solve(const cosma_problem_t *problem, const int32_t *order,
+                                     const cosma_residency_options_t *options, cosma_residency_t *out_result,
+                                     cosma_diag_t *diag)
+{
+    memset(out_result, 0, sizeof *out_result);
+    double started = clock_seconds();
+    layout_t layout;
+    cuts_t cuts = {0};
+    cosma_status_t status = layout_build(problem, order, &layout);
+    int32_t n = problem->n_ops;
+    uint64_t *capacity = calloc((size_t)n + 2, sizeof(uint64_t));
+    unsigned char *keep = malloc((size_t)layout.n_gaps + 1);
+    cosma_place_item_t *items = NULL;
+    if (status == COSMA_OK && (capacity == NULL || keep == NULL))
+        status = COSMA_ERR_NOMEM;
+    if (status != COSMA_OK)
+        goto done;
+    for (int32_t s = 1; s <= n; s++) {
+        capacity[s] = options->budget;
+        if (layout.base[s] > options->budget) {
+            const cosma_op_t *op = &problem->graph->ops[order[s - 1]];
+            cosma_diag_report(diag, COSMA_SEV_ERROR,
+                              "budget %llu bytes is below what operator '%s' (%s, step %d) needs: %llu bytes",
+                              (unsigned long long)options->budget, op->name, op->type, (int)s,
+                              (unsigned long long)layout.base[s]);
+            status = COSMA_ERR_INFEASIBLE;
+        }
+    }
+    if (status != COSMA_OK)
+        goto done;
+    for (int32_t g = 0; g < layout.n_gaps; g++)
+        keep[g] = 1;
+    /* bound_valid: the ILP solved so far is a relaxation of the problem
+     * (capacity rows plus valid no-good cuts), so its bound holds. */
+    solve_outcome_t outcome = {0, 0, 1};
+    int bound_valid = 1;
+    if (!options->no_spills) {
+        heuristic_choice(&layout, capacity, keep);
+        status = solve_choice(&layout, capacity, &cuts, options->time_limit, options->export_model, keep, &outcome,
+                              diag);
+        if (status != COSMA_OK)
+            goto done;
+    }
+    uint64_t lower_bound = options->no_spills ? 0 : outcome.bound;
+    for (int attempt = 0; attempt < 24; attempt++) {
+        cosma_residency_free(out_result);
+        free(items);
+        items = NULL;
+        status = choice_items(&layout, keep, &out_result->intervals, &out_result->n_intervals, &items);
+        if (status != COSMA_OK)
+            goto done;
+        uint64_t extent = 0;
+        int fits = cosma_place_items(items, out_result->n_intervals, options->budget, 1, &extent);
+        if (fits < 0) {
+            status = COSMA_ERR_NOMEM;
+            goto done;
+        }
+        int exact = fits ? 1 : cosma_place_exact(items, out_result->n_intervals, options->budget, EXACT_PLACEMENT_ITEMS,
+                                                2.0, diag);
+        if (exact == 1) {
+            for (int32_t i = 0; i < out_result->n_intervals; i++)
+                out_result->intervals[i].offset = items[i].offset;
+            out_result->traffic = outcome.objective;
+            out_result->lower_bound = lower_bound;
+            out_result->placed = 1;
+            out_result->proven = options->no_spills || (bound_valid && outcome.proven && lower_bound == outcome.objective);
+            status = COSMA_OK;
+            goto done;
+        }
+        if (options->no_spills)
+            break;
+        double left = options->time_limit - (clock_seconds() - started);
+        if (left < 1)
+            left = 1;
+        if (exact == 0) {
+            /* Proven unplaceable: cut this residency off and solve again;
+             * the bound stays valid and can only rise. */
+            status = make_cut(&layout, keep, options->budget, &cuts, diag);
+            if (status != COSMA_OK)
+                goto done;
+        } else {
+            /* Undecided: tighten the capacity where placement overflowed.
+             * A heuristic step: bounds from here on are not improved. */
+            bound_valid = 0;
+            uint64_t overflow = extent - options->budget;
+            int last = attempt >= 20;
+            for (int32_t i = 0; i < out_result->n_intervals; i++)
+                if (last || items[i].offset + items[i].bytes > options->budget)
+                    for (int32_t s = items[i].first; s <= items[i].last; s++)
+                        capacity[s] = !last && capacity[s] > layout.base[s] + overflow ? capacity[s] - overflow
+                                                                                       : layout.base[s];
+        }
+        heuristic_choice(&layout, capacity, keep);
+        solve_outcome_t again;
+        status = solve_choice(&layout, capacity, &cuts, left, NULL, keep, &again, diag);
+        if (status != COSMA_OK)
+            goto done;
+        if (bound_valid && again.bound > lower_bound)
+            lower_bound = again.bound;
+        outcome = again;
+    }
+    out_result->placed = 0;
+    status = COSMA_ERR_INFEASIBLE;
+done:
+    out_result->seconds = clock_seconds() - started;
+    free(items);
+    free(keep);
+    free(capacity);
+    free(cuts.start);
+    free(cuts.gaps);
+    layout_free(&layout);
+    return status;
+}

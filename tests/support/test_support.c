@@ -1,0 +1,75 @@
+/* test_support.c: shared helpers for the Check suites. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "test_support.h"
+
+static void record(void *ctx, cosma_severity_t severity, const char *message)
+{
+    test_diag_t *recorder = ctx;
+    (void)severity;
+    size_t used = strlen(recorder->text);
+    snprintf(recorder->text + used, sizeof recorder->text - used, "%s\n", message);
+}
+
+void test_diag_init(test_diag_t *recorder)
+{
+    memset(recorder, 0, sizeof *recorder);
+    recorder->diag.emit = record;
+    recorder->diag.ctx = recorder;
+}
+
+int test_diag_contains(const test_diag_t *recorder, const char *needle)
+{
+    return strstr(recorder->text, needle) != NULL;
+}
+
+const char *test_source_path(const char *relative)
+{
+    static char path[4096];
+    snprintf(path, sizeof path, "%s/%s", COSMA_SOURCE_DIR, relative);
+    return path;
+}
+
+cosma_graph_t *test_graph_new(const char *name)
+{
+    return cosma_graph_create(name);
+}
+
+int32_t test_graph_tensor(cosma_graph_t *graph, const char *name, cosma_tensor_kind_t kind, uint64_t bytes)
+{
+    int32_t index = -1;
+    cosma_loc_t loc = {0};
+    if (cosma_graph_add_tensor(graph, name, kind, COSMA_DTYPE_RAW, -1, NULL, bytes, loc, &index) != COSMA_OK)
+        abort();
+    return index;
+}
+
+static int32_t parse_names(cosma_graph_t *graph, const char *list, int32_t *out)
+{
+    int32_t count = 0;
+    char copy[1024];
+    snprintf(copy, sizeof copy, "%s", list);
+    for (char *save = NULL, *token = strtok_r(copy, ",", &save); token != NULL;
+         token = strtok_r(NULL, ",", &save)) {
+        int32_t index = cosma_graph_find_tensor(graph, token);
+        if (index < 0) {
+            fprintf(stderr, "test graph: unknown tensor '%s'\n", token);
+            abort();
+        }
+        out[count++] = index;
+    }
+    return count;
+}
+
+int32_t test_graph_op(cosma_graph_t *graph, const char *name, const char *inputs, const char *outputs)
+{
+    int32_t in[64], out[64], index = -1;
+    int32_t n_in = parse_names(graph, inputs, in);
+    int32_t n_out = parse_names(graph, outputs, out);
+    cosma_loc_t loc = {0};
+    if (cosma_graph_add_op(graph, name, "Op", in, n_in, out, n_out, NULL, 0, loc, &index) != COSMA_OK)
+        abort();
+    return index;
+}

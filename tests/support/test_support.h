@@ -1,0 +1,28 @@
+/* test_support.h: helpers shared by the Check suites: a diagnostics sink
+ * that records messages, and graph builders. */
+#ifndef COSMA_TEST_SUPPORT_H
+#define COSMA_TEST_SUPPORT_H
+
+#include "ir.h"
+
+/* Records every message (joined by newlines) for assertions. */
+typedef struct {
+    cosma_diag_t diag;
+    char text[16384];
+} test_diag_t;
+
+void test_diag_init(test_diag_t *recorder);
+/* Whether any recorded message contains needle. */
+int test_diag_contains(const test_diag_t *recorder, const char *needle);
+
+/* Path of a file in the source tree (static buffer, one at a time). */
+const char *test_source_path(const char *relative);
+
+/* Small graphs: tensors are raw-byte sized.  test_graph_tensor adds a
+ * tensor of `bytes`; test_graph_op adds an operator whose inputs and
+ * outputs are given as comma-separated tensor names. */
+cosma_graph_t *test_graph_new(const char *name);
+int32_t test_graph_tensor(cosma_graph_t *graph, const char *name, cosma_tensor_kind_t kind, uint64_t bytes);
+int32_t test_graph_op(cosma_graph_t *graph, const char *name, const char *inputs, const char *outputs);
+
+#endif
