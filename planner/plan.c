@@ -169,6 +169,8 @@ cosma_status_t cosma_planner_plan(const cosma_graph_t *graph, const cosma_plan_o
         lower_bound = best.lower_bound;
     else if (options->schedule == COSMA_SCHEDULE_PEAK)
         lower_bound = 0;
+    else if (cosma_problem_order_is_unique(&problem))
+        lower_bound = best.lower_bound; /* joint == fixed: the ILP bound holds */
     else
         lower_bound = cosma_problem_traffic_lower_bound(&problem, options->budget_bytes);
     status = assemble_plan(&problem, options, best_order, &best, lower_bound, method, wall_seconds() - started,

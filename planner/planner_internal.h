@@ -70,6 +70,10 @@ uint64_t cosma_problem_working_set(const cosma_problem_t *problem, int32_t op);
 uint64_t cosma_problem_forced_live(const cosma_problem_t *problem, uint64_t *out_forced_host,
                                    uint64_t *out_forced_activation);
 
+/* Whether the graph has exactly one topological order (then the joint
+ * problem is the fixed-order problem). */
+int cosma_problem_order_is_unique(const cosma_problem_t *problem);
+
 /* Residency for a fixed order: which tensors stay in the scratchpad
  * between their uses, as intervals with offsets. */
 typedef struct {

@@ -140,20 +140,10 @@ static int reads(const cosma_tensor_t *tensor, int32_t op)
     return 0;
 }
 
-uint64_t cosma_problem_forced_live(const cosma_problem_t *problem, uint64_t *out_forced_host,
-                                   uint64_t *out_forced_activation)
+/* Strict ancestor and descendant sets of every operator, as bitsets. */
+static void closure(const cosma_problem_t *problem, word_t *anc, word_t *desc, size_t words)
 {
-    const cosma_graph_t *graph = problem->graph;
     int32_t n = problem->n_ops;
-    size_t words = ((size_t)n + 63) / 64;
-    word_t *anc = calloc((size_t)n * words + 1, sizeof(word_t));  /* anc[o]: strict ancestors */
-    word_t *desc = calloc((size_t)n * words + 1, sizeof(word_t)); /* desc[o]: strict descendants */
-    word_t *lo = calloc(words + 1, sizeof(word_t)), *hi = calloc(words + 1, sizeof(word_t));
-    uint64_t *forced = calloc((size_t)n + 1, sizeof(uint64_t));
-    uint64_t *forced_act = calloc((size_t)n + 1, sizeof(uint64_t));
-    uint64_t best = 0;
-    if (anc == NULL || desc == NULL || lo == NULL || hi == NULL || forced == NULL || forced_act == NULL)
-        goto done;
     /* The default order is topological: one pass each way. */
     for (int32_t o = 0; o < n; o++)
         for (int32_t k = problem->pred_start[o]; k < problem->pred_start[o + 1]; k++) {
@@ -169,6 +159,48 @@ uint64_t cosma_problem_forced_live(const cosma_problem_t *problem, uint64_t *out
                 desc[(size_t)o * words + w] |= desc[(size_t)s * words + w];
             desc[(size_t)o * words + (size_t)s / 64] |= (word_t)1 << (s % 64);
         }
+}
+
+static int has(const word_t *set, int32_t i)
+{
+    return (int)((set[(size_t)i / 64] >> (i % 64)) & 1u);
+}
+
+/* Whether a tensor is live at op's step in every order: op comes after
+ * its start (its producer; for tensors loaded at first use, some reader)
+ * and before one of its readers. */
+static int forced_at(const cosma_problem_t *problem, const cosma_tensor_t *tensor, int32_t op, const word_t *anc,
+                     const word_t *desc, size_t words)
+{
+    (void)problem;
+    const word_t *op_anc = anc + (size_t)op * words;
+    int after_start = tensor->producer >= 0 ? has(op_anc, tensor->producer) : 0;
+    int before_reader = 0;
+    for (int32_t c = 0; c < tensor->n_consumers; c++) {
+        int32_t reader = tensor->consumers[c];
+        if (tensor->producer < 0 && has(op_anc, reader))
+            after_start = 1;
+        if (has(desc + (size_t)op * words, reader))
+            before_reader = 1;
+    }
+    return after_start && before_reader;
+}
+
+uint64_t cosma_problem_forced_live(const cosma_problem_t *problem, uint64_t *out_forced_host,
+                                   uint64_t *out_forced_activation)
+{
+    const cosma_graph_t *graph = problem->graph;
+    int32_t n = problem->n_ops;
+    size_t words = ((size_t)n + 63) / 64;
+    word_t *anc = calloc((size_t)n * words + 1, sizeof(word_t));  /* anc[o]: strict ancestors */
+    word_t *desc = calloc((size_t)n * words + 1, sizeof(word_t)); /* desc[o]: strict descendants */
+    word_t *lo = calloc(words + 1, sizeof(word_t)), *hi = calloc(words + 1, sizeof(word_t));
+    uint64_t *forced = calloc((size_t)n + 1, sizeof(uint64_t));
+    uint64_t *forced_act = calloc((size_t)n + 1, sizeof(uint64_t));
+    uint64_t best = 0;
+    if (anc == NULL || desc == NULL || lo == NULL || hi == NULL || forced == NULL || forced_act == NULL)
+        goto done;
+    closure(problem, anc, desc, words);
     for (int32_t t = 0; t < problem->n_tensors; t++) {
         const cosma_tensor_t *tensor = &graph->tensors[t];
         if (problem->size[t] == 0 || tensor->n_consumers == 0)
@@ -253,28 +285,85 @@ int cosma_sort_indices(int32_t *items, int32_t n, cosma_index_cmp_t compare, con
     return 0;
 }
 
+/* Minimum cost to evict at least `excess` bytes from a set of tensors,
+ * each costing its size times its factor (1 with a host copy, 2 for an
+ * activation that must also be spilled).  Exact by enumeration for small
+ * sets, else the fractional relaxation (cheapest bytes first).  Both are
+ * lower bounds on what any plan pays at that step. */
+static uint64_t min_eviction_cost(const uint64_t *sizes, const unsigned char *factor, int32_t n, uint64_t excess)
+{
+    if (n <= 12) {
+        uint64_t best = UINT64_MAX;
+        for (uint32_t mask = 1; mask < (1u << n); mask++) {
+            uint64_t freed = 0, cost = 0;
+            for (int32_t k = 0; k < n; k++)
+                if (mask & (1u << k)) {
+                    freed += sizes[k];
+                    cost += sizes[k] * factor[k];
+                }
+            if (freed >= excess && cost < best)
+                best = cost;
+        }
+        return best == UINT64_MAX ? 0 : best;
+    }
+    uint64_t host = 0;
+    for (int32_t k = 0; k < n; k++)
+        if (factor[k] == 1)
+            host += sizes[k];
+    return excess <= host ? excess : host + 2 * (excess - host);
+}
+
 uint64_t cosma_problem_traffic_lower_bound(const cosma_problem_t *problem, uint64_t budget)
 {
+    const cosma_graph_t *graph = problem->graph;
     int32_t n = problem->n_ops;
-    uint64_t *host = calloc((size_t)n + 1, sizeof(uint64_t));
-    uint64_t *act = calloc((size_t)n + 1, sizeof(uint64_t));
+    size_t words = ((size_t)n + 63) / 64;
+    word_t *anc = calloc((size_t)n * words + 1, sizeof(word_t));
+    word_t *desc = calloc((size_t)n * words + 1, sizeof(word_t));
+    uint64_t *sizes = malloc(((size_t)problem->n_tensors + 1) * sizeof(uint64_t));
+    unsigned char *factor = malloc((size_t)problem->n_tensors + 1);
     uint64_t best = 0;
-    if (host == NULL || act == NULL)
+    if (anc == NULL || desc == NULL || sizes == NULL || factor == NULL)
         goto done;
-    cosma_problem_forced_live(problem, host, act);
+    closure(problem, anc, desc, words);
     for (int32_t o = 0; o < n; o++) {
-        uint64_t live = host[o] + act[o] + cosma_problem_working_set(problem, o);
+        uint64_t live = cosma_problem_working_set(problem, o);
+        int32_t count = 0;
+        for (int32_t t = 0; t < problem->n_tensors; t++) {
+            const cosma_tensor_t *tensor = &graph->tensors[t];
+            if (problem->size[t] == 0 || tensor->n_consumers == 0 || reads(tensor, o) ||
+                !forced_at(problem, tensor, o, anc, desc, words))
+                continue;
+            sizes[count] = problem->size[t];
+            factor[count] = tensor->kind == COSMA_TENSOR_ACTIVATION ? 2 : 1;
+            live += problem->size[t];
+            count++;
+        }
         if (live <= budget)
             continue;
-        uint64_t excess = live - budget;
-        /* Cheapest first: a tensor with a host copy costs one reload per
-         * evicted byte, an activation a spill and a reload. */
-        uint64_t bound = excess <= host[o] ? excess : host[o] + 2 * (excess - host[o]);
+        uint64_t bound = min_eviction_cost(sizes, factor, count, live - budget);
         if (bound > best)
             best = bound;
     }
 done:
-    free(host);
-    free(act);
+    free(anc);
+    free(desc);
+    free(sizes);
+    free(factor);
     return best;
+}
+
+
+int cosma_problem_order_is_unique(const cosma_problem_t *problem)
+{
+    /* Unique iff each operator of the (topological) default order depends
+     * directly on the one before it. */
+    for (int32_t o = 1; o < problem->n_ops; o++) {
+        int linked = 0;
+        for (int32_t k = problem->pred_start[o]; k < problem->pred_start[o + 1] && !linked; k++)
+            linked = problem->preds[k] == o - 1;
+        if (!linked)
+            return 0;
+    }
+    return 1;
 }
