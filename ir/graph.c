@@ -453,7 +453,9 @@ cosma_status_t cosma_graph_finalize(cosma_graph_t *graph, cosma_diag_t *diag)
     for (int32_t t = 0; t < graph->n_tensors; t++) {
         const cosma_tensor_t *tensor = &graph->tensors[t];
         int produced_kind = tensor->kind == COSMA_TENSOR_ACTIVATION || tensor->kind == COSMA_TENSOR_OUTPUT;
-        if (produced_kind && tensor->producer < 0) {
+        /* With duplicate names, references resolve to the first definition:
+         * the later ones would all look unproduced. */
+        if (produced_kind && tensor->producer < 0 && dup_tensors == 0) {
             if (tensor->n_consumers > 0)
                 cosma_diag_error_at(diag, tensor->loc,
                                     "tensor '%s' is read by operator '%s' but never produced, and is not an "

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "planner_internal.h"
 
@@ -196,7 +197,8 @@ static int make_room_greedy(sim_t *s, uint64_t bytes)
         uint64_t cost = 0, freed = 0;
         for (int32_t j = i; j < s->n_trial && !s->operand[s->trial[j].tensor]; j++) {
             int32_t x = s->trial[j].tensor;
-            cost += evict_cost(s, x);
+            uint64_t c = evict_cost(s, x);
+            cost = cost > UINT64_MAX - c ? UINT64_MAX : cost + c; /* saturate: only compared */
             freed += s->size[x];
             uint64_t right = j + 1 < s->n_trial ? s->trial[j + 1].offset : s->budget;
             uint64_t candidate = align_up(left, s->align);
@@ -516,6 +518,13 @@ static cosma_status_t sim_init(sim_t *s, const cosma_graph_t *graph, const cosma
     return COSMA_OK;
 }
 
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
 static int is_power_of_two(uint64_t value)
 {
     return value != 0 && (value & (value - 1)) == 0;
@@ -524,7 +533,7 @@ static int is_power_of_two(uint64_t value)
 /* Builds the plan from the recorded stays and checks it with the
  * independent verifier: a rejection here is a bug in this file. */
 static cosma_status_t build_plan(const sim_t *s, const cosma_graph_t *graph, const cosma_mode_t *mode,
-                                 const int32_t *order, cosma_plan_t **out_plan, cosma_diag_t *diag)
+                                 const int32_t *order, double started, cosma_plan_t **out_plan, cosma_diag_t *diag)
 {
     cosma_plan_t *plan = cosma_plan_create(graph->n_ops, s->n_intervals);
     if (plan == NULL)
@@ -548,6 +557,7 @@ static cosma_status_t build_plan(const sim_t *s, const cosma_graph_t *graph, con
     }
     cosma_plan_sort_intervals(plan);
     cosma_plan_compute_traffic(graph, plan);
+    plan->solve_seconds = now_seconds() - started; /* the schedule search included */
     cosma_traffic_t checked;
     cosma_status_t status = cosma_plan_verify(graph, plan, &checked, diag);
     if (status == COSMA_ERR_NOMEM) {
@@ -588,6 +598,7 @@ cosma_status_t cosma_baseline_plan(const cosma_graph_t *graph, const cosma_mode_
                           align);
         return COSMA_ERR_USAGE;
     }
+    double started = now_seconds();
     sim_t s;
     memset(&s, 0, sizeof s);
     s.graph = graph;
@@ -627,7 +638,7 @@ cosma_status_t cosma_baseline_plan(const cosma_graph_t *graph, const cosma_mode_
                               " steps (%" PRId32 " re-placed inputs, %" PRId32 " flushed the arena)",
                               name, s.replaced_steps + s.flushed_steps, graph->n_ops, s.replaced_steps,
                               s.flushed_steps);
-        status = build_plan(&s, graph, mode, order, out_plan, diag);
+        status = build_plan(&s, graph, mode, order, started, out_plan, diag);
     }
     if (status == COSMA_ERR_NOMEM)
         cosma_diag_report(diag, COSMA_SEV_ERROR, "baseline %s: out of memory", name);

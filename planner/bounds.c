@@ -371,7 +371,9 @@ cosma_status_t cosma_planner_bounds(const cosma_graph_t *graph, const cosma_mode
     int exact = best <= lower;
     /* Widen the beam until the search is exact, proves the incumbent, or
      * time runs out. */
-    for (int32_t width = 64; !exact && width <= (1 << 20); width *= 4) {
+    /* Widths grow to a fixed amount of work (width x operators), so the
+     * result does not depend on the machine; the time limit is a guard. */
+    for (int32_t width = 64; !exact && (double)width * (double)n <= 4e6; width *= 4) {
         int pruned = 0, timed_out = 0;
         uint64_t peak = beam_search(&problem, width, best, deadline, trial, &pruned, &timed_out);
         if (timed_out)

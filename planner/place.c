@@ -173,8 +173,16 @@ int cosma_place_items(cosma_place_item_t *items, int32_t n_items, uint64_t capac
     }
     /* Seeded perturbations of the best order: swap nearby pairs. */
     uint64_t seed = 0x9E3779B97F4A7C15ull;
-    int32_t rounds = n < 64 ? 400 : n < 512 ? 150 : 40;
-    for (int32_t round = 0; round < rounds && best > lower && n > 1; round++) {
+    /* A fixed amount of work (about 2e8 pair checks), never a clock, so
+     * the same input always gives the same offsets. */
+    double per_round = (double)n * (double)n + 1.0;
+    int32_t rounds = (int32_t)(2e8 / per_round);
+    if (rounds > 1500)
+        rounds = 1500;
+    if (rounds < 40)
+        rounds = 40;
+    int32_t stale = 0;
+    for (int32_t round = 0; round < rounds && stale < 400 && best > lower && n > 1; round++) {
         memcpy(sequence, best_sequence, (size_t)n * sizeof(int32_t));
         int32_t swaps = 1 + (int32_t)(next_random(&seed) % 4);
         for (int32_t s = 0; s < swaps; s++) {
@@ -187,6 +195,7 @@ int cosma_place_items(cosma_place_item_t *items, int32_t n_items, uint64_t capac
             sequence[b] = swap;
         }
         uint64_t extent = place_sequence(items, sequence, n, align, best_fit_mode, offsets, placed, spans);
+        stale = extent < best ? 0 : stale + 1;
         if (extent <= best) {
             best = extent;
             memcpy(best_offsets, offsets, (size_t)n * sizeof(uint64_t));

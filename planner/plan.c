@@ -64,6 +64,64 @@ static cosma_status_t assemble_plan(const cosma_problem_t *problem, const cosma_
     return COSMA_OK;
 }
 
+/* Local search over orders: move one operator at a time within its
+ * dependency window (at most `reach` positions away) and keep a move when
+ * the capacity-relaxed traffic drops.  Stops at `floor` (a lower bound),
+ * at the deadline, or when no move helps.  Returns 1 if the order changed. */
+static int improve_order(const cosma_problem_t *problem, int32_t *order, uint64_t budget, uint64_t floor,
+                         double deadline, cosma_diag_t *diag)
+{
+    int32_t n = problem->n_ops;
+    int32_t *position = malloc(((size_t)n + 1) * sizeof(int32_t));
+    int32_t *trial = malloc(((size_t)n + 1) * sizeof(int32_t));
+    uint64_t cost;
+    int changed = 0;
+    if (position == NULL || trial == NULL ||
+        cosma_residency_relaxed(problem, order, budget, 2.0, &cost, diag) != COSMA_OK)
+        goto done;
+    const int32_t reach = 6;
+    for (int improved = 1; improved && cost > floor && wall_seconds() < deadline;) {
+        improved = 0;
+        for (int32_t s = 0; s < n; s++)
+            position[order[s]] = s;
+        for (int32_t i = 0; i < n && !improved && wall_seconds() < deadline; i++) {
+            int32_t op = order[i], lo = 0, hi = n - 1;
+            for (int32_t k = problem->pred_start[op]; k < problem->pred_start[op + 1]; k++)
+                if (position[problem->preds[k]] + 1 > lo)
+                    lo = position[problem->preds[k]] + 1;
+            for (int32_t k = problem->succ_start[op]; k < problem->succ_start[op + 1]; k++)
+                if (position[problem->succs[k]] - 1 < hi)
+                    hi = position[problem->succs[k]] - 1;
+            if (lo < i - reach)
+                lo = i - reach;
+            if (hi > i + reach)
+                hi = i + reach;
+            for (int32_t j = lo; j <= hi && !improved; j++) {
+                if (j == i)
+                    continue;
+                /* Move op from i to j, shifting the ones between. */
+                memcpy(trial, order, (size_t)n * sizeof(int32_t));
+                if (j < i)
+                    memmove(trial + j + 1, trial + j, (size_t)(i - j) * sizeof(int32_t));
+                else
+                    memmove(trial + i, trial + i + 1, (size_t)(j - i) * sizeof(int32_t));
+                trial[j] = op;
+                uint64_t trial_cost;
+                if (cosma_residency_relaxed(problem, trial, budget, 2.0, &trial_cost, diag) == COSMA_OK &&
+                    trial_cost < cost) {
+                    memcpy(order, trial, (size_t)n * sizeof(int32_t));
+                    cost = trial_cost;
+                    improved = changed = 1;
+                }
+            }
+        }
+    }
+done:
+    free(position);
+    free(trial);
+    return changed;
+}
+
 cosma_status_t cosma_planner_plan(const cosma_graph_t *graph, const cosma_plan_options_t *options,
                                   cosma_plan_t **out_plan, cosma_diag_t *diag)
 {
@@ -150,6 +208,26 @@ cosma_status_t cosma_planner_plan(const cosma_graph_t *graph, const cosma_plan_o
         if (have_best && best.traffic == 0)
             break; /* nothing beats zero */
     }
+    /* Joint schedule: search orders near the best one while it pays. */
+    if (have_best && options->schedule == COSMA_SCHEDULE_JOINT && best.traffic > 0) {
+        uint64_t floor = cosma_problem_traffic_lower_bound(&problem, options->budget_bytes, 5.0, diag);
+        memcpy(default_order, best_order, (size_t)n * sizeof(int32_t));
+        double deadline = started + limit * 0.6;
+        if (floor < best.traffic && improve_order(&problem, default_order, options->budget_bytes, floor, deadline, diag)) {
+            double left = limit - (wall_seconds() - started);
+            cosma_residency_options_t residency_options = {options->budget_bytes, left > 1 ? left : 1, 0, NULL};
+            cosma_residency_t result;
+            if (cosma_residency_solve(&problem, default_order, &residency_options, &result, diag) == COSMA_OK &&
+                result.traffic < best.traffic) {
+                cosma_residency_free(&best);
+                best = result;
+                memcpy(best_order, default_order, (size_t)n * sizeof(int32_t));
+                method = "ilp-joint:local-search";
+            } else {
+                cosma_residency_free(&result);
+            }
+        }
+    }
     free(default_order);
     if (!have_best) {
         if (options->schedule == COSMA_SCHEDULE_PEAK)
@@ -172,7 +250,7 @@ cosma_status_t cosma_planner_plan(const cosma_graph_t *graph, const cosma_plan_o
     else if (cosma_problem_order_is_unique(&problem))
         lower_bound = best.lower_bound; /* joint == fixed: the ILP bound holds */
     else
-        lower_bound = cosma_problem_traffic_lower_bound(&problem, options->budget_bytes);
+        lower_bound = cosma_problem_traffic_lower_bound(&problem, options->budget_bytes, 5.0, diag);
     status = assemble_plan(&problem, options, best_order, &best, lower_bound, method, wall_seconds() - started,
                            out_plan);
     if (status != COSMA_OK)

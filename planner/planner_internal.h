@@ -102,10 +102,14 @@ cosma_status_t cosma_residency_solve(const cosma_problem_t *problem, const int32
                                      cosma_diag_t *diag);
 void cosma_residency_free(cosma_residency_t *result);
 
-/* Order-independent lower bound on non-compulsory traffic at a budget:
- * at every operator, the forced-live bytes beyond the budget must be
- * evicted, each evicted byte costing at least a reload (and a spill for
- * activations); fractional-knapsack relaxation, maximum over operators. */
-uint64_t cosma_problem_traffic_lower_bound(const cosma_problem_t *problem, uint64_t budget);
+/* The capacity-relaxed traffic of an order (no placement): the score the
+ * order search optimises. */
+cosma_status_t cosma_residency_relaxed(const cosma_problem_t *problem, const int32_t *order, uint64_t budget,
+                                       double time_limit, uint64_t *out_cost, cosma_diag_t *diag);
+
+/* Order-independent lower bound on non-compulsory traffic at a budget
+ * (a covering ILP over the forced-live tensors; see problem.c). */
+uint64_t cosma_problem_traffic_lower_bound(const cosma_problem_t *problem, uint64_t budget, double time_limit,
+                                           cosma_diag_t *diag);
 
 #endif

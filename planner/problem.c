@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ilp.h"
 #include "planner_internal.h"
 
 void cosma_problem_free(cosma_problem_t *problem)
@@ -285,74 +286,102 @@ int cosma_sort_indices(int32_t *items, int32_t n, cosma_index_cmp_t compare, con
     return 0;
 }
 
-/* Minimum cost to evict at least `excess` bytes from a set of tensors,
- * each costing its size times its factor (1 with a host copy, 2 for an
- * activation that must also be spilled).  Exact by enumeration for small
- * sets, else the fractional relaxation (cheapest bytes first).  Both are
- * lower bounds on what any plan pays at that step. */
-static uint64_t min_eviction_cost(const uint64_t *sizes, const unsigned char *factor, int32_t n, uint64_t excess)
+static uint64_t gcd_u64(uint64_t a, uint64_t b)
 {
-    if (n <= 12) {
-        uint64_t best = UINT64_MAX;
-        for (uint32_t mask = 1; mask < (1u << n); mask++) {
-            uint64_t freed = 0, cost = 0;
-            for (int32_t k = 0; k < n; k++)
-                if (mask & (1u << k)) {
-                    freed += sizes[k];
-                    cost += sizes[k] * factor[k];
-                }
-            if (freed >= excess && cost < best)
-                best = cost;
-        }
-        return best == UINT64_MAX ? 0 : best;
+    while (b != 0) {
+        uint64_t r = a % b;
+        a = b;
+        b = r;
     }
-    uint64_t host = 0;
-    for (int32_t k = 0; k < n; k++)
-        if (factor[k] == 1)
-            host += sizes[k];
-    return excess <= host ? excess : host + 2 * (excess - host);
+    return a;
 }
 
-uint64_t cosma_problem_traffic_lower_bound(const cosma_problem_t *problem, uint64_t budget)
+/* The order-independent lower bound.  At every operator o, in any order,
+ * its operands and the tensors forced live across it (F(o)) compete for
+ * the budget; the excess must be evicted.  A forced tensor that is not
+ * resident at o is read again later, so it costs at least one reload, and
+ * an activation also its one spill.  Letting one eviction of a tensor
+ * count for every operator it is forced across gives a covering problem
+ *
+ *   min sum_a cost(a) e_a   s.t.  sum_{a in F(o)} size(a) e_a >= excess(o)
+ *
+ * whose optimum (or any proven bound of it) is a valid lower bound on the
+ * non-compulsory traffic of every plan, whatever its order. */
+uint64_t cosma_problem_traffic_lower_bound(const cosma_problem_t *problem, uint64_t budget, double time_limit,
+                                           cosma_diag_t *diag)
 {
     const cosma_graph_t *graph = problem->graph;
-    int32_t n = problem->n_ops;
+    int32_t n = problem->n_ops, m = problem->n_tensors;
     size_t words = ((size_t)n + 63) / 64;
     word_t *anc = calloc((size_t)n * words + 1, sizeof(word_t));
     word_t *desc = calloc((size_t)n * words + 1, sizeof(word_t));
-    uint64_t *sizes = malloc(((size_t)problem->n_tensors + 1) * sizeof(uint64_t));
-    unsigned char *factor = malloc((size_t)problem->n_tensors + 1);
-    uint64_t best = 0;
-    if (anc == NULL || desc == NULL || sizes == NULL || factor == NULL)
+    int32_t *column = malloc(((size_t)m + 1) * sizeof(int32_t));
+    int32_t *members = malloc(((size_t)m + 1) * sizeof(int32_t));
+    double *sizes = malloc(((size_t)m + 1) * sizeof(double));
+    cosma_milp_t *milp = cosma_milp_create("cosma_joint_bound");
+    uint64_t bound = 0, unit = 0;
+    if (anc == NULL || desc == NULL || column == NULL || members == NULL || sizes == NULL || milp == NULL)
         goto done;
     closure(problem, anc, desc, words);
-    for (int32_t o = 0; o < n; o++) {
-        uint64_t live = cosma_problem_working_set(problem, o);
-        int32_t count = 0;
-        for (int32_t t = 0; t < problem->n_tensors; t++) {
-            const cosma_tensor_t *tensor = &graph->tensors[t];
-            if (problem->size[t] == 0 || tensor->n_consumers == 0 || reads(tensor, o) ||
-                !forced_at(problem, tensor, o, anc, desc, words))
+    for (int32_t t = 0; t < m; t++)
+        column[t] = -1;
+    /* Pass 1: the unit (gcd of sizes involved); pass 2: the model. */
+    for (int pass = 0; pass < 2; pass++) {
+        for (int32_t o = 0; o < n; o++) {
+            uint64_t live = cosma_problem_working_set(problem, o);
+            int32_t count = 0;
+            for (int32_t t = 0; t < m; t++) {
+                const cosma_tensor_t *tensor = &graph->tensors[t];
+                if (problem->size[t] == 0 || tensor->n_consumers == 0 || reads(tensor, o) ||
+                    !forced_at(problem, tensor, o, anc, desc, words))
+                    continue;
+                live += problem->size[t];
+                members[count++] = t;
+            }
+            if (live <= budget)
                 continue;
-            sizes[count] = problem->size[t];
-            factor[count] = tensor->kind == COSMA_TENSOR_ACTIVATION ? 2 : 1;
-            live += problem->size[t];
-            count++;
+            if (pass == 0) {
+                for (int32_t k = 0; k < count; k++)
+                    unit = gcd_u64(unit, problem->size[members[k]]);
+                unit = gcd_u64(unit, live - budget);
+                continue;
+            }
+            for (int32_t k = 0; k < count; k++) {
+                int32_t t = members[k];
+                if (column[t] < 0) {
+                    uint64_t factor = graph->tensors[t].kind == COSMA_TENSOR_ACTIVATION ? 2 : 1;
+                    column[t] = cosma_milp_add_col(milp, graph->tensors[t].name, 0, 1,
+                                                   (double)(factor * (problem->size[t] / unit)), 1);
+                    if (column[t] < 0)
+                        goto done;
+                }
+                members[k] = column[t];
+                sizes[k] = (double)(problem->size[t] / unit);
+            }
+            /* excess / unit is whole: unit divides it */
+            if (cosma_milp_add_row(milp, graph->ops[o].name, (double)((live - budget) / unit), COSMA_MILP_INF, count,
+                                   members, sizes) < 0)
+                goto done;
         }
-        if (live <= budget)
-            continue;
-        uint64_t bound = min_eviction_cost(sizes, factor, count, live - budget);
-        if (bound > best)
-            best = bound;
+        if (unit == 0)
+            goto done; /* no operator exceeds the budget in any order */
+    }
+    cosma_milp_options_t options = {time_limit, 1};
+    cosma_milp_result_t result;
+    if (cosma_milp_solve(milp, &options, &result, diag) == COSMA_OK) {
+        if (result.bound > 0)
+            bound = (uint64_t)(result.bound + 0.5) * unit;
+        free(result.values);
     }
 done:
+    cosma_milp_destroy(milp);
     free(anc);
     free(desc);
+    free(column);
+    free(members);
     free(sizes);
-    free(factor);
-    return best;
+    return bound;
 }
-
 
 int cosma_problem_order_is_unique(const cosma_problem_t *problem)
 {

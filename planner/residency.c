@@ -611,3 +611,31 @@ done:
     layout_free(&layout);
     return status;
 }
+
+cosma_status_t cosma_residency_relaxed(const cosma_problem_t *problem, const int32_t *order, uint64_t budget,
+                                       double time_limit, uint64_t *out_cost, cosma_diag_t *diag)
+{
+    layout_t layout;
+    cuts_t cuts = {0};
+    cosma_status_t status = layout_build(problem, order, &layout);
+    int32_t n = problem->n_ops;
+    uint64_t *capacity = calloc((size_t)n + 2, sizeof(uint64_t));
+    unsigned char *keep = malloc((size_t)layout.n_gaps + 1);
+    if (status == COSMA_OK && (capacity == NULL || keep == NULL))
+        status = COSMA_ERR_NOMEM;
+    for (int32_t s = 1; s <= n && status == COSMA_OK; s++) {
+        capacity[s] = budget;
+        if (layout.base[s] > budget)
+            status = COSMA_ERR_INFEASIBLE;
+    }
+    if (status == COSMA_OK) {
+        solve_outcome_t outcome;
+        heuristic_choice(&layout, capacity, keep);
+        status = solve_choice(&layout, capacity, &cuts, time_limit, NULL, keep, &outcome, diag);
+        *out_cost = outcome.objective;
+    }
+    free(capacity);
+    free(keep);
+    layout_free(&layout);
+    return status;
+}

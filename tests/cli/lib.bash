@@ -1,0 +1,241 @@
+# lib.bash: helpers shared by the end-to-end tests of the `cosma` command
+# (tests/cli/*.sh).  Named .bash so that the CMake glob (*.sh) does not
+# register it as a test; every script sources it first:
+#
+#   source "$(dirname "$0")/lib.bash" "$@"     # $1 = cosma binary, $2 = source dir
+#
+# It sets COSMA, SRC, GRAPHS and TMP (a fresh directory, removed on exit, and
+# the working directory of the script), and counts checks: `finish` prints
+# "N passed, M failed" and exits 1 when anything failed.  The scripts keep
+# going after a failed check so that one run reports every failure.
+
+set -u
+
+if [ $# -lt 2 ]; then
+    echo "usage: bash SCRIPT PATH_TO_COSMA SOURCE_DIR" >&2
+    exit 2
+fi
+COSMA=$1
+SRC=$2
+case $COSMA in /*) ;; *) COSMA=$PWD/$COSMA ;; esac
+case $SRC in /*) ;; *) SRC=$PWD/$SRC ;; esac
+GRAPHS=$SRC/graphs
+if [ ! -x "$COSMA" ]; then
+    echo "not an executable: $COSMA" >&2
+    exit 2
+fi
+if ! command -v python3 >/dev/null 2>&1; then
+    echo "these tests need python3 (JSON parsing)" >&2
+    exit 2
+fi
+# The interpreter itself: a version-manager shim in front of it (pyenv)
+# costs a quarter of a second per call, and the scripts make hundreds.
+PYTHON=$(python3 -c 'import sys; print(sys.executable)' 2>/dev/null)
+[ -n "$PYTHON" ] && [ -x "$PYTHON" ] || PYTHON=python3
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/cosma-cli.XXXXXX") || exit 2
+trap 'rm -rf "$TMP"' EXIT
+cd "$TMP" || exit 2
+
+PASSED=0
+FAILED=0
+# What the last `run` saw: exit status and the files holding its output.
+RC=0
+OUT=$TMP/.last.stdout
+ERR=$TMP/.last.stderr
+
+# The command under test, so that scripts read `expect_exit 0 cosma info ...`.
+cosma() { "$COSMA" "$@"; }
+
+pass() { PASSED=$((PASSED + 1)); }
+
+# fail DESCRIPTION [DETAIL...]: records a failure and says why.
+fail()
+{
+    FAILED=$((FAILED + 1))
+    echo "FAIL: $1" >&2
+    shift
+    local line
+    for line in "$@"; do
+        echo "      $line" >&2
+    done
+}
+
+# Shows the last command's output on a failure (trimmed).
+last_output()
+{
+    echo "      --- stdout (first lines):" >&2
+    head -n 8 "$OUT" | sed 's/^/      | /' >&2
+    echo "      --- stderr (first lines):" >&2
+    head -n 8 "$ERR" | sed 's/^/      | /' >&2
+}
+
+# run CMD...: runs a command, keeping stdout in $OUT, stderr in $ERR and the
+# exit status in $RC.
+run()
+{
+    LAST_CMD="$*"
+    "$@" >"$OUT" 2>"$ERR"
+    RC=$?
+}
+
+# expect_exit CODE CMD...: runs CMD and checks its exit status.
+expect_exit()
+{
+    local want=$1
+    shift
+    run "$@"
+    if [ "$RC" -eq "$want" ]; then
+        pass
+    else
+        fail "exit $RC, expected $want: $LAST_CMD"
+        last_output
+    fi
+}
+
+# expect_stdout_contains TEXT / expect_stderr_contains TEXT: fixed-string
+# search in the last command's output.
+expect_stdout_contains()
+{
+    if grep -qF -- "$1" "$OUT"; then pass; else
+        fail "stdout of '$LAST_CMD' lacks: $1"
+        last_output
+    fi
+}
+expect_stderr_contains()
+{
+    if grep -qF -- "$1" "$ERR"; then pass; else
+        fail "stderr of '$LAST_CMD' lacks: $1"
+        last_output
+    fi
+}
+
+# expect_stdout_matches / expect_stderr_matches ERE: extended regex search.
+expect_stdout_matches()
+{
+    if grep -qE -- "$1" "$OUT"; then pass; else
+        fail "stdout of '$LAST_CMD' does not match: $1"
+        last_output
+    fi
+}
+expect_stderr_matches()
+{
+    if grep -qE -- "$1" "$ERR"; then pass; else
+        fail "stderr of '$LAST_CMD' does not match: $1"
+        last_output
+    fi
+}
+
+expect_stdout_empty()
+{
+    if [ ! -s "$OUT" ]; then pass; else
+        fail "stdout of '$LAST_CMD' should be empty"
+        last_output
+    fi
+}
+expect_stderr_empty()
+{
+    if [ ! -s "$ERR" ]; then pass; else
+        fail "stderr of '$LAST_CMD' should be empty"
+        last_output
+    fi
+}
+
+# expect_eq DESCRIPTION ACTUAL EXPECTED
+expect_eq()
+{
+    if [ "$2" = "$3" ]; then pass; else
+        fail "$1: got '$2', expected '$3'"
+    fi
+}
+
+# expect_true DESCRIPTION CMD...: the check passes when CMD exits 0.
+expect_true()
+{
+    local what=$1
+    shift
+    if "$@"; then pass; else
+        fail "$what"
+    fi
+}
+
+# expect_file DESCRIPTION PATH / expect_no_file DESCRIPTION PATH
+expect_file()
+{
+    if [ -s "$2" ]; then pass; else fail "$1: '$2' missing or empty"; fi
+}
+expect_no_file()
+{
+    if [ ! -e "$2" ]; then pass; else fail "$1: '$2' should not exist"; fi
+}
+
+# expect_same_file DESCRIPTION A B: byte-identical files.
+expect_same_file()
+{
+    if cmp -s "$2" "$3"; then pass; else
+        fail "$1: '$2' and '$3' differ" "$(cmp "$2" "$3" 2>&1 | head -n 1)"
+    fi
+}
+
+# json_get FILE KEY: prints one value of a JSON file.  KEY is a path of
+# object keys and list indices separated by dots ("totals.spill_bytes",
+# "schedule.0").  Strings print bare; everything else as JSON (true, null,
+# 12).  Exits non-zero (printing nothing) on bad JSON or a missing key.
+json_get()
+{
+    "$PYTHON" - "$1" "$2" <<'EOF'
+import json, sys
+try:
+    with open(sys.argv[1]) as f:
+        value = json.load(f)
+    for part in sys.argv[2].split('.'):
+        value = value[int(part)] if isinstance(value, list) else value[part]
+except (OSError, ValueError, KeyError, IndexError, TypeError) as e:
+    print("json_get %s %s: %s" % (sys.argv[1], sys.argv[2], e), file=sys.stderr)
+    sys.exit(1)
+print(value if isinstance(value, str) else json.dumps(value))
+EOF
+}
+
+# json_check FILE PYTHON-EXPRESSION: true when the expression holds, with
+# the parsed JSON bound to `j` (e.g. 'j["m_p"] >= j["m_r"]').
+json_check()
+{
+    "$PYTHON" - "$1" "$2" <<'EOF'
+import json, sys
+try:
+    with open(sys.argv[1]) as f:
+        j = json.load(f)
+    ok = eval(sys.argv[2], {"j": j})
+except Exception as e:
+    print("json_check %s: %r: %s" % (sys.argv[1], sys.argv[2], e), file=sys.stderr)
+    sys.exit(2)
+sys.exit(0 if ok else 1)
+EOF
+}
+
+# expect_json DESCRIPTION FILE PYTHON-EXPRESSION: a counted json_check.
+expect_json()
+{
+    if json_check "$2" "$3"; then pass; else
+        fail "$1: '$3' does not hold for $2"
+    fi
+}
+
+# expect_json_eq FILE KEY VALUE: one JSON value, compared as text.
+expect_json_eq()
+{
+    local got
+    got=$(json_get "$1" "$2")
+    expect_eq "$(basename "$1"): $2" "$got" "$3"
+}
+
+# finish: the summary line and the exit status of the script.
+finish()
+{
+    echo "$PASSED passed, $FAILED failed"
+    if [ "$FAILED" -ne 0 ]; then
+        exit 1
+    fi
+    exit 0
+}
