@@ -133,6 +133,10 @@ int cli_graph_option(int argc, char **argv, int *i, cli_graph_options_t *options
     }
     if (cli_option(argc, argv, i, "--elem-bytes", &value)) {
         uint32_t bytes;
+        if (value == NULL) {
+            cosma_diag_report(diag, COSMA_SEV_ERROR, "--elem-bytes needs a value");
+            return -1;
+        }
         if (!cli_parse_u32(value, &bytes) || bytes == 0 || bytes > 64) {
             cosma_diag_report(diag, COSMA_SEV_ERROR, "--elem-bytes needs a whole number from 1 to 64, got '%s'",
                               value != NULL ? value : "");
@@ -143,6 +147,10 @@ int cli_graph_option(int argc, char **argv, int *i, cli_graph_options_t *options
         return 1;
     }
     if (cli_option(argc, argv, i, "--dim", &value)) {
+        if (value == NULL) {
+            cosma_diag_report(diag, COSMA_SEV_ERROR, "--dim needs NAME=VALUE");
+            return -1;
+        }
         const char *eq = value != NULL ? strchr(value, '=') : NULL;
         uint64_t dim;
         if (eq == NULL || eq == value || !cli_parse_u64(eq + 1, &dim) || dim == 0 || dim > INT64_MAX) {

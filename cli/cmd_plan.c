@@ -1,5 +1,6 @@
 /* cmd_plan.c: `cosma plan GRAPH --budget B -o PLAN`: plans, verifies and
  * writes the plan and whatever else was asked for. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,7 +36,7 @@ static const char usage[] =
 
 /* Resolves a symbolic budget; returns 1 and sets *out when text is one. */
 static int symbolic_budget(const char *text, const cosma_graph_t *graph, const cosma_mode_t *mode,
-                           uint64_t *out_bytes, cosma_diag_t *diag, cosma_status_t *out_status)
+                           double time_limit, uint64_t *out_bytes, cosma_diag_t *diag, cosma_status_t *out_status)
 {
     char base[8];
     size_t n = strlen(text);
@@ -56,7 +57,8 @@ static int symbolic_budget(const char *text, const cosma_graph_t *graph, const c
     if (strcmp(base, "M_R") != 0 && strcmp(base, "M_H") != 0 && strcmp(base, "M_P") != 0)
         return 0;
     cosma_bounds_t bounds;
-    *out_status = cosma_planner_bounds(graph, mode, 10.0, &bounds, diag);
+    /* The same search the planner runs, so M_P means the same order. */
+    *out_status = cosma_planner_bounds(graph, mode, time_limit * 0.25, &bounds, diag);
     if (*out_status != COSMA_OK)
         return 1;
     *out_bytes = base[2] == 'R' ? bounds.m_r : base[2] == 'H' ? bounds.m_h : bounds.m_p_upper;
@@ -147,6 +149,11 @@ int cli_cmd_plan(int argc, char **argv)
         if (order_path != NULL && schedule != COSMA_SCHEDULE_FIXED)
             return cli_usage_error("plan", "--order needs --schedule fixed");
     }
+    if (export_path != NULL) {
+        size_t n = strlen(export_path);
+        if (n < 4 || (strcmp(export_path + n - 3, ".lp") != 0 && strcmp(export_path + n - 4, ".mps") != 0))
+            return cli_usage_error("plan", "--export-model needs a file ending in .lp or .mps");
+    }
     if (baseline != NULL) {
         int known = 0;
         for (int b = 0; cosma_baseline_names[b] != NULL; b++)
@@ -165,7 +172,7 @@ int cli_cmd_plan(int argc, char **argv)
         return cosma_status_exit_code(status);
     cosma_mode_t mode = cli_mode(graph, &options);
     uint64_t budget = 0;
-    if (!symbolic_budget(budget_text, graph, &mode, &budget, &diag, &status)) {
+    if (!symbolic_budget(budget_text, graph, &mode, time_limit, &budget, &diag, &status)) {
         status = COSMA_OK;
         if (!cli_parse_bytes(budget_text, &budget) || budget == 0) {
             cli_usage_error("plan", "--budget needs bytes (e.g. 802816, 2MiB, 1.5MB) or M_R, M_H, M_P; got '%s'",
@@ -185,12 +192,18 @@ int cli_cmd_plan(int argc, char **argv)
             status = cosma_planner_plan(graph, &plan_options, &plan, &diag);
         }
     }
-    if (status == COSMA_OK)
-        status = cosma_codegen_write_plan(graph, plan, output, &diag);
-    if (status == COSMA_OK && header_path != NULL)
-        status = cosma_codegen_write_c_header(graph, plan, header_path, &diag);
-    if (status == COSMA_OK && svg_path != NULL)
-        status = cosma_codegen_write_svg(graph, plan, svg_path, &diag);
+    /* Outputs are written one by one (each atomically); if a later one
+     * fails, the earlier ones are removed so a failed run leaves none. */
+    const char *written[4];
+    int n_written = 0;
+    if (status == COSMA_OK && (status = cosma_codegen_write_plan(graph, plan, output, &diag)) == COSMA_OK)
+        written[n_written++] = output;
+    if (status == COSMA_OK && header_path != NULL &&
+        (status = cosma_codegen_write_c_header(graph, plan, header_path, &diag)) == COSMA_OK)
+        written[n_written++] = header_path;
+    if (status == COSMA_OK && svg_path != NULL &&
+        (status = cosma_codegen_write_svg(graph, plan, svg_path, &diag)) == COSMA_OK)
+        written[n_written++] = svg_path;
     if (status == COSMA_OK) {
         cosma_buf_t summary;
         cosma_buf_init(&summary);
@@ -199,6 +212,10 @@ int cli_cmd_plan(int argc, char **argv)
             status = cosma_file_write_atomic(summary_path, summary.data, summary.length, &diag);
         cosma_buf_free(&summary);
     }
+    if (status != COSMA_OK)
+        for (int w = 0; w < n_written; w++)
+            if (strcmp(written[w], "-") != 0)
+                remove(written[w]);
     if (status == COSMA_OK && (summary_path == NULL || strcmp(summary_path, "-") != 0)) {
         uint64_t traffic = plan->traffic.spill_bytes + plan->traffic.retrieve_bytes;
         printf("%s: %s plan (%s) within %llu bytes\n", graph->name, cosma_plan_status_name(plan->status),

@@ -6,6 +6,10 @@
 
 #include "planner_internal.h"
 
+/* Largest time-indexed joint model tried (columns); GLPK's LP work grows
+ * quickly past this on two cores. */
+enum { JOINT_MAX_COLUMNS = 60000 };
+
 static double wall_seconds(void)
 {
     struct timespec ts;
@@ -228,6 +232,35 @@ cosma_status_t cosma_planner_plan(const cosma_graph_t *graph, const cosma_plan_o
             }
         }
     }
+    /* Joint schedule: the time-indexed model proves a bound for every
+     * order and may find a better one; it starts from the best plan. */
+    uint64_t joint_bound = 0;
+    if (have_best && options->schedule == COSMA_SCHEDULE_JOINT && best.traffic > 0) {
+        double left = limit - (wall_seconds() - started);
+        if (left > 2) {
+            cosma_status_t joint = cosma_joint_solve(&problem, options->budget_bytes, left * 0.7, JOINT_MAX_COLUMNS,
+                                                     best_order, best.intervals, best.n_intervals, default_order,
+                                                     &joint_bound, diag);
+            if (joint == COSMA_OK && memcmp(default_order, best_order, (size_t)n * sizeof(int32_t)) != 0) {
+                left = limit - (wall_seconds() - started);
+                cosma_residency_options_t residency_options = {options->budget_bytes, left > 1 ? left : 1, 0, NULL};
+                cosma_residency_t result;
+                if (cosma_residency_solve(&problem, default_order, &residency_options, &result, diag) == COSMA_OK &&
+                    result.traffic < best.traffic) {
+                    cosma_residency_free(&best);
+                    best = result;
+                    memcpy(best_order, default_order, (size_t)n * sizeof(int32_t));
+                    method = "ilp-joint:time-indexed";
+                } else {
+                    cosma_residency_free(&result);
+                }
+            } else if (joint != COSMA_OK && joint != COSMA_ERR_INFEASIBLE) {
+                status = joint;
+                free(default_order);
+                goto done;
+            }
+        }
+    }
     free(default_order);
     if (!have_best) {
         if (options->schedule == COSMA_SCHEDULE_PEAK)
@@ -249,8 +282,15 @@ cosma_status_t cosma_planner_plan(const cosma_graph_t *graph, const cosma_plan_o
         lower_bound = 0;
     else if (cosma_problem_order_is_unique(&problem))
         lower_bound = best.lower_bound; /* joint == fixed: the ILP bound holds */
-    else
+    else {
         lower_bound = cosma_problem_traffic_lower_bound(&problem, options->budget_bytes, 5.0, diag);
+        /* Every order has a step with at least M_P live bytes: below it,
+         * the excess leaves the scratchpad and comes back at least once. */
+        if (bounds.m_p_lower > options->budget_bytes && bounds.m_p_lower - options->budget_bytes > lower_bound)
+            lower_bound = bounds.m_p_lower - options->budget_bytes;
+        if (joint_bound > lower_bound)
+            lower_bound = joint_bound;
+    }
     status = assemble_plan(&problem, options, best_order, &best, lower_bound, method, wall_seconds() - started,
                            out_plan);
     if (status != COSMA_OK)

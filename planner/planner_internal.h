@@ -107,6 +107,17 @@ void cosma_residency_free(cosma_residency_t *result);
 cosma_status_t cosma_residency_relaxed(const cosma_problem_t *problem, const int32_t *order, uint64_t budget,
                                        double time_limit, uint64_t *out_cost, cosma_diag_t *diag);
 
+/* The joint time-indexed model (see joint.c): solves order and residency
+ * together with placement relaxed.  Returns COSMA_OK with the order of its
+ * best solution and its proven bound (valid for every order), or
+ * COSMA_ERR_INFEASIBLE when the model would exceed max_columns or found no
+ * solution (*out_bound still holds any bound it proved).  start_order and
+ * start_intervals (a plan) are handed to the solver as its incumbent. */
+cosma_status_t cosma_joint_solve(const cosma_problem_t *problem, uint64_t budget, double time_limit,
+                                 int64_t max_columns, const int32_t *start_order,
+                                 const cosma_interval_t *start_intervals, int32_t n_start_intervals,
+                                 int32_t *out_order, uint64_t *out_bound, cosma_diag_t *diag);
+
 /* Order-independent lower bound on non-compulsory traffic at a budget
  * (a covering ILP over the forced-live tensors; see problem.c). */
 uint64_t cosma_problem_traffic_lower_bound(const cosma_problem_t *problem, uint64_t budget, double time_limit,

@@ -8,37 +8,31 @@ source "$(dirname "$0")/lib.bash" "$@"
 #             param_bytes m_r m_r_params peak_default peak_default_params
 check_facts()
 {
-    local f=$1
-    expect_json_eq "$f" elem_bytes 1
-    expect_json_eq "$f" operators "$2"
-    expect_json_eq "$f" inputs "$3"
-    expect_json_eq "$f" activations "$4"
-    expect_json_eq "$f" outputs "$5"
-    expect_json_eq "$f" params "$6"
-    expect_json_eq "$f" tensors $(($3 + $4 + $5 + $6))
-    expect_json_eq "$f" activation_bytes "$7"
-    expect_json_eq "$f" param_bytes "$8"
-    expect_json_eq "$f" m_r "$9"
-    expect_json_eq "$f" m_r_params "${10}"
-    expect_json_eq "$f" peak_default "${11}"
-    expect_json_eq "$f" peak_default_params "${12}"
+    expect_json_all "$1" -- \
+        'j["elem_bytes"] == 1' \
+        "j['operators'] == $2" \
+        "(j['inputs'], j['activations'], j['outputs'], j['params']) == ($3, $4, $5, $6)" \
+        "j['tensors'] == $3 + $4 + $5 + $6" \
+        "j['activation_bytes'] == $7" \
+        "j['param_bytes'] == $8" \
+        "j['m_r'] == $9" \
+        "j['m_r_params'] == ${10}" \
+        "j['peak_default'] == ${11}" \
+        "j['peak_default_params'] == ${12}"
 }
 
 # The relations the bounds must satisfy whatever the search found.
 check_bounds()
 {
-    local f=$1
-    expect_json "$f: m_r <= m_p <= peak_default" "$f" 'j["m_r"] <= j["m_p"] <= j["peak_default"]'
-    expect_json "$f: m_p_lower <= m_p" "$f" 'j["m_p_lower"] <= j["m_p"]'
-    expect_json "$f: m_r <= m_p_lower" "$f" 'j["m_r"] <= j["m_p_lower"]'
-    expect_json "$f: exact means m_p_lower == m_p" "$f" 'not j["m_p_exact"] or j["m_p_lower"] == j["m_p"]'
-    expect_json "$f: m_h == (m_r + m_p) // 2" "$f" 'j["m_h"] == (j["m_r"] + j["m_p"]) // 2'
-    expect_json "$f: m_r_params <= m_p_params <= peak_default_params" "$f" \
-        'j["m_r_params"] <= j["m_p_params"] <= j["peak_default_params"]'
-    expect_json "$f: m_p_params_lower <= m_p_params" "$f" 'j["m_p_params_lower"] <= j["m_p_params"]'
-    expect_json "$f: m_h_params == (m_r_params + m_p_params) // 2" "$f" \
-        'j["m_h_params"] == (j["m_r_params"] + j["m_p_params"]) // 2'
-    expect_json "$f: parameters only add" "$f" \
+    expect_json_all "$1" -- \
+        'j["m_r"] <= j["m_p"] <= j["peak_default"]' \
+        'j["m_r"] <= j["m_p_lower"] <= j["m_p"]' \
+        'not j["m_p_exact"] or j["m_p_lower"] == j["m_p"]' \
+        'j["m_h"] == (j["m_r"] + j["m_p"]) // 2' \
+        'j["m_r_params"] <= j["m_p_params"] <= j["peak_default_params"]' \
+        'j["m_r_params"] <= j["m_p_params_lower"] <= j["m_p_params"]' \
+        'not j["m_p_params_exact"] or j["m_p_params_lower"] == j["m_p_params"]' \
+        'j["m_h_params"] == (j["m_r_params"] + j["m_p_params"]) // 2' \
         'j["m_r"] <= j["m_r_params"] and j["m_p"] <= j["m_p_params"] and j["peak_default"] <= j["peak_default_params"]'
 }
 

@@ -222,12 +222,79 @@ expect_json()
     fi
 }
 
+# expect_json_all FILE... -- EXPR...: many checks in one python run (an
+# interpreter start per check would dominate the run time).  The files are
+# bound to j, k, l, m in order; every expression counts as one check and is
+# named by its own text on a failure.
+expect_json_all()
+{
+    local files=() result line
+    while [ $# -gt 0 ] && [ "$1" != "--" ]; do
+        files+=("$1")
+        shift
+    done
+    [ $# -gt 0 ] && shift
+    result=$("$PYTHON" - "${#files[@]}" "${files[@]}" "$@" <<'PY'
+import json, sys
+n = int(sys.argv[1])
+names = sys.argv[2:2 + n]
+exprs = sys.argv[2 + n:]
+env = {}
+try:
+    for var, name in zip("jklm", names):
+        with open(name) as f:
+            env[var] = json.load(f)
+except (OSError, ValueError) as e:
+    print("FAIL cannot read %s: %s" % (" ".join(names), e))
+    print(0, max(len(exprs), 1))
+    sys.exit(0)
+passed = failed = 0
+for expr in exprs:
+    try:
+        ok, why = eval(expr, dict(env)), "does not hold"
+    except Exception as e:
+        ok, why = False, "raised %r" % e
+    if ok:
+        passed += 1
+    else:
+        failed += 1
+        print("FAIL %s: %s %s" % (" ".join(names), expr, why))
+print(passed, failed)
+PY
+)
+    if [ -z "$result" ]; then
+        fail "python could not check ${files[*]}"
+        return
+    fi
+    while IFS= read -r line; do
+        case $line in
+        "FAIL "*) echo "FAIL: ${line#FAIL }" >&2 ;;
+        *) PASSED=$((PASSED + ${line% *})) FAILED=$((FAILED + ${line#* })) ;;
+        esac
+    done <<<"$result"
+}
+
 # expect_json_eq FILE KEY VALUE: one JSON value, compared as text.
 expect_json_eq()
 {
     local got
     got=$(json_get "$1" "$2")
     expect_eq "$(basename "$1"): $2" "$got" "$3"
+}
+
+# operator_names GRAPH.yaml: the operators in file order, one per line, read
+# from the YAML text itself (not through cosma).  It understands the flow
+# style that graphs/*.yaml use: "  - {name: NAME, type: ...", NAME optionally
+# in double quotes.
+operator_names()
+{
+    "$PYTHON" - "$1" <<'EOF'
+import re, sys
+text = open(sys.argv[1]).read()
+ops = text[text.index("\noperators:\n"):]
+for m in re.finditer(r'^  - \{name: (?:"([^"\\]*)"|([^",{}]+)), type:', ops, re.M):
+    print(m.group(1) or m.group(2))
+EOF
 }
 
 # finish: the summary line and the exit status of the script.

@@ -9,43 +9,29 @@ source "$(dirname "$0")/lib.bash" "$@"
 SUMMARY_KEYS='["status", "method", "budget_bytes", "non_compulsory_bytes", "spill_bytes", "retrieve_bytes",
                "compulsory_bytes", "lower_bound_bytes", "gap", "peak_bytes", "solve_seconds"]'
 
-# operator_names GRAPH.yaml: the operators in file order, one per line (read
-# from the canonical YAML that `cosma import` writes, not from cosma's IR).
-operator_names()
-{
-    cosma import "$1" -o "$TMP/names.yaml" || return 1
-    "$PYTHON" - "$TMP/names.yaml" <<'EOF'
-import re, sys
-text = open(sys.argv[1]).read()
-ops = text[text.index("\noperators:\n"):]
-for m in re.finditer(r'^  - \{name: "((?:[^"\\]|\\.)*)", type:', ops, re.M):
-    print(m.group(1))
-EOF
-}
-
 # check_summary S.json PLAN.json BUDGET: the summary's internal consistency
 # and its agreement with the plan file.
 check_summary()
 {
     local s=$1 p=$2 budget=$3
-    expect_json "$s has every key" "$s" "all(k in j for k in $SUMMARY_KEYS)"
-    expect_json_eq "$s" budget_bytes "$budget"
-    expect_json "$s: status optimal or feasible" "$s" 'j["status"] in ("optimal", "feasible")'
-    expect_json "$s: non_compulsory == spill + retrieve" "$s" \
-        'j["non_compulsory_bytes"] == j["spill_bytes"] + j["retrieve_bytes"]'
-    expect_json "$s: lower_bound <= non_compulsory" "$s" 'j["lower_bound_bytes"] <= j["non_compulsory_bytes"]'
-    expect_json "$s: peak <= budget" "$s" 'j["peak_bytes"] <= j["budget_bytes"]'
-    expect_json "$s: optimal means lower_bound == non_compulsory and gap 0" "$s" \
-        'j["status"] != "optimal" or (j["lower_bound_bytes"] == j["non_compulsory_bytes"] and j["gap"] == 0)'
-    expect_json "$s: solve_seconds >= 0" "$s" 'j["solve_seconds"] >= 0'
-    # The plan file says the same.
-    local key
-    for key in spill_bytes retrieve_bytes non_compulsory_bytes compulsory_bytes peak_bytes; do
-        expect_json_eq "$p" "totals.$key" "$(json_get "$s" $key)"
-    done
-    expect_json_eq "$p" status "$(json_get "$s" status)"
-    expect_json_eq "$p" budget_bytes "$budget"
-    expect_json_eq "$p" lower_bound_bytes "$(json_get "$s" lower_bound_bytes)"
+    expect_json_all "$s" "$p" -- \
+        "all(key in j for key in $SUMMARY_KEYS)" \
+        "j['budget_bytes'] == $budget" \
+        'j["status"] in ("optimal", "feasible")' \
+        'j["non_compulsory_bytes"] == j["spill_bytes"] + j["retrieve_bytes"]' \
+        'j["lower_bound_bytes"] <= j["non_compulsory_bytes"]' \
+        'j["peak_bytes"] <= j["budget_bytes"]' \
+        'j["status"] != "optimal" or j["lower_bound_bytes"] == j["non_compulsory_bytes"]' \
+        'j["status"] != "optimal" or j["gap"] == 0' \
+        'abs(j["gap"] - (j["non_compulsory_bytes"] - j["lower_bound_bytes"]) / max(j["non_compulsory_bytes"], 1)) < 1e-5' \
+        'j["solve_seconds"] >= 0' \
+        'all(k["totals"][key] == j[key] for key in ("spill_bytes", "retrieve_bytes", "non_compulsory_bytes", "compulsory_bytes", "peak_bytes"))' \
+        'k["totals"]["compulsory_bytes"] == k["totals"]["compulsory_load_bytes"] + k["totals"]["compulsory_store_bytes"]' \
+        'k["status"] == j["status"] and k["method"] == j["method"]' \
+        'k["budget_bytes"] == j["budget_bytes"] and k["lower_bound_bytes"] == j["lower_bound_bytes"]' \
+        'j["steps"] == len(k["steps"]) == len(k["schedule"]) and j["intervals"] == len(k["intervals"])' \
+        'k["totals"]["peak_bytes"] == max(i["offset"] + i["bytes"] for i in k["intervals"])' \
+        'k["totals"]["spill_bytes"] == sum(i["bytes"] for i in k["intervals"] if i["end"] == "spill")'
 }
 
 # A header that only includes the generated one, as a runtime would.
@@ -64,9 +50,6 @@ for g in example resnet50; do
     cp "$OUT" $g-info.json
     m_r=$(json_get $g-info.json m_r)
     n_ops=$(json_get $g-info.json operators)
-    # activation-only mode: the compulsory traffic is the inputs in and the
-    # outputs out, whatever the budget
-    compulsory=$(($(json_get $g-info.json input_bytes) + $(json_get $g-info.json output_bytes)))
 
     for b in M_R M_H M_P; do
         budget=$(json_get $g-info.json $(echo $b | tr A-Z a-z))
@@ -76,19 +59,21 @@ for g in example resnet50; do
         expect_stdout_contains "$g: "
         expect_stdout_contains "plan written to $P"
         expect_file "$g $b plan" $P
-        check_summary $S $P "$budget"
-        expect_json_eq $S compulsory_bytes $compulsory
-        expect_json "$P: every operator scheduled once" $P "sorted(j['schedule']) == sorted(set(j['schedule'])) and len(j['schedule']) == $n_ops"
-        expect_json_eq $P mode.elem_bytes 1
-        expect_json_eq $P mode.params false
-
         expect_exit 0 cosma verify "$G" $P
         expect_stdout_contains "plan for '$g' is valid"
         expect_exit 0 cosma verify --json "$G" $P
         cp "$OUT" $g-$b-verify.json
-        for key in spill_bytes retrieve_bytes non_compulsory_bytes compulsory_bytes peak_bytes lower_bound_bytes; do
-            expect_json_eq $g-$b-verify.json $key "$(json_get $S $key)"
-        done
+        check_summary $S $P "$budget"
+        # j: summary, k: plan, l: verify --json (recomputed from the plan),
+        # m: info.  In activation-only mode the compulsory traffic is the
+        # inputs in and the outputs out, whatever the budget.
+        expect_json_all $S $P $g-$b-verify.json $g-info.json -- \
+            'j["compulsory_bytes"] == m["input_bytes"] + m["output_bytes"]' \
+            'j["compulsory_load_bytes"] == m["input_bytes"] and j["compulsory_store_bytes"] == m["output_bytes"]' \
+            "len(k['schedule']) == len(set(k['schedule'])) == $n_ops" \
+            'k["mode"] == {"params": False, "elem_bytes": 1}' \
+            'all(l[key] == j[key] for key in ("spill_bytes", "retrieve_bytes", "non_compulsory_bytes", "compulsory_bytes", "peak_bytes", "lower_bound_bytes", "budget_bytes", "status", "method"))' \
+            'l["valid"] is True and l["elem_bytes"] == 1 and l["with_params"] is False'
 
         expect_true "$H compiles with cc -std=c11 -Wall -Werror" compile_header "$TMP/$H" "$MACRO"
         expect_true "$X starts with <svg or <?xml" grep -qE '^(<svg|<\?xml)' <(head -c 64 $X)
@@ -183,7 +168,8 @@ check_summary dn-s.json dn.json "$(json_get densenet121-info.json m_r)"
 # below M_P something must move: traffic and its proven lower bound are positive
 expect_json "densenet121 at M_R needs spills" dn-s.json 'j["non_compulsory_bytes"] > 0 and j["lower_bound_bytes"] > 0'
 expect_exit 0 cosma verify "$D" dn.json
-expect_exit 0 cosma plan "$D" --elem-bytes 1 --budget M_R -o dn2.json --export-model dn.mps --time-limit 20
+# (a short solve: only the model file matters here)
+expect_exit 0 cosma plan "$D" --elem-bytes 1 --budget M_R -o dn2.json --export-model dn.mps --time-limit 2
 expect_true "dn.mps is MPS" grep -qE '^ROWS' dn.mps
 # --schedule peak below M_P: no spill-free plan exists.
 expect_exit 1 cosma plan "$D" --elem-bytes 1 --budget M_R --schedule peak -o dn-peak.json

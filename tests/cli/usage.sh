@@ -108,7 +108,7 @@ expect_stderr_contains "--elem-bytes needs a whole number from 1 to 64"
 expect_exit 0 cosma info "$EXAMPLE" --elem-bytes=64 --json
 expect_json "--elem-bytes=64 is accepted" "$OUT" 'j["elem_bytes"] == 64'
 
-for bad in lots 0 -5 12XB 1.5 0.0001KB M_X M_ "2 MiB"; do
+for bad in lots 0 -5 12XB 1.5 0.0001KB M_X M_ "2 MiB" 1e6 99999999999999999999999 20000000000GB; do
     expect_exit 2 cosma plan "$EXAMPLE" --budget "$bad" -o plan.json
     expect_stdout_empty
     expect_stderr_contains "cosma plan: --budget needs bytes (e.g. 802816, 2MiB, 1.5MB) or M_R, M_H, M_P; got '$bad'"
@@ -172,6 +172,23 @@ expect_stderr_contains "cannot open '$missing'"
 expect_exit 2 cosma verify "$EXAMPLE" "$TMP/no-such-plan.json"
 expect_stdout_empty
 expect_stderr_contains "no-such-plan.json"
+# a directory is not a file
+expect_exit 2 cosma info "$TMP"
+expect_stdout_empty
+expect_stderr_contains "cannot read '$TMP'"
+# empty files: located messages
+: >empty.yaml
+: >empty.json
+expect_exit 2 cosma info empty.yaml
+expect_stderr_contains "cosma: error: empty.yaml:1:1: empty document"
+expect_exit 2 cosma verify "$EXAMPLE" empty.json
+expect_stdout_empty
+expect_stderr_contains "cosma: error: empty.json:1:1: invalid JSON"
+# an output that cannot be created
+expect_exit 2 cosma plan "$EXAMPLE" --budget M_R -o no-such-dir/plan.json
+expect_stdout_empty
+expect_stderr_contains "cannot create 'no-such-dir/plan.json'"
+expect_no_file "plan into a missing directory" no-such-dir
 
 # A malformed YAML: each command names file:line:column (1-based) of the
 # offending text; the positions below were read off the files by hand.
