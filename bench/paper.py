@@ -258,6 +258,22 @@ def git_commit():
     return commit
 
 
+SOURCE_DIRS = ("ir", "frontend", "planner", "ilp", "codegen", "cli", "runtime")
+
+
+def stale_sources(binary):
+    """Source files changed after the binary was built: the results may not be this tree's."""
+    built = os.path.getmtime(binary)
+    newer = []
+    for d in SOURCE_DIRS:
+        for folder, _, files in os.walk(d):
+            for name in files:
+                path = os.path.join(folder, name)
+                if name.endswith((".c", ".h")) and os.path.getmtime(path) > built:
+                    newer.append(path)
+    return sorted(newer)
+
+
 def file_sha256(path):
     h = hashlib.sha256()
     with open(path, "rb") as f:
@@ -409,7 +425,7 @@ def write_csv(path, rows):
             w.writerow({k: ("" if r.get(k) is None else r.get(k)) for k in fields})
 
 
-def build_report(args, models, rows, arena_rows, budgets, info_errors, started_at, elapsed):
+def build_report(args, models, rows, arena_rows, budgets, info_errors, started_at, elapsed, provenance):
     cells = {(r["model"], r["tier"], r["scheme"]): r for r in rows}
     md = []
     md.append("# COSMA against the paper's baselines\n")
@@ -423,7 +439,12 @@ def build_report(args, models, rows, arena_rows, budgets, info_errors, started_a
     except AttributeError:
         usable = cores
     md.append(f"- Machine: {cpu_model()}, {cores} cores ({usable} usable), {os_name()}")
-    md.append(f"- cosma: commit {git_commit()}; binary `{args.cosma_shown}` (sha256 {file_sha256(args.cosma)[:16]})")
+    commit, built, stale = provenance
+    md.append(f"- cosma: commit {commit} at the start of the run; binary `{args.cosma_shown}` built {built} "
+              f"(sha256 {file_sha256(args.cosma)[:16]})")
+    if stale:
+        md.append(f"- **Warning: {len(stale)} source file(s) changed after the binary was built** (e.g. "
+                  f"{', '.join(stale[:3])}): these results may not match the commit above.")
     md.append(f"- Settings: `--elem-bytes 1` (every element one byte, as the paper), budgets resolved once per "
               f"model with `cosma info --json` and passed as bytes to every scheme; COSMA `--time-limit "
               f"{args.time_limit}`; baselines with 64-byte arena alignment; every plan checked with "
@@ -613,6 +634,11 @@ def main():
         sys.exit(f"paper.py: {args.cosma} is not an executable (build it, or run bench/paper.sh)")
     models = [m for m in args.models.split(",") if m]
     started_at = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    built = datetime.datetime.fromtimestamp(os.path.getmtime(args.cosma), datetime.timezone.utc)
+    provenance = (git_commit(), built.strftime("%Y-%m-%d %H:%M UTC"), stale_sources(args.cosma))
+    if provenance[2]:
+        print(f"!! {len(provenance[2])} source file(s) are newer than {args.cosma_shown}: "
+              f"{', '.join(provenance[2][:5])}", file=sys.stderr, flush=True)
     t0 = time.monotonic()
     tmp = args.keep_plans or tempfile.mkdtemp(prefix="cosma-paper-")
     os.makedirs(tmp, exist_ok=True)
@@ -664,7 +690,7 @@ def main():
     elapsed = time.monotonic() - t0
     write_csv(args.csv, rows)
     report, tier_avgs, violations, arena_violations = build_report(args, models, rows, arena_rows, budgets,
-                                                                   info_errors, started_at, elapsed)
+                                                                   info_errors, started_at, elapsed, provenance)
     with open(args.out, "w") as f:
         f.write(report)
     for tier, key, _ in TIERS:

@@ -1,6 +1,7 @@
 /* test_planner.c: the planner against optima computed by hand, on small
  * graphs (sizes in bytes, raw tensors). */
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -74,6 +75,52 @@ static cosma_graph_t *shared_weight(void)
     test_graph_op(g, "op1", "x,w", "a");
     test_graph_op(g, "op2", "a", "b");
     test_graph_op(g, "op3", "b,w", "c");
+    return finalize(g);
+}
+
+/* Fragmentation.  Eleven tensors, one per interval (steps first..last,
+ * produced at `first` and read at `last`), plus two 1-byte outputs that
+ * give steps 3 and 9 an operator to run.  Live bytes per step:
+ * 11 23 18 20 19 23 22 22 13, so 23 bytes hold everything at every step.
+ * Yet the intervals cannot be placed in 23 bytes without moving a tensor
+ * (proven by exhaustive search over bottom-left placements, and by
+ * cosma_place_exact).  Moving one costs a spill and a retrieve, twice its
+ * size, and the smallest tensor with a gap to move in is t8 (2 bytes,
+ * steps 4..7): the optimum is 4 bytes.  One placement that works (check
+ * any two tensors sharing a step): t0 0, t1 6, t2 6, t3 0, t4 0, t5 2,
+ * t6 12, t7 17, t9 1, t10 17, o3 0, o9 12, and t8 at 2 for step 4, then
+ * spilled and loaded at 0 for step 7. */
+static const struct {
+    int first, last;
+    uint64_t bytes;
+} fragment_intervals[11] = {{5, 6, 1}, {7, 9, 6}, {2, 6, 6}, {8, 9, 6}, {1, 2, 6}, {5, 7, 4},
+                            {1, 8, 5}, {6, 8, 5}, {4, 7, 2}, {4, 5, 1}, {2, 4, 6}};
+
+static cosma_graph_t *fragmenting(void)
+{
+    cosma_graph_t *g = test_graph_new("fragmenting");
+    char name[16], inputs[128], outputs[128];
+    for (int i = 0; i < 11; i++) {
+        snprintf(name, sizeof name, "t%d", i);
+        test_graph_tensor(g, name, COSMA_TENSOR_ACTIVATION, fragment_intervals[i].bytes);
+    }
+    test_graph_tensor(g, "o3", COSMA_TENSOR_OUTPUT, 1);
+    test_graph_tensor(g, "o9", COSMA_TENSOR_OUTPUT, 1);
+    for (int step = 1; step <= 9; step++) {
+        inputs[0] = outputs[0] = '\0';
+        for (int i = 0; i < 11; i++) {
+            char *list = fragment_intervals[i].first == step ? outputs
+                         : fragment_intervals[i].last == step ? inputs
+                                                             : NULL;
+            if (list == NULL)
+                continue;
+            snprintf(list + strlen(list), 128 - strlen(list), "%st%d", list[0] ? "," : "", i);
+        }
+        if (step == 3 || step == 9)
+            snprintf(outputs + strlen(outputs), 128 - strlen(outputs), "%so%d", outputs[0] ? "," : "", step);
+        snprintf(name, sizeof name, "op%d", step);
+        test_graph_op(g, name, inputs, outputs);
+    }
     return finalize(g);
 }
 
@@ -218,6 +265,34 @@ START_TEST(shared_parameter_is_reloaded_not_spilled)
 }
 END_TEST
 
+START_TEST(fragmentation_forces_a_spill)
+{
+    cosma_graph_t *g = fragmenting();
+    test_diag_t diag;
+    test_diag_init(&diag);
+    cosma_bounds_t bounds;
+    ck_assert_int_eq(cosma_planner_bounds(g, &plain, 5, &bounds, &diag.diag), COSMA_OK);
+    cosma_bounds_free(&bounds);
+    int32_t order[9];
+    for (int32_t o = 0; o < 9; o++)
+        order[o] = o;
+    uint64_t sizes[13];
+    ck_assert_int_eq(cosma_graph_sizes(g, &plain, sizes, &diag.diag), COSMA_OK);
+    ck_assert_uint_eq(cosma_order_peak(g, order, sizes), 23);
+    cosma_plan_t *plan = plan_or_fail(g, plain, 23, COSMA_SCHEDULE_FIXED, COSMA_OK);
+    ck_assert_uint_eq(plan->traffic.spill_bytes, 2);
+    ck_assert_uint_eq(plan->traffic.retrieve_bytes, 2);
+    ck_assert_uint_eq(plan->lower_bound_bytes, 4);
+    ck_assert_int_eq(plan->status, COSMA_PLAN_OPTIMAL);
+    cosma_plan_destroy(plan);
+    /* One byte more and nothing moves. */
+    plan = plan_or_fail(g, plain, 24, COSMA_SCHEDULE_FIXED, COSMA_OK);
+    ck_assert_uint_eq(non_compulsory(plan), 0);
+    cosma_plan_destroy(plan);
+    cosma_graph_destroy(g);
+}
+END_TEST
+
 START_TEST(same_input_same_plan)
 {
     cosma_graph_t *g = two_branches();
@@ -269,6 +344,7 @@ static Suite *planner_suite(void)
     tcase_add_test(tc, budget_below_m_r_names_the_operator);
     tcase_add_test(tc, joint_schedule_beats_default_order);
     tcase_add_test(tc, shared_parameter_is_reloaded_not_spilled);
+    tcase_add_test(tc, fragmentation_forces_a_spill);
     tcase_add_test(tc, same_input_same_plan);
     tcase_add_test(tc, bundled_example_plans_verify);
     suite_add_tcase(suite, tc);
