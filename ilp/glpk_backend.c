@@ -155,16 +155,11 @@ typedef struct {
 static int terminal_hook(void *info, const char *text)
 {
     hook_ctx_t *ctx = info;
-    /* Keep the last line so a fatal error can be reported with it. */
-    size_t used = strlen(ctx->last_line);
-    if (used + strlen(text) >= sizeof ctx->last_line)
+    /* Keep the latest text so a fatal error can be reported with it. */
+    if (strlen(ctx->last_line) + strlen(text) >= sizeof ctx->last_line)
         ctx->last_line[0] = '\0';
     strncat(ctx->last_line, text, sizeof ctx->last_line - strlen(ctx->last_line) - 1);
-    char *newline = strrchr(ctx->last_line, '\n');
-    if (newline != NULL && newline[1] == '\0' && newline != ctx->last_line) {
-        /* keep complete line as is */
-    }
-    return 1; /* non-zero: GLPK prints nothing */
+    return 1; /* non-zero: GLPK prints nothing itself */
 }
 
 static void error_hook(void *info)
