@@ -218,6 +218,101 @@ int cosma_place_items(cosma_place_item_t *items, int32_t n_items, uint64_t capac
     return best <= capacity ? 1 : 0;
 }
 
+/* Exhaustive search over bottom-left placements: some packing, if any
+ * exists, has every item at offset 0 or on top of an item it shares a step
+ * with; placing items in increasing (offset, index) order, each item's
+ * support is already placed.  Deterministic: limited by nodes, not time. */
+typedef struct {
+    const cosma_place_item_t *items;
+    int32_t n;
+    uint64_t capacity;
+    uint64_t *offset;
+    unsigned char *placed;
+    int64_t nodes, node_limit;
+} search_t;
+
+static int conflict(const cosma_place_item_t *a, const cosma_place_item_t *b)
+{
+    return a->first <= b->last && b->first <= a->last;
+}
+
+/* 1 found, 0 none below this node, -1 node limit. */
+static int search_packing(search_t *s, int32_t depth, uint64_t last_offset, int32_t last_index)
+{
+    if (depth == s->n)
+        return 1;
+    if (++s->nodes > s->node_limit)
+        return -1;
+    /* Everything not yet placed goes at or above last_offset: at every
+     * step it must fit there beside what placed items occupy up there. */
+    for (int32_t i = 0; i < s->n; i++) {
+        if (s->placed[i])
+            continue;
+        for (int32_t t = s->items[i].first; t <= s->items[i].last; t++) {
+            uint64_t need = 0;
+            for (int32_t j = 0; j < s->n; j++) {
+                const cosma_place_item_t *item = &s->items[j];
+                if (item->first > t || item->last < t)
+                    continue;
+                if (!s->placed[j])
+                    need += item->bytes;
+                else if (s->offset[j] + item->bytes > last_offset)
+                    need += s->offset[j] + item->bytes - (s->offset[j] > last_offset ? s->offset[j] : last_offset);
+            }
+            if (need > s->capacity - last_offset)
+                return 0;
+        }
+    }
+    int undecided = 0;
+    for (int32_t i = 0; i < s->n; i++) {
+        if (s->placed[i])
+            continue;
+        /* Candidates: 0 and the tops of placed items it conflicts with. */
+        for (int32_t k = -1; k < s->n; k++) {
+            uint64_t at = 0;
+            if (k >= 0) {
+                if (!s->placed[k] || !conflict(&s->items[i], &s->items[k]))
+                    continue;
+                at = s->offset[k] + s->items[k].bytes;
+            }
+            if (at < last_offset || (at == last_offset && i < last_index))
+                continue; /* canonical order: each packing once */
+            if (at + s->items[i].bytes > s->capacity)
+                continue;
+            int duplicate = 0;
+            for (int32_t q = -1; q < k && !duplicate; q++) {
+                uint64_t other = 0;
+                if (q >= 0) {
+                    if (!s->placed[q] || !conflict(&s->items[i], &s->items[q]))
+                        continue;
+                    other = s->offset[q] + s->items[q].bytes;
+                }
+                duplicate = other == at;
+            }
+            int fits = !duplicate;
+            for (int32_t j = 0; j < s->n && fits; j++)
+                if (s->placed[j] && conflict(&s->items[i], &s->items[j]) &&
+                    at < s->offset[j] + s->items[j].bytes && s->offset[j] < at + s->items[i].bytes)
+                    fits = 0;
+            if (!fits)
+                continue;
+            s->placed[i] = 1;
+            s->offset[i] = at;
+            int found = search_packing(s, depth + 1, at, i);
+            s->placed[i] = 0;
+            if (found == 1) {
+                s->placed[i] = 1;
+                return 1;
+            }
+            if (found < 0)
+                undecided = 1;
+            if (undecided)
+                return -1;
+        }
+    }
+    return 0;
+}
+
 int cosma_place_exact(cosma_place_item_t *items, int32_t n_items, uint64_t capacity, int32_t max_items,
                       double time_limit, cosma_diag_t *diag)
 {
@@ -226,6 +321,18 @@ int cosma_place_exact(cosma_place_item_t *items, int32_t n_items, uint64_t capac
     for (int32_t i = 0; i < n_items; i++)
         if (items[i].bytes > capacity)
             return 0;
+    {
+        search_t s = {items, n_items, capacity, calloc((size_t)n_items + 1, sizeof(uint64_t)),
+                      calloc((size_t)n_items + 1, 1), 0, 2000000};
+        int found = s.offset != NULL && s.placed != NULL ? search_packing(&s, 0, 0, -1) : -1;
+        if (found == 1)
+            for (int32_t i = 0; i < n_items; i++)
+                items[i].offset = s.offset[i];
+        free(s.offset);
+        free(s.placed);
+        if (found >= 0)
+            return found;
+    }
     cosma_milp_t *milp = cosma_milp_create("cosma_placement");
     if (milp == NULL)
         return -1;
