@@ -213,8 +213,11 @@ cosma_status_t cosma_planner_plan(const cosma_graph_t *graph, const cosma_plan_o
             break; /* nothing beats zero */
     }
     /* Joint schedule: search orders near the best one while it pays. */
+    uint64_t cover_bound = 0;
+    if (have_best && options->schedule == COSMA_SCHEDULE_JOINT && best.traffic > 0)
+        cover_bound = cosma_problem_traffic_lower_bound(&problem, options->budget_bytes, 5.0, diag);
     if (have_best && options->schedule == COSMA_SCHEDULE_JOINT && best.traffic > 0) {
-        uint64_t floor = cosma_problem_traffic_lower_bound(&problem, options->budget_bytes, 5.0, diag);
+        uint64_t floor = cover_bound;
         memcpy(default_order, best_order, (size_t)n * sizeof(int32_t));
         double deadline = started + limit * 0.6;
         if (floor < best.traffic && improve_order(&problem, default_order, options->budget_bytes, floor, deadline, diag)) {
@@ -235,7 +238,11 @@ cosma_status_t cosma_planner_plan(const cosma_graph_t *graph, const cosma_plan_o
     /* Joint schedule: the time-indexed model proves a bound for every
      * order and may find a better one; it starts from the best plan. */
     uint64_t joint_bound = 0;
-    if (have_best && options->schedule == COSMA_SCHEDULE_JOINT && best.traffic > 0) {
+    /* The joint relaxation is no stronger than the best order's own
+     * relaxation: when the order-free bound already reaches that, the
+     * model can prove nothing more (what remains is placement). */
+    if (have_best && options->schedule == COSMA_SCHEDULE_JOINT && best.traffic > 0 &&
+        cover_bound < best.lower_bound) {
         double left = limit - (wall_seconds() - started);
         if (left > 2) {
             cosma_status_t joint = cosma_joint_solve(&problem, options->budget_bytes, left * 0.7, JOINT_MAX_COLUMNS,
@@ -283,7 +290,7 @@ cosma_status_t cosma_planner_plan(const cosma_graph_t *graph, const cosma_plan_o
     else if (cosma_problem_order_is_unique(&problem))
         lower_bound = best.lower_bound; /* joint == fixed: the ILP bound holds */
     else {
-        lower_bound = cosma_problem_traffic_lower_bound(&problem, options->budget_bytes, 5.0, diag);
+        lower_bound = best.traffic > 0 ? cover_bound : 0;
         /* Every order has a step with at least M_P live bytes: below it,
          * the excess leaves the scratchpad and comes back at least once. */
         if (bounds.m_p_lower > options->budget_bytes && bounds.m_p_lower - options->budget_bytes > lower_bound)

@@ -498,6 +498,60 @@ static cosma_status_t make_cut(const layout_t *layout, const unsigned char *keep
     return status;
 }
 
+/* Local repair of a residency whose intervals did not place: evict, in
+ * every interval that ended above the budget, its longest kept gap (the
+ * tensor leaves and comes back, and each piece is easier to place), and
+ * place again.  Returns 1 with intervals placed within the budget, 0 if
+ * it ran out of gaps or rounds. */
+static int split_repair(const layout_t *layout, unsigned char *keep, uint64_t budget, cosma_interval_t **out_intervals,
+                        int32_t *out_n, cosma_diag_t *diag)
+{
+    (void)diag;
+    for (int round = 0; round < 16; round++) {
+        cosma_interval_t *intervals = NULL;
+        cosma_place_item_t *items = NULL;
+        int32_t n = 0;
+        if (choice_items(layout, keep, &intervals, &n, &items) != COSMA_OK) {
+            free(intervals);
+            free(items);
+            return 0;
+        }
+        uint64_t extent = 0;
+        int fits = cosma_place_items(items, n, budget, 1, &extent);
+        if (fits == 1) {
+            for (int32_t i = 0; i < n; i++)
+                intervals[i].offset = items[i].offset;
+            free(items);
+            *out_intervals = intervals;
+            *out_n = n;
+            return 1;
+        }
+        int split = 0;
+        for (int32_t i = 0; i < n && fits == 0; i++) {
+            if (items[i].offset + items[i].bytes <= budget)
+                continue;
+            int32_t victim = -1;
+            for (int32_t g = 0; g < layout->n_gaps; g++) {
+                const gap_t *gap = &layout->gaps[g];
+                if (!keep[g] || gap->tensor != intervals[i].tensor || gap->from < intervals[i].first ||
+                    gap->to > intervals[i].last)
+                    continue;
+                if (victim < 0 || gap->to - gap->from > layout->gaps[victim].to - layout->gaps[victim].from)
+                    victim = g;
+            }
+            if (victim >= 0) {
+                keep[victim] = 0;
+                split = 1;
+            }
+        }
+        free(intervals);
+        free(items);
+        if (!split)
+            return 0;
+    }
+    return 0;
+}
+
 cosma_status_t cosma_residency_solve(const cosma_problem_t *problem, const int32_t *order,
                                      const cosma_residency_options_t *options, cosma_residency_t *out_result,
                                      cosma_diag_t *diag)
@@ -506,6 +560,9 @@ cosma_status_t cosma_residency_solve(const cosma_problem_t *problem, const int32
     double started = clock_seconds();
     layout_t layout;
     cuts_t cuts = {0};
+    cosma_interval_t *repaired_intervals = NULL; /* the split repair's plan */
+    int32_t n_repaired = 0;
+    uint64_t repaired_traffic = UINT64_MAX;
     cosma_status_t status = layout_build(problem, order, &layout);
     int32_t n = problem->n_ops;
     uint64_t *capacity = calloc((size_t)n + 2, sizeof(uint64_t));
@@ -557,9 +614,17 @@ cosma_status_t cosma_residency_solve(const cosma_problem_t *problem, const int32
         }
         int exact = fits ? 1 : cosma_place_exact(items, out_result->n_intervals, options->budget, EXACT_PLACEMENT_ITEMS,
                                                 2.0, diag);
-        if (exact == 1) {
+        if (exact == 1 && repaired_intervals != NULL && repaired_traffic < outcome.objective) {
+            free(out_result->intervals);
+            out_result->intervals = repaired_intervals;
+            out_result->n_intervals = n_repaired;
+            repaired_intervals = NULL;
+            outcome.objective = repaired_traffic;
+        } else if (exact == 1) {
             for (int32_t i = 0; i < out_result->n_intervals; i++)
                 out_result->intervals[i].offset = items[i].offset;
+        }
+        if (exact == 1) {
             out_result->traffic = outcome.objective;
             out_result->lower_bound = lower_bound;
             out_result->placed = 1;
@@ -579,9 +644,22 @@ cosma_status_t cosma_residency_solve(const cosma_problem_t *problem, const int32
             if (status != COSMA_OK)
                 goto done;
         } else {
-            /* Undecided: tighten the capacity where placement overflowed.
-             * A heuristic step: bounds from here on are not improved. */
+            /* Undecided.  Two heuristic repairs (the bound is not improved
+             * from here on): split the intervals that overflow, kept as a
+             * fallback plan, and tighten the capacity where placement
+             * overflowed and solve again. */
             bound_valid = 0;
+            if (repaired_intervals == NULL) {
+                unsigned char *copy = malloc((size_t)layout.n_gaps + 1);
+                if (copy == NULL) {
+                    status = COSMA_ERR_NOMEM;
+                    goto done;
+                }
+                memcpy(copy, keep, (size_t)layout.n_gaps);
+                if (split_repair(&layout, copy, options->budget, &repaired_intervals, &n_repaired, diag))
+                    repaired_traffic = choice_cost(&layout, copy);
+                free(copy);
+            }
             uint64_t overflow = extent - options->budget;
             int last = attempt >= 20;
             for (int32_t i = 0; i < out_result->n_intervals; i++)
@@ -599,9 +677,21 @@ cosma_status_t cosma_residency_solve(const cosma_problem_t *problem, const int32
             lower_bound = again.bound;
         outcome = again;
     }
+    if (repaired_intervals != NULL) {
+        cosma_residency_free(out_result);
+        out_result->intervals = repaired_intervals;
+        out_result->n_intervals = n_repaired;
+        repaired_intervals = NULL;
+        out_result->traffic = repaired_traffic;
+        out_result->lower_bound = lower_bound;
+        out_result->placed = 1;
+        status = COSMA_OK;
+        goto done;
+    }
     out_result->placed = 0;
     status = COSMA_ERR_INFEASIBLE;
 done:
+    free(repaired_intervals);
     out_result->seconds = clock_seconds() - started;
     free(items);
     free(keep);
