@@ -115,6 +115,12 @@ static uint64_t next_random(uint64_t *state)
 int cosma_place_items(cosma_place_item_t *items, int32_t n_items, uint64_t capacity, uint64_t align,
                       uint64_t *out_extent)
 {
+    return cosma_place_items_effort(items, n_items, capacity, align, 1, out_extent);
+}
+
+int cosma_place_items_effort(cosma_place_item_t *items, int32_t n_items, uint64_t capacity, uint64_t align,
+                             int effort, uint64_t *out_extent)
+{
     int32_t n = n_items;
     if (align == 0)
         align = 1;
@@ -181,6 +187,8 @@ int cosma_place_items(cosma_place_item_t *items, int32_t n_items, uint64_t capac
         rounds = 1500;
     if (rounds < 40)
         rounds = 40;
+    if (effort <= 0)
+        rounds = 0;
     int32_t stale = 0;
     for (int32_t round = 0; round < rounds && stale < 400 && best > lower && n > 1; round++) {
         memcpy(sequence, best_sequence, (size_t)n * sizeof(int32_t));

@@ -19,6 +19,11 @@ typedef struct {
 int cosma_place_items(cosma_place_item_t *items, int32_t n_items, uint64_t capacity, uint64_t align,
                       uint64_t *out_extent);
 
+/* The same with a choice of effort: 0 = the greedy orders only (fast,
+ * for searches that place many candidates), 1 = as cosma_place_items. */
+int cosma_place_items_effort(cosma_place_item_t *items, int32_t n_items, uint64_t capacity, uint64_t align,
+                             int effort, uint64_t *out_extent);
+
 /* Exact placement by a small ILP (big-M non-overlap per conflicting pair,
  * GLPK).  Returns 1 when placed within capacity (offsets set), 0 when
  * proven impossible, -1 when undecided within the time limit or too large
