@@ -10,6 +10,10 @@
  * quickly past this on two cores. */
 enum { JOINT_MAX_COLUMNS = 60000 };
 
+/* Moves tried by the order searches: a fixed amount of work, so results do
+ * not depend on the machine (the time limit is only a guard). */
+enum { MAX_ORDER_MOVES = 3000, MAX_PLACEMENT_MOVES = 600 };
+
 static double wall_seconds(void)
 {
     struct timespec ts;
@@ -68,6 +72,36 @@ static cosma_status_t assemble_plan(const cosma_problem_t *problem, const cosma_
     return COSMA_OK;
 }
 
+/* The positions operator order[i] may move to without breaking a
+ * dependency, at most `reach` away.  position[op] = index in order. */
+static void move_window(const cosma_problem_t *problem, const int32_t *order, const int32_t *position, int32_t i,
+                        int32_t reach, int32_t *out_lo, int32_t *out_hi)
+{
+    int32_t n = problem->n_ops, op = order[i];
+    int32_t lo = i - reach < 0 ? 0 : i - reach, hi = i + reach >= n ? n - 1 : i + reach;
+    for (int32_t k = problem->pred_start[op]; k < problem->pred_start[op + 1]; k++)
+        if (position[problem->preds[k]] + 1 > lo)
+            lo = position[problem->preds[k]] + 1;
+    for (int32_t k = problem->succ_start[op]; k < problem->succ_start[op + 1]; k++)
+        if (position[problem->succs[k]] - 1 < hi)
+            hi = position[problem->succs[k]] - 1;
+    *out_lo = lo;
+    *out_hi = hi;
+}
+
+/* trial = order with the operator at i moved to j, the ones between
+ * shifted by one. */
+static void move_operator(const int32_t *order, int32_t n, int32_t i, int32_t j, int32_t *trial)
+{
+    int32_t op = order[i];
+    memcpy(trial, order, (size_t)n * sizeof(int32_t));
+    if (j < i)
+        memmove(trial + j + 1, trial + j, (size_t)(i - j) * sizeof(int32_t));
+    else
+        memmove(trial + i, trial + i + 1, (size_t)(j - i) * sizeof(int32_t));
+    trial[j] = op;
+}
+
 /* Local search over orders: move one operator at a time within its
  * dependency window (at most `reach` positions away) and keep a move when
  * the capacity-relaxed traffic drops.  Stops at `floor` (a lower bound),
@@ -84,32 +118,19 @@ static int improve_order(const cosma_problem_t *problem, int32_t *order, uint64_
         cosma_residency_relaxed(problem, order, budget, 2.0, &cost, diag) != COSMA_OK)
         goto done;
     const int32_t reach = 6;
-    for (int improved = 1; improved && cost > floor && wall_seconds() < deadline;) {
+    int64_t moves = 0;
+    for (int improved = 1; improved && cost > floor && moves < MAX_ORDER_MOVES && wall_seconds() < deadline;) {
         improved = 0;
         for (int32_t s = 0; s < n; s++)
             position[order[s]] = s;
-        for (int32_t i = 0; i < n && !improved && wall_seconds() < deadline; i++) {
-            int32_t op = order[i], lo = 0, hi = n - 1;
-            for (int32_t k = problem->pred_start[op]; k < problem->pred_start[op + 1]; k++)
-                if (position[problem->preds[k]] + 1 > lo)
-                    lo = position[problem->preds[k]] + 1;
-            for (int32_t k = problem->succ_start[op]; k < problem->succ_start[op + 1]; k++)
-                if (position[problem->succs[k]] - 1 < hi)
-                    hi = position[problem->succs[k]] - 1;
-            if (lo < i - reach)
-                lo = i - reach;
-            if (hi > i + reach)
-                hi = i + reach;
+        for (int32_t i = 0; i < n && !improved && moves < MAX_ORDER_MOVES && wall_seconds() < deadline; i++) {
+            int32_t lo, hi;
+            move_window(problem, order, position, i, reach, &lo, &hi);
             for (int32_t j = lo; j <= hi && !improved; j++) {
                 if (j == i)
                     continue;
-                /* Move op from i to j, shifting the ones between. */
-                memcpy(trial, order, (size_t)n * sizeof(int32_t));
-                if (j < i)
-                    memmove(trial + j + 1, trial + j, (size_t)(i - j) * sizeof(int32_t));
-                else
-                    memmove(trial + i, trial + i + 1, (size_t)(j - i) * sizeof(int32_t));
-                trial[j] = op;
+                move_operator(order, n, i, j, trial);
+                moves++;
                 uint64_t trial_cost;
                 if (cosma_residency_relaxed(problem, trial, budget, 2.0, &trial_cost, diag) == COSMA_OK &&
                     trial_cost < cost) {
@@ -201,30 +222,19 @@ static int search_placeable_order(const cosma_problem_t *problem, int32_t *order
         goto done;
     const int32_t reach = 8;
     int64_t moves = 0;
-    for (int improved = 1; improved && extent > budget && moves < 600 && wall_seconds() < deadline;) {
+    for (int improved = 1; improved && extent > budget && moves < MAX_PLACEMENT_MOVES && wall_seconds() < deadline;) {
         improved = 0;
         for (int32_t s = 0; s < n; s++)
             position[order[s]] = s;
-        for (int32_t i = 0; i < n && !improved && moves < 600; i++) {
-            int32_t op = order[i];
-            if (!hot[op])
+        for (int32_t i = 0; i < n && !improved && moves < MAX_PLACEMENT_MOVES; i++) {
+            if (!hot[order[i]])
                 continue;
-            int32_t lo = i - reach < 0 ? 0 : i - reach, hi = i + reach >= n ? n - 1 : i + reach;
-            for (int32_t k = problem->pred_start[op]; k < problem->pred_start[op + 1]; k++)
-                if (position[problem->preds[k]] + 1 > lo)
-                    lo = position[problem->preds[k]] + 1;
-            for (int32_t k = problem->succ_start[op]; k < problem->succ_start[op + 1]; k++)
-                if (position[problem->succs[k]] - 1 < hi)
-                    hi = position[problem->succs[k]] - 1;
+            int32_t lo, hi;
+            move_window(problem, order, position, i, reach, &lo, &hi);
             for (int32_t j = lo; j <= hi && !improved; j++) {
                 if (j == i)
                     continue;
-                memcpy(trial, order, (size_t)n * sizeof(int32_t));
-                if (j < i)
-                    memmove(trial + j + 1, trial + j, (size_t)(i - j) * sizeof(int32_t));
-                else
-                    memmove(trial + i, trial + i + 1, (size_t)(j - i) * sizeof(int32_t));
-                trial[j] = op;
+                move_operator(order, n, i, j, trial);
                 moves++;
                 uint64_t trial_peak = 0;
                 uint64_t trial_extent = order_extent(problem, trial, budget, NULL, &trial_peak);
