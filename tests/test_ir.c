@@ -1,0 +1,308 @@
+/* test_ir.c: the IR on its own: validation of graphs built through the
+ * API (each failure with its message), sizes and overflow, stats, peaks,
+ * topological checks, hashing, and the small utilities. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ir.h"
+#include "test_support.h"
+
+static cosma_status_t finalize_with(cosma_graph_t *graph, test_diag_t *diag)
+{
+    test_diag_init(diag);
+    return cosma_graph_finalize(graph, &diag->diag);
+}
+
+static int32_t shaped(cosma_graph_t *g, const char *name, cosma_tensor_kind_t kind, int32_t rank, const int64_t *dims)
+{
+    int32_t index = -1;
+    cosma_loc_t loc = {"g.yaml", 3, 5};
+    ck_assert_int_eq(cosma_graph_add_tensor(g, name, kind, COSMA_DTYPE_F32, rank, dims, 0, loc, &index), COSMA_OK);
+    return index;
+}
+
+START_TEST(empty_graph_is_rejected)
+{
+    cosma_graph_t *g = test_graph_new("empty");
+    test_diag_t diag;
+    ck_assert_int_eq(finalize_with(g, &diag), COSMA_ERR_INPUT);
+    ck_assert(test_diag_contains(&diag, "has no operators"));
+    cosma_graph_destroy(g);
+}
+END_TEST
+
+START_TEST(duplicate_names)
+{
+    cosma_graph_t *g = test_graph_new("dup");
+    test_graph_tensor(g, "x", COSMA_TENSOR_INPUT, 4);
+    test_graph_tensor(g, "x", COSMA_TENSOR_ACTIVATION, 4);
+    test_graph_tensor(g, "y", COSMA_TENSOR_ACTIVATION, 4);
+    test_graph_op(g, "op", "x", "y");
+    test_graph_op(g, "op", "y", "x");
+    test_diag_t diag;
+    ck_assert_int_eq(finalize_with(g, &diag), COSMA_ERR_INPUT);
+    ck_assert(test_diag_contains(&diag, "duplicate tensor name 'x'"));
+    ck_assert(test_diag_contains(&diag, "duplicate operator name 'op'"));
+    /* No follow-on noise about the duplicate never being produced. */
+    ck_assert(!test_diag_contains(&diag, "never produced"));
+    cosma_graph_destroy(g);
+}
+END_TEST
+
+START_TEST(read_but_never_produced)
+{
+    cosma_graph_t *g = test_graph_new("orphan");
+    test_graph_tensor(g, "ghost", COSMA_TENSOR_ACTIVATION, 4);
+    test_graph_tensor(g, "y", COSMA_TENSOR_OUTPUT, 4);
+    test_graph_op(g, "op", "ghost", "y");
+    test_diag_t diag;
+    ck_assert_int_eq(finalize_with(g, &diag), COSMA_ERR_INPUT);
+    ck_assert(test_diag_contains(&diag, "'ghost' is read by operator 'op' but never produced"));
+    cosma_graph_destroy(g);
+}
+END_TEST
+
+START_TEST(two_producers_and_written_input)
+{
+    cosma_graph_t *g = test_graph_new("writers");
+    test_graph_tensor(g, "x", COSMA_TENSOR_INPUT, 4);
+    test_graph_tensor(g, "y", COSMA_TENSOR_ACTIVATION, 4);
+    test_graph_op(g, "a", "x", "y");
+    test_graph_op(g, "b", "x", "y");
+    test_graph_op(g, "c", "y", "x");
+    test_diag_t diag;
+    ck_assert_int_eq(finalize_with(g, &diag), COSMA_ERR_INPUT);
+    ck_assert(test_diag_contains(&diag, "tensor 'y' has two producers: 'a' and 'b'"));
+    ck_assert(test_diag_contains(&diag, "operator 'c' writes input 'x'"));
+    cosma_graph_destroy(g);
+}
+END_TEST
+
+START_TEST(cycle_and_order)
+{
+    cosma_graph_t *g = test_graph_new("cycle");
+    test_graph_tensor(g, "a", COSMA_TENSOR_ACTIVATION, 4);
+    test_graph_tensor(g, "b", COSMA_TENSOR_ACTIVATION, 4);
+    test_graph_op(g, "p", "b", "a");
+    test_graph_op(g, "q", "a", "b");
+    test_diag_t diag;
+    ck_assert_int_eq(finalize_with(g, &diag), COSMA_ERR_INPUT);
+    ck_assert(test_diag_contains(&diag, "is on a cycle"));
+    cosma_graph_destroy(g);
+
+    g = test_graph_new("order");
+    test_graph_tensor(g, "x", COSMA_TENSOR_INPUT, 4);
+    test_graph_tensor(g, "a", COSMA_TENSOR_ACTIVATION, 4);
+    test_graph_tensor(g, "b", COSMA_TENSOR_OUTPUT, 4);
+    test_graph_op(g, "late", "a", "b");
+    test_graph_op(g, "early", "x", "a");
+    ck_assert_int_eq(finalize_with(g, &diag), COSMA_ERR_INPUT);
+    ck_assert(test_diag_contains(&diag, "default order is not topological: operator 'late' reads 'a'"));
+    cosma_graph_destroy(g);
+}
+END_TEST
+
+START_TEST(bad_dimensions_and_overflow)
+{
+    cosma_graph_t *g = test_graph_new("dims");
+    int64_t zero[2] = {3, 0}, negative[1] = {-2}, huge[3] = {1ll << 40, 1ll << 40, 1ll << 10};
+    shaped(g, "z", COSMA_TENSOR_INPUT, 2, zero);
+    shaped(g, "n", COSMA_TENSOR_INPUT, 1, negative);
+    shaped(g, "h", COSMA_TENSOR_ACTIVATION, 3, huge);
+    test_graph_op(g, "op", "z,n", "h");
+    test_diag_t diag;
+    ck_assert_int_eq(finalize_with(g, &diag), COSMA_ERR_INPUT);
+    ck_assert(test_diag_contains(&diag, "g.yaml:3:5: tensor 'z' has a zero dimension (0) at axis 1"));
+    ck_assert(test_diag_contains(&diag, "tensor 'n' has a negative dimension (-2) at axis 0"));
+    ck_assert(test_diag_contains(&diag, "tensor 'h': size in bytes overflows 64 bits"));
+    cosma_graph_destroy(g);
+}
+END_TEST
+
+START_TEST(operator_without_outputs)
+{
+    cosma_graph_t *g = test_graph_new("sink");
+    test_graph_tensor(g, "x", COSMA_TENSOR_INPUT, 4);
+    int32_t in[1] = {0};
+    cosma_loc_t loc = {0};
+    ck_assert_int_eq(cosma_graph_add_op(g, "sink", "Op", in, 1, NULL, 0, NULL, 0, loc, NULL), COSMA_OK);
+    test_diag_t diag;
+    ck_assert_int_eq(finalize_with(g, &diag), COSMA_ERR_INPUT);
+    ck_assert(test_diag_contains(&diag, "operator 'sink' has no outputs"));
+    cosma_graph_destroy(g);
+}
+END_TEST
+
+/* x(input, 2x3 f32 = 24 B) -> conv [w param 8 f32 = 32 B] -> y (24 B)
+ * -> relu -> out (24 B); and y is also read by add with out -> sum.
+ * Sizes with elem_bytes 1: x 6, w 8, y 6, out 6, sum 6. */
+static cosma_graph_t *small_net(void)
+{
+    cosma_graph_t *g = test_graph_new("net");
+    int64_t d23[2] = {2, 3}, d8[1] = {8};
+    shaped(g, "x", COSMA_TENSOR_INPUT, 2, d23);
+    shaped(g, "w", COSMA_TENSOR_PARAM, 1, d8);
+    shaped(g, "y", COSMA_TENSOR_ACTIVATION, 2, d23);
+    shaped(g, "r", COSMA_TENSOR_ACTIVATION, 2, d23);
+    shaped(g, "sum", COSMA_TENSOR_OUTPUT, 2, d23);
+    test_graph_op(g, "conv", "x,w", "y");
+    test_graph_op(g, "relu", "y", "r");
+    test_graph_op(g, "add", "y,r,y", "sum");
+    test_diag_t diag;
+    ck_assert_int_eq(finalize_with(g, &diag), COSMA_OK);
+    return g;
+}
+
+START_TEST(consumers_sizes_and_stats)
+{
+    cosma_graph_t *g = small_net();
+    int32_t y = cosma_graph_find_tensor(g, "y");
+    ck_assert_int_eq(g->tensors[y].producer, 0);
+    ck_assert_int_eq(g->tensors[y].n_consumers, 2); /* add reads y twice: once */
+    ck_assert_int_eq(g->tensors[y].consumers[0], 1);
+    ck_assert_int_eq(g->tensors[y].consumers[1], 2);
+    ck_assert_int_eq(cosma_graph_find_op(g, "add"), 2);
+    ck_assert_int_eq(cosma_graph_find_op(g, "nope"), -1);
+    uint64_t bytes;
+    ck_assert_int_eq(cosma_tensor_bytes(&g->tensors[y], 0, &bytes), 0);
+    ck_assert_uint_eq(bytes, 24);
+    ck_assert_int_eq(cosma_tensor_bytes(&g->tensors[y], 1, &bytes), 0);
+    ck_assert_uint_eq(bytes, 6);
+
+    cosma_graph_stats_t stats;
+    ck_assert_int_eq(cosma_graph_stats(g, 1, &stats, NULL), COSMA_OK);
+    ck_assert_int_eq(stats.n_ops, 3);
+    ck_assert_int_eq(stats.n_params, 1);
+    ck_assert_uint_eq(stats.activation_bytes, 12);
+    ck_assert_uint_eq(stats.param_bytes, 8);
+    /* conv: x + y = 12 (w only with params: 20); relu: y + r = 12;
+     * add: y + r + sum = 18. */
+    ck_assert_uint_eq(stats.m_r, 18);
+    ck_assert_int_eq(stats.m_r_op, 2);
+    ck_assert_uint_eq(stats.m_r_params, 20);
+    ck_assert_int_eq(stats.m_r_params_op, 0);
+    /* Live: step 1 x y; step 2 y r; step 3 y r sum = 18. */
+    ck_assert_uint_eq(stats.peak_default, 18);
+    ck_assert_uint_eq(stats.peak_default_params, 20);
+    cosma_graph_destroy(g);
+}
+END_TEST
+
+START_TEST(orders_and_hash)
+{
+    cosma_graph_t *g = small_net();
+    int32_t good[3] = {0, 1, 2}, bad[3] = {1, 0, 2}, repeated[3] = {0, 0, 2};
+    ck_assert(cosma_order_is_topological(g, good));
+    ck_assert(!cosma_order_is_topological(g, bad));
+    ck_assert(!cosma_order_is_topological(g, repeated));
+    cosma_graph_t *same = small_net();
+    ck_assert_uint_eq(cosma_graph_hash(g), cosma_graph_hash(same));
+    cosma_graph_destroy(same);
+    cosma_graph_t *other = test_graph_new("net");
+    int64_t d24[2] = {2, 4}, d23[2] = {2, 3}, d8[1] = {8};
+    shaped(other, "x", COSMA_TENSOR_INPUT, 2, d24); /* one dimension differs */
+    shaped(other, "w", COSMA_TENSOR_PARAM, 1, d8);
+    shaped(other, "y", COSMA_TENSOR_ACTIVATION, 2, d23);
+    shaped(other, "r", COSMA_TENSOR_ACTIVATION, 2, d23);
+    shaped(other, "sum", COSMA_TENSOR_OUTPUT, 2, d23);
+    test_graph_op(other, "conv", "x,w", "y");
+    test_graph_op(other, "relu", "y", "r");
+    test_graph_op(other, "add", "y,r,y", "sum");
+    test_diag_t diag;
+    ck_assert_int_eq(finalize_with(other, &diag), COSMA_OK);
+    ck_assert_uint_ne(cosma_graph_hash(g), cosma_graph_hash(other));
+    cosma_graph_destroy(other);
+    cosma_graph_destroy(g);
+}
+END_TEST
+
+START_TEST(checked_arithmetic_and_names)
+{
+    uint64_t out;
+    ck_assert_int_eq(cosma_u64_add(UINT64_MAX, 1, &out), 1);
+    ck_assert_int_eq(cosma_u64_add(2, 3, &out), 0);
+    ck_assert_uint_eq(out, 5);
+    ck_assert_int_eq(cosma_u64_mul(1ull << 32, 1ull << 32, &out), 1);
+    ck_assert_int_eq(cosma_u64_mul(0, UINT64_MAX, &out), 0);
+    ck_assert_uint_eq(out, 0);
+    cosma_dtype_t dtype;
+    ck_assert_int_eq(cosma_dtype_parse("bf16", &dtype), 0);
+    ck_assert_uint_eq(cosma_dtype_bytes(dtype), 2);
+    ck_assert_int_eq(cosma_dtype_parse("f128", &dtype), -1);
+    cosma_tensor_kind_t kind;
+    ck_assert_int_eq(cosma_tensor_kind_parse("param", &kind), 0);
+    ck_assert_int_eq(kind, COSMA_TENSOR_PARAM);
+    ck_assert_str_eq(cosma_status_name(COSMA_ERR_INFEASIBLE), "infeasible");
+    ck_assert_int_eq(cosma_status_exit_code(COSMA_ERR_INFEASIBLE), 1);
+    ck_assert_int_eq(cosma_status_exit_code(COSMA_ERR_INPUT), 2);
+    ck_assert_int_eq(cosma_status_exit_code(COSMA_ERR_INTERNAL), 3);
+}
+END_TEST
+
+START_TEST(arena_buffers_and_files)
+{
+    cosma_arena_t arena;
+    cosma_arena_init(&arena);
+    char *small = cosma_arena_strdup(&arena, "abc");
+    void *big = cosma_arena_alloc(&arena, 200000); /* larger than a block */
+    char *after = cosma_arena_strdup(&arena, "def");
+    ck_assert_str_eq(small, "abc");
+    ck_assert_ptr_nonnull(big);
+    ck_assert_str_eq(after, "def");
+    ck_assert_uint_eq((uintptr_t)big % 16, 0);
+    cosma_arena_free(&arena);
+
+    cosma_buf_t buf;
+    cosma_buf_init(&buf);
+    cosma_buf_printf(&buf, "%d-", 42);
+    cosma_buf_json_string(&buf, "a\"b\\c\n\x01");
+    ck_assert_str_eq(buf.data, "42-\"a\\\"b\\\\c\\n\\u0001\"");
+
+    char dir[] = "/tmp/cosma-ir-XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    char path[256], bad[256];
+    snprintf(path, sizeof path, "%s/out.txt", dir);
+    snprintf(bad, sizeof bad, "%s/missing/out.txt", dir);
+    ck_assert_int_eq(cosma_file_write_atomic(path, buf.data, buf.length, NULL), COSMA_OK);
+    char *text = NULL;
+    size_t length = 0;
+    ck_assert_int_eq(cosma_file_read(path, &text, &length, NULL), COSMA_OK);
+    ck_assert_uint_eq(length, buf.length);
+    ck_assert_str_eq(text, buf.data);
+    free(text);
+    test_diag_t diag;
+    test_diag_init(&diag);
+    ck_assert_int_eq(cosma_file_write_atomic(bad, "x", 1, &diag.diag), COSMA_ERR_IO);
+    ck_assert(test_diag_contains(&diag, "missing/out.txt"));
+    ck_assert_int_eq(access(bad, F_OK), -1);
+    remove(path);
+    rmdir(dir);
+    cosma_buf_free(&buf);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *suite = suite_create("ir");
+    TCase *tc = tcase_create("ir");
+    tcase_add_test(tc, empty_graph_is_rejected);
+    tcase_add_test(tc, duplicate_names);
+    tcase_add_test(tc, read_but_never_produced);
+    tcase_add_test(tc, two_producers_and_written_input);
+    tcase_add_test(tc, cycle_and_order);
+    tcase_add_test(tc, bad_dimensions_and_overflow);
+    tcase_add_test(tc, operator_without_outputs);
+    tcase_add_test(tc, consumers_sizes_and_stats);
+    tcase_add_test(tc, orders_and_hash);
+    tcase_add_test(tc, checked_arithmetic_and_names);
+    tcase_add_test(tc, arena_buffers_and_files);
+    suite_add_tcase(suite, tc);
+    SRunner *runner = srunner_create(suite);
+    srunner_run_all(runner, CK_NORMAL);
+    int failed = srunner_ntests_failed(runner);
+    srunner_free(runner);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
