@@ -13,6 +13,9 @@
 
 #include "ilp.h"
 
+/* Models up to this many columns get GLPK's Gomory and MIR cuts. */
+enum { SMALL_MODEL_COLUMNS = 5000 };
+
 typedef struct {
     double lower, upper, objective;
     int integer;
@@ -236,11 +239,20 @@ typedef struct {
     double best_bound;
     int have_bound;
     int start_offered;
+    double deadline; /* 0 = none */
 } search_ctx_t;
+
+static double seconds_now(void);
 
 static void search_callback(glp_tree *tree, void *info)
 {
     search_ctx_t *ctx = info;
+    /* GLPK checks tm_lim only between its own phases; this stops the
+     * search at the next callback once the deadline has passed. */
+    if (ctx->deadline > 0 && seconds_now() > ctx->deadline) {
+        glp_ios_terminate(tree);
+        return;
+    }
     int node = glp_ios_best_node(tree);
     if (node != 0) {
         double bound = glp_ios_node_bound(tree, node);
@@ -324,8 +336,11 @@ cosma_status_t cosma_milp_solve(cosma_milp_t *milp, const cosma_milp_options_t *
         glp_init_iocp(&mip);
         mip.msg_lev = GLP_MSG_OFF;
         mip.presolve = GLP_OFF; /* callbacks then see the original columns */
-        mip.gmi_cuts = GLP_ON;
-        mip.mir_cuts = GLP_ON;
+        /* Gomory and MIR cut rounds can run for minutes on large models
+         * without looking at the clock: only on small ones. */
+        int small = milp->n_cols <= SMALL_MODEL_COLUMNS;
+        mip.gmi_cuts = small ? GLP_ON : GLP_OFF;
+        mip.mir_cuts = small ? GLP_ON : GLP_OFF;
         mip.cov_cuts = GLP_ON;
         mip.clq_cuts = GLP_ON;
         mip.fp_heur = GLP_ON;
@@ -335,7 +350,7 @@ cosma_status_t cosma_milp_solve(cosma_milp_t *milp, const cosma_milp_options_t *
         double left = limit > 0 ? limit - (seconds_now() - started) : 0;
         if (limit > 0)
             mip.tm_lim = (int)fmax(1.0, fmin(left * 1000.0, 2e9));
-        search_ctx_t search = {milp, bound, 1, 0};
+        search_ctx_t search = {milp, bound, 1, 0, limit > 0 ? started + limit : 0};
         mip.cb_func = search_callback;
         mip.cb_info = &search;
         rc = glp_intopt(lp, &mip);
