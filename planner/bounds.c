@@ -392,6 +392,9 @@ cosma_status_t cosma_planner_bounds(const cosma_graph_t *graph, const cosma_mode
         if (best <= lower)
             exact = 1;
     }
+    /* Among orders of that peak, prefer one whose tensors also place
+     * within it, so a spill-free plan at M_P exists when we can find one. */
+    cosma_order_search_placeable(&problem, order, best, deadline + 5.0);
     out_bounds->m_p_upper = best;
     out_bounds->m_p_lower = exact ? best : lower;
     out_bounds->m_p_exact = exact;

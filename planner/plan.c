@@ -6,13 +6,14 @@
 
 #include "planner_internal.h"
 
-/* Largest time-indexed joint model tried (columns); GLPK's LP work grows
- * quickly past this on two cores. */
-enum { JOINT_MAX_COLUMNS = 60000 };
+/* Largest time-indexed joint model tried (columns).  Past this GLPK's
+ * node LPs can run far beyond the time limit (GLPK does not look at the
+ * clock inside one LP solve: seen on ViT-B/16, 27,000 columns). */
+enum { JOINT_MAX_COLUMNS = 15000 };
 
 /* Moves tried by the order searches: a fixed amount of work, so results do
  * not depend on the machine (the time limit is only a guard). */
-enum { MAX_ORDER_MOVES = 3000, MAX_PLACEMENT_MOVES = 600 };
+enum { MAX_ORDER_MOVES = 3000 };
 
 static double wall_seconds(void)
 {
@@ -72,36 +73,6 @@ static cosma_status_t assemble_plan(const cosma_problem_t *problem, const cosma_
     return COSMA_OK;
 }
 
-/* The positions operator order[i] may move to without breaking a
- * dependency, at most `reach` away.  position[op] = index in order. */
-static void move_window(const cosma_problem_t *problem, const int32_t *order, const int32_t *position, int32_t i,
-                        int32_t reach, int32_t *out_lo, int32_t *out_hi)
-{
-    int32_t n = problem->n_ops, op = order[i];
-    int32_t lo = i - reach < 0 ? 0 : i - reach, hi = i + reach >= n ? n - 1 : i + reach;
-    for (int32_t k = problem->pred_start[op]; k < problem->pred_start[op + 1]; k++)
-        if (position[problem->preds[k]] + 1 > lo)
-            lo = position[problem->preds[k]] + 1;
-    for (int32_t k = problem->succ_start[op]; k < problem->succ_start[op + 1]; k++)
-        if (position[problem->succs[k]] - 1 < hi)
-            hi = position[problem->succs[k]] - 1;
-    *out_lo = lo;
-    *out_hi = hi;
-}
-
-/* trial = order with the operator at i moved to j, the ones between
- * shifted by one. */
-static void move_operator(const int32_t *order, int32_t n, int32_t i, int32_t j, int32_t *trial)
-{
-    int32_t op = order[i];
-    memcpy(trial, order, (size_t)n * sizeof(int32_t));
-    if (j < i)
-        memmove(trial + j + 1, trial + j, (size_t)(i - j) * sizeof(int32_t));
-    else
-        memmove(trial + i, trial + i + 1, (size_t)(j - i) * sizeof(int32_t));
-    trial[j] = op;
-}
-
 /* Local search over orders: move one operator at a time within its
  * dependency window (at most `reach` positions away) and keep a move when
  * the capacity-relaxed traffic drops.  Stops at `floor` (a lower bound),
@@ -125,11 +96,11 @@ static int improve_order(const cosma_problem_t *problem, int32_t *order, uint64_
             position[order[s]] = s;
         for (int32_t i = 0; i < n && !improved && moves < MAX_ORDER_MOVES && wall_seconds() < deadline; i++) {
             int32_t lo, hi;
-            move_window(problem, order, position, i, reach, &lo, &hi);
+            cosma_order_move_window(problem, order, position, i, reach, &lo, &hi);
             for (int32_t j = lo; j <= hi && !improved; j++) {
                 if (j == i)
                     continue;
-                move_operator(order, n, i, j, trial);
+                cosma_order_move(order, n, i, j, trial);
                 moves++;
                 uint64_t trial_cost;
                 if (cosma_residency_relaxed(problem, trial, budget, 2.0, &trial_cost, diag) == COSMA_OK &&
@@ -145,113 +116,6 @@ done:
     free(position);
     free(trial);
     return changed;
-}
-
-/* Zero-spill arena of an order (greedy placement only).  Also returns the
- * peak of live bytes and marks the operators that touch a tensor placed
- * above the budget. */
-static uint64_t order_extent(const cosma_problem_t *problem, const int32_t *order, uint64_t budget,
-                             unsigned char *out_hot, uint64_t *out_peak)
-{
-    const cosma_graph_t *graph = problem->graph;
-    int32_t m = problem->n_tensors;
-    int32_t *first = malloc(((size_t)m + 1) * sizeof(int32_t));
-    int32_t *last = malloc(((size_t)m + 1) * sizeof(int32_t));
-    int32_t *tensor_of = malloc(((size_t)m + 1) * sizeof(int32_t));
-    cosma_place_item_t *items = malloc(((size_t)m + 1) * sizeof(cosma_place_item_t));
-    uint64_t extent = UINT64_MAX;
-    if (first == NULL || last == NULL || tensor_of == NULL || items == NULL)
-        goto done;
-    cosma_order_lifetimes(graph, &problem->mode, order, first, last);
-    int32_t n_items = 0;
-    for (int32_t t = 0; t < m; t++)
-        if (problem->size[t] > 0 && first[t] > 0) {
-            items[n_items] = (cosma_place_item_t){first[t], last[t], problem->size[t], 0};
-            tensor_of[n_items++] = t;
-        }
-    *out_peak = cosma_order_peak(graph, order, problem->size);
-    if (cosma_place_items_effort(items, n_items, budget, 1, 0, &extent) < 0) {
-        extent = UINT64_MAX;
-        goto done;
-    }
-    /* Score: the extent, refined by how many bytes sit above the budget,
-     * so that moves which shrink the overflow count even when the extent
-     * stays put. */
-    uint64_t above = 0;
-    for (int32_t i = 0; i < n_items; i++)
-        if (items[i].offset + items[i].bytes > budget)
-            above += items[i].offset + items[i].bytes - (items[i].offset > budget ? items[i].offset : budget);
-    extent = extent > budget ? budget + above : extent;
-    if (out_hot != NULL) {
-        memset(out_hot, 0, (size_t)problem->n_ops);
-        for (int32_t i = 0; i < n_items; i++) {
-            if (items[i].offset + items[i].bytes <= budget)
-                continue;
-            const cosma_tensor_t *tensor = &graph->tensors[tensor_of[i]];
-            if (tensor->producer >= 0)
-                out_hot[tensor->producer] = 1;
-            for (int32_t c = 0; c < tensor->n_consumers; c++)
-                out_hot[tensor->consumers[c]] = 1;
-        }
-    }
-done:
-    free(first);
-    free(last);
-    free(tensor_of);
-    free(items);
-    return extent;
-}
-
-/* When an order's live bytes fit the budget but its tensors do not place,
- * move the operators around the tensors that end up above the budget
- * (keeping the peak within it) while the greedy arena shrinks.  Returns 1
- * when it found an order whose arena fits.  Work is bounded by a move
- * count, not a clock. */
-static int search_placeable_order(const cosma_problem_t *problem, int32_t *order, uint64_t budget, double deadline)
-{
-    int32_t n = problem->n_ops;
-    unsigned char *hot = malloc((size_t)n + 1);
-    int32_t *position = malloc(((size_t)n + 1) * sizeof(int32_t));
-    int32_t *trial = malloc(((size_t)n + 1) * sizeof(int32_t));
-    int found = 0;
-    uint64_t peak = 0;
-    if (hot == NULL || position == NULL || trial == NULL)
-        goto done;
-    uint64_t extent = order_extent(problem, order, budget, hot, &peak);
-    if (peak > budget)
-        goto done;
-    const int32_t reach = 8;
-    int64_t moves = 0;
-    for (int improved = 1; improved && extent > budget && moves < MAX_PLACEMENT_MOVES && wall_seconds() < deadline;) {
-        improved = 0;
-        for (int32_t s = 0; s < n; s++)
-            position[order[s]] = s;
-        for (int32_t i = 0; i < n && !improved && moves < MAX_PLACEMENT_MOVES; i++) {
-            if (!hot[order[i]])
-                continue;
-            int32_t lo, hi;
-            move_window(problem, order, position, i, reach, &lo, &hi);
-            for (int32_t j = lo; j <= hi && !improved; j++) {
-                if (j == i)
-                    continue;
-                move_operator(order, n, i, j, trial);
-                moves++;
-                uint64_t trial_peak = 0;
-                uint64_t trial_extent = order_extent(problem, trial, budget, NULL, &trial_peak);
-                if (trial_peak <= budget && trial_extent < extent) {
-                    memcpy(order, trial, (size_t)n * sizeof(int32_t));
-                    extent = order_extent(problem, order, budget, hot, &peak);
-                    improved = 1;
-                }
-            }
-        }
-    }
-    found = extent <= budget;
-done:
-    free(hot);
-    free(position);
-    free(trial);
-    return found;
 }
 
 cosma_status_t cosma_planner_plan(const cosma_graph_t *graph, const cosma_plan_options_t *options,
@@ -345,7 +209,7 @@ cosma_status_t cosma_planner_plan(const cosma_graph_t *graph, const cosma_plan_o
     if (((have_best && best.traffic > 0) || (!have_best && options->schedule == COSMA_SCHEDULE_PEAK)) &&
         options->schedule != COSMA_SCHEDULE_FIXED && bounds.m_p_upper <= options->budget_bytes) {
         memcpy(default_order, bounds.order, (size_t)n * sizeof(int32_t));
-        if (search_placeable_order(&problem, default_order, options->budget_bytes, started + limit * 0.5)) {
+        if (cosma_order_search_placeable(&problem, default_order, options->budget_bytes, started + limit * 0.5)) {
             double left = limit - (wall_seconds() - started);
             cosma_residency_options_t residency_options = {options->budget_bytes, left > 1 ? left : 1,
                                                            options->schedule == COSMA_SCHEDULE_PEAK, NULL};

@@ -75,6 +75,18 @@ uint64_t cosma_problem_working_set(const cosma_problem_t *problem, int32_t op);
 uint64_t cosma_problem_forced_live(const cosma_problem_t *problem, uint64_t *out_forced_host,
                                    uint64_t *out_forced_activation);
 
+/* The positions the operator at order[i] may move to without breaking a
+ * dependency, at most `reach` away (position[op] = index in order). */
+void cosma_order_move_window(const cosma_problem_t *problem, const int32_t *order, const int32_t *position,
+                             int32_t i, int32_t reach, int32_t *out_lo, int32_t *out_hi);
+/* trial = order with the operator at i moved to j. */
+void cosma_order_move(const int32_t *order, int32_t n, int32_t i, int32_t j, int32_t *trial);
+/* When an order's live bytes fit the budget but its zero-spill tensors do
+ * not place, moves the operators around the tensors that end up above
+ * the budget (keeping the peak within it) while the greedy arena shrinks.
+ * Returns 1 (order updated) when an order whose arena fits was found. */
+int cosma_order_search_placeable(const cosma_problem_t *problem, int32_t *order, uint64_t budget, double deadline);
+
 /* Whether the graph has exactly one topological order (then the joint
  * problem is the fixed-order problem). */
 int cosma_problem_order_is_unique(const cosma_problem_t *problem);
