@@ -313,6 +313,10 @@ cosma_status_t cosma_milp_solve(cosma_milp_t *milp, const cosma_milp_options_t *
         return COSMA_ERR_SOLVER;
     }
     lp = build_problem(milp);
+    /* Equilibrate rows and columns: sizes make coefficients span orders of
+     * magnitude, and unscaled models drive GLPK's simplex into numerical
+     * failures. */
+    glp_scale_prob(lp, GLP_SF_AUTO);
     double limit = options != NULL ? options->time_limit : 0;
     double step = options != NULL ? options->objective_step : 0;
 

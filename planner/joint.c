@@ -274,6 +274,22 @@ cosma_status_t cosma_joint_solve(const cosma_problem_t *problem, uint64_t budget
                 if (cosma_milp_add_row(milp, NULL, -COSMA_MILP_INF, 0, k, cols, vals) < 0)
                     goto done;
             }
+            /* Dropped once dead: resident at t only if some user runs at
+             * t or later (valid in the model, and it tightens the LP). */
+            k = 0;
+            cols[k] = r;
+            vals[k++] = 1;
+            for (int32_t c = -1; c < tensor->n_consumers; c++) {
+                int32_t user = c < 0 ? producer : tensor->consumers[c];
+                if (user < 0)
+                    continue;
+                for (int32_t tau = t > j.asap[user] ? t : j.asap[user]; tau <= j.alap[user]; tau++) {
+                    cols[k] = x_of(&j, user, tau);
+                    vals[k++] = -1;
+                }
+            }
+            if (cosma_milp_add_row(milp, NULL, -COSMA_MILP_INF, 0, k, cols, vals) < 0)
+                goto done;
             /* Load: l >= r[t] - r[t-1] - x[p,t]. */
             k = 0;
             cols[k] = j.l_col[a] + (t - j.lo[a]);

@@ -370,7 +370,9 @@ int cosma_place_exact(cosma_place_item_t *items, int32_t n_items, uint64_t capac
         }
     cosma_milp_options_t options = {time_limit, 0};
     cosma_milp_result_t result;
-    if (cosma_milp_solve(milp, &options, &result, diag) != COSMA_OK)
+    /* A solver failure only leaves the question open (-1): no message. */
+    (void)diag;
+    if (cosma_milp_solve(milp, &options, &result, NULL) != COSMA_OK)
         goto done;
     if (result.status == COSMA_MILP_INFEASIBLE) {
         verdict = 0;

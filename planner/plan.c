@@ -22,6 +22,14 @@ static double wall_seconds(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+/* A sink that passes messages on as warnings: for optional steps whose
+ * failure the planner absorbs (the run still succeeds). */
+static void emit_as_warning(void *ctx, cosma_severity_t severity, const char *message)
+{
+    (void)severity;
+    cosma_diag_report((cosma_diag_t *)ctx, COSMA_SEV_WARNING, "%s", message);
+}
+
 /* Reports every operator whose working set exceeds the budget. */
 static int report_oversized(const cosma_problem_t *problem, uint64_t budget, cosma_diag_t *diag)
 {
@@ -229,8 +237,11 @@ cosma_status_t cosma_planner_plan(const cosma_graph_t *graph, const cosma_plan_o
     }
     /* Joint schedule: search orders near the best one while it pays. */
     uint64_t cover_bound = 0;
-    if (have_best && options->schedule == COSMA_SCHEDULE_JOINT && best.traffic > 0)
-        cover_bound = cosma_problem_traffic_lower_bound(&problem, options->budget_bytes, 5.0, diag);
+    if (have_best && options->schedule == COSMA_SCHEDULE_JOINT && best.traffic > 0) {
+        cosma_diag_t optional = {emit_as_warning, diag, 0};
+        cover_bound = cosma_problem_traffic_lower_bound(&problem, options->budget_bytes, 5.0,
+                                                        diag != NULL ? &optional : NULL);
+    }
     if (have_best && options->schedule == COSMA_SCHEDULE_JOINT && best.traffic > 0) {
         uint64_t floor = cover_bound;
         memcpy(default_order, best_order, (size_t)n * sizeof(int32_t));
@@ -260,9 +271,10 @@ cosma_status_t cosma_planner_plan(const cosma_graph_t *graph, const cosma_plan_o
         cover_bound < best.lower_bound) {
         double left = limit - (wall_seconds() - started);
         if (left > 2) {
+            cosma_diag_t optional = {emit_as_warning, diag, 0};
             cosma_status_t joint = cosma_joint_solve(&problem, options->budget_bytes, left * 0.7, JOINT_MAX_COLUMNS,
                                                      best_order, best.intervals, best.n_intervals, default_order,
-                                                     &joint_bound, diag);
+                                                     &joint_bound, diag != NULL ? &optional : NULL);
             if (joint == COSMA_OK && memcmp(default_order, best_order, (size_t)n * sizeof(int32_t)) != 0) {
                 left = limit - (wall_seconds() - started);
                 cosma_residency_options_t residency_options = {options->budget_bytes, left > 1 ? left : 1, 0, NULL};
@@ -276,10 +288,16 @@ cosma_status_t cosma_planner_plan(const cosma_graph_t *graph, const cosma_plan_o
                 } else {
                     cosma_residency_free(&result);
                 }
-            } else if (joint != COSMA_OK && joint != COSMA_ERR_INFEASIBLE) {
+            } else if (joint == COSMA_ERR_NOMEM) {
                 status = joint;
                 free(default_order);
                 goto done;
+            } else if (joint == COSMA_ERR_SOLVER) {
+                /* The joint model only strengthens the bound: the plan in
+                 * hand stands without it. */
+                cosma_diag_report(diag, COSMA_SEV_WARNING, "the joint model was dropped after the solver failure "
+                                                           "above; the plan stands, with the other bounds");
+                joint_bound = 0;
             }
         }
     }

@@ -342,7 +342,15 @@ static cosma_status_t solve_choice(const layout_t *layout, const uint64_t *capac
     if (export_model != NULL && (status = cosma_milp_write(milp, export_model, diag)) != COSMA_OK)
         goto done;
     cosma_milp_options_t options = {time_limit, 1};
-    if ((status = cosma_milp_solve(milp, &options, &result, diag)) != COSMA_OK)
+    status = cosma_milp_solve(milp, &options, &result, diag);
+    if (status == COSMA_ERR_SOLVER) {
+        /* Keep the heuristic start (it satisfies every row) with no bound. */
+        cosma_diag_report(diag, COSMA_SEV_WARNING, "continuing with the heuristic residency after the solver "
+                                                   "failure above; its optimality is not proven");
+        status = COSMA_OK;
+        goto done;
+    }
+    if (status != COSMA_OK)
         goto done;
     if (result.status == COSMA_MILP_OPTIMAL || result.status == COSMA_MILP_FEASIBLE) {
         unsigned char *candidate = malloc((size_t)layout->n_gaps + 1);
