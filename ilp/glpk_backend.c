@@ -305,7 +305,8 @@ cosma_status_t cosma_milp_solve(cosma_milp_t *milp, const cosma_milp_options_t *
     glp_term_hook(terminal_hook, ctx);
     glp_error_hook(error_hook, ctx);
     if (setjmp(((hook_ctx_t *)ctx)->escape) != 0) {
-        cosma_diag_report(diag, COSMA_SEV_ERROR, "GLPK failed: %s", ctx->last_line[0] ? ctx->last_line : "(no message)");
+        cosma_diag_report(diag, COSMA_SEV_ERROR, "GLPK failed: %s",
+                          ctx->last_line[0] ? ctx->last_line : "(no message)");
         free(values);
         /* GLPK's state is undefined after an error: release everything. */
         glp_free_env();

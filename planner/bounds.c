@@ -285,7 +285,8 @@ static uint64_t beam_search(const cosma_problem_t *problem, int32_t width, uint6
                 int32_t from = keep[i];
                 state_t moved = next->states[from];
                 memmove(next->bits + (size_t)i * words, next->bits + (size_t)from * words, words * sizeof(word_t));
-                memmove(next->ready + ready_fill, next->ready + moved.ready_at, (size_t)moved.n_ready * sizeof(int32_t));
+                memmove(next->ready + ready_fill, next->ready + moved.ready_at,
+                        (size_t)moved.n_ready * sizeof(int32_t));
                 moved.ready_at = ready_fill;
                 ready_fill += moved.n_ready;
                 next->states[i] = moved;

@@ -126,6 +126,34 @@ done:
     return changed;
 }
 
+/* The best plan found so far while trying orders. */
+typedef struct {
+    cosma_residency_t residency;
+    int32_t *order;
+    const char *method;
+    int have;
+} incumbent_t;
+
+/* Solves residency and placement for an order and keeps the result when
+ * it beats the incumbent.  Returns 1 if it was kept. */
+static int try_order(const cosma_problem_t *problem, const int32_t *order, uint64_t budget, int no_spills,
+                     double time_left, const char *method, incumbent_t *incumbent, cosma_diag_t *diag)
+{
+    cosma_residency_options_t options = {budget, time_left > 1 ? time_left : 1, no_spills, NULL};
+    cosma_residency_t result;
+    if (cosma_residency_solve(problem, order, &options, &result, diag) == COSMA_OK &&
+        (!incumbent->have || result.traffic < incumbent->residency.traffic)) {
+        cosma_residency_free(&incumbent->residency);
+        incumbent->residency = result;
+        memcpy(incumbent->order, order, (size_t)problem->n_ops * sizeof(int32_t));
+        incumbent->method = method;
+        incumbent->have = 1;
+        return 1;
+    }
+    cosma_residency_free(&result);
+    return 0;
+}
+
 cosma_status_t cosma_planner_plan(const cosma_graph_t *graph, const cosma_plan_options_t *options,
                                   cosma_plan_t **out_plan, cosma_diag_t *diag)
 {
@@ -137,13 +165,11 @@ cosma_status_t cosma_planner_plan(const cosma_graph_t *graph, const cosma_plan_o
     if (status != COSMA_OK)
         return status;
     int32_t n = graph->n_ops;
-    int32_t *best_order = malloc(((size_t)n + 1) * sizeof(int32_t));
-    cosma_residency_t best = {0};
+    incumbent_t incumbent = {{0}, malloc(((size_t)n + 1) * sizeof(int32_t)), "", 0};
+    cosma_residency_t *best = &incumbent.residency;
     cosma_bounds_t bounds = {0};
-    int have_best = 0;
     uint64_t lower_bound = 0;
-    const char *method = "";
-    if (best_order == NULL) {
+    if (incumbent.order == NULL) {
         status = COSMA_ERR_NOMEM;
         goto done;
     }
@@ -197,69 +223,45 @@ cosma_status_t cosma_planner_plan(const cosma_graph_t *graph, const cosma_plan_o
             free(default_order);
             goto done;
         }
-        if (!have_best || result.traffic < best.traffic) {
-            cosma_residency_free(&best);
-            best = result;
-            memcpy(best_order, candidates[c], (size_t)n * sizeof(int32_t));
-            have_best = 1;
-            method = options->schedule == COSMA_SCHEDULE_FIXED ? "ilp-fixed"
-                     : options->schedule == COSMA_SCHEDULE_PEAK ? "min-peak"
-                     : c == 0                                   ? "ilp-joint:min-peak-order"
-                                                                : "ilp-joint:default-order";
+        if (!incumbent.have || result.traffic < best->traffic) {
+            cosma_residency_free(best);
+            *best = result;
+            memcpy(incumbent.order, candidates[c], (size_t)n * sizeof(int32_t));
+            incumbent.have = 1;
+            incumbent.method = options->schedule == COSMA_SCHEDULE_FIXED  ? "ilp-fixed"
+                               : options->schedule == COSMA_SCHEDULE_PEAK ? "min-peak"
+                               : c == 0                                   ? "ilp-joint:min-peak-order"
+                                                                          : "ilp-joint:default-order";
         } else {
             cosma_residency_free(&result);
         }
-        if (have_best && best.traffic == 0)
+        if (incumbent.have && best->traffic == 0)
             break; /* nothing beats zero */
     }
     /* Live bytes fit but the tensors did not place: look for a nearby
      * order whose zero-spill tensors do. */
-    if (((have_best && best.traffic > 0) || (!have_best && options->schedule == COSMA_SCHEDULE_PEAK)) &&
-        options->schedule != COSMA_SCHEDULE_FIXED && bounds.m_p_upper <= options->budget_bytes) {
+    int unplaced = incumbent.have ? best->traffic > 0 : options->schedule == COSMA_SCHEDULE_PEAK;
+    if (unplaced && options->schedule != COSMA_SCHEDULE_FIXED && bounds.m_p_upper <= options->budget_bytes) {
         memcpy(default_order, bounds.order, (size_t)n * sizeof(int32_t));
-        if (cosma_order_search_placeable(&problem, default_order, options->budget_bytes, started + limit * 0.5)) {
-            double left = limit - (wall_seconds() - started);
-            cosma_residency_options_t residency_options = {options->budget_bytes, left > 1 ? left : 1,
-                                                           options->schedule == COSMA_SCHEDULE_PEAK, NULL};
-            cosma_residency_t result;
-            if (cosma_residency_solve(&problem, default_order, &residency_options, &result, diag) == COSMA_OK &&
-                (!have_best || result.traffic < best.traffic)) {
-                cosma_residency_free(&best);
-                best = result;
-                have_best = 1;
-                memcpy(best_order, default_order, (size_t)n * sizeof(int32_t));
-                method = options->schedule == COSMA_SCHEDULE_PEAK ? "min-peak:placement-search"
-                                                                  : "ilp-joint:placement-search";
-            } else {
-                cosma_residency_free(&result);
-            }
-        }
+        if (cosma_order_search_placeable(&problem, default_order, options->budget_bytes, started + limit * 0.5))
+            try_order(&problem, default_order, options->budget_bytes, options->schedule == COSMA_SCHEDULE_PEAK,
+                      limit - (wall_seconds() - started),
+                      options->schedule == COSMA_SCHEDULE_PEAK ? "min-peak:placement-search"
+                                                               : "ilp-joint:placement-search",
+                      &incumbent, diag);
     }
-    /* Joint schedule: search orders near the best one while it pays. */
+    /* Joint schedule: the order-free covering bound, then a local search
+     * over orders near the best one while it pays. */
     uint64_t cover_bound = 0;
-    if (have_best && options->schedule == COSMA_SCHEDULE_JOINT && best.traffic > 0) {
+    if (incumbent.have && options->schedule == COSMA_SCHEDULE_JOINT && best->traffic > 0) {
         cosma_diag_t optional = {emit_as_warning, diag, 0};
         cover_bound = cosma_problem_traffic_lower_bound(&problem, options->budget_bytes, 5.0,
                                                         diag != NULL ? &optional : NULL);
-    }
-    if (have_best && options->schedule == COSMA_SCHEDULE_JOINT && best.traffic > 0) {
-        uint64_t floor = cover_bound;
-        memcpy(default_order, best_order, (size_t)n * sizeof(int32_t));
-        double deadline = started + limit * 0.6;
-        if (floor < best.traffic && improve_order(&problem, default_order, options->budget_bytes, floor, deadline, diag)) {
-            double left = limit - (wall_seconds() - started);
-            cosma_residency_options_t residency_options = {options->budget_bytes, left > 1 ? left : 1, 0, NULL};
-            cosma_residency_t result;
-            if (cosma_residency_solve(&problem, default_order, &residency_options, &result, diag) == COSMA_OK &&
-                result.traffic < best.traffic) {
-                cosma_residency_free(&best);
-                best = result;
-                memcpy(best_order, default_order, (size_t)n * sizeof(int32_t));
-                method = "ilp-joint:local-search";
-            } else {
-                cosma_residency_free(&result);
-            }
-        }
+        memcpy(default_order, incumbent.order, (size_t)n * sizeof(int32_t));
+        if (cover_bound < best->traffic &&
+            improve_order(&problem, default_order, options->budget_bytes, cover_bound, started + limit * 0.6, diag))
+            try_order(&problem, default_order, options->budget_bytes, 0, limit - (wall_seconds() - started),
+                      "ilp-joint:local-search", &incumbent, diag);
     }
     /* Joint schedule: the time-indexed model proves a bound for every
      * order and may find a better one; it starts from the best plan. */
@@ -267,27 +269,18 @@ cosma_status_t cosma_planner_plan(const cosma_graph_t *graph, const cosma_plan_o
     /* The joint relaxation is no stronger than the best order's own
      * relaxation: when the order-free bound already reaches that, the
      * model can prove nothing more (what remains is placement). */
-    if (have_best && options->schedule == COSMA_SCHEDULE_JOINT && best.traffic > 0 &&
-        cover_bound < best.lower_bound) {
+    if (incumbent.have && options->schedule == COSMA_SCHEDULE_JOINT && best->traffic > 0 &&
+        cover_bound < best->lower_bound) {
         double left = limit - (wall_seconds() - started);
         if (left > 2) {
             cosma_diag_t optional = {emit_as_warning, diag, 0};
-            cosma_status_t joint = cosma_joint_solve(&problem, options->budget_bytes, left * 0.7, JOINT_MAX_COLUMNS,
-                                                     best_order, best.intervals, best.n_intervals, default_order,
-                                                     &joint_bound, diag != NULL ? &optional : NULL);
-            if (joint == COSMA_OK && memcmp(default_order, best_order, (size_t)n * sizeof(int32_t)) != 0) {
-                left = limit - (wall_seconds() - started);
-                cosma_residency_options_t residency_options = {options->budget_bytes, left > 1 ? left : 1, 0, NULL};
-                cosma_residency_t result;
-                if (cosma_residency_solve(&problem, default_order, &residency_options, &result, diag) == COSMA_OK &&
-                    result.traffic < best.traffic) {
-                    cosma_residency_free(&best);
-                    best = result;
-                    memcpy(best_order, default_order, (size_t)n * sizeof(int32_t));
-                    method = "ilp-joint:time-indexed";
-                } else {
-                    cosma_residency_free(&result);
-                }
+            cosma_status_t joint =
+                cosma_joint_solve(&problem, options->budget_bytes, left * 0.7, JOINT_MAX_COLUMNS, incumbent.order,
+                                  best->intervals, best->n_intervals, default_order, &joint_bound,
+                                  diag != NULL ? &optional : NULL);
+            if (joint == COSMA_OK && memcmp(default_order, incumbent.order, (size_t)n * sizeof(int32_t)) != 0) {
+                try_order(&problem, default_order, options->budget_bytes, 0, limit - (wall_seconds() - started),
+                          "ilp-joint:time-indexed", &incumbent, diag);
             } else if (joint == COSMA_ERR_NOMEM) {
                 status = joint;
                 free(default_order);
@@ -302,7 +295,7 @@ cosma_status_t cosma_planner_plan(const cosma_graph_t *graph, const cosma_plan_o
         }
     }
     free(default_order);
-    if (!have_best) {
+    if (!incumbent.have) {
         if (options->schedule == COSMA_SCHEDULE_PEAK)
             cosma_diag_report(diag, COSMA_SEV_ERROR,
                               "no spill-free plan within %llu bytes: the minimum-peak order needs %llu bytes%s",
@@ -317,13 +310,13 @@ cosma_status_t cosma_planner_plan(const cosma_graph_t *graph, const cosma_plan_o
     /* The bound must hold for the problem as asked: for a fixed order the
      * ILP's bound; for the joint problem only order-independent facts. */
     if (options->schedule == COSMA_SCHEDULE_FIXED)
-        lower_bound = best.lower_bound;
+        lower_bound = best->lower_bound;
     else if (options->schedule == COSMA_SCHEDULE_PEAK)
         lower_bound = 0;
     else if (cosma_problem_order_is_unique(&problem))
-        lower_bound = best.lower_bound; /* joint == fixed: the ILP bound holds */
+        lower_bound = best->lower_bound; /* joint == fixed: the ILP bound holds */
     else {
-        lower_bound = best.traffic > 0 ? cover_bound : 0;
+        lower_bound = best->traffic > 0 ? cover_bound : 0;
         /* Every order has a step with at least M_P live bytes: below it,
          * the excess leaves the scratchpad and comes back at least once. */
         if (bounds.m_p_lower > options->budget_bytes && bounds.m_p_lower - options->budget_bytes > lower_bound)
@@ -331,8 +324,8 @@ cosma_status_t cosma_planner_plan(const cosma_graph_t *graph, const cosma_plan_o
         if (joint_bound > lower_bound)
             lower_bound = joint_bound;
     }
-    status = assemble_plan(&problem, options, best_order, &best, lower_bound, method, wall_seconds() - started,
-                           out_plan);
+    status = assemble_plan(&problem, options, incumbent.order, best, lower_bound, incumbent.method,
+                           wall_seconds() - started, out_plan);
     if (status != COSMA_OK)
         goto done;
     cosma_traffic_t checked;
@@ -343,9 +336,9 @@ cosma_status_t cosma_planner_plan(const cosma_graph_t *graph, const cosma_plan_o
         status = COSMA_ERR_INTERNAL;
     }
 done:
-    cosma_residency_free(&best);
+    cosma_residency_free(best);
     cosma_bounds_free(&bounds);
-    free(best_order);
+    free(incumbent.order);
     cosma_problem_free(&problem);
     return status;
 }

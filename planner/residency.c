@@ -636,7 +636,8 @@ cosma_status_t cosma_residency_solve(const cosma_problem_t *problem, const int32
             out_result->traffic = outcome.objective;
             out_result->lower_bound = lower_bound;
             out_result->placed = 1;
-            out_result->proven = options->no_spills || (bound_valid && outcome.proven && lower_bound == outcome.objective);
+            out_result->proven =
+                options->no_spills || (bound_valid && outcome.proven && lower_bound == outcome.objective);
             status = COSMA_OK;
             goto done;
         }
