@@ -52,35 +52,25 @@ static int windows(const cosma_problem_t *problem, joint_t *j)
 {
     int32_t n = problem->n_ops;
     size_t words = ((size_t)n + 63) / 64;
-    uint64_t *set = calloc((size_t)n * words + 1, sizeof(uint64_t));
-    if (set == NULL)
+    uint64_t *anc = calloc((size_t)n * words + 1, sizeof(uint64_t));
+    uint64_t *desc = calloc((size_t)n * words + 1, sizeof(uint64_t));
+    if (anc == NULL || desc == NULL) {
+        free(anc);
+        free(desc);
         return -1;
+    }
+    cosma_problem_closure(problem, anc, desc, words);
     for (int32_t o = 0; o < n; o++) {
-        for (int32_t k = problem->pred_start[o]; k < problem->pred_start[o + 1]; k++) {
-            int32_t p = problem->preds[k];
-            for (size_t w = 0; w < words; w++)
-                set[(size_t)o * words + w] |= set[(size_t)p * words + w];
-            set[(size_t)o * words + (size_t)p / 64] |= 1ull << (p % 64);
+        int32_t before = 0, after = 0;
+        for (size_t w = 0; w < words; w++) {
+            before += __builtin_popcountll(anc[(size_t)o * words + w]);
+            after += __builtin_popcountll(desc[(size_t)o * words + w]);
         }
-        int32_t count = 0;
-        for (size_t w = 0; w < words; w++)
-            count += __builtin_popcountll(set[(size_t)o * words + w]);
-        j->asap[o] = count + 1;
+        j->asap[o] = before + 1;
+        j->alap[o] = n - after;
     }
-    memset(set, 0, (size_t)n * words * sizeof(uint64_t));
-    for (int32_t o = n - 1; o >= 0; o--) {
-        for (int32_t k = problem->succ_start[o]; k < problem->succ_start[o + 1]; k++) {
-            int32_t s = problem->succs[k];
-            for (size_t w = 0; w < words; w++)
-                set[(size_t)o * words + w] |= set[(size_t)s * words + w];
-            set[(size_t)o * words + (size_t)s / 64] |= 1ull << (s % 64);
-        }
-        int32_t count = 0;
-        for (size_t w = 0; w < words; w++)
-            count += __builtin_popcountll(set[(size_t)o * words + w]);
-        j->alap[o] = n - count;
-    }
-    free(set);
+    free(anc);
+    free(desc);
     return 0;
 }
 

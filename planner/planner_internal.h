@@ -64,6 +64,10 @@ cosma_status_t cosma_problem_init(cosma_problem_t *problem, const cosma_graph_t 
                                   cosma_diag_t *diag);
 void cosma_problem_free(cosma_problem_t *problem);
 
+/* Strict ancestor and descendant sets of every operator as bitsets:
+ * anc and desc hold n_ops rows of `words` 64-bit words, zeroed. */
+void cosma_problem_closure(const cosma_problem_t *problem, uint64_t *anc, uint64_t *desc, size_t words);
+
 /* Working set of an operator: the sum of its planned operands. */
 uint64_t cosma_problem_working_set(const cosma_problem_t *problem, int32_t op);
 

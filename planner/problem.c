@@ -141,8 +141,7 @@ static int reads(const cosma_tensor_t *tensor, int32_t op)
     return 0;
 }
 
-/* Strict ancestor and descendant sets of every operator, as bitsets. */
-static void closure(const cosma_problem_t *problem, word_t *anc, word_t *desc, size_t words)
+void cosma_problem_closure(const cosma_problem_t *problem, uint64_t *anc, uint64_t *desc, size_t words)
 {
     int32_t n = problem->n_ops;
     /* The default order is topological: one pass each way. */
@@ -201,7 +200,7 @@ uint64_t cosma_problem_forced_live(const cosma_problem_t *problem, uint64_t *out
     uint64_t best = 0;
     if (anc == NULL || desc == NULL || lo == NULL || hi == NULL || forced == NULL || forced_act == NULL)
         goto done;
-    closure(problem, anc, desc, words);
+    cosma_problem_closure(problem, anc, desc, words);
     for (int32_t t = 0; t < problem->n_tensors; t++) {
         const cosma_tensor_t *tensor = &graph->tensors[t];
         if (problem->size[t] == 0 || tensor->n_consumers == 0)
@@ -322,7 +321,7 @@ uint64_t cosma_problem_traffic_lower_bound(const cosma_problem_t *problem, uint6
     uint64_t bound = 0, unit = 0;
     if (anc == NULL || desc == NULL || column == NULL || members == NULL || sizes == NULL || milp == NULL)
         goto done;
-    closure(problem, anc, desc, words);
+    cosma_problem_closure(problem, anc, desc, words);
     for (int32_t t = 0; t < m; t++)
         column[t] = -1;
     /* Pass 1: the unit (gcd of sizes involved); pass 2: the model. */
