@@ -137,9 +137,40 @@ void cosma_milp_set_objective_constant(cosma_milp_t *milp, double constant)
     milp->constant = constant;
 }
 
+/* Whether values satisfy every bound and row (GLPK's heuristic-solution
+ * hook checks integrality only, and a false incumbent would prune the
+ * search and make a wrong optimum look proven). */
+static int start_is_feasible(const cosma_milp_t *milp, const double *values)
+{
+    for (int32_t j = 0; j < milp->n_cols; j++) {
+        const col_t *col = &milp->cols[j];
+        double tolerance = 1e-9 * fmax(1.0, fabs(values[j]));
+        if (values[j] < col->lower - tolerance || values[j] > col->upper + tolerance)
+            return 0;
+        if (col->integer && fabs(values[j] - floor(values[j] + 0.5)) > 1e-9)
+            return 0;
+    }
+    for (int32_t i = 0; i < milp->n_rows; i++) {
+        const row_t *row = &milp->rows[i];
+        double sum = 0, scale = 1.0;
+        for (int32_t k = 0; k < row->count; k++) {
+            double term = milp->coef_val[row->start + k] * values[milp->coef_col[row->start + k]];
+            sum += term;
+            scale = fmax(scale, fabs(term));
+        }
+        double tolerance = 1e-9 * scale;
+        if (sum < row->lower - tolerance || sum > row->upper + tolerance)
+            return 0;
+    }
+    return 1;
+}
+
 cosma_status_t cosma_milp_set_start(cosma_milp_t *milp, const double *values)
 {
     free(milp->start);
+    milp->start = NULL;
+    if (!start_is_feasible(milp, values))
+        return COSMA_OK; /* not a solution: the solver starts without it */
     milp->start = malloc(((size_t)milp->n_cols + 1) * sizeof(double));
     if (milp->start == NULL)
         return COSMA_ERR_NOMEM;
@@ -149,11 +180,29 @@ cosma_status_t cosma_milp_set_start(cosma_milp_t *milp, const double *values)
 
 /* ---- GLPK plumbing ---------------------------------------------------- */
 
+/* State of one GLPK call.  Buffers live here so that the error path
+ * (a longjmp out of GLPK) frees them too. */
 typedef struct {
     jmp_buf escape;
     cosma_diag_t *diag;
     char last_line[256];
+    int *row_index;      /* build_problem scratch */
+    double *row_value;
+    double *start;       /* 1-based start for glp_ios_heur_sol */
+    char *temp_path;     /* cosma_milp_write's temporary file */
 } hook_ctx_t;
+
+static void hook_ctx_free(hook_ctx_t *ctx)
+{
+    free(ctx->row_index);
+    free(ctx->row_value);
+    free(ctx->start);
+    if (ctx->temp_path != NULL) {
+        remove(ctx->temp_path);
+        free(ctx->temp_path);
+    }
+    free(ctx);
+}
 
 static int terminal_hook(void *info, const char *text)
 {
@@ -192,7 +241,7 @@ static int bound_type(double lower, double upper)
     return GLP_FR;
 }
 
-static glp_prob *build_problem(const cosma_milp_t *milp)
+static glp_prob *build_problem(const cosma_milp_t *milp, hook_ctx_t *ctx)
 {
     glp_prob *lp = glp_create_prob();
     glp_set_prob_name(lp, milp->name);
@@ -214,8 +263,8 @@ static glp_prob *build_problem(const cosma_milp_t *milp)
     for (int32_t i = 0; i < milp->n_rows; i++)
         if (milp->rows[i].count > max_count)
             max_count = milp->rows[i].count;
-    int *index = malloc(((size_t)max_count + 1) * sizeof(int));
-    double *value = malloc(((size_t)max_count + 1) * sizeof(double));
+    int *index = ctx->row_index = malloc(((size_t)max_count + 1) * sizeof(int));
+    double *value = ctx->row_value = malloc(((size_t)max_count + 1) * sizeof(double));
     for (int32_t i = 0; i < milp->n_rows; i++) {
         const row_t *row = &milp->rows[i];
         if (row->name[0] != '\0')
@@ -231,6 +280,8 @@ static glp_prob *build_problem(const cosma_milp_t *milp)
     }
     free(index);
     free(value);
+    ctx->row_index = NULL;
+    ctx->row_value = NULL;
     return lp;
 }
 
@@ -239,7 +290,8 @@ typedef struct {
     double best_bound;
     int have_bound;
     int start_offered;
-    double deadline; /* 0 = none */
+    double deadline;      /* 0 = none */
+    double *start_buffer; /* 1-based copy of the start, owned by the solve */
 } search_ctx_t;
 
 static double seconds_now(void);
@@ -261,16 +313,9 @@ static void search_callback(glp_tree *tree, void *info)
             ctx->have_bound = 1;
         }
     }
-    if (glp_ios_reason(tree) == GLP_IHEUR && !ctx->start_offered && ctx->milp->start != NULL) {
+    if (glp_ios_reason(tree) == GLP_IHEUR && !ctx->start_offered && ctx->start_buffer != NULL) {
         ctx->start_offered = 1;
-        int32_t n = ctx->milp->n_cols;
-        double *x = malloc(((size_t)n + 1) * sizeof(double));
-        if (x != NULL) {
-            for (int32_t j = 0; j < n; j++)
-                x[j + 1] = ctx->milp->start[j];
-            glp_ios_heur_sol(tree, x);
-            free(x);
-        }
+        glp_ios_heur_sol(tree, ctx->start_buffer);
     }
 }
 
@@ -310,10 +355,16 @@ cosma_status_t cosma_milp_solve(cosma_milp_t *milp, const cosma_milp_options_t *
         free(values);
         /* GLPK's state is undefined after an error: release everything. */
         glp_free_env();
-        free(ctx);
+        hook_ctx_free(ctx);
         return COSMA_ERR_SOLVER;
     }
-    lp = build_problem(milp);
+    if (milp->start != NULL) {
+        ctx->start = malloc(((size_t)milp->n_cols + 1) * sizeof(double));
+        if (ctx->start != NULL)
+            for (int32_t j = 0; j < milp->n_cols; j++)
+                ctx->start[j + 1] = milp->start[j];
+    }
+    lp = build_problem(milp, ctx);
     /* Equilibrate rows and columns: sizes make coefficients span orders of
      * magnitude, and unscaled models drive GLPK's simplex into numerical
      * failures. */
@@ -352,10 +403,14 @@ cosma_status_t cosma_milp_solve(cosma_milp_t *milp, const cosma_milp_options_t *
         mip.br_tech = GLP_BR_PCH;
         mip.bt_tech = GLP_BT_BLB;
         mip.mip_gap = 0.0;
+        /* GLPK prunes nodes within tol_obj * (1 + |objective|) of the
+         * incumbent; the default 1e-7 is a whole unit on objectives of
+         * 1e7 units, which would let a pruned optimum pass as proven. */
+        mip.tol_obj = 1e-12;
         double left = limit > 0 ? limit - (seconds_now() - started) : 0;
         if (limit > 0)
             mip.tm_lim = (int)fmax(1.0, fmin(left * 1000.0, 2e9));
-        search_ctx_t search = {milp, bound, 1, 0, limit > 0 ? started + limit : 0};
+        search_ctx_t search = {milp, bound, 1, 0, limit > 0 ? started + limit : 0, ctx->start};
         mip.cb_func = search_callback;
         mip.cb_info = &search;
         rc = glp_intopt(lp, &mip);
@@ -383,7 +438,7 @@ cosma_status_t cosma_milp_solve(cosma_milp_t *milp, const cosma_milp_options_t *
         glp_delete_prob(lp);
         glp_term_hook(NULL, NULL);
         glp_error_hook(NULL, NULL);
-        free(ctx);
+        hook_ctx_free(ctx);
         cosma_diag_report(diag, COSMA_SEV_ERROR, "GLPK could not solve the LP relaxation (code %d)", rc);
         return COSMA_ERR_SOLVER;
     }
@@ -396,7 +451,7 @@ cosma_status_t cosma_milp_solve(cosma_milp_t *milp, const cosma_milp_options_t *
     glp_delete_prob(lp);
     glp_term_hook(NULL, NULL);
     glp_error_hook(NULL, NULL);
-    free(ctx);
+    hook_ctx_free(ctx);
     if ((status == COSMA_MILP_OPTIMAL || status == COSMA_MILP_FEASIBLE) && values == NULL)
         return COSMA_ERR_NOMEM;
     out_result->status = status;
@@ -419,28 +474,32 @@ cosma_status_t cosma_milp_write(cosma_milp_t *milp, const char *path, cosma_diag
     if (setjmp(((hook_ctx_t *)ctx)->escape) != 0) {
         cosma_diag_report(diag, COSMA_SEV_ERROR, "GLPK failed writing '%s': %s", path, ctx->last_line);
         glp_free_env();
-        free(ctx);
+        hook_ctx_free(ctx); /* also removes the temporary file */
         return COSMA_ERR_SOLVER;
     }
-    glp_prob *lp = build_problem(milp);
     size_t n = strlen(path);
     int mps = n >= 4 && strcmp(path + n - 4, ".mps") == 0;
     /* Write next to the target, then rename: never a half-written model. */
-    char *temp = malloc(n + 32);
-    int rc = -1;
-    if (temp != NULL) {
-        snprintf(temp, n + 32, "%s.tmp.model", path);
-        rc = mps ? glp_write_mps(lp, GLP_MPS_FILE, NULL, temp) : glp_write_lp(lp, NULL, temp);
-        if (rc == 0 && rename(temp, path) != 0)
-            rc = -1;
-        if (rc != 0)
-            remove(temp);
+    ctx->temp_path = malloc(n + 32);
+    if (ctx->temp_path == NULL) {
+        glp_term_hook(NULL, NULL);
+        glp_error_hook(NULL, NULL);
+        hook_ctx_free(ctx);
+        return COSMA_ERR_NOMEM;
+    }
+    snprintf(ctx->temp_path, n + 32, "%s.tmp.model", path);
+    glp_prob *lp = build_problem(milp, ctx);
+    int rc = mps ? glp_write_mps(lp, GLP_MPS_FILE, NULL, ctx->temp_path) : glp_write_lp(lp, NULL, ctx->temp_path);
+    if (rc == 0 && rename(ctx->temp_path, path) == 0) {
+        free(ctx->temp_path); /* renamed: nothing left to remove */
+        ctx->temp_path = NULL;
+    } else {
+        rc = -1;
     }
     glp_delete_prob(lp);
     glp_term_hook(NULL, NULL);
     glp_error_hook(NULL, NULL);
-    free(ctx);
-    free(temp);
+    hook_ctx_free(ctx);
     if (rc != 0) {
         cosma_diag_report(diag, COSMA_SEV_ERROR, "cannot write model to '%s'", path);
         return COSMA_ERR_IO;

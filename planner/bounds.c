@@ -377,8 +377,8 @@ cosma_status_t cosma_planner_bounds(const cosma_graph_t *graph, const cosma_mode
     for (int32_t width = 64; !exact && (double)width * (double)n <= 4e6; width *= 4) {
         int pruned = 0, timed_out = 0;
         uint64_t peak = beam_search(&problem, width, best, deadline, trial, &pruned, &timed_out);
-        if (timed_out)
-            break;
+        if (timed_out || peak == UINT64_MAX)
+            break; /* out of time or memory: nothing proven by this round */
         if (peak != UINT64_MAX && peak <= best) {
             if (peak < best || !pruned)
                 memcpy(order, trial, (size_t)n * sizeof(int32_t));

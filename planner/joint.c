@@ -350,11 +350,18 @@ cosma_status_t cosma_joint_solve(const cosma_problem_t *problem, uint64_t budget
         *out_bound = (uint64_t)(result.bound + 0.5) * unit;
     status = COSMA_ERR_INFEASIBLE;
     if (result.status == COSMA_MILP_OPTIMAL || result.status == COSMA_MILP_FEASIBLE) {
+        for (int32_t s = 0; s < n; s++)
+            out_order[s] = -1;
         for (int32_t o = 0; o < n; o++)
             for (int32_t t = j.asap[o]; t <= j.alap[o]; t++)
                 if (result.values[x_of(&j, o, t)] > 0.5)
                     out_order[t - 1] = o;
-        status = COSMA_OK;
+        /* Trust the solver's order only once it is a topological order. */
+        int complete = 1;
+        for (int32_t s = 0; s < n && complete; s++)
+            complete = out_order[s] >= 0;
+        if (complete && cosma_order_is_topological(graph, out_order))
+            status = COSMA_OK;
     }
 done:
     free(result.values);

@@ -93,8 +93,10 @@ static int improve_order(const cosma_problem_t *problem, int32_t *order, uint64_
     int32_t *trial = malloc(((size_t)n + 1) * sizeof(int32_t));
     uint64_t cost;
     int changed = 0;
+    /* Solver trouble here only ends the search early: warnings. */
+    cosma_diag_t optional = {emit_as_warning, diag, 0};
     if (position == NULL || trial == NULL ||
-        cosma_residency_relaxed(problem, order, budget, 2.0, &cost, diag) != COSMA_OK)
+        cosma_residency_relaxed(problem, order, budget, 2.0, &cost, &optional) != COSMA_OK)
         goto done;
     const int32_t reach = 6;
     int64_t moves = 0;
@@ -111,7 +113,7 @@ static int improve_order(const cosma_problem_t *problem, int32_t *order, uint64_
                 cosma_order_move(order, n, i, j, trial);
                 moves++;
                 uint64_t trial_cost;
-                if (cosma_residency_relaxed(problem, trial, budget, 2.0, &trial_cost, diag) == COSMA_OK &&
+                if (cosma_residency_relaxed(problem, trial, budget, 2.0, &trial_cost, &optional) == COSMA_OK &&
                     trial_cost < cost) {
                     memcpy(order, trial, (size_t)n * sizeof(int32_t));
                     cost = trial_cost;

@@ -137,7 +137,7 @@ static void heuristic_choice(const layout_t *layout, const uint64_t *capacity, u
     int32_t n = layout->n_steps;
     uint64_t *load = calloc((size_t)n + 2, sizeof(uint64_t));
     for (int32_t g = 0; g < layout->n_gaps; g++)
-        keep[g] = 1;
+        keep[g] = load != NULL; /* out of memory: evicting all always fits */
     if (load == NULL)
         return;
     for (int32_t g = 0; g < layout->n_gaps; g++)
@@ -478,8 +478,8 @@ static int exact_placement(const layout_t *layout, const unsigned char *keep, ui
 /* A no-good cut for a keep choice whose intervals cannot be placed:
  * the kept gaps, reduced (deletion filter) to a set that still cannot be
  * placed when every other gap is evicted. */
-static cosma_status_t make_cut(const layout_t *layout, const unsigned char *keep, uint64_t budget, cuts_t *cuts,
-                               cosma_diag_t *diag)
+static cosma_status_t make_cut(const layout_t *layout, const unsigned char *keep, uint64_t budget, double deadline,
+                               cuts_t *cuts, cosma_diag_t *diag)
 {
     unsigned char *subset = malloc((size_t)layout->n_gaps + 1);
     int32_t *members = malloc(((size_t)layout->n_gaps + 1) * sizeof(int32_t));
@@ -489,7 +489,8 @@ static cosma_status_t make_cut(const layout_t *layout, const unsigned char *keep
         return COSMA_ERR_NOMEM;
     }
     memcpy(subset, keep, (size_t)layout->n_gaps);
-    for (int32_t g = 0; g < layout->n_gaps; g++) {
+    /* A cut not fully reduced is still valid: stop at the deadline. */
+    for (int32_t g = 0; g < layout->n_gaps && clock_seconds() < deadline; g++) {
         if (!subset[g])
             continue;
         subset[g] = 0;
@@ -644,12 +645,14 @@ cosma_status_t cosma_residency_solve(const cosma_problem_t *problem, const int32
         if (options->no_spills)
             break;
         double left = options->time_limit - (clock_seconds() - started);
+        if (left < 1 && attempt > 0)
+            left = 0.5; /* past the limit: one last quick attempt at most */
         if (left < 1)
             left = 1;
         if (exact == 0) {
             /* Proven unplaceable: cut this residency off and solve again;
              * the bound stays valid and can only rise. */
-            status = make_cut(&layout, keep, options->budget, &cuts, diag);
+            status = make_cut(&layout, keep, options->budget, started + options->time_limit, &cuts, diag);
             if (status != COSMA_OK)
                 goto done;
         } else {
