@@ -130,13 +130,7 @@ cosma_status_t cosma_joint_solve(const cosma_problem_t *problem, uint64_t budget
         j.lo[a] = lo;
         j.hi[a] = hi;
         columns += 2 * (int64_t)(hi - lo + 1) + 1;
-        uint64_t x = unit, y = problem->size[a];
-        while (y != 0) {
-            uint64_t r = x % y;
-            x = y;
-            y = r;
-        }
-        unit = x;
+        unit = cosma_gcd_u64(unit, problem->size[a]);
     }
     if (columns > max_columns) {
         status = COSMA_ERR_INFEASIBLE; /* too large: the caller keeps its bound */

@@ -39,6 +39,10 @@ void cosma_order_steps(const cosma_graph_t *graph, const int32_t *order, int32_t
 void cosma_order_lifetimes(const cosma_graph_t *graph, const cosma_mode_t *mode, const int32_t *order,
                            int32_t *out_first, int32_t *out_last);
 
+/* Greatest common divisor (gcd(0, b) = b): models count sizes in units of
+ * their common divisor. */
+uint64_t cosma_gcd_u64(uint64_t a, uint64_t b);
+
 /* Stable merge sort of an index array with a context-carrying
  * comparison (qsort has no context, and globals are not allowed). */
 typedef int (*cosma_index_cmp_t)(const void *ctx, int32_t a, int32_t b);

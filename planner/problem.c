@@ -285,7 +285,7 @@ int cosma_sort_indices(int32_t *items, int32_t n, cosma_index_cmp_t compare, con
     return 0;
 }
 
-static uint64_t gcd_u64(uint64_t a, uint64_t b)
+uint64_t cosma_gcd_u64(uint64_t a, uint64_t b)
 {
     while (b != 0) {
         uint64_t r = a % b;
@@ -341,8 +341,8 @@ uint64_t cosma_problem_traffic_lower_bound(const cosma_problem_t *problem, uint6
                 continue;
             if (pass == 0) {
                 for (int32_t k = 0; k < count; k++)
-                    unit = gcd_u64(unit, problem->size[members[k]]);
-                unit = gcd_u64(unit, live - budget);
+                    unit = cosma_gcd_u64(unit, problem->size[members[k]]);
+                unit = cosma_gcd_u64(unit, live - budget);
                 continue;
             }
             for (int32_t k = 0; k < count; k++) {

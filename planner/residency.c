@@ -165,16 +165,6 @@ static void heuristic_choice(const layout_t *layout, const uint64_t *capacity, u
     free(load);
 }
 
-static uint64_t gcd_u64(uint64_t a, uint64_t b)
-{
-    while (b != 0) {
-        uint64_t r = a % b;
-        a = b;
-        b = r;
-    }
-    return a;
-}
-
 typedef struct {
     uint64_t objective;
     uint64_t bound;
@@ -251,7 +241,7 @@ static cosma_status_t solve_choice(const layout_t *layout, const uint64_t *capac
     for (int32_t t = 0; t < problem->n_tensors; t++)
         spill_col[t] = -1;
     for (int32_t g = 0; g < layout->n_gaps; g++)
-        unit = gcd_u64(unit, problem->size[layout->gaps[g].tensor]);
+        unit = cosma_gcd_u64(unit, problem->size[layout->gaps[g].tensor]);
     if (unit == 0)
         unit = 1;
     for (int32_t g = 0; g < layout->n_gaps; g++) {
