@@ -75,6 +75,7 @@ void cosma_buf_printf(cosma_buf_t *buf, const char *fmt, ...)
 void cosma_buf_json_string(cosma_buf_t *buf, const char *text)
 {
     cosma_buf_append(buf, "\"", 1);
+    const unsigned char *end = (const unsigned char *)text + strlen(text);
     for (const unsigned char *p = (const unsigned char *)text; *p != '\0'; p++) {
         switch (*p) {
         case '"': cosma_buf_append(buf, "\\\"", 2); break;
@@ -83,10 +84,20 @@ void cosma_buf_json_string(cosma_buf_t *buf, const char *text)
         case '\t': cosma_buf_append(buf, "\\t", 2); break;
         case '\r': cosma_buf_append(buf, "\\r", 2); break;
         default:
-            if (*p < 0x20)
+            if (*p < 0x20) {
                 cosma_buf_printf(buf, "\\u%04x", *p);
-            else
+            } else if (*p < 0x80) {
                 cosma_buf_append(buf, (const char *)p, 1);
+            } else {
+                uint32_t cp;
+                size_t n = cosma_utf8_decode((const char *)p, (size_t)(end - p), &cp);
+                if (n == 0) {
+                    cosma_buf_puts(buf, "\\ufffd");
+                } else {
+                    cosma_buf_append(buf, (const char *)p, n);
+                    p += n - 1;
+                }
+            }
         }
     }
     cosma_buf_append(buf, "\"", 1);

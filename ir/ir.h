@@ -83,6 +83,15 @@ char *cosma_arena_strndup(cosma_arena_t *arena, const char *text, size_t length)
 int cosma_u64_add(uint64_t a, uint64_t b, uint64_t *out_sum);
 int cosma_u64_mul(uint64_t a, uint64_t b, uint64_t *out_product);
 
+/* ---- UTF-8 ----------------------------------------------------------- */
+
+/* Decodes one character at text (at most length bytes): returns its length
+ * in bytes (1-4) and sets *out_codepoint, or 0 when the bytes there are not
+ * strict UTF-8 (overlong, surrogate, beyond U+10FFFF, cut short). */
+size_t cosma_utf8_decode(const char *text, size_t length, uint32_t *out_codepoint);
+/* Offset of the first byte that is not valid UTF-8; length if all is. */
+size_t cosma_utf8_invalid_at(const char *text, size_t length);
+
 /* ---- text buffers and files ----------------------------------------- */
 
 /* A growable text buffer; on allocation failure it sets failed and stops
@@ -102,7 +111,8 @@ void cosma_buf_printf(cosma_buf_t *buf, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)))
 #endif
     ;
-/* Appends text as a JSON string literal, quotes included. */
+/* Appends text as a JSON string literal, quotes included; bytes that are
+ * not UTF-8 become U+FFFD, so the output is always valid UTF-8. */
 void cosma_buf_json_string(cosma_buf_t *buf, const char *text);
 
 /* Writes data to path through a temporary file in the same directory and
@@ -237,7 +247,9 @@ typedef struct {
 int cosma_tensor_is_planned(const cosma_graph_t *graph, int32_t tensor, const cosma_mode_t *mode);
 
 /* Sizes of every tensor in a mode (0 for tensors that are not planned).
- * out_sizes has n_tensors entries.  COSMA_ERR_INPUT on overflow. */
+ * out_sizes has n_tensors entries.  COSMA_ERR_INPUT (reported) when a
+ * tensor takes more than 2^62 bytes or all of them more than 2^63 - 1, so
+ * that callers may sum any of the sizes without overflow. */
 cosma_status_t cosma_graph_sizes(const cosma_graph_t *graph, const cosma_mode_t *mode, uint64_t *out_sizes,
                                  cosma_diag_t *diag);
 
@@ -269,7 +281,12 @@ cosma_status_t cosma_graph_stats(const cosma_graph_t *graph, uint32_t elem_bytes
 
 /* Peak of live bytes for an order: at step t every planned tensor that is
  * produced (or, for inputs and params, first used) at or before t and used
- * at or after t.  sizes from cosma_graph_sizes. */
+ * at or after t.  sizes from cosma_graph_sizes.  COSMA_ERR_NOMEM, or
+ * COSMA_ERR_INPUT when the live bytes overflow 64 bits (nothing reported). */
+cosma_status_t cosma_order_peak_checked(const cosma_graph_t *graph, const int32_t *order, const uint64_t *sizes,
+                                        uint64_t *out_peak);
+/* The same as a value; UINT64_MAX on any failure, so that a failure never
+ * reads as a small (or zero) peak.  Prefer cosma_order_peak_checked. */
 uint64_t cosma_order_peak(const cosma_graph_t *graph, const int32_t *order, const uint64_t *sizes);
 
 /* FNV-1a 64-bit hash of the graph's content (names, kinds, dtypes, shapes,
