@@ -187,8 +187,12 @@ int cli_cmd_arena(int argc, char **argv)
                                  over);
             }
         }
-        if (out.failed || fwrite(out.data, 1, out.length, stdout) != out.length)
+        if (out.failed) {
+            cosma_diag_report(&diag, COSMA_SEV_ERROR, "out of memory");
             code = CLI_EXIT_FAILURE;
+        } else {
+            fwrite(out.data, 1, out.length, stdout); /* errors: cli_finish_stdout */
+        }
         cosma_buf_free(&out);
     }
     free(bytes);

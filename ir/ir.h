@@ -115,8 +115,38 @@ void cosma_buf_printf(cosma_buf_t *buf, const char *fmt, ...)
  * not UTF-8 become U+FFFD, so the output is always valid UTF-8. */
 void cosma_buf_json_string(cosma_buf_t *buf, const char *text);
 
-/* Writes data to path through a temporary file in the same directory and
- * a rename, so the path never holds a half-written file.  "-" = stdout. */
+/* ---- safe outputs (output.c) ---------------------------------------- */
+
+/* The outputs of one command, written to temporary files next to their
+ * targets and renamed over them together by cosma_outputs_commit, so that
+ * they appear complete or not at all and a failure leaves the previous
+ * files untouched.  Only regular files and new names are written; a target
+ * that is one of the declared inputs or another output is refused.
+ * Temporary files ("DIR/.cosma-RANDOM.EXT") are created with O_EXCL and
+ * O_NOFOLLOW and removed by cosma_outputs_destroy unless committed.  "-"
+ * is standard output, written at once by cosma_outputs_write. */
+#define COSMA_OUTPUTS_MAX 16
+typedef struct cosma_outputs cosma_outputs_t;
+
+cosma_outputs_t *cosma_outputs_create(void);
+void cosma_outputs_destroy(cosma_outputs_t *outs);
+/* A file the command reads (one that does not exist is ignored). */
+cosma_status_t cosma_outputs_add_input(cosma_outputs_t *outs, const char *path);
+/* Declares an output; COSMA_ERR_USAGE (reported) when it may not be one. */
+cosma_status_t cosma_outputs_add(cosma_outputs_t *outs, const char *path, cosma_diag_t *diag);
+/* Stores a declared output's content in its temporary file. */
+cosma_status_t cosma_outputs_write(cosma_outputs_t *outs, const char *path, const void *data, size_t length,
+                                   cosma_diag_t *diag);
+/* The temporary file of a declared output (created empty on first call),
+ * for writers that take a file name; it keeps the target's extension. */
+cosma_status_t cosma_outputs_temp(cosma_outputs_t *outs, const char *path, const char **out_temp,
+                                  cosma_diag_t *diag);
+/* Forgets what was written for an output: its target is left alone. */
+void cosma_outputs_drop(cosma_outputs_t *outs, const char *path);
+/* Syncs every temporary, then renames each over its target. */
+cosma_status_t cosma_outputs_commit(cosma_outputs_t *outs, cosma_diag_t *diag);
+
+/* One output on its own: declare, write, commit.  "-" = stdout. */
 cosma_status_t cosma_file_write_atomic(const char *path, const void *data, size_t length, cosma_diag_t *diag);
 /* Reads a whole file (NUL-terminated; *out_length excludes the NUL). */
 cosma_status_t cosma_file_read(const char *path, char **out_data, size_t *out_length, cosma_diag_t *diag);
