@@ -255,3 +255,13 @@ cosma_status_t cli_read_order(const char *path, const cosma_graph_t *graph, int3
     free(text);
     return status;
 }
+
+int cli_exit_code(cosma_status_t status, cosma_diag_t *diag)
+{
+    /* A failure always says so, even where the failing call had nothing
+     * more precise to report (an allocation deep in a library). */
+    if (cosma_status_exit_code(status) == CLI_EXIT_FAILURE && diag->n_errors == 0)
+        cosma_diag_report(diag, COSMA_SEV_ERROR, "%s", status == COSMA_ERR_NOMEM ? "out of memory"
+                                                                               : cosma_status_name(status));
+    return cosma_status_exit_code(status);
+}

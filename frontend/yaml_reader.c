@@ -621,7 +621,9 @@ static cosma_loc_t loc_of_offset(const reader_t *r, size_t offset)
 
 static cosma_status_t report_parser_error(reader_t *r, const yaml_parser_t *parser)
 {
-    if (parser->error == YAML_MEMORY_ERROR) {
+    /* libyaml names every syntax problem; an error without one is a failed
+     * allocation (some of its paths do not set YAML_MEMORY_ERROR). */
+    if (parser->error == YAML_MEMORY_ERROR || parser->problem == NULL) {
         cosma_diag_report(r->diag, COSMA_SEV_ERROR, "%s: out of memory while parsing YAML", r->file);
         return COSMA_ERR_NOMEM;
     }
