@@ -5,8 +5,8 @@
 #include <string.h>
 
 #include "cli.h"
-#include "codegen.h"
-#include "planner.h"
+#include <cosma/codegen.h>
+#include <cosma/planner.h>
 
 static const char usage[] =
     "usage: cosma plan GRAPH --budget B -o PLAN.json [options]\n\n"

@@ -9,7 +9,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "codegen.h"
+#include <cosma/codegen.h>
 
 /* Appends text as a C string literal.  '?' is escaped because -std=c11
  * turns "??=" and friends into trigraphs; other bytes outside printable

@@ -13,7 +13,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "codegen.h"
+#include <cosma/codegen.h>
 
 /* The largest integer every JSON reader holds exactly (2^53 - 1). */
 #define PLAN_MAX_INTEGER UINT64_C(9007199254740991)

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "codegen.h"
+#include <cosma/codegen.h>
 
 /* Every integer in the file must survive a trip through an IEEE double
  * (cJSON and most JSON readers), so the writer refuses larger values. */

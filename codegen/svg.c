@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "codegen.h"
+#include <cosma/codegen.h>
 
 enum { SVG_WIDTH = 1600, SVG_HEIGHT = 900 };
 static const double PLOT_X0 = 110.0, PLOT_X1 = 1570.0, PLOT_Y0 = 112.0, PLOT_Y1 = 830.0;

@@ -1,7 +1,7 @@
 /* load.c: picks the reader for a model file by its extension. */
 #include <string.h>
 
-#include "frontend.h"
+#include <cosma/frontend.h>
 
 static int has_suffix(const char *text, const char *suffix)
 {

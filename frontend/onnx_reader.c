@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "frontend.h"
+#include <cosma/frontend.h>
 #include "onnx.pb-c.h"
 
 /* A flood of identical messages (one symbolic batch dimension missing on

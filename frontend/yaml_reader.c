@@ -8,7 +8,7 @@
 
 #include <yaml.h>
 
-#include "frontend.h"
+#include <cosma/frontend.h>
 
 #define FORMAT_VERSION 1
 /* Past this many errors the rest are usually echoes of the first ones. */

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "ilp.h"
+#include <cosma/ilp.h>
 
 /* Models up to this many columns get GLPK's Gomory and MIR cuts. */
 enum { SMALL_MODEL_COLUMNS = 5000 };

@@ -2,7 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ir.h"
+#include <cosma/ir.h>
 
 static const char *const kind_names[] = {"input", "activation", "output", "param"};
 
@@ -381,7 +381,7 @@ cosma_status_t cosma_graph_finalize(cosma_graph_t *graph, cosma_diag_t *diag)
                 errors++;
                 break;
             }
-        uint64_t bytes;
+        uint64_t bytes = 0;
         int overflow = cosma_tensor_bytes(tensor, 0, &bytes);
         int bad_dim = 0;
         for (int32_t d = 0; d < tensor->rank; d++)
@@ -633,7 +633,7 @@ cosma_status_t cosma_graph_stats(const cosma_graph_t *graph, uint32_t elem_bytes
         goto done;
     status = COSMA_ERR_INPUT;
     for (int32_t t = 0; t < graph->n_tensors; t++) {
-        uint64_t bytes;
+        uint64_t bytes = 0;
         if (cosma_tensor_bytes(&graph->tensors[t], elem_bytes, &bytes))
             goto done;
         uint64_t *sum = NULL;

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ilp.h"
+#include <cosma/ilp.h>
 #include "planner_internal.h"
 
 typedef struct {

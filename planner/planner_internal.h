@@ -2,7 +2,7 @@
 #ifndef COSMA_PLANNER_INTERNAL_H
 #define COSMA_PLANNER_INTERNAL_H
 
-#include "planner.h"
+#include <cosma/planner.h>
 
 /* A block to place in the scratchpad: resident during steps first..last. */
 typedef struct {

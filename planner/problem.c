@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ilp.h"
+#include <cosma/ilp.h>
 #include "planner_internal.h"
 
 void cosma_problem_free(cosma_problem_t *problem)

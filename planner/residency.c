@@ -31,7 +31,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "ilp.h"
+#include <cosma/ilp.h>
 #include "planner_internal.h"
 
 /* Exact placement (a small ILP) is tried only on this many intervals. */

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "ir.h"
+#include <cosma/ir.h>
 #include "test_support.h"
 
 static cosma_status_t finalize_with(cosma_graph_t *graph, test_diag_t *diag)

@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "frontend.h"
-#include "planner.h"
+#include <cosma/frontend.h>
+#include <cosma/planner.h>
 #include "test_support.h"
 
 static const cosma_mode_t plain = {0, 0};

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "planner.h"
+#include <cosma/planner.h>
 #include "test_support.h"
 
 /* ---- fixtures ---------------------------------------------------------- */

@@ -4,7 +4,11 @@
 #ifndef COSMA_PLANNER_H
 #define COSMA_PLANNER_H
 
-#include "ir.h"
+#include <cosma/ir.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 /* ---- bounds and schedules -------------------------------------------- */
 
@@ -76,5 +80,9 @@ extern const char *const cosma_arena_algos[];
  * violated rule reported through diag. */
 cosma_status_t cosma_plan_verify(const cosma_graph_t *graph, const cosma_plan_t *plan,
                                  cosma_traffic_t *out_traffic, cosma_diag_t *diag);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* COSMA_PLANNER_H */

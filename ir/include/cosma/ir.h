@@ -8,7 +8,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define COSMA_VERSION "0.1.0"
+#include <cosma/version.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 /* ---- status and diagnostics ------------------------------------------ */
 
@@ -342,5 +346,9 @@ void cosma_plan_destroy(cosma_plan_t *plan);
 void cosma_plan_sort_intervals(cosma_plan_t *plan);
 /* Recomputes plan->traffic from the intervals (no checking). */
 void cosma_plan_compute_traffic(const cosma_graph_t *graph, cosma_plan_t *plan);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* COSMA_IR_H */
