@@ -350,13 +350,15 @@ void cosma_plan_compute_traffic(const cosma_graph_t *graph, cosma_plan_t *plan);
  * docs/plan-format.md ("Steps and the order of events").  Within a step:
  * spills, drops, loads, exactly one run, stores; within a kind by tensor
  * index, then offset.  (Named cosma_event_schedule_t because the planner's
- * cosma_schedule_t names how an order is chosen.) */
+ * cosma_schedule_t names how an order is chosen; the enumerators are not
+ * COSMA_EVENT_SPILL etc. because a header written by --emit-c defines those
+ * and a deployment includes both.) */
 typedef enum {
-    COSMA_EVENT_SPILL = 0, /* copy out to the host buffer, then free */
-    COSMA_EVENT_DROP,      /* free, nothing copied */
-    COSMA_EVENT_LOAD,      /* copy in from the host buffer */
-    COSMA_EVENT_RUN,       /* the step's operator */
-    COSMA_EVENT_STORE      /* graph output copied out right after its run */
+    COSMA_EVENT_KIND_SPILL = 0, /* copy out to the host buffer, then free */
+    COSMA_EVENT_KIND_DROP,      /* free, nothing copied */
+    COSMA_EVENT_KIND_LOAD,      /* copy in from the host buffer */
+    COSMA_EVENT_KIND_RUN,       /* the step's operator */
+    COSMA_EVENT_KIND_STORE      /* graph output copied out right after its run */
 } cosma_event_kind_t;
 
 const char *cosma_event_kind_name(cosma_event_kind_t kind);

@@ -11,11 +11,11 @@
 const char *cosma_event_kind_name(cosma_event_kind_t kind)
 {
     switch (kind) {
-    case COSMA_EVENT_SPILL: return "spill";
-    case COSMA_EVENT_DROP: return "drop";
-    case COSMA_EVENT_LOAD: return "load";
-    case COSMA_EVENT_RUN: return "run";
-    case COSMA_EVENT_STORE: return "store";
+    case COSMA_EVENT_KIND_SPILL: return "spill";
+    case COSMA_EVENT_KIND_DROP: return "drop";
+    case COSMA_EVENT_KIND_LOAD: return "load";
+    case COSMA_EVENT_KIND_RUN: return "run";
+    case COSMA_EVENT_KIND_STORE: return "store";
     }
     return "?";
 }
@@ -178,7 +178,7 @@ static void add_copy(builder_t *b, cosma_event_kind_t kind, int32_t t, int32_t i
     e->interval = i;
     e->offset = iv->offset;
     e->bytes = iv->bytes;
-    e->compulsory = kind == COSMA_EVENT_STORE || (kind == COSMA_EVENT_LOAD && b->compulsory[i]);
+    e->compulsory = kind == COSMA_EVENT_KIND_STORE || (kind == COSMA_EVENT_KIND_LOAD && b->compulsory[i]);
     e->operands = -1;
 }
 
@@ -203,7 +203,7 @@ static void add_run(builder_t *b, int32_t t)
     const cosma_op_t *op = &b->graph->ops[op_index];
     cosma_event_t *e = &s->events[s->n_events++];
     memset(e, 0, sizeof *e);
-    e->kind = COSMA_EVENT_RUN;
+    e->kind = COSMA_EVENT_KIND_RUN;
     e->step = t;
     e->tensor = -1;
     e->op = op_index;
@@ -223,16 +223,16 @@ static void add_step(builder_t *b, int32_t t)
         cosma_end_t want = pass == 0 ? COSMA_END_SPILL : COSMA_END_DROP;
         for (int32_t k = b->ending.at[t - 1]; k < b->ending.at[t]; k++)
             if (iv[b->ending.items[k]].end == want)
-                add_copy(b, pass == 0 ? COSMA_EVENT_SPILL : COSMA_EVENT_DROP, t, b->ending.items[k]);
+                add_copy(b, pass == 0 ? COSMA_EVENT_KIND_SPILL : COSMA_EVENT_KIND_DROP, t, b->ending.items[k]);
     }
     for (int32_t k = b->starting.at[t]; k < b->starting.at[t + 1]; k++)
         if (iv[b->starting.items[k]].begin == COSMA_BEGIN_LOAD)
-            add_copy(b, COSMA_EVENT_LOAD, t, b->starting.items[k]);
+            add_copy(b, COSMA_EVENT_KIND_LOAD, t, b->starting.items[k]);
     add_run(b, t);
     for (int32_t k = b->starting.at[t]; k < b->starting.at[t + 1]; k++) {
         int32_t i = b->starting.items[k];
         if (iv[i].begin == COSMA_BEGIN_CREATE && b->graph->tensors[iv[i].tensor].kind == COSMA_TENSOR_OUTPUT)
-            add_copy(b, COSMA_EVENT_STORE, t, i);
+            add_copy(b, COSMA_EVENT_KIND_STORE, t, i);
     }
 }
 

@@ -80,14 +80,14 @@ START_TEST(test_tiny_events)
     ck_assert_int_eq(s->step_events[1], 2);
     ck_assert_int_eq(s->step_events[2], 4);
     ck_assert_int_eq(s->step_events[3], 8);
-    assert_event(&s->events[0], COSMA_EVENT_LOAD, 1, 0, 0, 16, 1);
-    assert_event(&s->events[1], COSMA_EVENT_RUN, 1, -1, 0, 0, 0);
-    assert_event(&s->events[2], COSMA_EVENT_SPILL, 2, 2, 16, 32, 0);
-    assert_event(&s->events[3], COSMA_EVENT_RUN, 2, -1, 0, 0, 0);
-    assert_event(&s->events[4], COSMA_EVENT_DROP, 3, 0, 0, 16, 0);
-    assert_event(&s->events[5], COSMA_EVENT_LOAD, 3, 2, 32, 32, 0);
-    assert_event(&s->events[6], COSMA_EVENT_RUN, 3, -1, 0, 0, 0);
-    assert_event(&s->events[7], COSMA_EVENT_STORE, 3, 4, 0, 8, 1);
+    assert_event(&s->events[0], COSMA_EVENT_KIND_LOAD, 1, 0, 0, 16, 1);
+    assert_event(&s->events[1], COSMA_EVENT_KIND_RUN, 1, -1, 0, 0, 0);
+    assert_event(&s->events[2], COSMA_EVENT_KIND_SPILL, 2, 2, 16, 32, 0);
+    assert_event(&s->events[3], COSMA_EVENT_KIND_RUN, 2, -1, 0, 0, 0);
+    assert_event(&s->events[4], COSMA_EVENT_KIND_DROP, 3, 0, 0, 16, 0);
+    assert_event(&s->events[5], COSMA_EVENT_KIND_LOAD, 3, 2, 32, 32, 0);
+    assert_event(&s->events[6], COSMA_EVENT_KIND_RUN, 3, -1, 0, 0, 0);
+    assert_event(&s->events[7], COSMA_EVENT_KIND_STORE, 3, 4, 0, 8, 1);
     /* Intervals in canonical order; events point into them. */
     ck_assert_int_eq(s->n_intervals, 5);
     ck_assert_int_eq(s->intervals[s->events[5].interval].first, 3);
@@ -149,7 +149,7 @@ static void put_copy(cosma_buf_t *buf, const cosma_graph_t *graph, const cosma_e
     cosma_buf_printf(buf, "{\"%s\": ", cosma_event_kind_name(e->kind));
     cosma_buf_json_string(buf, graph->tensors[e->tensor].name);
     cosma_buf_printf(buf, ", \"offset\": %" PRIu64 ", \"bytes\": %" PRIu64, e->offset, e->bytes);
-    if (e->kind == COSMA_EVENT_LOAD && e->compulsory)
+    if (e->kind == COSMA_EVENT_KIND_LOAD && e->compulsory)
         cosma_buf_puts(buf, ", \"compulsory\": true");
     cosma_buf_puts(buf, "}");
 }
@@ -177,7 +177,7 @@ static void put_steps(cosma_buf_t *buf, const cosma_graph_t *graph, const cosma_
     for (int32_t t = 1; t <= s->n_steps; t++) {
         const cosma_event_t *run = NULL;
         for (int32_t k = s->step_events[t - 1]; k < s->step_events[t]; k++)
-            if (s->events[k].kind == COSMA_EVENT_RUN)
+            if (s->events[k].kind == COSMA_EVENT_KIND_RUN)
                 run = &s->events[k];
         ck_assert_ptr_nonnull(run);
         cosma_buf_printf(buf, "    {\"step\": %" PRId32 ", \"operator\": ", t);
@@ -186,7 +186,7 @@ static void put_steps(cosma_buf_t *buf, const cosma_graph_t *graph, const cosma_
         for (int32_t k = s->step_events[t - 1]; k < s->step_events[t]; k++) {
             const cosma_event_t *e = &s->events[k];
             cosma_buf_puts(buf, k > s->step_events[t - 1] ? ",\n      " : "      ");
-            if (e->kind != COSMA_EVENT_RUN) {
+            if (e->kind != COSMA_EVENT_KIND_RUN) {
                 put_copy(buf, graph, e);
                 continue;
             }
@@ -230,7 +230,7 @@ static int32_t assert_steps_match(const cosma_graph_t *graph, const cosma_plan_t
     }
     int32_t spills = 0;
     for (int32_t k = 0; k < s->n_events; k++)
-        spills += s->events[k].kind == COSMA_EVENT_SPILL;
+        spills += s->events[k].kind == COSMA_EVENT_KIND_SPILL;
     cosma_schedule_free(s);
     cosma_buf_free(&file);
     cosma_buf_free(&mine);
