@@ -102,6 +102,13 @@ int cosma_order_search_placeable(const cosma_problem_t *problem, int32_t *order,
 int cosma_order_search_zero_traffic(const cosma_problem_t *problem, uint64_t budget, double deadline,
                                     int32_t *out_order);
 
+/* cosma_baseline_plan in a given order (the default or a minimum-peak
+ * one), for callers that have the order already; name and align are
+ * trusted (a known name, a power of two). */
+cosma_status_t cosma_baseline_plan_in_order(const cosma_graph_t *graph, const cosma_mode_t *mode,
+                                            uint64_t budget_bytes, const char *name, uint64_t align,
+                                            const int32_t *order, cosma_plan_t **out_plan, cosma_diag_t *diag);
+
 /* Whether the graph has exactly one topological order (then the joint
  * problem is the fixed-order problem). */
 int cosma_problem_order_is_unique(const cosma_problem_t *problem);
