@@ -42,6 +42,44 @@ static int report_oversized(const cosma_problem_t *problem, uint64_t budget, cos
     return count;
 }
 
+/* Why no plan came out.  Infeasible only with a proof: the budget is below
+ * an operator's working set (reported before), every order needs more live
+ * bytes than the budget, or the exhaustive search placed none; otherwise
+ * the search gave up, which is not a proof. */
+static cosma_status_t report_no_plan(const cosma_problem_t *problem, const cosma_plan_options_t *options,
+                                     const cosma_bounds_t *bounds, int zero_traffic_impossible, cosma_diag_t *diag)
+{
+    unsigned long long budget = (unsigned long long)options->budget_bytes;
+    for (int32_t o = 0; o < problem->n_ops; o++)
+        if (cosma_problem_working_set(problem, o) > options->budget_bytes)
+            return COSMA_ERR_INFEASIBLE; /* the operator was named already */
+    if (options->schedule != COSMA_SCHEDULE_PEAK) {
+        /* A budget that holds every working set always has a plan (evict
+         * everything after every use): reaching here is a bug. */
+        cosma_diag_report(diag, COSMA_SEV_ERROR, "internal error: no plan found within %llu bytes", budget);
+        return COSMA_ERR_INTERNAL;
+    }
+    if (bounds->m_p_lower > options->budget_bytes) {
+        cosma_diag_report(diag, COSMA_SEV_ERROR,
+                          bounds->m_p_exact ? "no spill-free plan within %llu bytes: the minimum-peak order needs %llu bytes"
+                                            : "no spill-free plan within %llu bytes: every order needs at least %llu bytes",
+                          budget, (unsigned long long)bounds->m_p_lower);
+        return COSMA_ERR_INFEASIBLE;
+    }
+    if (zero_traffic_impossible) {
+        cosma_diag_report(diag, COSMA_SEV_ERROR,
+                          "no spill-free plan within %llu bytes: every order whose live bytes fit was tried and "
+                          "none of them places",
+                          budget);
+        return COSMA_ERR_INFEASIBLE;
+    }
+    cosma_diag_report(diag, COSMA_SEV_ERROR,
+                      "no spill-free plan found within %llu bytes (the minimum-peak order needs %llu bytes and "
+                      "could not be placed); the search is incomplete, so none is proven not to exist",
+                      budget, (unsigned long long)bounds->m_p_upper);
+    return COSMA_ERR_SOLVER;
+}
+
 static cosma_status_t assemble_plan(const cosma_problem_t *problem, const cosma_plan_options_t *options,
                                     const int32_t *order, const cosma_residency_t *residency, uint64_t lower_bound,
                                     const char *method, double seconds, cosma_plan_t **out_plan)
@@ -244,6 +282,21 @@ cosma_status_t cosma_planner_plan(const cosma_graph_t *graph, const cosma_plan_o
                                                                : "ilp-joint:placement-search",
                       &incumbent, diag);
     }
+    /* Still no zero-traffic plan although the live bytes may fit: on small
+     * graphs, search every order (a proof when none places). */
+    int zero_traffic_impossible = bounds.m_p_lower > options->budget_bytes;
+    unplaced = incumbent.have ? best->traffic > 0 : options->schedule == COSMA_SCHEDULE_PEAK;
+    if (unplaced && options->schedule != COSMA_SCHEDULE_FIXED && !zero_traffic_impossible) {
+        int found = cosma_order_search_zero_traffic(&problem, options->budget_bytes, started + limit * 0.5,
+                                                    default_order);
+        if (found == 1)
+            try_order(&problem, default_order, options->budget_bytes, options->schedule == COSMA_SCHEDULE_PEAK,
+                      limit - (cosma_clock_seconds() - started),
+                      options->schedule == COSMA_SCHEDULE_PEAK ? "min-peak:exhaustive-search"
+                                                               : "ilp-joint:exhaustive-search",
+                      &incumbent, diag);
+        zero_traffic_impossible = found == 0;
+    }
     /* Joint schedule: the order-free covering bound, then a local search
      * over orders near the best one while it pays. */
     uint64_t cover_bound = 0;
@@ -290,15 +343,7 @@ cosma_status_t cosma_planner_plan(const cosma_graph_t *graph, const cosma_plan_o
     }
     free(default_order);
     if (!incumbent.have) {
-        if (options->schedule == COSMA_SCHEDULE_PEAK)
-            cosma_diag_report(diag, COSMA_SEV_ERROR,
-                              "no spill-free plan within %llu bytes: the minimum-peak order needs %llu bytes%s",
-                              (unsigned long long)options->budget_bytes, (unsigned long long)bounds.m_p_upper,
-                              bounds.m_p_upper <= options->budget_bytes ? " and could not be placed" : "");
-        else
-            cosma_diag_report(diag, COSMA_SEV_ERROR, "no plan found within %llu bytes",
-                              (unsigned long long)options->budget_bytes);
-        status = COSMA_ERR_INFEASIBLE;
+        status = report_no_plan(&problem, options, &bounds, zero_traffic_impossible, diag);
         goto done;
     }
     /* The bound must hold for the problem as asked: for a fixed order the

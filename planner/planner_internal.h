@@ -90,6 +90,13 @@ void cosma_order_move(const int32_t *order, int32_t n, int32_t i, int32_t j, int
  * Returns 1 (order updated) when an order whose arena fits was found. */
 int cosma_order_search_placeable(const cosma_problem_t *problem, int32_t *order, uint64_t budget, double deadline);
 
+/* Exhaustive search (bounded by fixed work limits and the deadline) over
+ * the topological orders whose live bytes fit the budget, for one whose
+ * zero-spill tensors place: 1 found (out_order set), 0 proven that none
+ * exists, -1 undecided within the limits. */
+int cosma_order_search_zero_traffic(const cosma_problem_t *problem, uint64_t budget, double deadline,
+                                    int32_t *out_order);
+
 /* Whether the graph has exactly one topological order (then the joint
  * problem is the fixed-order problem). */
 int cosma_problem_order_is_unique(const cosma_problem_t *problem);
