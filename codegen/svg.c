@@ -120,14 +120,6 @@ static double nice_step(double raw)
     return (mantissa <= 1.0 ? 1.0 : mantissa <= 2.0 ? 2.0 : mantissa <= 5.0 ? 5.0 : 10.0) * power;
 }
 
-static uint64_t fnv(const char *text)
-{
-    uint64_t hash = 14695981039346656037ull;
-    for (const unsigned char *p = (const unsigned char *)text; *p != '\0'; p++)
-        hash = (hash ^ *p) * 1099511628211ull;
-    return hash;
-}
-
 static void hsl_hex(char out[8], double hue, double saturation, double lightness)
 {
     double c = (1.0 - fabs(2.0 * lightness - 1.0)) * saturation;
@@ -151,7 +143,7 @@ static void tensor_colour(char fill[8], char stroke[8], cosma_tensor_kind_t kind
 {
     static const double hues[] = {210.0, 140.0, 28.0, 280.0}; /* input, activation, output, param */
     static const double spread[] = {24.0, 60.0, 16.0, 24.0};
-    uint64_t hash = fnv(name);
+    uint64_t hash = cosma_hash_string(COSMA_HASH_INIT, name);
     int k = kind >= COSMA_TENSOR_INPUT && kind <= COSMA_TENSOR_PARAM ? (int)kind : 1;
     double hue = hues[k] + ((double)(hash % 1000) / 1000.0 - 0.5) * spread[k];
     double light = 0.62 + (double)((hash >> 20) % 1000) / 1000.0 * 0.16;

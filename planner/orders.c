@@ -2,20 +2,12 @@
  * search for an order whose zero-spill tensors fit a budget once placed. */
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "planner_internal.h"
 
 /* Moves tried by the placement search: a fixed amount of work, so results
  * do not depend on the machine (the deadline is only a guard). */
 enum { MAX_PLACEMENT_MOVES = 600 };
-
-static double wall_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 /* The positions operator order[i] may move to without breaking a
  * dependency, at most `reach` away.  position[op] = index in order. */
@@ -122,7 +114,7 @@ int cosma_order_search_placeable(const cosma_problem_t *problem, int32_t *order,
         goto done;
     const int32_t reach = 8;
     int64_t moves = 0;
-    for (int improved = 1; improved && extent > budget && moves < MAX_PLACEMENT_MOVES && wall_seconds() < deadline;) {
+    for (int improved = 1; improved && extent > budget && moves < MAX_PLACEMENT_MOVES && cosma_clock_seconds() < deadline;) {
         improved = 0;
         for (int32_t s = 0; s < n; s++)
             position[order[s]] = s;
@@ -225,7 +217,7 @@ static int zero_search_dfs(zero_search_t *z, int32_t depth, uint64_t open_bytes)
             z->complete = 0;
         return placed == 1;
     }
-    if (++z->nodes > ZERO_TRAFFIC_MAX_NODES || z->orders > ZERO_TRAFFIC_MAX_ORDERS || wall_seconds() > z->deadline) {
+    if (++z->nodes > ZERO_TRAFFIC_MAX_NODES || z->orders > ZERO_TRAFFIC_MAX_ORDERS || cosma_clock_seconds() > z->deadline) {
         z->complete = 0;
         return 0;
     }

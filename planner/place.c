@@ -27,11 +27,6 @@ static int compare_spans(const void *a, const void *b)
     return (x->end > y->end) - (x->end < y->end);
 }
 
-static uint64_t align_up(uint64_t value, uint64_t align)
-{
-    return align <= 1 ? value : (value + align - 1) / align * align;
-}
-
 /* Places items in the given sequence; returns the extent.  best_fit picks
  * the smallest gap that fits instead of the lowest. */
 static uint64_t place_sequence(const cosma_place_item_t *items, const int32_t *sequence, int32_t n, uint64_t align,
@@ -52,7 +47,7 @@ static uint64_t place_sequence(const cosma_place_item_t *items, const int32_t *s
         uint64_t cursor = 0, chosen = 0, chosen_gap = 0;
         int found = 0;
         for (int32_t s = 0; s <= n_spans; s++) {
-            uint64_t start = align_up(cursor, align);
+            uint64_t start = cosma_align_up(cursor, align);
             uint64_t gap_end = s < n_spans ? spans[s].offset : UINT64_MAX;
             if (start <= gap_end && gap_end - start >= items[i].bytes) {
                 uint64_t gap = gap_end - start;
@@ -154,7 +149,7 @@ int cosma_place_items_effort(cosma_place_item_t *items, int32_t n_items, uint64_
     if (live != NULL) {
         for (int32_t i = 0; i < n; i++)
             for (int32_t t = items[i].first; t <= items[i].last; t++)
-                live[t] += align_up(items[i].bytes, align);
+                live[t] += cosma_align_up(items[i].bytes, align);
         for (int32_t t = 0; t <= max_step; t++)
             if (live[t] > lower)
                 lower = live[t];

@@ -2,7 +2,6 @@
  * placement, assembles the plan with its proven bound, and verifies it. */
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "planner_internal.h"
 
@@ -14,13 +13,6 @@ enum { JOINT_MAX_COLUMNS = 15000 };
 /* Moves tried by the order searches: a fixed amount of work, so results do
  * not depend on the machine (the time limit is only a guard). */
 enum { MAX_ORDER_MOVES = 3000 };
-
-static double wall_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 /* A sink that passes messages on as warnings: for optional steps whose
  * failure the planner absorbs (the run still succeeds). */
@@ -138,11 +130,11 @@ static int improve_order(const cosma_problem_t *problem, int32_t *order, uint64_
         goto done;
     const int32_t reach = 6;
     int64_t moves = 0;
-    for (int improved = 1; improved && cost > floor && moves < MAX_ORDER_MOVES && wall_seconds() < deadline;) {
+    for (int improved = 1; improved && cost > floor && moves < MAX_ORDER_MOVES && cosma_clock_seconds() < deadline;) {
         improved = 0;
         for (int32_t s = 0; s < n; s++)
             position[order[s]] = s;
-        for (int32_t i = 0; i < n && !improved && moves < MAX_ORDER_MOVES && wall_seconds() < deadline; i++) {
+        for (int32_t i = 0; i < n && !improved && moves < MAX_ORDER_MOVES && cosma_clock_seconds() < deadline; i++) {
             int32_t lo, hi;
             cosma_order_move_window(problem, order, position, i, reach, &lo, &hi);
             for (int32_t j = lo; j <= hi && !improved; j++) {
@@ -252,7 +244,7 @@ cosma_status_t cosma_planner_plan(const cosma_graph_t *graph, const cosma_plan_o
                                   cosma_plan_t **out_plan, cosma_diag_t *diag)
 {
     *out_plan = NULL;
-    double started = wall_seconds();
+    double started = cosma_clock_seconds();
     double limit = options->time_limit > 0 ? options->time_limit : 60.0;
     cosma_problem_t problem;
     cosma_status_t status = cosma_problem_init(&problem, graph, &options->mode, diag);
@@ -301,7 +293,7 @@ cosma_status_t cosma_planner_plan(const cosma_graph_t *graph, const cosma_plan_o
         candidates[n_candidates++] = default_order;
 
     for (int c = 0; c < n_candidates; c++) {
-        double left = limit - (wall_seconds() - started);
+        double left = limit - (cosma_clock_seconds() - started);
         cosma_residency_options_t residency_options = {options->budget_bytes, left / (n_candidates - c),
                                                        options->schedule == COSMA_SCHEDULE_PEAK,
                                                        c == 0 ? options->export_model : NULL};
@@ -339,7 +331,7 @@ cosma_status_t cosma_planner_plan(const cosma_graph_t *graph, const cosma_plan_o
         memcpy(default_order, bounds.order, (size_t)n * sizeof(int32_t));
         if (cosma_order_search_placeable(&problem, default_order, options->budget_bytes, started + limit * 0.5))
             try_order(&problem, default_order, options->budget_bytes, options->schedule == COSMA_SCHEDULE_PEAK,
-                      limit - (wall_seconds() - started),
+                      limit - (cosma_clock_seconds() - started),
                       options->schedule == COSMA_SCHEDULE_PEAK ? "min-peak:placement-search"
                                                                : "ilp-joint:placement-search",
                       &incumbent, diag);
@@ -353,7 +345,7 @@ cosma_status_t cosma_planner_plan(const cosma_graph_t *graph, const cosma_plan_o
                                                     default_order);
         if (found == 1)
             try_order(&problem, default_order, options->budget_bytes, options->schedule == COSMA_SCHEDULE_PEAK,
-                      limit - (wall_seconds() - started),
+                      limit - (cosma_clock_seconds() - started),
                       options->schedule == COSMA_SCHEDULE_PEAK ? "min-peak:exhaustive-search"
                                                                : "ilp-joint:exhaustive-search",
                       &incumbent, diag);
@@ -369,7 +361,7 @@ cosma_status_t cosma_planner_plan(const cosma_graph_t *graph, const cosma_plan_o
         memcpy(default_order, incumbent.order, (size_t)n * sizeof(int32_t));
         if (cover_bound < best->traffic &&
             improve_order(&problem, default_order, options->budget_bytes, cover_bound, started + limit * 0.6, diag))
-            try_order(&problem, default_order, options->budget_bytes, 0, limit - (wall_seconds() - started),
+            try_order(&problem, default_order, options->budget_bytes, 0, limit - (cosma_clock_seconds() - started),
                       "ilp-joint:local-search", &incumbent, diag);
     }
     /* Never worse than a baseline: their plans are incumbents too (before
@@ -394,7 +386,7 @@ cosma_status_t cosma_planner_plan(const cosma_graph_t *graph, const cosma_plan_o
      * model can prove nothing more (what remains is placement). */
     if (incumbent.have && options->schedule == COSMA_SCHEDULE_JOINT && best->traffic > 0 &&
         cover_bound < order_relaxation) {
-        double left = limit - (wall_seconds() - started);
+        double left = limit - (cosma_clock_seconds() - started);
         if (left > 2) {
             cosma_diag_t optional = {emit_as_warning, diag, 0};
             cosma_status_t joint =
@@ -402,7 +394,7 @@ cosma_status_t cosma_planner_plan(const cosma_graph_t *graph, const cosma_plan_o
                                   best->intervals, best->n_intervals, default_order, &joint_bound,
                                   diag != NULL ? &optional : NULL);
             if (joint == COSMA_OK && memcmp(default_order, incumbent.order, (size_t)n * sizeof(int32_t)) != 0) {
-                try_order(&problem, default_order, options->budget_bytes, 0, limit - (wall_seconds() - started),
+                try_order(&problem, default_order, options->budget_bytes, 0, limit - (cosma_clock_seconds() - started),
                           "ilp-joint:time-indexed", &incumbent, diag);
             } else if (joint == COSMA_ERR_NOMEM) {
                 status = joint;
@@ -440,7 +432,7 @@ cosma_status_t cosma_planner_plan(const cosma_graph_t *graph, const cosma_plan_o
             lower_bound = joint_bound;
     }
     status = assemble_plan(&problem, options, incumbent.order, best, lower_bound, incumbent.method,
-                           wall_seconds() - started, out_plan);
+                           cosma_clock_seconds() - started, out_plan);
     if (status != COSMA_OK)
         goto done;
     cosma_traffic_t checked;

@@ -43,11 +43,6 @@ void cosma_order_lifetimes(const cosma_graph_t *graph, const cosma_mode_t *mode,
  * their common divisor. */
 uint64_t cosma_gcd_u64(uint64_t a, uint64_t b);
 
-/* Stable merge sort of an index array with a context-carrying
- * comparison (qsort has no context, and globals are not allowed). */
-typedef int (*cosma_index_cmp_t)(const void *ctx, int32_t a, int32_t b);
-int cosma_sort_indices(int32_t *items, int32_t n, cosma_index_cmp_t compare, const void *ctx);
-
 /* The graph flattened for planning under one mode: sizes and adjacency in
  * compressed-row form.  Built once per plan; owns its arrays. */
 typedef struct {

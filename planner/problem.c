@@ -254,37 +254,6 @@ done:
     return best;
 }
 
-int cosma_sort_indices(int32_t *items, int32_t n, cosma_index_cmp_t compare, const void *ctx)
-{
-    if (n < 2)
-        return 0;
-    int32_t *scratch = malloc((size_t)n * sizeof(int32_t));
-    if (scratch == NULL)
-        return -1;
-    /* Bottom-up merge sort: stable and O(n log n). */
-    int32_t *from = items, *to = scratch;
-    for (int32_t width = 1; width < n; width *= 2) {
-        for (int32_t lo = 0; lo < n; lo += 2 * width) {
-            int32_t mid = lo + width < n ? lo + width : n;
-            int32_t hi = lo + 2 * width < n ? lo + 2 * width : n;
-            int32_t a = lo, b = mid, k = lo;
-            while (a < mid && b < hi)
-                to[k++] = compare(ctx, from[b], from[a]) < 0 ? from[b++] : from[a++];
-            while (a < mid)
-                to[k++] = from[a++];
-            while (b < hi)
-                to[k++] = from[b++];
-        }
-        int32_t *swap = from;
-        from = to;
-        to = swap;
-    }
-    if (from != items)
-        memcpy(items, from, (size_t)n * sizeof(int32_t));
-    free(scratch);
-    return 0;
-}
-
 uint64_t cosma_gcd_u64(uint64_t a, uint64_t b)
 {
     while (b != 0) {

@@ -29,7 +29,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <cosma/ilp.h>
 #include "planner_internal.h"
@@ -59,13 +58,6 @@ typedef struct {
     int32_t n_gaps;
     uint64_t *base;       /* per step (1-based): working set */
 } layout_t;
-
-static double clock_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 static void layout_free(layout_t *layout)
 {
@@ -505,7 +497,7 @@ static cosma_status_t make_cut(const layout_t *layout, const unsigned char *keep
     }
     memcpy(subset, keep, (size_t)layout->n_gaps);
     /* A cut not fully reduced is still valid: stop at the deadline. */
-    for (int32_t g = 0; g < layout->n_gaps && clock_seconds() < deadline; g++) {
+    for (int32_t g = 0; g < layout->n_gaps && cosma_clock_seconds() < deadline; g++) {
         if (!subset[g])
             continue;
         subset[g] = 0;
@@ -606,7 +598,7 @@ cosma_status_t cosma_residency_solve(const cosma_problem_t *problem, const int32
                                      cosma_diag_t *diag)
 {
     memset(out_result, 0, sizeof *out_result);
-    double started = clock_seconds();
+    double started = cosma_clock_seconds();
     layout_t layout;
     cuts_t cuts = {0};
     cosma_interval_t *repaired_intervals = NULL; /* the split repair's plan */
@@ -684,7 +676,7 @@ cosma_status_t cosma_residency_solve(const cosma_problem_t *problem, const int32
         }
         if (options->no_spills)
             break;
-        double left = options->time_limit - (clock_seconds() - started);
+        double left = options->time_limit - (cosma_clock_seconds() - started);
         if (left < 1 && attempt > 0)
             left = 0.5; /* past the limit: one last quick attempt at most */
         if (left < 1)
@@ -752,7 +744,7 @@ cosma_status_t cosma_residency_solve(const cosma_problem_t *problem, const int32
     }
 done:
     free(repaired_intervals);
-    out_result->seconds = clock_seconds() - started;
+    out_result->seconds = cosma_clock_seconds() - started;
     free(items);
     free(keep);
     free(capacity);

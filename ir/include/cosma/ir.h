@@ -87,6 +87,32 @@ char *cosma_arena_strndup(cosma_arena_t *arena, const char *text, size_t length)
 int cosma_u64_add(uint64_t a, uint64_t b, uint64_t *out_sum);
 int cosma_u64_mul(uint64_t a, uint64_t b, uint64_t *out_product);
 
+/* ---- utilities (one copy each, ir/util.c) ---------------------------- */
+
+/* FNV-1a, 64 bits: start from COSMA_HASH_INIT and chain calls. */
+#define COSMA_HASH_INIT 14695981039346656037ull
+uint64_t cosma_hash_bytes(uint64_t hash, const void *data, size_t length);
+uint64_t cosma_hash_string(uint64_t hash, const char *text); /* without the NUL */
+
+/* value rounded up to a multiple of align (0 or 1: unchanged).  Saturates
+ * at UINT64_MAX instead of wrapping, so an overflow never looks small. */
+uint64_t cosma_align_up(uint64_t value, uint64_t align);
+
+/* Seconds on the monotonic clock (for deadlines; never in outputs). */
+double cosma_clock_seconds(void);
+
+/* Stable merge sort of an index array with a context-carrying comparison
+ * (qsort has no context argument, and globals are not allowed).  Returns
+ * 0, or -1 when out of memory (items unchanged). */
+typedef int (*cosma_index_cmp_t)(const void *ctx, int32_t a, int32_t b);
+int cosma_sort_indices(int32_t *items, int32_t n, cosma_index_cmp_t compare, const void *ctx);
+/* The same with the caller's scratch of n entries (for hot loops). */
+void cosma_sort_indices_in(int32_t *items, int32_t *scratch, int32_t n, cosma_index_cmp_t compare, const void *ctx);
+
+/* Grows a malloc'd array to hold at least count elements (doubling, at
+ * least 16).  Returns 0, or -1 when out of memory (array unchanged). */
+int cosma_array_reserve(void **items, size_t *capacity, size_t count, size_t elem_bytes);
+
 /* ---- text buffers and files ----------------------------------------- */
 
 /* A growable text buffer; on allocation failure it sets failed and stops
@@ -189,10 +215,10 @@ typedef struct {
     const char *name;
     cosma_tensor_t *tensors;
     int32_t n_tensors;
-    int32_t cap_tensors;
+    size_t cap_tensors;
     cosma_op_t *ops;
     int32_t n_ops;
-    int32_t cap_ops;
+    size_t cap_ops;
     int finalized;
     uint32_t elem_bytes; /* default element-size override, 0 = native */
     int32_t *tensor_by_name; /* after finalize: indices sorted by name */
