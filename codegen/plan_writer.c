@@ -63,23 +63,40 @@ static void bucket(const layout_t *layout, int32_t n_keys, int which, int32_t *f
 }
 
 /* Within a bucket of ends, events go by (tensor, offset, canonical index)
- * like the other buckets; a plain insertion sort: buckets are small. */
+ * like the other buckets.  A heap sort: no allocation, and a hand-made
+ * plan with every interval ending at one step stays O(n log n). */
+static int end_before(const layout_t *layout, int32_t a, int32_t b)
+{
+    const cosma_interval_t *x = &layout->iv[a], *y = &layout->iv[b];
+    if (x->tensor != y->tensor)
+        return x->tensor < y->tensor;
+    if (x->offset != y->offset)
+        return x->offset < y->offset;
+    return a < b;
+}
+
+static void sift_down(const layout_t *layout, int32_t *items, int32_t root, int32_t count)
+{
+    for (int32_t child; (child = 2 * root + 1) < count; root = child) {
+        if (child + 1 < count && end_before(layout, items[child], items[child + 1]))
+            child++;
+        if (!end_before(layout, items[root], items[child]))
+            return;
+        int32_t swap = items[root];
+        items[root] = items[child];
+        items[child] = swap;
+    }
+}
+
 static void sort_by_tensor(const layout_t *layout, int32_t *items, int32_t count)
 {
-    for (int32_t i = 1; i < count; i++) {
-        int32_t item = items[i], j = i;
-        const cosma_interval_t *x = &layout->iv[item];
-        while (j > 0) {
-            const cosma_interval_t *y = &layout->iv[items[j - 1]];
-            int before = x->tensor != y->tensor ? x->tensor < y->tensor
-                       : x->offset != y->offset ? x->offset < y->offset
-                                                : item < items[j - 1];
-            if (!before)
-                break;
-            items[j] = items[j - 1];
-            j--;
-        }
-        items[j] = item;
+    for (int32_t root = count / 2 - 1; root >= 0; root--)
+        sift_down(layout, items, root, count);
+    for (int32_t end = count - 1; end > 0; end--) {
+        int32_t swap = items[0];
+        items[0] = items[end];
+        items[end] = swap;
+        sift_down(layout, items, 0, end);
     }
 }
 
