@@ -67,6 +67,13 @@ void cosma_problem_free(cosma_problem_t *problem);
  * anc and desc hold n_ops rows of `words` 64-bit words, zeroed. */
 void cosma_problem_closure(const cosma_problem_t *problem, uint64_t *anc, uint64_t *desc, size_t words);
 
+/* The closure takes 2 n^2 bits: it is built only while that stays within
+ * COSMA_CLOSURE_MAX_BYTES (about 46,000 operators).  Past it the analyses
+ * that need it fall back to weaker bounds that are still valid, so memory
+ * and time stay near-linear in the graph. */
+#define COSMA_CLOSURE_MAX_BYTES ((uint64_t)512 << 20)
+int cosma_problem_closure_affordable(const cosma_problem_t *problem);
+
 /* Working set of an operator: the sum of its planned operands. */
 uint64_t cosma_problem_working_set(const cosma_problem_t *problem, int32_t op);
 
