@@ -7,6 +7,7 @@
 #include "cli.h"
 #include <cosma/codegen.h>
 #include <cosma/planner.h>
+#include <cosma/verify.h>
 
 static const char usage[] =
     "usage: cosma verify GRAPH.yaml|MODEL.onnx PLAN.json [--json] [--dim NAME=VALUE]...\n\n"

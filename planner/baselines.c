@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cosma/verify.h>
 #include "planner_internal.h"
 
 const char *const cosma_baseline_names[] = {"default-belady", "default-greedy", "peak-belady", "peak-greedy", NULL};

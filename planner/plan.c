@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cosma/verify.h>
 #include "planner_internal.h"
 
 /* Largest time-indexed joint model tried (columns).  Past this GLPK's

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include <cosma/planner.h>
+#include <cosma/verify.h>
 #include "planner_internal.h"
 #include "test_support.h"
 

@@ -7,6 +7,7 @@
 
 #include <cosma/frontend.h>
 #include <cosma/planner.h>
+#include <cosma/verify.h>
 #include "test_support.h"
 
 static const cosma_mode_t plain = {0, 0};

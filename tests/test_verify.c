@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include <cosma/planner.h>
+#include <cosma/verify.h>
 #include "test_support.h"
 
 /* ---- fixtures ---------------------------------------------------------- */

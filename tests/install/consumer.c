@@ -5,6 +5,7 @@
 #include <cosma/codegen.h>
 #include <cosma/frontend.h>
 #include <cosma/planner.h>
+#include <cosma/verify.h>
 #include <stdio.h>
 #include <string.h>
 
