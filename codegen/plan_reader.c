@@ -83,6 +83,11 @@ static const char *type_name(const cJSON *item)
     return "an unknown value";
 }
 
+static const char *where(const char *path)
+{
+    return path[0] == '\0' ? " at the top level" : "";
+}
+
 static int compare_keys(const void *a, const void *b)
 {
     return strcmp(*(const char *const *)a, *(const char *const *)b);
@@ -105,7 +110,7 @@ static cosma_status_t check_object(const reader_t *r, const cJSON *object, const
         for (const cJSON *a = object->child; a != NULL; a = a->next)
             for (const cJSON *b = object->child; b != a; b = b->next)
                 if (a->string != NULL && b->string != NULL && strcmp(a->string, b->string) == 0)
-                    return fail(r, path, "key \"%.200s\" appears twice", a->string);
+                    return fail(r, path, "key \"%.200s\" appears twice%s", a->string, where(path));
         return COSMA_OK;
     }
     const char **keys = malloc(n * sizeof *keys);
@@ -119,7 +124,7 @@ static cosma_status_t check_object(const reader_t *r, const cJSON *object, const
     cosma_status_t status = COSMA_OK;
     for (size_t i = 1; i < k && status == COSMA_OK; i++)
         if (strcmp(keys[i - 1], keys[i]) == 0)
-            status = fail(r, path, "key \"%.200s\" appears twice", keys[i]);
+            status = fail(r, path, "key \"%.200s\" appears twice%s", keys[i], where(path));
     free(keys);
     return status;
 }
@@ -410,18 +415,28 @@ static cosma_status_t lex_number(lexer_t *lx)
     return COSMA_OK;
 }
 
+/* A plan nests six levels deep; far deeper text is refused with a clear
+ * message before cJSON (whose own limit is 1000) recurses into it. */
+#define PLAN_MAX_DEPTH 64
+
 static cosma_status_t check_lexical(const reader_t *r, const char *text, size_t length)
 {
     lexer_t lx = {r, text, length, 0};
     cosma_status_t status = COSMA_OK;
+    int depth = 0;
     while (lx.at < length && status == COSMA_OK) {
         char c = text[lx.at];
-        if (c == '"')
+        if (c == '"') {
             status = lex_string(&lx);
-        else if (c == '-' || is_digit(c))
+        } else if (c == '-' || is_digit(c)) {
             status = lex_number(&lx);
-        else
+        } else {
+            if ((c == '[' || c == '{') && ++depth > PLAN_MAX_DEPTH)
+                return lex_fail(&lx, lx.at, "arrays and objects nest deeper than %d levels", PLAN_MAX_DEPTH);
+            if (c == ']' || c == '}')
+                depth--;
             lx.at++;
+        }
     }
     return status;
 }

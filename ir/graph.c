@@ -371,8 +371,13 @@ cosma_status_t cosma_graph_finalize(cosma_graph_t *graph, cosma_diag_t *diag)
         int bad_dim = 0;
         for (int32_t d = 0; d < tensor->rank; d++)
             bad_dim |= tensor->dims[d] <= 0;
-        if (!bad_dim && (overflow || bytes > (UINT64_MAX >> 2))) {
+        if (!bad_dim && overflow) {
             cosma_diag_error_at(diag, tensor->loc, "tensor '%s': size in bytes overflows 64 bits", tensor->name);
+            errors++;
+        } else if (!bad_dim && bytes > (UINT64_MAX >> 2)) {
+            cosma_diag_error_at(diag, tensor->loc,
+                                "tensor '%s' takes %llu bytes, more than 2^62 (the largest tensor cosma plans)",
+                                tensor->name, (unsigned long long)bytes);
             errors++;
         } else if (!bad_dim && tensor->dtype == COSMA_DTYPE_RAW && tensor->raw_bytes == 0) {
             cosma_diag_error_at(diag, tensor->loc, "tensor '%s' has zero size", tensor->name);
@@ -502,10 +507,15 @@ cosma_status_t cosma_graph_sizes(const cosma_graph_t *graph, const cosma_mode_t 
         out_sizes[t] = 0;
         if (!cosma_tensor_is_planned(graph, t, mode))
             continue;
-        if (cosma_tensor_bytes(&graph->tensors[t], mode->elem_bytes, &out_sizes[t]) ||
-            out_sizes[t] > (UINT64_MAX >> 2)) {
+        if (cosma_tensor_bytes(&graph->tensors[t], mode->elem_bytes, &out_sizes[t])) {
             cosma_diag_error_at(diag, graph->tensors[t].loc, "tensor '%s': size in bytes overflows 64 bits",
                                 graph->tensors[t].name);
+            return COSMA_ERR_INPUT;
+        }
+        if (out_sizes[t] > (UINT64_MAX >> 2)) {
+            cosma_diag_error_at(diag, graph->tensors[t].loc,
+                                "tensor '%s' takes %llu bytes, more than 2^62 (the largest tensor cosma plans)",
+                                graph->tensors[t].name, (unsigned long long)out_sizes[t]);
             return COSMA_ERR_INPUT;
         }
         if (cosma_u64_add(total, out_sizes[t], &total) || total > MAX_TOTAL_BYTES) {

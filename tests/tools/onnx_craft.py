@@ -138,6 +138,12 @@ def corpus():
         "unnamed_input.onnx": small(inputs=[value_info("", [1, 8])]),
         "output_never_made.onnx": small(outputs=[value_info("y", [1, 8]), value_info("z", [1, 8])]),
         "empty_graph.onnx": model(graph([], [], [])),
+        "constant_no_value.onnx": small(nodes=[node("Constant", [], ["c"], name="k"),
+                                               node("Add", ["x", "c"], ["a"], name="first"), relu("a", "y", "second")]),
+        "negative_dim.onnx": small(infos=[value_info("a", [1, -3])]),
+        "unnamed_initializer.onnx": small(inits=[initializer("", [2, 2])]),
+        # ONNX without the .onnx extension is recognised by its content.
+        "model_without_extension.bin": small(nodes=[relu("x", "a", "first"), relu("nowhere", "y", "second")]),
     }
 
 
