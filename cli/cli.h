@@ -6,8 +6,8 @@
 #include <signal.h>
 #include <stdio.h>
 
-#include "frontend.h"
-#include "ir.h"
+#include <cosma/frontend.h>
+#include <cosma/ir.h>
 
 /* Exit codes of the command. */
 enum { CLI_EXIT_OK = 0, CLI_EXIT_NO_RESULT = 1, CLI_EXIT_BAD_INPUT = 2, CLI_EXIT_FAILURE = 3 };

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "planner.h"
+#include <cosma/planner.h>
 
 static const char usage[] =
     "usage: cosma arena GRAPH [--order default|peak|FILE] [--algo NAME|all] [--align N]\n"

@@ -2,7 +2,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "planner.h"
+#include <cosma/planner.h>
 
 static const char usage[] =
     "usage: cosma info GRAPH [--params] [--elem-bytes N] [--dim NAME=VALUE] [--time-limit S] [--json]\n\n"

@@ -6,8 +6,8 @@
 #include <sys/stat.h>
 
 #include "cli.h"
-#include "codegen.h"
-#include "planner.h"
+#include <cosma/codegen.h>
+#include <cosma/planner.h>
 
 static const char usage[] =
     "usage: cosma plan GRAPH --budget B -o PLAN.json [options]\n\n"
@@ -33,7 +33,10 @@ static const char usage[] =
     "  --emit-c FILE.h     write the plan as static C arrays\n"
     "  --svg FILE.svg      draw the scratchpad over time\n"
     "  --dim NAME=VALUE    bind a symbolic ONNX dimension\n"
-    "Exit status: 0 plan written, 1 no plan within the budget, 2 bad usage or input.\n";
+    "Exit status: 0 plan written, 1 proven that no plan exists within the budget\n"
+    "(an operator does not fit; with --schedule peak: no spill-free plan exists),\n"
+    "2 bad usage or input, 3 internal or solver failure (also: --schedule peak\n"
+    "found no spill-free plan but could not prove that none exists).\n";
 
 /* Resolves a symbolic budget; returns 1 and sets *out when text is one. */
 static int symbolic_budget(const char *text, const cosma_graph_t *graph, const cosma_mode_t *mode,

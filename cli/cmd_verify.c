@@ -5,8 +5,9 @@
 #include <string.h>
 
 #include "cli.h"
-#include "codegen.h"
-#include "planner.h"
+#include <cosma/codegen.h>
+#include <cosma/planner.h>
+#include <cosma/verify.h>
 
 static const char usage[] =
     "usage: cosma verify GRAPH.yaml|MODEL.onnx PLAN.json [--json] [--dim NAME=VALUE]...\n\n"

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "frontend.h"
+#include <cosma/frontend.h>
 
 static int has_suffix(const char *text, const char *suffix)
 {

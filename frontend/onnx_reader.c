@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "frontend.h"
+#include <cosma/frontend.h>
 #include "onnx.pb-c.h"
 
 /* A flood of identical messages (one symbolic batch dimension missing on
@@ -48,12 +48,7 @@ static void map_free(name_map_t *map)
 
 static size_t hash_name(const char *name)
 {
-    uint64_t hash = 1469598103934665603ull;
-    for (const unsigned char *p = (const unsigned char *)name; *p != '\0'; p++) {
-        hash ^= *p;
-        hash *= 1099511628211ull;
-    }
-    return (size_t)hash;
+    return (size_t)cosma_hash_string(COSMA_HASH_INIT, name);
 }
 
 static int32_t map_get(const name_map_t *map, const char *name)

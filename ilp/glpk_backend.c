@@ -9,9 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-#include "ilp.h"
+#include <cosma/ilp.h>
 
 /* Models up to this many columns get GLPK's Gomory and MIR cuts. */
 enum { SMALL_MODEL_COLUMNS = 5000 };
@@ -31,30 +30,18 @@ typedef struct {
 struct cosma_milp {
     char name[64];
     col_t *cols;
-    int32_t n_cols, cap_cols;
+    int32_t n_cols;
+    size_t cap_cols;
     row_t *rows;
-    int32_t n_rows, cap_rows;
+    int32_t n_rows;
+    size_t cap_rows;
     int32_t *coef_col;
     double *coef_val;
-    int64_t n_coefs, cap_coefs;
+    int64_t n_coefs;
+    size_t cap_col_coefs, cap_val_coefs;
     double constant;
     double *start;
 };
-
-static int grow(void **items, int64_t *cap, int64_t need, size_t elem)
-{
-    if (need <= *cap)
-        return 0;
-    int64_t capacity = *cap < 64 ? 64 : *cap;
-    while (capacity < need)
-        capacity *= 2;
-    void *grown = realloc(*items, (size_t)capacity * elem);
-    if (grown == NULL)
-        return -1;
-    *items = grown;
-    *cap = capacity;
-    return 0;
-}
 
 cosma_milp_t *cosma_milp_create(const char *name)
 {
@@ -89,10 +76,9 @@ int32_t cosma_milp_n_rows(const cosma_milp_t *milp)
 int32_t cosma_milp_add_col(cosma_milp_t *milp, const char *name, double lower, double upper, double objective,
                            int integer)
 {
-    int64_t cap = milp->cap_cols;
-    if (milp->start != NULL || grow((void **)&milp->cols, &cap, milp->n_cols + 1, sizeof(col_t)) != 0)
+    if (milp->start != NULL ||
+        cosma_array_reserve((void **)&milp->cols, &milp->cap_cols, (size_t)milp->n_cols + 1, sizeof(col_t)) != 0)
         return -1;
-    milp->cap_cols = (int32_t)cap;
     col_t *col = &milp->cols[milp->n_cols];
     col->lower = lower;
     col->upper = upper;
@@ -105,17 +91,11 @@ int32_t cosma_milp_add_col(cosma_milp_t *milp, const char *name, double lower, d
 int32_t cosma_milp_add_row(cosma_milp_t *milp, const char *name, double lower, double upper, int32_t n,
                            const int32_t *cols, const double *values)
 {
-    int64_t cap = milp->cap_rows;
-    if (grow((void **)&milp->rows, &cap, milp->n_rows + 1, sizeof(row_t)) != 0)
+    size_t coefs = (size_t)milp->n_coefs + (size_t)n;
+    if (cosma_array_reserve((void **)&milp->rows, &milp->cap_rows, (size_t)milp->n_rows + 1, sizeof(row_t)) != 0 ||
+        cosma_array_reserve((void **)&milp->coef_col, &milp->cap_col_coefs, coefs, sizeof(int32_t)) != 0 ||
+        cosma_array_reserve((void **)&milp->coef_val, &milp->cap_val_coefs, coefs, sizeof(double)) != 0)
         return -1;
-    milp->cap_rows = (int32_t)cap;
-    int64_t coef_cap = milp->cap_coefs;
-    if (grow((void **)&milp->coef_col, &coef_cap, milp->n_coefs + n, sizeof(int32_t)) != 0)
-        return -1;
-    coef_cap = milp->cap_coefs;
-    if (grow((void **)&milp->coef_val, &coef_cap, milp->n_coefs + n, sizeof(double)) != 0)
-        return -1;
-    milp->cap_coefs = coef_cap;
     for (int32_t k = 0; k < n; k++) {
         if (cols[k] < 0 || cols[k] >= milp->n_cols)
             return -1;
@@ -321,14 +301,12 @@ typedef struct {
     double *start_buffer; /* 1-based copy of the start, owned by the solve */
 } search_ctx_t;
 
-static double seconds_now(void);
-
 static void search_callback(glp_tree *tree, void *info)
 {
     search_ctx_t *ctx = info;
     /* GLPK checks tm_lim only between its own phases; this stops the
      * search at the next callback once the deadline has passed. */
-    if (ctx->deadline > 0 && seconds_now() > ctx->deadline) {
+    if (ctx->deadline > 0 && cosma_clock_seconds() > ctx->deadline) {
         glp_ios_terminate(tree);
         return;
     }
@@ -346,13 +324,6 @@ static void search_callback(glp_tree *tree, void *info)
     }
 }
 
-static double seconds_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 /* Rounds a bound up to the objective grid, allowing for float noise. */
 static double round_bound(double bound, double step)
 {
@@ -366,7 +337,7 @@ cosma_status_t cosma_milp_solve(cosma_milp_t *milp, const cosma_milp_options_t *
                                 cosma_milp_result_t *out_result, cosma_diag_t *diag)
 {
     memset(out_result, 0, sizeof *out_result);
-    double started = seconds_now();
+    double started = cosma_clock_seconds();
     /* volatile: these survive the longjmp out of GLPK. */
     hook_ctx_t *volatile ctx = calloc(1, sizeof(hook_ctx_t));
     glp_prob *volatile lp = NULL;
@@ -445,7 +416,7 @@ cosma_status_t cosma_milp_solve(cosma_milp_t *milp, const cosma_milp_options_t *
          * incumbent; the default 1e-7 is a whole unit on objectives of
          * 1e7 units, which would let a pruned optimum pass as proven. */
         mip.tol_obj = 1e-12;
-        double left = limit > 0 ? limit - (seconds_now() - started) : 0;
+        double left = limit > 0 ? limit - (cosma_clock_seconds() - started) : 0;
         if (limit > 0)
             mip.tm_lim = (int)fmax(1.0, fmin(left * 1000.0, 2e9));
         search_ctx_t search = {milp, bound, 1, 0, limit > 0 ? started + limit : 0, ctx->start};
@@ -496,7 +467,7 @@ cosma_status_t cosma_milp_solve(cosma_milp_t *milp, const cosma_milp_options_t *
     if (status == COSMA_MILP_OPTIMAL)
         out_result->bound = objective;
     out_result->values = values;
-    out_result->seconds = seconds_now() - started;
+    out_result->seconds = cosma_clock_seconds() - started;
     return COSMA_OK;
 }
 

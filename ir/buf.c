@@ -5,7 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "ir.h"
+#include <cosma/ir.h>
 
 void cosma_buf_init(cosma_buf_t *buf)
 {

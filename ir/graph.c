@@ -2,7 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ir.h"
+#include <cosma/ir.h>
 
 static const char *const kind_names[] = {"input", "activation", "output", "param"};
 
@@ -76,22 +76,6 @@ void cosma_graph_destroy(cosma_graph_t *graph)
     free(graph);
 }
 
-/* Grows a malloc'd array to hold one more element. */
-static int grow(void **items, int32_t *cap, int32_t count, size_t elem_bytes)
-{
-    if (count < *cap)
-        return 0;
-    int32_t new_cap = *cap < 16 ? 16 : *cap * 2;
-    if (new_cap <= *cap)
-        return -1;
-    void *grown = realloc(*items, (size_t)new_cap * elem_bytes);
-    if (grown == NULL)
-        return -1;
-    *items = grown;
-    *cap = new_cap;
-    return 0;
-}
-
 static const char *copy_loc_file(cosma_graph_t *graph, const char *file)
 {
     /* Every item of a file names the same path: reuse the last copy. */
@@ -117,7 +101,8 @@ cosma_status_t cosma_graph_add_tensor(cosma_graph_t *graph, const char *name, co
     if (graph->finalized || name == NULL || (unsigned)kind > COSMA_TENSOR_PARAM ||
         (unsigned)dtype >= COSMA_DTYPE_COUNT || (dtype != COSMA_DTYPE_RAW && rank < 0))
         return COSMA_ERR_USAGE;
-    if (grow((void **)&graph->tensors, &graph->cap_tensors, graph->n_tensors, sizeof(cosma_tensor_t)) != 0)
+    if (cosma_array_reserve((void **)&graph->tensors, &graph->cap_tensors, (size_t)graph->n_tensors + 1,
+                            sizeof(cosma_tensor_t)) != 0)
         return COSMA_ERR_NOMEM;
     cosma_tensor_t tensor = {0};
     tensor.name = cosma_arena_strdup(&graph->arena, name);
@@ -156,7 +141,7 @@ cosma_status_t cosma_graph_add_op(cosma_graph_t *graph, const char *name, const 
     for (int32_t i = 0; i < n_outputs; i++)
         if (outputs[i] < 0 || outputs[i] >= graph->n_tensors)
             return COSMA_ERR_USAGE;
-    if (grow((void **)&graph->ops, &graph->cap_ops, graph->n_ops, sizeof(cosma_op_t)) != 0)
+    if (cosma_array_reserve((void **)&graph->ops, &graph->cap_ops, (size_t)graph->n_ops + 1, sizeof(cosma_op_t)) != 0)
         return COSMA_ERR_NOMEM;
     cosma_arena_t *arena = &graph->arena;
     cosma_op_t op = {0};
@@ -381,7 +366,7 @@ cosma_status_t cosma_graph_finalize(cosma_graph_t *graph, cosma_diag_t *diag)
                 errors++;
                 break;
             }
-        uint64_t bytes;
+        uint64_t bytes = 0;
         int overflow = cosma_tensor_bytes(tensor, 0, &bytes);
         int bad_dim = 0;
         for (int32_t d = 0; d < tensor->rank; d++)
@@ -671,7 +656,7 @@ cosma_status_t cosma_graph_stats(const cosma_graph_t *graph, uint32_t elem_bytes
         goto done;
     status = COSMA_ERR_INPUT;
     for (int32_t t = 0; t < graph->n_tensors; t++) {
-        uint64_t bytes;
+        uint64_t bytes = 0;
         if (cosma_tensor_bytes(&graph->tensors[t], elem_bytes, &bytes))
             goto done;
         uint64_t *sum = NULL;
@@ -732,19 +717,10 @@ done:
     return status;
 }
 
-static uint64_t fnv_bytes(uint64_t hash, const void *data, size_t length)
-{
-    const unsigned char *bytes = data;
-    for (size_t i = 0; i < length; i++) {
-        hash ^= bytes[i];
-        hash *= 1099511628211ull;
-    }
-    return hash;
-}
-
+/* With the NUL, so names cannot run into each other. */
 static uint64_t fnv_string(uint64_t hash, const char *text)
 {
-    return fnv_bytes(hash, text, strlen(text) + 1);
+    return cosma_hash_bytes(hash, text, strlen(text) + 1);
 }
 
 static uint64_t fnv_i64(uint64_t hash, int64_t value)
@@ -752,12 +728,12 @@ static uint64_t fnv_i64(uint64_t hash, int64_t value)
     unsigned char le[8];
     for (int i = 0; i < 8; i++)
         le[i] = (unsigned char)((uint64_t)value >> (8 * i));
-    return fnv_bytes(hash, le, 8);
+    return cosma_hash_bytes(hash, le, 8);
 }
 
 uint64_t cosma_graph_hash(const cosma_graph_t *graph)
 {
-    uint64_t hash = 14695981039346656037ull;
+    uint64_t hash = COSMA_HASH_INIT;
     hash = fnv_i64(hash, graph->n_tensors);
     for (int32_t t = 0; t < graph->n_tensors; t++) {
         const cosma_tensor_t *tensor = &graph->tensors[t];

@@ -16,7 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "ir.h"
+#include <cosma/ir.h>
 
 /* Random characters of a temporary name, and attempts before giving up. */
 #define TEMP_RANDOM 10

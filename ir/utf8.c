@@ -1,7 +1,7 @@
 /* utf8.c: the project's one UTF-8 decoder (strict: no overlong forms, no
  * surrogates, nothing above U+10FFFF), used by every reader and writer
  * that must keep text valid. */
-#include "ir.h"
+#include <cosma/ir.h>
 
 size_t cosma_utf8_decode(const char *text, size_t length, uint32_t *out_codepoint)
 {

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "ir.h"
+#include <cosma/ir.h>
 #include "test_support.h"
 
 static cosma_status_t finalize_with(cosma_graph_t *graph, test_diag_t *diag)
@@ -284,6 +284,56 @@ START_TEST(arena_buffers_and_files)
 }
 END_TEST
 
+/* Sorts by value / 10 only, so equal keys show whether ties stay in order. */
+static int compare_tens(const void *ctx, int32_t a, int32_t b)
+{
+    const int32_t *values = ctx;
+    return (values[a] / 10 > values[b] / 10) - (values[a] / 10 < values[b] / 10);
+}
+
+START_TEST(utilities)
+{
+    /* FNV-1a 64 test vectors (Fowler/Noll/Vo): "" and "a", "foobar". */
+    ck_assert_uint_eq(cosma_hash_string(COSMA_HASH_INIT, ""), 0xcbf29ce484222325ull);
+    ck_assert_uint_eq(cosma_hash_string(COSMA_HASH_INIT, "a"), 0xaf63dc4c8601ec8cull);
+    ck_assert_uint_eq(cosma_hash_string(COSMA_HASH_INIT, "foobar"), 0x85944171f73967e8ull);
+    ck_assert_uint_eq(cosma_hash_bytes(cosma_hash_string(COSMA_HASH_INIT, "foo"), "bar", 3), 0x85944171f73967e8ull);
+
+    ck_assert_uint_eq(cosma_align_up(0, 16), 0);
+    ck_assert_uint_eq(cosma_align_up(17, 16), 32);
+    ck_assert_uint_eq(cosma_align_up(32, 16), 32);
+    ck_assert_uint_eq(cosma_align_up(5, 0), 5);
+    ck_assert_uint_eq(cosma_align_up(5, 1), 5);
+    ck_assert_uint_eq(cosma_align_up(UINT64_MAX - 3, 16), UINT64_MAX); /* saturates, never wraps */
+
+    double t0 = cosma_clock_seconds();
+    ck_assert(cosma_clock_seconds() >= t0);
+
+    enum { N = 37 };
+    int32_t values[N], items[N];
+    for (int32_t i = 0; i < N; i++) {
+        values[i] = (i * 17) % 50;
+        items[i] = i;
+    }
+    ck_assert_int_eq(cosma_sort_indices(items, N, compare_tens, values), 0);
+    for (int32_t i = 1; i < N; i++) {
+        int32_t a = values[items[i - 1]] / 10, b = values[items[i]] / 10;
+        ck_assert(a < b || (a == b && items[i - 1] < items[i]));
+    }
+
+    int64_t *array = NULL;
+    size_t capacity = 0;
+    ck_assert_int_eq(cosma_array_reserve((void **)&array, &capacity, 1, sizeof *array), 0);
+    ck_assert_uint_ge(capacity, 1);
+    ck_assert_int_eq(cosma_array_reserve((void **)&array, &capacity, 1000, sizeof *array), 0);
+    ck_assert_uint_ge(capacity, 1000);
+    array[999] = 7;
+    ck_assert_int_eq(cosma_array_reserve((void **)&array, &capacity, SIZE_MAX / 4, sizeof *array), -1);
+    ck_assert_int_eq(array[999], 7); /* unchanged on failure */
+    free(array);
+}
+END_TEST
+
 /* The one UTF-8 decoder: strict, and what JSON output is built with. */
 START_TEST(utf8_decoder_and_json_strings)
 {
@@ -357,6 +407,7 @@ int main(void)
     tcase_add_test(tc, orders_and_hash);
     tcase_add_test(tc, checked_arithmetic_and_names);
     tcase_add_test(tc, arena_buffers_and_files);
+    tcase_add_test(tc, utilities);
     tcase_add_test(tc, utf8_decoder_and_json_strings);
     tcase_add_test(tc, peak_overflow_is_an_error);
     suite_add_tcase(suite, tc);

@@ -2,7 +2,7 @@
  * is also written as YAML and read back (the round trip must hold). */
 #include <stdlib.h>
 
-#include "frontend.h"
+#include <cosma/frontend.h>
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
 

@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "codegen.h"
-#include "frontend.h"
+#include <cosma/codegen.h>
+#include <cosma/frontend.h>
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
 

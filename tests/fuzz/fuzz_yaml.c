@@ -2,7 +2,7 @@
  * accepts is also written back and read again (the round trip must hold). */
 #include <stdlib.h>
 
-#include "frontend.h"
+#include <cosma/frontend.h>
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
 

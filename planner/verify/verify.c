@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "planner.h"
+#include <cosma/verify.h>
 
 /* Everything the checks share, derived once from the graph and the order. */
 typedef struct {

@@ -3,7 +3,11 @@
 #ifndef COSMA_CODEGEN_H
 #define COSMA_CODEGEN_H
 
-#include "ir.h"
+#include <cosma/ir.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 #define COSMA_PLAN_FORMAT_VERSION 1
 
@@ -31,5 +35,9 @@ cosma_status_t cosma_codegen_write_c_header(const cosma_graph_t *graph, const co
 /* The scratchpad over time as an SVG picture. */
 cosma_status_t cosma_codegen_write_svg(const cosma_graph_t *graph, const cosma_plan_t *plan, const char *path,
                                        cosma_diag_t *diag);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* COSMA_CODEGEN_H */

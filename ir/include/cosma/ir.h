@@ -8,7 +8,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define COSMA_VERSION "0.1.0"
+#include <cosma/version.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 /* ---- status and diagnostics ------------------------------------------ */
 
@@ -82,6 +86,32 @@ char *cosma_arena_strndup(cosma_arena_t *arena, const char *text, size_t length)
 /* Return 0 on success, nonzero on overflow (the result is then undefined). */
 int cosma_u64_add(uint64_t a, uint64_t b, uint64_t *out_sum);
 int cosma_u64_mul(uint64_t a, uint64_t b, uint64_t *out_product);
+
+/* ---- utilities (one copy each, ir/util.c) ---------------------------- */
+
+/* FNV-1a, 64 bits: start from COSMA_HASH_INIT and chain calls. */
+#define COSMA_HASH_INIT 14695981039346656037ull
+uint64_t cosma_hash_bytes(uint64_t hash, const void *data, size_t length);
+uint64_t cosma_hash_string(uint64_t hash, const char *text); /* without the NUL */
+
+/* value rounded up to a multiple of align (0 or 1: unchanged).  Saturates
+ * at UINT64_MAX instead of wrapping, so an overflow never looks small. */
+uint64_t cosma_align_up(uint64_t value, uint64_t align);
+
+/* Seconds on the monotonic clock (for deadlines; never in outputs). */
+double cosma_clock_seconds(void);
+
+/* Stable merge sort of an index array with a context-carrying comparison
+ * (qsort has no context argument, and globals are not allowed).  Returns
+ * 0, or -1 when out of memory (items unchanged). */
+typedef int (*cosma_index_cmp_t)(const void *ctx, int32_t a, int32_t b);
+int cosma_sort_indices(int32_t *items, int32_t n, cosma_index_cmp_t compare, const void *ctx);
+/* The same with the caller's scratch of n entries (for hot loops). */
+void cosma_sort_indices_in(int32_t *items, int32_t *scratch, int32_t n, cosma_index_cmp_t compare, const void *ctx);
+
+/* Grows a malloc'd array to hold at least count elements (doubling, at
+ * least 16).  Returns 0, or -1 when out of memory (array unchanged). */
+int cosma_array_reserve(void **items, size_t *capacity, size_t count, size_t elem_bytes);
 
 /* ---- UTF-8 ----------------------------------------------------------- */
 
@@ -225,10 +255,10 @@ typedef struct {
     const char *name;
     cosma_tensor_t *tensors;
     int32_t n_tensors;
-    int32_t cap_tensors;
+    size_t cap_tensors;
     cosma_op_t *ops;
     int32_t n_ops;
-    int32_t cap_ops;
+    size_t cap_ops;
     int finalized;
     uint32_t elem_bytes; /* default element-size override, 0 = native */
     int32_t *tensor_by_name; /* after finalize: indices sorted by name */
@@ -389,5 +419,72 @@ void cosma_plan_destroy(cosma_plan_t *plan);
 void cosma_plan_sort_intervals(cosma_plan_t *plan);
 /* Recomputes plan->traffic from the intervals (no checking). */
 void cosma_plan_compute_traffic(const cosma_graph_t *graph, cosma_plan_t *plan);
+
+/* ---- event schedule -------------------------------------------------- */
+
+/* The per-step events a runtime performs, derived from a plan by
+ * cosma_schedule_build: the one implementation of the event rules of
+ * docs/plan-format.md ("Steps and the order of events").  Within a step:
+ * spills, drops, loads, exactly one run, stores; within a kind by tensor
+ * index, then offset.  (Named cosma_event_schedule_t because the planner's
+ * cosma_schedule_t names how an order is chosen; the enumerators are not
+ * COSMA_EVENT_SPILL etc. because a header written by --emit-c defines those
+ * and a deployment includes both.) */
+typedef enum {
+    COSMA_EVENT_KIND_SPILL = 0, /* copy out to the host buffer, then free */
+    COSMA_EVENT_KIND_DROP,      /* free, nothing copied */
+    COSMA_EVENT_KIND_LOAD,      /* copy in from the host buffer */
+    COSMA_EVENT_KIND_RUN,       /* the step's operator */
+    COSMA_EVENT_KIND_STORE      /* graph output copied out right after its run */
+} cosma_event_kind_t;
+
+const char *cosma_event_kind_name(cosma_event_kind_t kind);
+
+/* Offset of an operand that is not in the scratchpad (a parameter in
+ * activation-only mode, streamed from host memory; an empty input). */
+#define COSMA_OFFSET_NONE UINT64_MAX
+
+typedef struct {
+    int32_t tensor;  /* -1: an empty optional input */
+    int is_output;
+    uint64_t offset; /* COSMA_OFFSET_NONE when not resident at this step */
+} cosma_operand_t;
+
+typedef struct {
+    cosma_event_kind_t kind;
+    int32_t step;       /* 1-based */
+    int32_t tensor;     /* copy events; -1 for RUN */
+    int32_t op;         /* the step's operator (for every kind) */
+    int32_t interval;   /* copy events: index in schedule->intervals; -1 for RUN */
+    uint64_t offset, bytes; /* copy events: the interval's range; RUN: 0 */
+    int compulsory;     /* LOAD: the first load of an input or parameter; STORE: 1 */
+    int32_t operands;   /* RUN: first operand in schedule->operands */
+    int32_t n_inputs, n_outputs; /* RUN: the operator's own order, repeats kept */
+} cosma_event_t;
+
+typedef struct {
+    cosma_arena_t arena;
+    int32_t n_steps;
+    cosma_event_t *events; /* execution order */
+    int32_t n_events;
+    int32_t *step_events;  /* n_steps + 1: step t's events are [step_events[t-1], step_events[t]) */
+    cosma_operand_t *operands; /* each RUN's inputs, then outputs */
+    int32_t n_operands;
+    cosma_interval_t *intervals; /* the plan's intervals in canonical order */
+    int32_t n_intervals;
+} cosma_event_schedule_t;
+
+/* Derives the events of a plan.  The plan must be structurally sound
+ * (indices and steps in range, order a permutation); the rules of the
+ * machine model are the verifier's business.  COSMA_ERR_INPUT with a
+ * message otherwise. */
+cosma_status_t cosma_schedule_build(const cosma_graph_t *graph, const cosma_plan_t *plan,
+                                    cosma_event_schedule_t **out_schedule, cosma_diag_t *diag);
+void cosma_schedule_free(cosma_event_schedule_t *schedule);
+
+/* ---- end of event schedule ------------------------------------------- */
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* COSMA_IR_H */

@@ -6,7 +6,11 @@
 #ifndef COSMA_ILP_H
 #define COSMA_ILP_H
 
-#include "ir.h"
+#include <cosma/ir.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 #define COSMA_MILP_INF 1e300
 
@@ -61,5 +65,9 @@ cosma_status_t cosma_milp_solve(cosma_milp_t *milp, const cosma_milp_options_t *
 
 /* Writes the model as CPLEX LP (".lp") or free MPS (".mps", by suffix). */
 cosma_status_t cosma_milp_write(cosma_milp_t *milp, const char *path, cosma_diag_t *diag);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* COSMA_ILP_H */

@@ -3,7 +3,11 @@
 #ifndef COSMA_FRONTEND_H
 #define COSMA_FRONTEND_H
 
-#include "ir.h"
+#include <cosma/ir.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 /* Binding of a symbolic ONNX dimension (dim_param) to a value. */
 typedef struct {
@@ -45,5 +49,9 @@ cosma_status_t cosma_frontend_parse_onnx(const void *data, size_t length, const 
  * .onnx or the content is binary (protobuf), YAML otherwise. */
 cosma_status_t cosma_frontend_load(const char *path, const cosma_import_options_t *options,
                                    cosma_graph_t **out_graph, cosma_diag_t *diag);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* COSMA_FRONTEND_H */

@@ -1,10 +1,15 @@
 /* planner.h: everything that decides: memory bounds (M_R, M_P, M_H),
  * schedules, the COSMA planner (ILP with heuristic fallbacks), the
- * baselines, divide-and-conquer, and the independent plan verifier. */
+ * baselines and divide-and-conquer.  The verifier is its own library
+ * (<cosma/verify.h>). */
 #ifndef COSMA_PLANNER_H
 #define COSMA_PLANNER_H
 
-#include "ir.h"
+#include <cosma/ir.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 /* ---- bounds and schedules -------------------------------------------- */
 
@@ -68,13 +73,8 @@ cosma_status_t cosma_arena_size(const cosma_graph_t *graph, const cosma_mode_t *
                                 const char *algo, uint64_t align, uint64_t *out_bytes, cosma_diag_t *diag);
 extern const char *const cosma_arena_algos[];
 
-/* ---- verifier -------------------------------------------------------- */
-
-/* Replays a plan against its graph, independently of how it was made, and
- * checks every rule of the model (see docs/plan-format.md).  Returns
- * COSMA_OK and the recomputed traffic, or COSMA_ERR_INPUT with the first
- * violated rule reported through diag. */
-cosma_status_t cosma_plan_verify(const cosma_graph_t *graph, const cosma_plan_t *plan,
-                                 cosma_traffic_t *out_traffic, cosma_diag_t *diag);
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* COSMA_PLANNER_H */
