@@ -246,7 +246,10 @@ cosma_status_t cli_read_order(const char *path, const cosma_graph_t *graph, int3
                           (int)count, (int)graph->n_ops);
         status = COSMA_ERR_INPUT;
     }
-    if (status == COSMA_OK && !cosma_order_is_topological(graph, out_order)) {
+    int topological = 0;
+    if (status == COSMA_OK)
+        status = cosma_order_check(graph, out_order, &topological);
+    if (status == COSMA_OK && !topological) {
         cosma_diag_report(diag, COSMA_SEV_ERROR, "%s: the order is not topological (an operator comes before "
                           "the producer of one of its inputs)", path);
         status = COSMA_ERR_INPUT;

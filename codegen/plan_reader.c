@@ -679,7 +679,11 @@ static cosma_status_t read_totals(const reader_t *r, const cJSON *root, const co
     cosma_status_t status = get_object(r, root, "", "totals", "the traffic totals", &totals);
     if (status != COSMA_OK)
         return status;
-    cosma_plan_compute_traffic(graph, plan);
+    status = cosma_plan_traffic(graph, plan, &plan->traffic);
+    if (status == COSMA_ERR_INPUT)
+        return fail(r, "intervals", "the traffic totals of the intervals overflow 64 bits");
+    if (status != COSMA_OK)
+        return status;
     const cosma_traffic_t *tr = &plan->traffic;
     struct {
         const char *key;

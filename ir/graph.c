@@ -553,10 +553,16 @@ int32_t cosma_op_operands(const cosma_graph_t *graph, int32_t op_index, const co
 
 int cosma_order_is_topological(const cosma_graph_t *graph, const int32_t *order)
 {
+    int is = 0;
+    return cosma_order_check(graph, order, &is) == COSMA_OK && is;
+}
+
+cosma_status_t cosma_order_check(const cosma_graph_t *graph, const int32_t *order, int *out_is)
+{
     int32_t n = graph->n_ops;
     int32_t *step = malloc(((size_t)n + 1) * sizeof(int32_t));
     if (step == NULL)
-        return 0;
+        return COSMA_ERR_NOMEM;
     for (int32_t o = 0; o < n; o++)
         step[o] = -1;
     int ok = 1;
@@ -575,7 +581,8 @@ int cosma_order_is_topological(const cosma_graph_t *graph, const int32_t *order)
         }
     }
     free(step);
-    return ok;
+    *out_is = ok;
+    return COSMA_OK;
 }
 
 cosma_status_t cosma_order_peak_checked(const cosma_graph_t *graph, const int32_t *order, const uint64_t *sizes,
