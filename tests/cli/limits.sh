@@ -1,6 +1,7 @@
 # limits.sh: one reproducer of each crash and blow-up of issue 11, each
 # under a time bound: deep ONNX subgraphs, a 200,000-operator chain, deep
-# YAML flow nesting, 100,000 operators of one name, a plan with 300,000
+# YAML flow nesting, 100,000 operators of one name, an operator with
+# 100,000 inputs, a plan with 300,000
 # unknown keys and one with 200,000 intervals ending at one step, sizes
 # near 2^62.  Inputs are generated here, not committed.
 # Run as: bash limits.sh PATH_TO_COSMA SOURCE_DIR
@@ -59,6 +60,12 @@ expect_stderr_contains "deep.yaml:3:73: lists and mappings nest deeper than 64 l
 within 20 "$COSMA" import same.onnx -o same.yaml
 expect_eq "100,000 nodes named alike: exit status" "$RC" 0
 expect_eq "distinct operator names" "$(grep -o '{name: "n[_0-9]*"' same.yaml | sort -u | wc -l)" 100000
+
+# 4b. One operator with 100,000 distinct inputs: its distinct operands are
+# derived once, in linear time (they were searched pairwise).
+"$PYTHON" "$CRAFT" wide 100000 wide.onnx
+within 10 "$COSMA" import wide.onnx -o wide.yaml
+expect_eq "operator with 100,000 inputs: exit status" "$RC" 0
 
 # 5 and 6: plans.  A real plan of the small graph, then hostile variants.
 TINY=$SRC/tests/data/tiny.yaml

@@ -246,6 +246,10 @@ typedef struct {
     cosma_attr_t *attrs;
     int32_t n_attrs;
     cosma_loc_t loc;
+    /* Derived by cosma_graph_finalize: the distinct tensors the operator
+     * touches, its distinct inputs first (n_distinct_inputs of them). */
+    int32_t *distinct;
+    int32_t n_distinct, n_distinct_inputs;
 } cosma_op_t;
 
 /* A graph owns all of its memory through its arena.  Operators are stored
