@@ -67,6 +67,18 @@ expect_eq "distinct operator names" "$(grep -o '{name: "n[_0-9]*"' same.yaml | s
 within 10 "$COSMA" import wide.onnx -o wide.yaml
 expect_eq "operator with 100,000 inputs: exit status" "$RC" 0
 
+# 4c. 200,000 attributes of one operator: duplicates found by sorting.
+"$PYTHON" - <<'PY'
+with open("attrs.yaml", "w") as f:
+    f.write("cosma_graph: 1\nname: g\ntensors:\n  - {name: x, kind: input, bytes: 4}\n"
+            "  - {name: y, kind: output, bytes: 4}\noperators:\n  - name: op\n    type: Relu\n"
+            "    inputs: [x]\n    outputs: [y]\n    attrs:\n")
+    f.write("".join("      a%d: 1\n" % i for i in range(200000)) + "      a7: 2\n")
+PY
+within 10 "$COSMA" info attrs.yaml
+expect_eq "200,000 attributes with one repeated: exit status" "$RC" 2
+expect_stderr_contains "attrs.yaml:200012:7: duplicate attribute 'a7' in operator 'op' (first given at line 19)"
+
 # 5 and 6: plans.  A real plan of the small graph, then hostile variants.
 TINY=$SRC/tests/data/tiny.yaml
 expect_exit 0 "$COSMA" plan "$TINY" --budget 1MiB -o plan.json
