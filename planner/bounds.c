@@ -37,9 +37,16 @@ static int has_bit(const word_t *bits, int32_t i)
     return (int)((bits[i / 64] >> (i % 64)) & 1u);
 }
 
-static uint64_t hash_bits(const word_t *bits, size_t words)
+/* Zobrist hashing: a set's hash is the XOR of its operators' keys, so a
+ * child's hash is its parent's with one key toggled (O(1) per candidate
+ * instead of hashing the whole bitset).  Keys are splitmix64 of the
+ * operator index: fixed, so the search is deterministic. */
+static uint64_t op_key(int32_t op)
 {
-    return cosma_hash_bytes(COSMA_HASH_INIT, bits, words * sizeof *bits);
+    uint64_t z = (uint64_t)op * 0x9E3779B97F4A7C15ull + 0x632BE59BD9B4E019ull;
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
 }
 
 static int layer_reserve(layer_t *layer, int32_t states, int32_t ready, size_t words)
@@ -132,7 +139,7 @@ static uint64_t beam_search(const cosma_problem_t *problem, int32_t width, uint6
     for (int32_t o = 0; o < n; o++)
         if (problem->pred_start[o + 1] == problem->pred_start[o])
             cur->ready[cur->n_ready++] = o;
-    cur->states[0] = (state_t){0, 0, hash_bits(cur->bits, words), -1, -1, 0, cur->n_ready, 0};
+    cur->states[0] = (state_t){0, 0, 0, -1, -1, 0, cur->n_ready, 0}; /* the empty set hashes to 0 */
 
     for (int32_t depth = 0; depth < n; depth++) {
         if (cosma_clock_seconds() > deadline) {
@@ -174,7 +181,7 @@ static uint64_t beam_search(const cosma_problem_t *problem, int32_t width, uint6
                 /* Hash and compare the child set in place, then restore. */
                 word_t saved = bits[op / 64];
                 bits[op / 64] = saved | ((word_t)1 << (op % 64));
-                uint64_t h = hash_bits(bits, words);
+                uint64_t h = state->hash ^ op_key(op);
                 size_t slot = (size_t)h & (want_table - 1);
                 int32_t found = -1;
                 while (table[slot] >= 0) {
@@ -344,6 +351,7 @@ cosma_status_t cosma_planner_bounds(const cosma_graph_t *graph, const cosma_mode
     for (int32_t width = 64; !exact && (double)width * (double)n <= 4e6; width *= 4) {
         int pruned = 0, timed_out = 0;
         uint64_t peak = beam_search(&problem, width, best, deadline, trial, &pruned, &timed_out);
+        out_bounds->stopped_by_clock = timed_out;
         if (timed_out || peak == UINT64_MAX)
             break; /* out of time or memory: nothing proven by this round */
         if (peak != UINT64_MAX && peak <= best) {
@@ -362,7 +370,7 @@ cosma_status_t cosma_planner_bounds(const cosma_graph_t *graph, const cosma_mode
     }
     /* Among orders of that peak, prefer one whose tensors also place
      * within it, so a spill-free plan at M_P exists when we can find one. */
-    cosma_order_search_placeable(&problem, order, best, deadline + 5.0);
+    cosma_order_search_placeable(&problem, order, best, deadline);
     out_bounds->m_p_upper = best;
     out_bounds->m_p_lower = exact ? best : lower;
     out_bounds->m_p_exact = exact;

@@ -241,6 +241,21 @@ static cosma_status_t adopt_baselines(const cosma_problem_t *problem, const cosm
     return COSMA_OK;
 }
 
+/* The graph's bounds: the caller's when it passed them (a copy, so that
+ * they are freed like our own), else computed here. */
+static cosma_status_t planner_bounds(const cosma_graph_t *graph, const cosma_plan_options_t *options,
+                                     double time_limit, cosma_bounds_t *out_bounds, cosma_diag_t *diag)
+{
+    if (options->bounds == NULL)
+        return cosma_planner_bounds(graph, &options->mode, time_limit, out_bounds, diag);
+    *out_bounds = *options->bounds;
+    out_bounds->order = malloc(((size_t)graph->n_ops + 1) * sizeof(int32_t));
+    if (out_bounds->order == NULL)
+        return COSMA_ERR_NOMEM;
+    memcpy(out_bounds->order, options->bounds->order, (size_t)graph->n_ops * sizeof(int32_t));
+    return COSMA_OK;
+}
+
 cosma_status_t cosma_planner_plan(const cosma_graph_t *graph, const cosma_plan_options_t *options,
                                   cosma_plan_t **out_plan, cosma_diag_t *diag)
 {
@@ -283,7 +298,7 @@ cosma_status_t cosma_planner_plan(const cosma_graph_t *graph, const cosma_plan_o
         default_order[o] = options->schedule == COSMA_SCHEDULE_FIXED && options->order != NULL ? options->order[o] : o;
     int n_candidates = 0;
     if (options->schedule != COSMA_SCHEDULE_FIXED) {
-        status = cosma_planner_bounds(graph, &options->mode, limit * 0.25, &bounds, diag);
+        status = planner_bounds(graph, options, limit * 0.25, &bounds, diag);
         if (status != COSMA_OK) {
             free(default_order);
             goto done;
