@@ -2,34 +2,8 @@
 #ifndef COSMA_PLANNER_INTERNAL_H
 #define COSMA_PLANNER_INTERNAL_H
 
+#include <cosma/place.h>
 #include <cosma/planner.h>
-
-/* A block to place in the scratchpad: resident during steps first..last. */
-typedef struct {
-    int32_t first, last;
-    uint64_t bytes;
-    uint64_t offset; /* out */
-} cosma_place_item_t;
-
-/* Assigns offsets (multiples of align, align >= 1) so that items sharing a
- * step do not overlap, trying to keep the extent within capacity.  Pass
- * capacity UINT64_MAX to simply minimise the extent.  Returns 1 if every
- * item ends at or below capacity, 0 otherwise; *out_extent is the largest
- * offset + bytes.  Deterministic.  -1 when out of memory. */
-int cosma_place_items(cosma_place_item_t *items, int32_t n_items, uint64_t capacity, uint64_t align,
-                      uint64_t *out_extent);
-
-/* The same with a choice of effort: 0 = the greedy orders only (fast,
- * for searches that place many candidates), 1 = as cosma_place_items. */
-int cosma_place_items_effort(cosma_place_item_t *items, int32_t n_items, uint64_t capacity, uint64_t align,
-                             int effort, uint64_t *out_extent);
-
-/* Exact placement by a small ILP (big-M non-overlap per conflicting pair,
- * GLPK).  Returns 1 when placed within capacity (offsets set), 0 when
- * proven impossible, -1 when undecided within the time limit or too large
- * (more than max_items items). */
-int cosma_place_exact(cosma_place_item_t *items, int32_t n_items, uint64_t capacity, int32_t max_items,
-                      double time_limit, cosma_diag_t *diag);
 
 /* Step (1-based) of every operator in order: out_step[op] = t. */
 void cosma_order_steps(const cosma_graph_t *graph, const int32_t *order, int32_t *out_step);
