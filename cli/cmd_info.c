@@ -121,9 +121,15 @@ int cli_cmd_info(int argc, char **argv)
         cosma_buf_printf(&out, "m_h             %llu bytes\n", (unsigned long long)plain.m_h);
         cosma_buf_printf(&out, "m_h_params      %llu bytes\n", (unsigned long long)params.m_h);
     }
+    /* A short write leaves stdout's error flag set: cli_finish_stdout
+     * reports it. */
     int code = CLI_EXIT_OK;
-    if (out.failed || fwrite(out.data, 1, out.length, stdout) != out.length)
+    if (out.failed) {
+        cosma_diag_report(&diag, COSMA_SEV_ERROR, "out of memory");
         code = CLI_EXIT_FAILURE;
+    } else {
+        fwrite(out.data, 1, out.length, stdout);
+    }
     cosma_buf_free(&out);
     cosma_bounds_free(&plain);
     cosma_bounds_free(&params);

@@ -83,17 +83,45 @@ static const char *type_name(const cJSON *item)
     return "an unknown value";
 }
 
+static int compare_keys(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Objects up to this many keys are checked pairwise; larger ones sorted. */
+#define SMALL_OBJECT 16
+
 /* cJSON keeps duplicate keys and finds the first; a second one would be
- * silently ignored, so it is an error. */
+ * silently ignored, so it is an error.  Sorting keeps a file with a great
+ * many (ignored) unknown keys O(n log n). */
 static cosma_status_t check_object(const reader_t *r, const cJSON *object, const char *path, const char *what)
 {
     if (!cJSON_IsObject(object))
         return fail(r, path, "expected %s (a JSON object), got %s", what, type_name(object));
+    size_t n = 0;
     for (const cJSON *a = object->child; a != NULL; a = a->next)
-        for (const cJSON *b = object->child; b != a; b = b->next)
-            if (a->string != NULL && b->string != NULL && strcmp(a->string, b->string) == 0)
-                return fail(r, path, "key \"%s\" appears twice", a->string);
-    return COSMA_OK;
+        n++;
+    if (n <= SMALL_OBJECT) {
+        for (const cJSON *a = object->child; a != NULL; a = a->next)
+            for (const cJSON *b = object->child; b != a; b = b->next)
+                if (a->string != NULL && b->string != NULL && strcmp(a->string, b->string) == 0)
+                    return fail(r, path, "key \"%.200s\" appears twice", a->string);
+        return COSMA_OK;
+    }
+    const char **keys = malloc(n * sizeof *keys);
+    if (keys == NULL)
+        return COSMA_ERR_NOMEM;
+    size_t k = 0;
+    for (const cJSON *a = object->child; a != NULL; a = a->next)
+        if (a->string != NULL)
+            keys[k++] = a->string;
+    qsort(keys, k, sizeof *keys, compare_keys);
+    cosma_status_t status = COSMA_OK;
+    for (size_t i = 1; i < k && status == COSMA_OK; i++)
+        if (strcmp(keys[i - 1], keys[i]) == 0)
+            status = fail(r, path, "key \"%.200s\" appears twice", keys[i]);
+    free(keys);
+    return status;
 }
 
 static cosma_status_t member(const reader_t *r, const cJSON *object, const char *path, const char *key,
@@ -249,6 +277,153 @@ static cosma_status_t syntax_error(const reader_t *r, const char *text, size_t l
     else
         cosma_diag_error_at(r->diag, loc, "invalid JSON near '%s'", near);
     return COSMA_ERR_INPUT;
+}
+
+/* ---- what cJSON lets through: checked on the text first ------------- */
+
+typedef struct {
+    const reader_t *r;
+    const char *text;
+    size_t length, at;
+} lexer_t;
+
+static cosma_status_t lex_fail(const lexer_t *lx, size_t start, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+static cosma_status_t lex_fail(const lexer_t *lx, size_t start, const char *fmt, ...)
+{
+    int line = 1, column = 1;
+    for (size_t i = 0; i < start; i++) /* only on failure: no cost otherwise */
+        if (lx->text[i] == '\n')
+            line++, column = 1;
+        else if (((unsigned char)lx->text[i] & 0xC0) != 0x80)
+            column++;
+    char message[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(message, sizeof message, fmt, ap);
+    va_end(ap);
+    cosma_loc_t loc = {lx->r->name, line, column};
+    cosma_diag_error_at(lx->r->diag, loc, "%s", message);
+    return COSMA_ERR_INPUT;
+}
+
+static int hex_value(const char *p, uint32_t *out)
+{
+    uint32_t v = 0;
+    for (int k = 0; k < 4; k++) {
+        char c = p[k];
+        int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+        if (d < 0)
+            return 0;
+        v = v * 16 + (uint32_t)d;
+    }
+    *out = v;
+    return 1;
+}
+
+/* A string literal from its opening quote: strict UTF-8, no \\u0000 (C
+ * strings would end there) and no lone surrogate escapes. */
+static cosma_status_t lex_string(lexer_t *lx)
+{
+    size_t start = lx->at++;
+    while (lx->at < lx->length) {
+        const char *p = lx->text + lx->at;
+        unsigned char c = (unsigned char)*p;
+        if (c == '"') {
+            lx->at++;
+            return COSMA_OK;
+        }
+        if (c < 0x20)
+            return lex_fail(lx, lx->at, "a control character (byte 0x%02x) inside a string", c);
+        if (c == '\\' && lx->at + 1 < lx->length && p[1] == 'u') {
+            uint32_t unit, low;
+            if (lx->at + 6 > lx->length || !hex_value(p + 2, &unit))
+                return COSMA_OK; /* cJSON reports the bad escape */
+            if (unit == 0)
+                return lex_fail(lx, lx->at, "\\u0000 inside a string (names cannot hold NUL characters)");
+            if (unit >= 0xDC00 && unit <= 0xDFFF)
+                return lex_fail(lx, lx->at, "\\u%04X is half of a surrogate pair with no first half", unit);
+            if (unit >= 0xD800 && unit <= 0xDBFF) {
+                if (lx->at + 12 > lx->length || p[6] != '\\' || p[7] != 'u' || !hex_value(p + 8, &low) ||
+                    low < 0xDC00 || low > 0xDFFF)
+                    return lex_fail(lx, lx->at, "\\u%04X is half of a surrogate pair with no second half", unit);
+                lx->at += 6;
+            }
+            lx->at += 6;
+            continue;
+        }
+        if (c == '\\') {
+            lx->at += 2;
+            continue;
+        }
+        uint32_t cp;
+        size_t n = cosma_utf8_decode(p, lx->length - lx->at, &cp);
+        if (n == 0)
+            return lex_fail(lx, lx->at, "invalid UTF-8 (byte 0x%02x) inside a string", c);
+        lx->at += n;
+    }
+    return lex_fail(lx, start, "a string that is never closed");
+}
+
+static int is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+/* A number: RFC 8259's grammar (no leading zeros), not -0, and a value a
+ * double holds (1e-400 would silently read as 0, 1e400 as infinity). */
+static cosma_status_t lex_number(lexer_t *lx)
+{
+    size_t start = lx->at, end = start;
+    const char *t = lx->text;
+    int negative = t[end] == '-', nonzero = 0, in_exponent = 0;
+    if (negative)
+        end++;
+    if (end < lx->length && t[end] == '0' && end + 1 < lx->length && is_digit(t[end + 1]))
+        return lex_fail(lx, start, "a number with a leading zero (JSON numbers have none)");
+    while (end < lx->length && (is_digit(t[end]) || t[end] == '.' || t[end] == 'e' || t[end] == 'E' ||
+                                ((t[end] == '+' || t[end] == '-') && (t[end - 1] == 'e' || t[end - 1] == 'E')))) {
+        in_exponent |= t[end] == 'e' || t[end] == 'E';
+        nonzero |= !in_exponent && t[end] >= '1' && t[end] <= '9';
+        end++;
+    }
+    char number[64];
+    if (end - start >= sizeof number)
+        return lex_fail(lx, start, "a number of more than %zu characters", sizeof number - 1);
+    memcpy(number, t + start, end - start);
+    number[end - start] = '\0';
+    lx->at = end;
+    if (negative && !nonzero)
+        return lex_fail(lx, start, "the number %s is a negative zero", number);
+    char *stop = NULL;
+    double value = strtod(number, &stop);
+    if (stop != number + (end - start))
+        return COSMA_OK; /* malformed: cJSON reports it */
+    if (value == 0.0 && nonzero)
+        return lex_fail(lx, start, "the number %s is too small to be held (it would read as 0)", number);
+    if (value > 1.7976931348623157e308 || value < -1.7976931348623157e308)
+        return lex_fail(lx, start, "the number %s is too large to be held", number);
+    return COSMA_OK;
+}
+
+static cosma_status_t check_lexical(const reader_t *r, const char *text, size_t length)
+{
+    lexer_t lx = {r, text, length, 0};
+    cosma_status_t status = COSMA_OK;
+    while (lx.at < length && status == COSMA_OK) {
+        char c = text[lx.at];
+        if (c == '"')
+            status = lex_string(&lx);
+        else if (c == '-' || is_digit(c))
+            status = lex_number(&lx);
+        else
+            lx.at++;
+    }
+    return status;
 }
 
 /* The scalar part of the file; strings point into the cJSON tree. */
@@ -597,6 +772,9 @@ cosma_status_t cosma_codegen_parse_plan(const char *text, size_t length, const c
     }
     if (text == NULL)
         text = "";
+    cosma_status_t lexical = check_lexical(r, text, length);
+    if (lexical != COSMA_OK)
+        return lexical;
     const char *end = NULL;
     cJSON *root = cJSON_ParseWithLengthOpts(text, length, &end, 0);
     if (root == NULL)

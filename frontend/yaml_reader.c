@@ -618,6 +618,46 @@ static cosma_status_t report_parser_error(reader_t *r, const yaml_parser_t *pars
     return COSMA_ERR_INPUT;
 }
 
+/* A graph file nests five levels deep (graph, list, item, shape or attrs,
+ * value); libyaml takes time quadratic in the nesting of flow collections
+ * ("[[[[..."), so deeper documents are refused on the first event beyond
+ * the limit, before libyaml reads further. */
+#define YAML_MAX_DEPTH 64
+
+static cosma_status_t check_depth(reader_t *r)
+{
+    yaml_parser_t parser;
+    if (!yaml_parser_initialize(&parser)) {
+        cosma_diag_report(r->diag, COSMA_SEV_ERROR, "%s: out of memory while parsing YAML", r->file);
+        return COSMA_ERR_NOMEM;
+    }
+    yaml_parser_set_input_string(&parser, (const unsigned char *)r->text, r->length);
+    cosma_status_t status = COSMA_OK;
+    int depth = 0, done = 0;
+    while (!done && status == COSMA_OK) {
+        yaml_event_t event;
+        if (!yaml_parser_parse(&parser, &event)) {
+            status = COSMA_OK; /* the loader reports syntax errors in full */
+            break;
+        }
+        if (event.type == YAML_SEQUENCE_START_EVENT || event.type == YAML_MAPPING_START_EVENT) {
+            if (++depth > YAML_MAX_DEPTH) {
+                cosma_diag_error_at(r->diag, loc_of_mark(r, event.start_mark),
+                                    "lists and mappings nest deeper than %d levels", YAML_MAX_DEPTH);
+                status = COSMA_ERR_INPUT;
+            }
+        } else if (event.type == YAML_SEQUENCE_END_EVENT || event.type == YAML_MAPPING_END_EVENT) {
+            depth--;
+        }
+        done = event.type == YAML_STREAM_END_EVENT;
+        yaml_event_delete(&event);
+    }
+    if (status == COSMA_OK && parser.error == YAML_MEMORY_ERROR)
+        status = report_parser_error(r, &parser);
+    yaml_parser_delete(&parser);
+    return status;
+}
+
 static cosma_status_t read_graph(reader_t *r, yaml_node_t *root)
 {
     const char *top = "the top level";
@@ -719,9 +759,14 @@ cosma_status_t cosma_frontend_parse_yaml(const char *text, size_t length, const 
     r.length = length;
     r.diag = diag;
 
+    cosma_status_t depth_status = check_depth(&r);
+    if (depth_status != COSMA_OK)
+        return depth_status;
     yaml_parser_t parser;
-    if (!yaml_parser_initialize(&parser))
+    if (!yaml_parser_initialize(&parser)) {
+        cosma_diag_report(diag, COSMA_SEV_ERROR, "%s: out of memory while parsing YAML", r.file);
         return COSMA_ERR_NOMEM;
+    }
     yaml_parser_set_input_string(&parser, (const unsigned char *)text, length);
     yaml_document_t doc;
     if (!yaml_parser_load(&parser, &doc)) {

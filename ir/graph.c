@@ -490,9 +490,14 @@ int cosma_tensor_is_planned(const cosma_graph_t *graph, int32_t tensor, const co
     }
 }
 
+/* Below this total, every sum of planned sizes (an operator's operands, the
+ * live bytes of a step, a peak) fits in a signed 64-bit integer. */
+#define MAX_TOTAL_BYTES (UINT64_MAX >> 1)
+
 cosma_status_t cosma_graph_sizes(const cosma_graph_t *graph, const cosma_mode_t *mode, uint64_t *out_sizes,
                                  cosma_diag_t *diag)
 {
+    uint64_t total = 0;
     for (int32_t t = 0; t < graph->n_tensors; t++) {
         out_sizes[t] = 0;
         if (!cosma_tensor_is_planned(graph, t, mode))
@@ -500,6 +505,13 @@ cosma_status_t cosma_graph_sizes(const cosma_graph_t *graph, const cosma_mode_t 
         if (cosma_tensor_bytes(&graph->tensors[t], mode->elem_bytes, &out_sizes[t]) ||
             out_sizes[t] > (UINT64_MAX >> 2)) {
             cosma_diag_error_at(diag, graph->tensors[t].loc, "tensor '%s': size in bytes overflows 64 bits",
+                                graph->tensors[t].name);
+            return COSMA_ERR_INPUT;
+        }
+        if (cosma_u64_add(total, out_sizes[t], &total) || total > MAX_TOTAL_BYTES) {
+            cosma_diag_error_at(diag, graph->tensors[t].loc,
+                                "tensor '%s': the planned tensors up to this one take more than 2^63 - 1 bytes "
+                                "in all, beyond what cosma can sum",
                                 graph->tensors[t].name);
             return COSMA_ERR_INPUT;
         }
@@ -556,14 +568,19 @@ int cosma_order_is_topological(const cosma_graph_t *graph, const int32_t *order)
     return ok;
 }
 
-uint64_t cosma_order_peak(const cosma_graph_t *graph, const int32_t *order, const uint64_t *sizes)
+cosma_status_t cosma_order_peak_checked(const cosma_graph_t *graph, const int32_t *order, const uint64_t *sizes,
+                                        uint64_t *out_peak)
 {
     int32_t n = graph->n_ops;
     int32_t *step = malloc(((size_t)n + 1) * sizeof(int32_t));
-    int64_t *delta = calloc((size_t)n + 2, sizeof(int64_t));
-    uint64_t peak = 0;
-    if (step == NULL || delta == NULL)
+    /* Unsigned births and deaths per step, so every sum is checked. */
+    uint64_t *born = calloc((size_t)n + 2, sizeof(uint64_t));
+    uint64_t *dead = calloc((size_t)n + 2, sizeof(uint64_t));
+    cosma_status_t status = COSMA_ERR_NOMEM;
+    uint64_t peak = 0, live = 0;
+    if (step == NULL || born == NULL || dead == NULL)
         goto done;
+    status = COSMA_ERR_INPUT;
     for (int32_t s = 0; s < n; s++)
         step[order[s]] = s;
     for (int32_t t = 0; t < graph->n_tensors; t++) {
@@ -581,19 +598,30 @@ uint64_t cosma_order_peak(const cosma_graph_t *graph, const int32_t *order, cons
         }
         if (first > last)
             continue;
-        delta[first] += (int64_t)sizes[t];
-        delta[last + 1] -= (int64_t)sizes[t];
+        if (cosma_u64_add(born[first], sizes[t], &born[first]) ||
+            cosma_u64_add(dead[last + 1], sizes[t], &dead[last + 1]))
+            goto done;
     }
-    int64_t live = 0;
     for (int32_t s = 0; s < n; s++) {
-        live += delta[s];
-        if ((uint64_t)live > peak)
-            peak = (uint64_t)live;
+        if (cosma_u64_add(live, born[s], &live))
+            goto done;
+        live -= dead[s]; /* never below zero: every death follows its birth */
+        if (live > peak)
+            peak = live;
     }
+    *out_peak = peak;
+    status = COSMA_OK;
 done:
     free(step);
-    free(delta);
-    return peak;
+    free(born);
+    free(dead);
+    return status;
+}
+
+uint64_t cosma_order_peak(const cosma_graph_t *graph, const int32_t *order, const uint64_t *sizes)
+{
+    uint64_t peak = 0;
+    return cosma_order_peak_checked(graph, order, sizes, &peak) == COSMA_OK ? peak : UINT64_MAX;
 }
 
 cosma_status_t cosma_graph_stats(const cosma_graph_t *graph, uint32_t elem_bytes, cosma_graph_stats_t *out_stats,
@@ -646,7 +674,13 @@ cosma_status_t cosma_graph_stats(const cosma_graph_t *graph, uint32_t elem_bytes
             int32_t count = cosma_op_operands(graph, o, mode, operands);
             uint64_t need = 0;
             for (int32_t k = 0; k < count; k++)
-                need += sz[operands[k]]; /* each term < 2^62, few terms */
+                if (cosma_u64_add(need, sz[operands[k]], &need)) {
+                    cosma_diag_error_at(diag, graph->ops[o].loc,
+                                        "operator '%s': the bytes of its operands overflow 64 bits",
+                                        graph->ops[o].name);
+                    status = COSMA_ERR_INPUT;
+                    goto done;
+                }
             uint64_t *best = with ? &stats.m_r_params : &stats.m_r;
             int32_t *best_op = with ? &stats.m_r_params_op : &stats.m_r_op;
             if (need > *best || *best_op < 0) {
@@ -656,8 +690,13 @@ cosma_status_t cosma_graph_stats(const cosma_graph_t *graph, uint32_t elem_bytes
         }
         order[o] = o;
     }
-    stats.peak_default = cosma_order_peak(graph, order, sizes);
-    stats.peak_default_params = cosma_order_peak(graph, order, sizes_params);
+    if ((status = cosma_order_peak_checked(graph, order, sizes, &stats.peak_default)) != COSMA_OK ||
+        (status = cosma_order_peak_checked(graph, order, sizes_params, &stats.peak_default_params)) != COSMA_OK) {
+        if (status == COSMA_ERR_INPUT)
+            cosma_diag_report(diag, COSMA_SEV_ERROR, "graph '%s': live bytes in the default order overflow 64 bits",
+                              graph->name);
+        goto done;
+    }
     *out_stats = stats;
     status = COSMA_OK;
 done:

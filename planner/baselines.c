@@ -579,14 +579,6 @@ cosma_status_t cosma_baseline_plan(const cosma_graph_t *graph, const cosma_mode_
                           align);
         return COSMA_ERR_USAGE;
     }
-    double started = cosma_clock_seconds();
-    sim_t s;
-    memset(&s, 0, sizeof s);
-    s.graph = graph;
-    s.name = name;
-    s.policy = strstr(name, "belady") != NULL ? POLICY_BELADY : POLICY_GREEDY;
-    s.budget = budget_bytes;
-    s.align = align;
     int32_t *order = NULL;
     cosma_status_t status = COSMA_OK;
     if (strncmp(name, "peak-", 5) == 0) {
@@ -605,8 +597,25 @@ cosma_status_t cosma_baseline_plan(const cosma_graph_t *graph, const cosma_mode_
         for (int32_t o = 0; o < graph->n_ops; o++)
             order[o] = o;
     }
+    status = cosma_baseline_plan_in_order(graph, mode, budget_bytes, name, align, order, out_plan, diag);
+    free(order);
+    return status;
+}
+
+cosma_status_t cosma_baseline_plan_in_order(const cosma_graph_t *graph, const cosma_mode_t *mode,
+                                            uint64_t budget_bytes, const char *name, uint64_t align,
+                                            const int32_t *order, cosma_plan_t **out_plan, cosma_diag_t *diag)
+{
+    double started = cosma_clock_seconds();
+    sim_t s;
+    memset(&s, 0, sizeof s);
+    s.graph = graph;
+    s.name = name;
+    s.policy = strstr(name, "belady") != NULL ? POLICY_BELADY : POLICY_GREEDY;
+    s.budget = budget_bytes;
+    s.align = align;
     s.order = order;
-    status = sim_init(&s, graph, mode, order, diag);
+    cosma_status_t status = sim_init(&s, graph, mode, order, diag);
     for (int32_t t = 1; t <= graph->n_ops && status == COSMA_OK; t++) {
         status = run_step(&s, t, diag);
         if (status == COSMA_OK && s.nomem)
@@ -624,6 +633,5 @@ cosma_status_t cosma_baseline_plan(const cosma_graph_t *graph, const cosma_mode_
     if (status == COSMA_ERR_NOMEM)
         cosma_diag_report(diag, COSMA_SEV_ERROR, "baseline %s: out of memory", name);
     sim_free(&s);
-    free(order);
     return status;
 }

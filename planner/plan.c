@@ -187,6 +187,60 @@ static int try_order(const cosma_problem_t *problem, const int32_t *order, uint6
     return 0;
 }
 
+/* Arena alignments the baselines are run at when they serve as
+ * incumbents: the paper's 64 bytes, and none. */
+static const uint64_t baseline_alignments[] = {64, 1};
+
+/* Every baseline plan is a valid plan for the same budget: adopts the best
+ * one when it beats the incumbent, so the result is never worse than any
+ * baseline.  Joint schedule: the baselines in the default and the
+ * minimum-peak order; fixed: both policies in the fixed order.  The
+ * incumbent's order-specific bound is kept only when the baseline runs in
+ * the same order.  Baselines that cannot run (alignment, a step that does
+ * not place) are skipped silently. */
+static cosma_status_t adopt_baselines(const cosma_problem_t *problem, const cosma_plan_options_t *options,
+                                      const int32_t *fixed_order, const int32_t *peak_order, incumbent_t *incumbent)
+{
+    int32_t n = problem->n_ops;
+    int32_t *identity = malloc(((size_t)n + 1) * sizeof(int32_t));
+    if (identity == NULL)
+        return COSMA_ERR_NOMEM;
+    for (int32_t o = 0; o < n; o++)
+        identity[o] = o;
+    for (int32_t b = 0; cosma_baseline_names[b] != NULL; b++) {
+        const char *name = cosma_baseline_names[b];
+        int peak = strncmp(name, "peak-", 5) == 0;
+        const int32_t *order = fixed_order != NULL ? (peak ? NULL : fixed_order) : peak ? peak_order : identity;
+        for (size_t a = 0; order != NULL && a < sizeof baseline_alignments / sizeof baseline_alignments[0]; a++) {
+            cosma_plan_t *plan = NULL;
+            if (cosma_baseline_plan_in_order(problem->graph, &options->mode, options->budget_bytes, name,
+                                             baseline_alignments[a], order, &plan, NULL) != COSMA_OK)
+                continue;
+            uint64_t traffic = plan->traffic.spill_bytes + plan->traffic.retrieve_bytes;
+            cosma_interval_t *copy = NULL;
+            if (!incumbent->have || traffic < incumbent->residency.traffic)
+                copy = malloc(((size_t)plan->n_intervals + 1) * sizeof(cosma_interval_t));
+            if (copy != NULL) {
+                memcpy(copy, plan->intervals, (size_t)plan->n_intervals * sizeof(cosma_interval_t));
+                int same_order = incumbent->have && memcmp(order, incumbent->order, (size_t)n * sizeof(int32_t)) == 0;
+                uint64_t bound = same_order ? incumbent->residency.lower_bound : 0;
+                cosma_residency_free(&incumbent->residency);
+                incumbent->residency = (cosma_residency_t){
+                    .traffic = traffic, .lower_bound = bound, .placed = 1, .intervals = copy,
+                    .n_intervals = plan->n_intervals};
+                memcpy(incumbent->order, order, (size_t)n * sizeof(int32_t));
+                incumbent->method = fixed_order != NULL ? "ilp-fixed:baseline-incumbent"
+                                    : peak              ? "ilp-joint:baseline-incumbent(min-peak order)"
+                                                        : "ilp-joint:baseline-incumbent(default order)";
+                incumbent->have = 1;
+            }
+            cosma_plan_destroy(plan);
+        }
+    }
+    free(identity);
+    return COSMA_OK;
+}
+
 cosma_status_t cosma_planner_plan(const cosma_graph_t *graph, const cosma_plan_options_t *options,
                                   cosma_plan_t **out_plan, cosma_diag_t *diag)
 {
@@ -311,6 +365,20 @@ cosma_status_t cosma_planner_plan(const cosma_graph_t *graph, const cosma_plan_o
             try_order(&problem, default_order, options->budget_bytes, 0, limit - (cosma_clock_seconds() - started),
                       "ilp-joint:local-search", &incumbent, diag);
     }
+    /* Never worse than a baseline: their plans are incumbents too (before
+     * the joint model, which starts from the best plan).  The relaxation
+     * of the best order the planner solved decides below whether the joint
+     * model can prove more. */
+    uint64_t order_relaxation = incumbent.have ? best->lower_bound : 0;
+    if (options->schedule != COSMA_SCHEDULE_PEAK && (!incumbent.have || best->traffic > 0)) {
+        status = adopt_baselines(&problem, options,
+                                 options->schedule == COSMA_SCHEDULE_FIXED ? candidates[0] : NULL, bounds.order,
+                                 &incumbent);
+        if (status != COSMA_OK) {
+            free(default_order);
+            goto done;
+        }
+    }
     /* Joint schedule: the time-indexed model proves a bound for every
      * order and may find a better one; it starts from the best plan. */
     uint64_t joint_bound = 0;
@@ -318,7 +386,7 @@ cosma_status_t cosma_planner_plan(const cosma_graph_t *graph, const cosma_plan_o
      * relaxation: when the order-free bound already reaches that, the
      * model can prove nothing more (what remains is placement). */
     if (incumbent.have && options->schedule == COSMA_SCHEDULE_JOINT && best->traffic > 0 &&
-        cover_bound < best->lower_bound) {
+        cover_bound < order_relaxation) {
         double left = limit - (cosma_clock_seconds() - started);
         if (left > 2) {
             cosma_diag_t optional = {emit_as_warning, diag, 0};

@@ -41,6 +41,13 @@ void cosma_problem_free(cosma_problem_t *problem);
  * anc and desc hold n_ops rows of `words` 64-bit words, zeroed. */
 void cosma_problem_closure(const cosma_problem_t *problem, uint64_t *anc, uint64_t *desc, size_t words);
 
+/* The closure takes 2 n^2 bits: it is built only while that stays within
+ * COSMA_CLOSURE_MAX_BYTES (about 46,000 operators).  Past it the analyses
+ * that need it fall back to weaker bounds that are still valid, so memory
+ * and time stay near-linear in the graph. */
+#define COSMA_CLOSURE_MAX_BYTES ((uint64_t)512 << 20)
+int cosma_problem_closure_affordable(const cosma_problem_t *problem);
+
 /* Working set of an operator: the sum of its planned operands. */
 uint64_t cosma_problem_working_set(const cosma_problem_t *problem, int32_t op);
 
@@ -70,6 +77,13 @@ int cosma_order_search_placeable(const cosma_problem_t *problem, int32_t *order,
  * exists, -1 undecided within the limits. */
 int cosma_order_search_zero_traffic(const cosma_problem_t *problem, uint64_t budget, double deadline,
                                     int32_t *out_order);
+
+/* cosma_baseline_plan in a given order (the default or a minimum-peak
+ * one), for callers that have the order already; name and align are
+ * trusted (a known name, a power of two). */
+cosma_status_t cosma_baseline_plan_in_order(const cosma_graph_t *graph, const cosma_mode_t *mode,
+                                            uint64_t budget_bytes, const char *name, uint64_t align,
+                                            const int32_t *order, cosma_plan_t **out_plan, cosma_diag_t *diag);
 
 /* Whether the graph has exactly one topological order (then the joint
  * problem is the fixed-order problem). */

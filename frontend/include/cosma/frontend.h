@@ -38,7 +38,15 @@ cosma_status_t cosma_frontend_write_yaml(const cosma_graph_t *graph, const char 
 cosma_status_t cosma_frontend_read_onnx(const char *path, const cosma_import_options_t *options,
                                         cosma_graph_t **out_graph, cosma_diag_t *diag);
 
-/* Reads a graph from a .onnx or a YAML file, chosen by extension. */
+/* The same from memory (display_name is used in messages and names the
+ * graph).  Models whose messages nest deeper than 100 levels are refused
+ * before protobuf-c sees them. */
+cosma_status_t cosma_frontend_parse_onnx(const void *data, size_t length, const char *display_name,
+                                         const cosma_import_options_t *options, cosma_graph_t **out_graph,
+                                         cosma_diag_t *diag);
+
+/* Reads a graph from an ONNX or a YAML file: ONNX when the name ends in
+ * .onnx or the content is binary (protobuf), YAML otherwise. */
 cosma_status_t cosma_frontend_load(const char *path, const cosma_import_options_t *options,
                                    cosma_graph_t **out_graph, cosma_diag_t *diag);
 

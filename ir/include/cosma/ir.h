@@ -113,6 +113,15 @@ void cosma_sort_indices_in(int32_t *items, int32_t *scratch, int32_t n, cosma_in
  * least 16).  Returns 0, or -1 when out of memory (array unchanged). */
 int cosma_array_reserve(void **items, size_t *capacity, size_t count, size_t elem_bytes);
 
+/* ---- UTF-8 ----------------------------------------------------------- */
+
+/* Decodes one character at text (at most length bytes): returns its length
+ * in bytes (1-4) and sets *out_codepoint, or 0 when the bytes there are not
+ * strict UTF-8 (overlong, surrogate, beyond U+10FFFF, cut short). */
+size_t cosma_utf8_decode(const char *text, size_t length, uint32_t *out_codepoint);
+/* Offset of the first byte that is not valid UTF-8; length if all is. */
+size_t cosma_utf8_invalid_at(const char *text, size_t length);
+
 /* ---- text buffers and files ----------------------------------------- */
 
 /* A growable text buffer; on allocation failure it sets failed and stops
@@ -132,11 +141,42 @@ void cosma_buf_printf(cosma_buf_t *buf, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)))
 #endif
     ;
-/* Appends text as a JSON string literal, quotes included. */
+/* Appends text as a JSON string literal, quotes included; bytes that are
+ * not UTF-8 become U+FFFD, so the output is always valid UTF-8. */
 void cosma_buf_json_string(cosma_buf_t *buf, const char *text);
 
-/* Writes data to path through a temporary file in the same directory and
- * a rename, so the path never holds a half-written file.  "-" = stdout. */
+/* ---- safe outputs (output.c) ---------------------------------------- */
+
+/* The outputs of one command, written to temporary files next to their
+ * targets and renamed over them together by cosma_outputs_commit, so that
+ * they appear complete or not at all and a failure leaves the previous
+ * files untouched.  Only regular files and new names are written; a target
+ * that is one of the declared inputs or another output is refused.
+ * Temporary files ("DIR/.cosma-RANDOM.EXT") are created with O_EXCL and
+ * O_NOFOLLOW and removed by cosma_outputs_destroy unless committed.  "-"
+ * is standard output, written at once by cosma_outputs_write. */
+#define COSMA_OUTPUTS_MAX 16
+typedef struct cosma_outputs cosma_outputs_t;
+
+cosma_outputs_t *cosma_outputs_create(void);
+void cosma_outputs_destroy(cosma_outputs_t *outs);
+/* A file the command reads (one that does not exist is ignored). */
+cosma_status_t cosma_outputs_add_input(cosma_outputs_t *outs, const char *path);
+/* Declares an output; COSMA_ERR_USAGE (reported) when it may not be one. */
+cosma_status_t cosma_outputs_add(cosma_outputs_t *outs, const char *path, cosma_diag_t *diag);
+/* Stores a declared output's content in its temporary file. */
+cosma_status_t cosma_outputs_write(cosma_outputs_t *outs, const char *path, const void *data, size_t length,
+                                   cosma_diag_t *diag);
+/* The temporary file of a declared output (created empty on first call),
+ * for writers that take a file name; it keeps the target's extension. */
+cosma_status_t cosma_outputs_temp(cosma_outputs_t *outs, const char *path, const char **out_temp,
+                                  cosma_diag_t *diag);
+/* Forgets what was written for an output: its target is left alone. */
+void cosma_outputs_drop(cosma_outputs_t *outs, const char *path);
+/* Syncs every temporary, then renames each over its target. */
+cosma_status_t cosma_outputs_commit(cosma_outputs_t *outs, cosma_diag_t *diag);
+
+/* One output on its own: declare, write, commit.  "-" = stdout. */
 cosma_status_t cosma_file_write_atomic(const char *path, const void *data, size_t length, cosma_diag_t *diag);
 /* Reads a whole file (NUL-terminated; *out_length excludes the NUL). */
 cosma_status_t cosma_file_read(const char *path, char **out_data, size_t *out_length, cosma_diag_t *diag);
@@ -267,7 +307,9 @@ typedef struct {
 int cosma_tensor_is_planned(const cosma_graph_t *graph, int32_t tensor, const cosma_mode_t *mode);
 
 /* Sizes of every tensor in a mode (0 for tensors that are not planned).
- * out_sizes has n_tensors entries.  COSMA_ERR_INPUT on overflow. */
+ * out_sizes has n_tensors entries.  COSMA_ERR_INPUT (reported) when a
+ * tensor takes more than 2^62 bytes or all of them more than 2^63 - 1, so
+ * that callers may sum any of the sizes without overflow. */
 cosma_status_t cosma_graph_sizes(const cosma_graph_t *graph, const cosma_mode_t *mode, uint64_t *out_sizes,
                                  cosma_diag_t *diag);
 
@@ -299,7 +341,12 @@ cosma_status_t cosma_graph_stats(const cosma_graph_t *graph, uint32_t elem_bytes
 
 /* Peak of live bytes for an order: at step t every planned tensor that is
  * produced (or, for inputs and params, first used) at or before t and used
- * at or after t.  sizes from cosma_graph_sizes. */
+ * at or after t.  sizes from cosma_graph_sizes.  COSMA_ERR_NOMEM, or
+ * COSMA_ERR_INPUT when the live bytes overflow 64 bits (nothing reported). */
+cosma_status_t cosma_order_peak_checked(const cosma_graph_t *graph, const int32_t *order, const uint64_t *sizes,
+                                        uint64_t *out_peak);
+/* The same as a value; UINT64_MAX on any failure, so that a failure never
+ * reads as a small (or zero) peak.  Prefer cosma_order_peak_checked. */
 uint64_t cosma_order_peak(const cosma_graph_t *graph, const int32_t *order, const uint64_t *sizes);
 
 /* FNV-1a 64-bit hash of the graph's content (names, kinds, dtypes, shapes,
