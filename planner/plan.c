@@ -6,11 +6,6 @@
 #include <cosma/verify.h>
 #include "planner_internal.h"
 
-/* Largest time-indexed joint model tried (columns).  Past this GLPK's
- * node LPs can run far beyond the time limit (GLPK does not look at the
- * clock inside one LP solve: seen on ViT-B/16, 27,000 columns). */
-enum { JOINT_MAX_COLUMNS = 15000 };
-
 /* Moves tried by the order searches: a fixed amount of work, so results do
  * not depend on the machine (the time limit is only a guard). */
 enum { MAX_ORDER_MOVES = 3000 };
@@ -432,9 +427,14 @@ static cosma_status_t strategy_joint_model(plan_ctx_t *ctx)
         ctx->ledger.cover >= ctx->ledger.order_relaxation || left <= JOINT_MIN_SECONDS)
         return COSMA_OK;
     cosma_diag_t optional = {emit_as_warning, ctx->diag, 0};
-    cosma_status_t joint = cosma_joint_solve(&ctx->problem, ctx->options->budget_bytes, left * JOINT_SHARE,
-                                             JOINT_MAX_COLUMNS, inc->order, inc->residency.intervals,
-                                             inc->residency.n_intervals, ctx->work_order, &ctx->ledger.joint,
+    cosma_joint_options_t joint_options;
+    cosma_joint_options_init(&joint_options);
+    joint_options.budget = ctx->options->budget_bytes;
+    joint_options.time_limit = left * JOINT_SHARE;
+    joint_options.start_order = inc->order;
+    joint_options.start_intervals = inc->residency.intervals;
+    joint_options.n_start_intervals = inc->residency.n_intervals;
+    cosma_status_t joint = cosma_joint_solve(&ctx->problem, &joint_options, ctx->work_order, &ctx->ledger.joint,
                                              ctx->diag != NULL ? &optional : NULL);
     if (joint == COSMA_OK && memcmp(ctx->work_order, inc->order, (size_t)ctx->problem.n_ops * sizeof(int32_t)) != 0)
         try_order(&ctx->problem, ctx->work_order, ctx->options->budget_bytes, 0, time_left(ctx),

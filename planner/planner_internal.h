@@ -123,14 +123,29 @@ cosma_status_t cosma_residency_relaxed(const cosma_problem_t *problem, const int
                                        double time_limit, uint64_t *out_cost, cosma_diag_t *diag);
 
 /* The joint time-indexed model (see joint.c): solves order and residency
- * together with placement relaxed.  Returns COSMA_OK with the order of its
- * best solution and its proven bound (valid for every order), or
- * COSMA_ERR_INFEASIBLE when the model would exceed max_columns or found no
- * solution (*out_bound still holds any bound it proved).  start_order and
- * start_intervals (a plan) are handed to the solver as its incumbent. */
-cosma_status_t cosma_joint_solve(const cosma_problem_t *problem, uint64_t budget, double time_limit,
-                                 int64_t max_columns, const int32_t *start_order,
-                                 const cosma_interval_t *start_intervals, int32_t n_start_intervals,
+ * together with placement relaxed. */
+typedef struct {
+    uint64_t budget;
+    double time_limit;     /* seconds */
+    int64_t max_columns;   /* larger models are not built */
+    const int32_t *start_order; /* a plan handed to the solver as its incumbent, or NULL */
+    const cosma_interval_t *start_intervals;
+    int32_t n_start_intervals;
+} cosma_joint_options_t;
+
+/* Largest model tried (columns).  Past this GLPK's node LPs can run far
+ * beyond the time limit (GLPK does not look at the clock inside one LP
+ * solve: seen on ViT-B/16, 27,000 columns). */
+#define COSMA_JOINT_MAX_COLUMNS 15000
+#define COSMA_JOINT_DEFAULT_SECONDS 60.0
+/* Defaults: no budget, COSMA_JOINT_DEFAULT_SECONDS, COSMA_JOINT_MAX_COLUMNS, no start. */
+void cosma_joint_options_init(cosma_joint_options_t *options);
+
+/* Returns COSMA_OK with the order of the best solution and its proven
+ * bound (valid for every order), or COSMA_ERR_INFEASIBLE when the model
+ * would exceed max_columns or found no solution (*out_bound still holds
+ * any bound it proved). */
+cosma_status_t cosma_joint_solve(const cosma_problem_t *problem, const cosma_joint_options_t *options,
                                  int32_t *out_order, uint64_t *out_bound, cosma_diag_t *diag);
 
 /* Order-independent lower bound on non-compulsory traffic at a budget
