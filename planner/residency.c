@@ -348,7 +348,7 @@ static cosma_status_t solve_choice(const layout_t *layout, const uint64_t *capac
         goto done;
     if (export_model != NULL && (status = cosma_milp_write(milp, export_model, diag)) != COSMA_OK)
         goto done;
-    cosma_milp_options_t options = {time_limit, 1};
+    cosma_milp_options_t options = {.time_limit = time_limit, .objective_step = 1};
     status = cosma_milp_solve(milp, &options, &result, diag);
     if (status == COSMA_ERR_SOLVER) {
         /* Keep the heuristic start (it satisfies every row) with no bound. */
