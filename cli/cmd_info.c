@@ -71,6 +71,9 @@ int cli_cmd_info(int argc, char **argv)
         cosma_graph_destroy(graph);
         return cli_exit_code(status, &diag);
     }
+    if (plain.stopped_by_clock || params.stopped_by_clock)
+        cosma_diag_report(&diag, COSMA_SEV_WARNING,
+                          "the time limit cut the search for M_P short: m_p is from the best order found so far");
     cosma_buf_t out;
     cosma_buf_init(&out);
     if (json) {

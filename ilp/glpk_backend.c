@@ -304,14 +304,30 @@ typedef struct {
     int start_offered;
     double deadline;      /* 0 = none */
     double *start_buffer; /* 1-based copy of the start, owned by the solve */
+    int64_t node_limit;   /* 0 = none */
+    int64_t nodes;        /* created so far */
+    int64_t iterations;   /* simplex iterations so far */
+    int stopped_by_clock;
+    int stopped_by_nodes;
 } search_ctx_t;
 
 static void search_callback(glp_tree *tree, void *info)
 {
     search_ctx_t *ctx = info;
-    /* GLPK checks tm_lim only between its own phases; this stops the
+    int active = 0, current = 0, total = 0;
+    glp_ios_tree_size(tree, &active, &current, &total);
+    ctx->nodes = total;
+    ctx->iterations = glp_get_it_cnt(glp_ios_get_prob(tree));
+    /* The node count is the same on every machine; the clock is a guard.
+     * GLPK checks tm_lim only between its own phases; this stops the
      * search at the next callback once the deadline has passed. */
+    if (ctx->node_limit > 0 && total > ctx->node_limit) {
+        ctx->stopped_by_nodes = 1;
+        glp_ios_terminate(tree);
+        return;
+    }
     if (ctx->deadline > 0 && cosma_clock_seconds() > ctx->deadline) {
+        ctx->stopped_by_clock = 1;
         glp_ios_terminate(tree);
         return;
     }
@@ -424,7 +440,12 @@ cosma_status_t cosma_milp_solve(cosma_milp_t *milp, const cosma_milp_options_t *
         double left = limit > 0 ? limit - (cosma_clock_seconds() - started) : 0;
         if (limit > 0)
             mip.tm_lim = (int)fmax(1.0, fmin(left * 1000.0, 2e9));
-        search_ctx_t search = {milp, bound, 1, 0, limit > 0 ? started + limit : 0, ctx->start};
+        search_ctx_t search = {.milp = milp,
+                               .best_bound = bound,
+                               .have_bound = 1,
+                               .deadline = limit > 0 ? started + limit : 0,
+                               .start_buffer = ctx->start,
+                               .node_limit = options != NULL && options->node_limit > 0 ? options->node_limit : 0};
         mip.cb_func = search_callback;
         mip.cb_info = &search;
         rc = glp_intopt(lp, &mip);
@@ -446,8 +467,14 @@ cosma_status_t cosma_milp_solve(cosma_milp_t *milp, const cosma_milp_options_t *
         }
         if (rc != 0 && rc != GLP_ETMLIM && rc != GLP_EMIPGAP && status == COSMA_MILP_NO_SOLUTION)
             cosma_diag_report(diag, COSMA_SEV_NOTE, "GLPK branch-and-bound stopped with code %d", rc);
+        out_result->nodes = search.nodes;
+        out_result->iterations = search.iterations;
+        out_result->stopped_by_clock =
+            status != COSMA_MILP_OPTIMAL && status != COSMA_MILP_INFEASIBLE && !search.stopped_by_nodes &&
+            (search.stopped_by_clock || rc == GLP_ETMLIM);
     } else if (rc == GLP_ETMLIM) {
         status = COSMA_MILP_NO_SOLUTION;
+        out_result->stopped_by_clock = 1;
     } else {
         glp_delete_prob(lp);
         glpk_end(ctx);

@@ -62,7 +62,8 @@ static uint64_t order_extent(const cosma_problem_t *problem, const int32_t *orde
             tensor_of[n_items++] = t;
         }
     *out_peak = cosma_order_peak(graph, order, problem->size);
-    if (cosma_place_items_effort(items, n_items, budget, 1, 0, &extent) < 0) {
+    const cosma_place_options_t quick = {.capacity = budget, .align = 1, .effort = 0};
+    if (cosma_place(COSMA_PLACER_COSMA, items, n_items, &quick, &extent) < 0) {
         extent = UINT64_MAX;
         goto done;
     }
@@ -153,6 +154,7 @@ done:
  * is checked, and search nodes.  Fixed amounts, so the answer does not
  * depend on the machine (the deadline is only a guard). */
 enum { ZERO_TRAFFIC_MAX_ORDERS = 4000, ZERO_TRAFFIC_MAX_NODES = 400000, ZERO_TRAFFIC_EXACT_ITEMS = 48 };
+#define ZERO_TRAFFIC_EXACT_SECONDS 1.0
 /* Larger graphs have far too many orders for the search to decide
  * anything: it is not tried on them. */
 enum { ZERO_TRAFFIC_MAX_OPS = 24 };
@@ -183,10 +185,13 @@ static int zero_search_place(zero_search_t *z)
         if (problem->size[t] > 0 && z->first[t] > 0)
             z->items[n_items++] = (cosma_place_item_t){z->first[t], z->last[t], problem->size[t], 0};
     uint64_t extent = 0;
-    int fits = cosma_place_items_effort(z->items, n_items, z->budget, 1, 1, &extent);
+    const cosma_place_options_t options = {.capacity = z->budget, .align = 1, .effort = 1,
+                                           .max_items = ZERO_TRAFFIC_EXACT_ITEMS,
+                                           .time_limit = ZERO_TRAFFIC_EXACT_SECONDS};
+    int fits = cosma_place(COSMA_PLACER_COSMA, z->items, n_items, &options, &extent);
     if (fits != 0)
         return fits;
-    return cosma_place_exact(z->items, n_items, z->budget, ZERO_TRAFFIC_EXACT_ITEMS, 1.0, NULL);
+    return cosma_place(COSMA_PLACER_EXACT, z->items, n_items, &options, &extent);
 }
 
 /* Live bytes while op runs next: tensors open and still read, plus the

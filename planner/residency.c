@@ -35,6 +35,7 @@
 
 /* Exact placement (a small ILP) is tried only on this many intervals. */
 enum { EXACT_PLACEMENT_ITEMS = 48 };
+#define EXACT_PLACEMENT_SECONDS 2.0
 
 typedef struct {
     int32_t tensor;
@@ -347,7 +348,7 @@ static cosma_status_t solve_choice(const layout_t *layout, const uint64_t *capac
         goto done;
     if (export_model != NULL && (status = cosma_milp_write(milp, export_model, diag)) != COSMA_OK)
         goto done;
-    cosma_milp_options_t options = {time_limit, 1};
+    cosma_milp_options_t options = {.time_limit = time_limit, .objective_step = 1};
     status = cosma_milp_solve(milp, &options, &result, diag);
     if (status == COSMA_ERR_SOLVER) {
         /* Keep the heuristic start (it satisfies every row) with no bound. */
@@ -467,16 +468,33 @@ static cosma_status_t choice_items(const layout_t *layout, const unsigned char *
     return COSMA_OK;
 }
 
+/* COSMA's placer within the budget: 1 fits, 0 not, -1 out of memory. */
+static int place_greedy(cosma_place_item_t *items, int32_t n, uint64_t budget, uint64_t *out_extent)
+{
+    const cosma_place_options_t options = {.capacity = budget, .align = 1, .effort = 1};
+    return cosma_place(COSMA_PLACER_COSMA, items, n, &options, out_extent);
+}
+
+/* The exact placer within the budget: 1 placed, 0 proven impossible, -1
+ * unknown. */
+static int place_exact(cosma_place_item_t *items, int32_t n, uint64_t budget)
+{
+    const cosma_place_options_t options = {.capacity = budget, .align = 1, .max_items = EXACT_PLACEMENT_ITEMS,
+                                           .time_limit = EXACT_PLACEMENT_SECONDS};
+    uint64_t extent = 0;
+    return cosma_place(COSMA_PLACER_EXACT, items, n, &options, &extent);
+}
+
 /* Exact placement of the intervals of a keep choice: 1 placed, 0 proven
  * impossible, -1 unknown. */
-static int exact_placement(const layout_t *layout, const unsigned char *keep, uint64_t budget, cosma_diag_t *diag)
+static int exact_placement(const layout_t *layout, const unsigned char *keep, uint64_t budget)
 {
     cosma_interval_t *intervals = NULL;
     cosma_place_item_t *items = NULL;
     int32_t n = 0;
     int verdict = -1;
     if (choice_items(layout, keep, &intervals, &n, &items) == COSMA_OK)
-        verdict = cosma_place_exact(items, n, budget, EXACT_PLACEMENT_ITEMS, 2.0, diag);
+        verdict = place_exact(items, n, budget);
     free(intervals);
     free(items);
     return verdict;
@@ -486,7 +504,7 @@ static int exact_placement(const layout_t *layout, const unsigned char *keep, ui
  * the kept gaps, reduced (deletion filter) to a set that still cannot be
  * placed when every other gap is evicted. */
 static cosma_status_t make_cut(const layout_t *layout, const unsigned char *keep, uint64_t budget, double deadline,
-                               cuts_t *cuts, cosma_diag_t *diag)
+                               cuts_t *cuts)
 {
     unsigned char *subset = malloc((size_t)layout->n_gaps + 1);
     int32_t *members = malloc(((size_t)layout->n_gaps + 1) * sizeof(int32_t));
@@ -501,7 +519,7 @@ static cosma_status_t make_cut(const layout_t *layout, const unsigned char *keep
         if (!subset[g])
             continue;
         subset[g] = 0;
-        if (exact_placement(layout, subset, budget, diag) != 0)
+        if (exact_placement(layout, subset, budget) != 0)
             subset[g] = 1; /* needed (or unknown: keep it, still valid) */
     }
     int32_t count = 0;
@@ -533,7 +551,7 @@ static int split_repair(const layout_t *layout, unsigned char *keep, uint64_t bu
             return 0;
         }
         uint64_t extent = 0;
-        int fits = cosma_place_items(items, n, budget, 1, &extent);
+        int fits = place_greedy(items, n, budget, &extent);
         if (fits == 1) {
             for (int32_t i = 0; i < n; i++)
                 intervals[i].offset = items[i].offset;
@@ -648,13 +666,12 @@ cosma_status_t cosma_residency_solve(const cosma_problem_t *problem, const int32
         if (status != COSMA_OK)
             goto done;
         uint64_t extent = 0;
-        int fits = cosma_place_items(items, out_result->n_intervals, options->budget, 1, &extent);
+        int fits = place_greedy(items, out_result->n_intervals, options->budget, &extent);
         if (fits < 0) {
             status = COSMA_ERR_NOMEM;
             goto done;
         }
-        int exact = fits ? 1 : cosma_place_exact(items, out_result->n_intervals, options->budget, EXACT_PLACEMENT_ITEMS,
-                                                2.0, diag);
+        int exact = fits ? 1 : place_exact(items, out_result->n_intervals, options->budget);
         if (exact == 1 && repaired_intervals != NULL && repaired_traffic < outcome.objective) {
             free(out_result->intervals);
             out_result->intervals = repaired_intervals;
@@ -684,7 +701,7 @@ cosma_status_t cosma_residency_solve(const cosma_problem_t *problem, const int32
         if (exact == 0) {
             /* Proven unplaceable: cut this residency off and solve again;
              * the bound stays valid and can only rise. */
-            status = make_cut(&layout, keep, options->budget, started + options->time_limit, &cuts, diag);
+            status = make_cut(&layout, keep, options->budget, started + options->time_limit, &cuts);
             if (status != COSMA_OK)
                 goto done;
         } else {
