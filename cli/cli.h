@@ -72,5 +72,6 @@ int cli_cmd_import(int argc, char **argv);
 int cli_cmd_plan(int argc, char **argv);
 int cli_cmd_verify(int argc, char **argv);
 int cli_cmd_arena(int argc, char **argv);
+int cli_cmd_sweep(int argc, char **argv);
 
 #endif /* COSMA_CLI_H */

@@ -51,6 +51,10 @@ typedef struct {
     const cosma_bounds_t *bounds; /* this graph and mode's bounds, when the
                                    * caller has them (a symbolic budget); NULL:
                                    * the planner computes them */
+    const cosma_plan_t *const *seeds; /* valid plans of this graph and mode
+                                       * (e.g. at smaller budgets): each that
+                                       * fits the budget is an incumbent */
+    int32_t n_seeds;
 } cosma_plan_options_t;
 
 /* Plans a graph within a budget.  Every plan is checked with
