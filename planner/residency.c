@@ -36,6 +36,9 @@
 /* Exact placement (a small ILP) is tried only on this many intervals. */
 enum { EXACT_PLACEMENT_ITEMS = 48 };
 #define EXACT_PLACEMENT_SECONDS 2.0
+/* Rounds of the split repair (each evicts one more gap per overflowing
+ * interval). */
+enum { SPLIT_REPAIR_ROUNDS = 16 };
 
 typedef struct {
     int32_t tensor;
@@ -595,7 +598,7 @@ static int split_repair(const layout_t *layout, unsigned char *keep, uint64_t bu
                         int32_t *out_n, cosma_diag_t *diag)
 {
     (void)diag;
-    for (int round = 0; round < 16; round++) {
+    for (int round = 0; round < SPLIT_REPAIR_ROUNDS; round++) {
         cosma_interval_t *intervals = NULL;
         cosma_place_item_t *items = NULL;
         int32_t n = 0;
