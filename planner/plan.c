@@ -16,7 +16,6 @@ enum { LOCAL_SEARCH_REACH = 6 };
 /* How the planner spends its time limit.  The strategies run in turn;
  * each *_SHARE is the fraction of the limit, counted from the start, by
  * which that strategy must end (JOINT_SHARE: of the time still left). */
-#define DEFAULT_TIME_LIMIT 60.0    /* seconds, when the options give none */
 #define BOUNDS_SHARE 0.25          /* the minimum-peak order (M_P) */
 #define ORDER_SEARCH_SHARE 0.5     /* placement and exhaustive order searches */
 #define LOCAL_SEARCH_SHARE 0.6     /* the order local search */
@@ -470,7 +469,7 @@ static cosma_status_t ctx_init(plan_ctx_t *ctx, const cosma_graph_t *graph, cons
     ctx->options = options;
     ctx->diag = diag;
     ctx->started = cosma_clock_seconds();
-    ctx->limit = options->time_limit > 0 ? options->time_limit : DEFAULT_TIME_LIMIT;
+    ctx->limit = options->time_limit > 0 ? options->time_limit : COSMA_PLAN_DEFAULT_SECONDS;
     cosma_status_t status = cosma_problem_init(&ctx->problem, graph, &options->mode, diag);
     if (status != COSMA_OK)
         return status;
@@ -532,6 +531,13 @@ static const strategy_fn_t STRATEGIES[] = {
     strategy_candidate_orders, strategy_placement_search, strategy_exhaustive_search,
     strategy_local_search,     strategy_baselines,        strategy_joint_model,
 };
+
+void cosma_plan_options_init(cosma_plan_options_t *options)
+{
+    *options = (cosma_plan_options_t){.schedule = COSMA_SCHEDULE_JOINT,
+                                      .time_limit = COSMA_PLAN_DEFAULT_SECONDS,
+                                      .threads = 1};
+}
 
 cosma_status_t cosma_planner_plan(const cosma_graph_t *graph, const cosma_plan_options_t *options,
                                   cosma_plan_t **out_plan, cosma_diag_t *diag)

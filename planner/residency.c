@@ -187,18 +187,15 @@ typedef struct {
     int32_t *start;
     int32_t *gaps;
     int32_t n_cuts, n_gaps;
+    size_t cap_start, cap_gaps;
 } cuts_t;
 
 static int cuts_add(cuts_t *cuts, const int32_t *gaps, int32_t n)
 {
-    int32_t *start = realloc(cuts->start, ((size_t)cuts->n_cuts + 2) * sizeof(int32_t));
-    if (start == NULL)
+    if (cosma_array_reserve((void **)&cuts->start, &cuts->cap_start, (size_t)cuts->n_cuts + 2, sizeof(int32_t)) != 0 ||
+        cosma_array_reserve((void **)&cuts->gaps, &cuts->cap_gaps, (size_t)cuts->n_gaps + (size_t)n + 1,
+                            sizeof(int32_t)) != 0)
         return -1;
-    cuts->start = start;
-    int32_t *list = realloc(cuts->gaps, ((size_t)cuts->n_gaps + (size_t)n + 1) * sizeof(int32_t));
-    if (list == NULL)
-        return -1;
-    cuts->gaps = list;
     cuts->start[cuts->n_cuts] = cuts->n_gaps;
     memcpy(cuts->gaps + cuts->n_gaps, gaps, (size_t)n * sizeof(int32_t));
     cuts->n_gaps += n;
