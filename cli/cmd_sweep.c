@@ -105,14 +105,14 @@ static cosma_status_t plan_rows(const cosma_graph_t *graph, const cosma_mode_t *
     const cosma_plan_t *seeds[SWEEP_MAX_BUDGETS];
     int32_t n_seeds = 0;
     for (int32_t r = 0; r < n; r++) {
-        cosma_plan_options_t options = {.mode = *mode,
-                                        .budget_bytes = rows[r].bytes,
-                                        .schedule = COSMA_SCHEDULE_JOINT,
-                                        .time_limit = time_limit,
-                                        .threads = 1,
-                                        .bounds = bounds,
-                                        .seeds = seeds,
-                                        .n_seeds = n_seeds};
+        cosma_plan_options_t options;
+        cosma_plan_options_init(&options);
+        options.mode = *mode;
+        options.budget_bytes = rows[r].bytes;
+        options.time_limit = time_limit;
+        options.bounds = bounds;
+        options.seeds = seeds;
+        options.n_seeds = n_seeds;
         rows[r].status = cosma_planner_plan(graph, &options, &rows[r].plan, diag);
         if (rows[r].status == COSMA_OK)
             seeds[n_seeds++] = rows[r].plan;

@@ -22,23 +22,11 @@ static int buf_reserve(cosma_buf_t *buf, size_t extra)
 {
     if (buf->failed)
         return -1;
-    if (buf->length + extra + 1 <= buf->capacity)
-        return 0;
-    size_t capacity = buf->capacity < 256 ? 256 : buf->capacity;
-    while (capacity < buf->length + extra + 1) {
-        if (capacity > SIZE_MAX / 2) {
-            buf->failed = 1;
-            return -1;
-        }
-        capacity *= 2;
-    }
-    char *grown = realloc(buf->data, capacity);
-    if (grown == NULL) {
+    if (extra > SIZE_MAX - buf->length - 1 ||
+        cosma_array_reserve((void **)&buf->data, &buf->capacity, buf->length + extra + 1, 1) != 0) {
         buf->failed = 1;
         return -1;
     }
-    buf->data = grown;
-    buf->capacity = capacity;
     return 0;
 }
 

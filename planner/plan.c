@@ -16,7 +16,6 @@ enum { LOCAL_SEARCH_REACH = 6 };
 /* How the planner spends its time limit.  The strategies run in turn;
  * each *_SHARE is the fraction of the limit, counted from the start, by
  * which that strategy must end (JOINT_SHARE: of the time still left). */
-#define DEFAULT_TIME_LIMIT 60.0    /* seconds, when the options give none */
 #define BOUNDS_SHARE 0.25          /* the minimum-peak order (M_P) */
 #define ORDER_SEARCH_SHARE 0.5     /* placement and exhaustive order searches */
 #define LOCAL_SEARCH_SHARE 0.6     /* the order local search */
@@ -123,51 +122,39 @@ static cosma_status_t assemble_plan(const cosma_problem_t *problem, const cosma_
     return COSMA_OK;
 }
 
-/* Local search over orders: move one operator at a time within its
- * dependency window (at most `reach` positions away) and keep a move when
- * the capacity-relaxed traffic drops.  Stops at `floor` (a lower bound),
- * at the deadline, or when no move helps.  Returns 1 if the order changed. */
+/* The order search's score: the capacity-relaxed traffic (solver trouble
+ * only ends the search early: warnings). */
+typedef struct {
+    const cosma_problem_t *problem;
+    uint64_t budget;
+    cosma_diag_t *optional;
+} relaxed_score_t;
+
+static int relaxed_score(void *ctx, const int32_t *order, uint64_t *out_score)
+{
+    const relaxed_score_t *r = ctx;
+    return cosma_residency_relaxed(r->problem, order, r->budget, RELAXED_SECONDS, out_score, r->optional) == COSMA_OK
+               ? 0
+               : -1;
+}
+
+/* Local search over orders on the capacity-relaxed traffic, down to
+ * `floor` (a lower bound).  Returns 1 if the order changed. */
 static int improve_order(const cosma_problem_t *problem, int32_t *order, uint64_t budget, uint64_t floor,
                          double deadline, cosma_diag_t *diag)
 {
-    int32_t n = problem->n_ops;
-    int32_t *position = malloc(((size_t)n + 1) * sizeof(int32_t));
-    int32_t *trial = malloc(((size_t)n + 1) * sizeof(int32_t));
-    uint64_t cost;
-    int changed = 0;
-    /* Solver trouble here only ends the search early: warnings. */
     cosma_diag_t optional = {emit_as_warning, diag, 0};
-    if (position == NULL || trial == NULL ||
-        cosma_residency_relaxed(problem, order, budget, RELAXED_SECONDS, &cost, &optional) != COSMA_OK)
-        goto done;
-    int64_t moves = 0;
-    for (int improved = 1; improved && cost > floor && moves < MAX_ORDER_MOVES && cosma_clock_seconds() < deadline;) {
-        improved = 0;
-        for (int32_t s = 0; s < n; s++)
-            position[order[s]] = s;
-        for (int32_t i = 0; i < n && !improved && moves < MAX_ORDER_MOVES && cosma_clock_seconds() < deadline; i++) {
-            int32_t lo, hi;
-            cosma_order_move_window(problem, order, position, i, LOCAL_SEARCH_REACH, &lo, &hi);
-            for (int32_t j = lo; j <= hi && !improved; j++) {
-                if (j == i)
-                    continue;
-                cosma_order_move(order, n, i, j, trial);
-                moves++;
-                uint64_t trial_cost;
-                if (cosma_residency_relaxed(problem, trial, budget, RELAXED_SECONDS, &trial_cost, &optional) ==
-                        COSMA_OK &&
-                    trial_cost < cost) {
-                    memcpy(order, trial, (size_t)n * sizeof(int32_t));
-                    cost = trial_cost;
-                    improved = changed = 1;
-                }
-            }
-        }
-    }
-done:
-    free(position);
-    free(trial);
-    return changed;
+    relaxed_score_t score = {problem, budget, &optional};
+    uint64_t cost;
+    if (relaxed_score(&score, order, &cost) != 0)
+        return 0;
+    cosma_order_search_t search = {.reach = LOCAL_SEARCH_REACH,
+                                   .max_moves = MAX_ORDER_MOVES,
+                                   .deadline = deadline,
+                                   .target = floor,
+                                   .score = relaxed_score,
+                                   .ctx = &score};
+    return cosma_order_local_search(problem, order, &search, &cost);
 }
 
 /* The best plan found so far while trying orders. */
@@ -521,7 +508,7 @@ static cosma_status_t ctx_init(plan_ctx_t *ctx, const cosma_graph_t *graph, cons
     ctx->options = options;
     ctx->diag = diag;
     ctx->started = cosma_clock_seconds();
-    ctx->limit = options->time_limit > 0 ? options->time_limit : DEFAULT_TIME_LIMIT;
+    ctx->limit = options->time_limit > 0 ? options->time_limit : COSMA_PLAN_DEFAULT_SECONDS;
     cosma_status_t status = cosma_problem_init(&ctx->problem, graph, &options->mode, diag);
     if (status != COSMA_OK)
         return status;
@@ -591,6 +578,13 @@ static const strategy_fn_t STRATEGIES[] = {
     strategy_candidate_orders, strategy_seeds,     strategy_placement_search, strategy_exhaustive_search,
     strategy_local_search,     strategy_baselines, strategy_joint_model,
 };
+
+void cosma_plan_options_init(cosma_plan_options_t *options)
+{
+    *options = (cosma_plan_options_t){.schedule = COSMA_SCHEDULE_JOINT,
+                                      .time_limit = COSMA_PLAN_DEFAULT_SECONDS,
+                                      .threads = 1};
+}
 
 cosma_status_t cosma_planner_plan(const cosma_graph_t *graph, const cosma_plan_options_t *options,
                                   cosma_plan_t **out_plan, cosma_diag_t *diag)
