@@ -263,7 +263,7 @@ int cli_cmd_plan(int argc, char **argv)
     if (status != COSMA_OK) {
         cli_signals_track(NULL);
         cosma_outputs_destroy(outs);
-        return cosma_status_exit_code(status);
+        return cli_exit_code(status, &diag);
     }
     cosma_mode_t mode = cli_mode(graph, &options);
     uint64_t budget = 0;
@@ -320,5 +320,5 @@ int cli_cmd_plan(int argc, char **argv)
     cosma_bounds_free(&bounds);
     cosma_plan_destroy(plan);
     cosma_graph_destroy(graph);
-    return cosma_status_exit_code(status);
+    return cli_exit_code(status, &diag);
 }
