@@ -1,27 +1,82 @@
 /* kernel.c: the kernel table, operand pointers for a run, the default
  * integrity kernel on the host and the seeded fill of unbound tensors.
  * runtime/cuda/kernels.cu computes the same bytes on the device. */
+#include <pthread.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "runtime_internal.h"
+
+/* Large operands are split over threads: the digest is a sum, so chunks
+ * add up in any order, and output bytes depend only on their position. */
+#define PARALLEL_MIN_BYTES (1u << 20)
+#define MAX_THREADS 16
+
+typedef struct {
+    const unsigned char *in;
+    unsigned char *out;
+    uint64_t begin, end, k, base, sum;
+} chunk_t;
+
+static void *digest_chunk(void *arg)
+{
+    chunk_t *c = arg;
+    uint64_t sum = 0;
+    for (uint64_t j = c->begin; j < c->end; j++)
+        sum += rt_mix_input_byte(c->k, j, c->in[j]);
+    c->sum = sum;
+    return NULL;
+}
+
+static void *write_chunk(void *arg)
+{
+    chunk_t *c = arg;
+    for (uint64_t j = c->begin; j < c->end; j++)
+        c->out[j] = rt_mix_output_byte(c->base, j);
+    return NULL;
+}
+
+static int thread_count(uint64_t bytes)
+{
+    if (bytes < PARALLEL_MIN_BYTES)
+        return 1;
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    return cores < 1 ? 1 : cores > MAX_THREADS ? MAX_THREADS : (int)cores;
+}
+
+/* Runs fn over [0, bytes) in chunks; returns the sum of the chunks' sums.
+ * Falls back to fewer threads when one cannot be started. */
+static uint64_t for_chunks(void *(*fn)(void *), const unsigned char *in, unsigned char *out, uint64_t bytes,
+                           uint64_t k, uint64_t base)
+{
+    chunk_t chunks[MAX_THREADS];
+    pthread_t threads[MAX_THREADS];
+    int n = thread_count(bytes), started[MAX_THREADS];
+    for (int c = 0; c < n; c++) {
+        chunks[c] = (chunk_t){in, out, bytes * (uint64_t)c / (uint64_t)n, bytes * (uint64_t)(c + 1) / (uint64_t)n, k,
+                              base, 0};
+        started[c] = c > 0 && pthread_create(&threads[c], NULL, fn, &chunks[c]) == 0;
+    }
+    uint64_t sum = 0;
+    for (int c = 0; c < n; c++) {
+        if (c == 0 || !started[c])
+            fn(&chunks[c]);
+        else
+            pthread_join(threads[c], NULL);
+        sum += chunks[c].sum;
+    }
+    return sum;
+}
 
 cosma_status_t cosma_kernel_default_host(const cosma_kernel_args_t *args, void *user)
 {
     (void)user;
     uint64_t digest = rt_mix_seed(args->op);
-    for (int32_t k = 0; k < args->n_inputs; k++) {
-        const unsigned char *in = args->inputs[k];
-        if (in == NULL)
-            continue;
-        for (uint64_t j = 0; j < args->input_bytes[k]; j++)
-            digest += rt_mix_input_byte((uint64_t)k, j, in[j]);
-    }
-    for (int32_t o = 0; o < args->n_outputs; o++) {
-        unsigned char *out = args->outputs[o];
-        uint64_t base = rt_mix_output_base(digest, o);
-        for (uint64_t j = 0; j < args->output_bytes[o]; j++)
-            out[j] = rt_mix_output_byte(base, j);
-    }
+    for (int32_t k = 0; k < args->n_inputs; k++)
+        if (args->inputs[k] != NULL)
+            digest += for_chunks(digest_chunk, args->inputs[k], NULL, args->input_bytes[k], (uint64_t)k, 0);
+    for (int32_t o = 0; o < args->n_outputs; o++)
+        for_chunks(write_chunk, NULL, args->outputs[o], args->output_bytes[o], 0, rt_mix_output_base(digest, o));
     return COSMA_OK;
 }
 

@@ -155,10 +155,11 @@ static void emit_json(cosma_buf_t *b, const cosma_runtime_t *rt, const cosma_cos
     cosma_buf_printf(b,
                      ",\n  \"cupti\": %s,\n  \"bytes_match\": %s,\n  \"cost_model\": {\"backend\": \"%s\", "
                      "\"h2d_latency_seconds\": %.9g, \"h2d_bytes_per_second\": %.9g, \"d2h_latency_seconds\": %.9g, "
-                     "\"d2h_bytes_per_second\": %.9g, \"duplex_slowdown\": %.6g, \"dependency_seconds\": %.9g},\n",
+                     "\"d2h_bytes_per_second\": %.9g, \"duplex_slowdown\": %.6g, \"dependency_seconds\": %.9g, "
+                     "\"kernel_gap_seconds\": %.9g},\n",
                      rt->trace.from_cupti ? "true" : "false", f->bytes_match ? "true" : "false", m->backend,
                      m->h2d_latency_seconds, m->h2d_bytes_per_second, m->d2h_latency_seconds, m->d2h_bytes_per_second,
-                     m->duplex_slowdown, m->dependency_seconds);
+                     m->duplex_slowdown, m->dependency_seconds, m->kernel_gap_seconds);
     cosma_buf_puts(b, "  \"totals\": {\n");
     json_step(b, "    ", &f->total);
     cosma_buf_printf(b,

@@ -132,13 +132,16 @@ const cosma_event_schedule_t *cosma_runtime_schedule(const cosma_runtime_t *runt
 
 /* Copy time = latency + bytes / bandwidth per direction; while both
  * directions copy at once each takes duplex_slowdown times as long per
- * byte; every wait across lanes costs dependency_seconds. */
+ * byte; every wait across lanes costs dependency_seconds; every operator
+ * costs kernel_gap_seconds on top of its kernels' own time (the gap
+ * between back-to-back kernels on one stream). */
 typedef struct {
     char backend[16];
     double h2d_latency_seconds, h2d_bytes_per_second;
     double d2h_latency_seconds, d2h_bytes_per_second;
     double duplex_slowdown;
     double dependency_seconds;
+    double kernel_gap_seconds;
 } cosma_cost_model_t;
 
 /* A placeholder until calibrated: the H200 figures of docs/runtime.md. */

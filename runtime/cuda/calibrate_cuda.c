@@ -3,7 +3,8 @@
  * bandwidth from the largest), both ways at once on two streams (the
  * duplex slowdown), and a chain of small copies that alternate between two
  * streams through events against the same chain on one stream (the cost of
- * one cross-stream dependency). */
+ * one cross-stream dependency), and empty kernels back to back (the gap an
+ * operator costs beyond its kernels' own time). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 #define CAL_MIN_BYTES (4u << 10)
 #define CAL_REPEAT 20
 #define CAL_CHAIN 200
+#define CAL_KERNELS 1000
 
 typedef struct {
     unsigned char *device, *host_in, *host_out;
@@ -86,17 +88,31 @@ static cosma_status_t time_chain(cal_t *c, int alternate, double *out_seconds, c
     return COSMA_OK;
 }
 
+/* Per kernel of a stream of empty kernels launched back to back. */
+static cosma_status_t time_kernels(cal_t *c, double *out_seconds, cosma_diag_t *diag)
+{
+    CAL_TRY(rt_cuda_empty_kernels(c->a, CAL_KERNELS)); /* warm-up */
+    CAL_TRY(cudaEventRecord(c->start, c->a));
+    CAL_TRY(rt_cuda_empty_kernels(c->a, CAL_KERNELS));
+    CAL_TRY(cudaEventRecord(c->stop, c->a));
+    CAL_TRY(cudaEventSynchronize(c->stop));
+    float ms = 0;
+    CAL_TRY(cudaEventElapsedTime(&ms, c->start, c->stop));
+    *out_seconds = 1e-3 * ms / CAL_KERNELS;
+    return COSMA_OK;
+}
+
 static cosma_status_t measure(cal_t *c, cosma_cost_model_t *m, cosma_diag_t *diag)
 {
-    double small[2], big[2], duplex = 0, one = 0, two = 0, warm = 0;
+    double small[2], big[2], duplex = 0, one = 0, two = 0, warm = 0, gap = 0;
     cosma_status_t status = time_copies(c, CAL_MAX_BYTES, 1, &warm, diag); /* wakes the link */
     for (int d = 0; d < 2 && status == COSMA_OK; d++) {
         if ((status = time_copies(c, CAL_MIN_BYTES, d == 0, &small[d], diag)) == COSMA_OK)
             status = time_copies(c, CAL_MAX_BYTES, d == 0, &big[d], diag);
     }
     if (status == COSMA_OK && (status = time_duplex(c, &duplex, diag)) == COSMA_OK &&
-        (status = time_chain(c, 0, &one, diag)) == COSMA_OK)
-        status = time_chain(c, 1, &two, diag);
+        (status = time_chain(c, 0, &one, diag)) == COSMA_OK && (status = time_chain(c, 1, &two, diag)) == COSMA_OK)
+        status = time_kernels(c, &gap, diag);
     if (status != COSMA_OK)
         return status;
     double latency[2], bandwidth[2];
@@ -112,6 +128,7 @@ static cosma_status_t measure(cal_t *c, cosma_cost_model_t *m, cosma_diag_t *dia
     m->d2h_bytes_per_second = bandwidth[1];
     m->duplex_slowdown = fmax(1.0, duplex / fmax(big[0], big[1]));
     m->dependency_seconds = fmax(0.0, (two - one) / CAL_CHAIN);
+    m->kernel_gap_seconds = gap;
     return COSMA_OK;
 }
 

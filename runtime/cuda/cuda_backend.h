@@ -13,6 +13,8 @@
 extern "C" {
 #endif
 
+/* Launches count empty kernels (calibration of the kernel gap). */
+cudaError_t rt_cuda_empty_kernels(cudaStream_t stream, int32_t count);
 /* Zeroes the digest slots of steps 1..n_steps. */
 cudaError_t rt_cuda_reset_digests(cudaStream_t stream, int32_t n_steps);
 /* Enqueues the default kernel of one operator on args->stream. */
