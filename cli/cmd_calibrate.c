@@ -55,9 +55,9 @@ int cli_cmd_calibrate(int argc, char **argv)
     if (strcmp(output, "-") != 0)
         fprintf(stderr,
                 "cosma: calibrated %s: host to device %.2f GB/s + %.2f us, device to host %.2f GB/s + %.2f us, "
-                "duplex x%.3f, dependency %.2f us, kernel gap %.2f us\n",
+                "duplex x%.3f, dependency %.2f us, kernel gap %.2f us (graph), launch %.2f us (streams)\n",
                 model.backend, 1e-9 * model.h2d_bytes_per_second, 1e6 * model.h2d_latency_seconds,
                 1e-9 * model.d2h_bytes_per_second, 1e6 * model.d2h_latency_seconds, model.duplex_slowdown,
-                1e6 * model.dependency_seconds, 1e6 * model.kernel_gap_seconds);
+                1e6 * model.dependency_seconds, 1e6 * model.kernel_gap_seconds, 1e6 * model.launch_seconds);
     return CLI_EXIT_OK;
 }

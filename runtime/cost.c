@@ -24,7 +24,8 @@ void cosma_cost_model_init(cosma_cost_model_t *model)
     model->h2d_bytes_per_second = model->d2h_bytes_per_second = 55.0e9;
     model->duplex_slowdown = 1.1;
     model->dependency_seconds = 0.0;
-    model->kernel_gap_seconds = 2.0e-6;
+    model->kernel_gap_seconds = 1.0e-6;
+    model->launch_seconds = 4.6e-6;
 }
 
 cosma_status_t cosma_cost_model_write(const cosma_cost_model_t *m, const char *path, cosma_diag_t *diag)
@@ -36,9 +37,10 @@ cosma_status_t cosma_cost_model_write(const cosma_cost_model_t *m, const char *p
                      "  \"h2d_latency_seconds\": %.9g,\n  \"h2d_bytes_per_second\": %.9g,\n"
                      "  \"d2h_latency_seconds\": %.9g,\n  \"d2h_bytes_per_second\": %.9g,\n"
                      "  \"duplex_slowdown\": %.6g,\n  \"dependency_seconds\": %.9g,\n"
-                     "  \"kernel_gap_seconds\": %.9g\n}\n",
+                     "  \"kernel_gap_seconds\": %.9g,\n  \"launch_seconds\": %.9g\n}\n",
                      m->backend, m->h2d_latency_seconds, m->h2d_bytes_per_second, m->d2h_latency_seconds,
-                     m->d2h_bytes_per_second, m->duplex_slowdown, m->dependency_seconds, m->kernel_gap_seconds);
+                     m->d2h_bytes_per_second, m->duplex_slowdown, m->dependency_seconds, m->kernel_gap_seconds,
+                     m->launch_seconds);
     cosma_status_t status = buf.failed ? COSMA_ERR_NOMEM : cosma_file_write_atomic(path, buf.data, buf.length, diag);
     cosma_buf_free(&buf);
     return status;
@@ -82,8 +84,9 @@ cosma_status_t cosma_cost_model_read(const char *path, cosma_cost_model_t *out, 
         (status = read_number(root, path, "d2h_bytes_per_second", 1, &out->d2h_bytes_per_second, diag)) ==
             COSMA_OK &&
         (status = read_number(root, path, "duplex_slowdown", 1, &out->duplex_slowdown, diag)) == COSMA_OK &&
-        (status = read_number(root, path, "dependency_seconds", 0, &out->dependency_seconds, diag)) == COSMA_OK)
-        status = read_number(root, path, "kernel_gap_seconds", 0, &out->kernel_gap_seconds, diag);
+        (status = read_number(root, path, "dependency_seconds", 0, &out->dependency_seconds, diag)) == COSMA_OK &&
+        (status = read_number(root, path, "kernel_gap_seconds", 0, &out->kernel_gap_seconds, diag)) == COSMA_OK)
+        status = read_number(root, path, "launch_seconds", 0, &out->launch_seconds, diag);
     cJSON_Delete(root);
     return status;
 }
@@ -118,6 +121,7 @@ static cosma_status_t calibrate_cpu(cosma_cost_model_t *m, cosma_diag_t *diag)
     m->duplex_slowdown = 1.0;
     m->dependency_seconds = 0.0;
     m->kernel_gap_seconds = 0.0;
+    m->launch_seconds = 0.0;
     return COSMA_OK;
 }
 
@@ -212,8 +216,7 @@ double rt_simulate(const rt_deps_t *deps, const cosma_cost_model_t *m, const dou
             lanes[l].node = n;
             lanes[l].latency = is_copy(node) ? (l == RT_LANE_UP ? m->h2d_latency_seconds : m->d2h_latency_seconds)
                                              : 0;
-            lanes[l].work = is_copy(node) ? (double)node->bytes
-                            : kernel_seconds[n] + (node->kind == RT_NODE_RUN ? m->kernel_gap_seconds : 0);
+            lanes[l].work = is_copy(node) ? (double)node->bytes : kernel_seconds[n];
             if (out_nodes != NULL)
                 out_nodes[n].start = now;
             next[l]++;

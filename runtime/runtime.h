@@ -132,9 +132,11 @@ const cosma_event_schedule_t *cosma_runtime_schedule(const cosma_runtime_t *runt
 
 /* Copy time = latency + bytes / bandwidth per direction; while both
  * directions copy at once each takes duplex_slowdown times as long per
- * byte; every wait across lanes costs dependency_seconds; every operator
- * costs kernel_gap_seconds on top of its kernels' own time (the gap
- * between back-to-back kernels on one stream). */
+ * byte; every wait across lanes costs dependency_seconds.  Beyond its kernels'
+ * own time an operator costs kernel_gap_seconds when replayed from a CUDA
+ * graph (the gap between back-to-back kernels), and at least
+ * launch_seconds per kernel launch when issued from the host (streams and
+ * serial mode). */
 typedef struct {
     char backend[16];
     double h2d_latency_seconds, h2d_bytes_per_second;
@@ -142,6 +144,7 @@ typedef struct {
     double duplex_slowdown;
     double dependency_seconds;
     double kernel_gap_seconds;
+    double launch_seconds;
 } cosma_cost_model_t;
 
 /* A placeholder until calibrated: the H200 figures of docs/runtime.md. */
@@ -172,6 +175,7 @@ typedef struct {
     double h2d_seconds, d2h_seconds, kernel_seconds; /* sums over copies / kernels */
     double wall_seconds, predicted_seconds, lower_bound_seconds;
     int64_t big_copies;          /* copies of 1 MiB or more, with measured times */
+    int64_t big_copies_at_90;    /* those at 90% of the calibrated bandwidth or more */
     double big_copy_min_ratio;   /* their lowest achieved / calibrated bandwidth */
     double big_copy_mean_ratio;
     int bytes_match;             /* every copy moved exactly its planned bytes */

@@ -14,6 +14,7 @@ extern "C" {
 #define RT_HOST_ALIGN 64       /* host buffers start on cache lines */
 #define RT_POISON_BYTE 0xDB    /* freed scratchpad bytes with --poison */
 #define RT_MAX_KERNELS 64      /* registered operator types */
+#define RT_OPERANDS_PER_LAUNCH 16 /* default kernel on cuda: operands per launch */
 
 /* The three lanes (streams on cuda) a node runs on. */
 typedef enum { RT_LANE_UP = 0, RT_LANE_KERNEL, RT_LANE_DOWN, RT_N_LANES } rt_lane_t;
@@ -164,7 +165,8 @@ static inline RT_HD unsigned char rt_mix_output_byte(uint64_t base, uint64_t j)
 void rt_fill_random(unsigned char *data, uint64_t bytes, uint64_t seed, int32_t tensor);
 
 /* Simulates the dependency graph on the three lanes with the model and
- * the given kernel durations (per node; copies ignore theirs); writes
+ * the given kernel-lane durations (per node, overheads included; copies
+ * ignore theirs); writes
  * predicted start/end per node when out_nodes is not NULL. */
 double rt_simulate(const rt_deps_t *deps, const cosma_cost_model_t *model, const double *kernel_seconds,
                    rt_trace_node_t *out_nodes);

@@ -88,23 +88,42 @@ static cosma_status_t time_chain(cal_t *c, int alternate, double *out_seconds, c
     return COSMA_OK;
 }
 
-/* Per kernel of a stream of empty kernels launched back to back. */
-static cosma_status_t time_kernels(cal_t *c, double *out_seconds, cosma_diag_t *diag)
+/* Per kernel of empty kernels back to back: issued from the host
+ * (launch cost) and replayed from a captured graph (the device's gap). */
+static cosma_status_t time_kernels(cal_t *c, double *out_launch, double *out_gap, cosma_diag_t *diag)
 {
     CAL_TRY(rt_cuda_empty_kernels(c->a, CAL_KERNELS)); /* warm-up */
-    CAL_TRY(cudaEventRecord(c->start, c->a));
+    CAL_TRY(cudaDeviceSynchronize());
+    double t0 = rt_clock_seconds();
     CAL_TRY(rt_cuda_empty_kernels(c->a, CAL_KERNELS));
-    CAL_TRY(cudaEventRecord(c->stop, c->a));
-    CAL_TRY(cudaEventSynchronize(c->stop));
+    CAL_TRY(cudaStreamSynchronize(c->a));
+    *out_launch = (rt_clock_seconds() - t0) / CAL_KERNELS;
+    cudaGraph_t graph = NULL;
+    cudaGraphExec_t exec = NULL;
+    CAL_TRY(cudaStreamBeginCapture(c->a, cudaStreamCaptureModeThreadLocal));
+    cudaError_t launched = rt_cuda_empty_kernels(c->a, CAL_KERNELS);
+    CAL_TRY(cudaStreamEndCapture(c->a, &graph));
+    CAL_TRY(launched);
+    cudaError_t error = cudaGraphInstantiate(&exec, graph, 0);
     float ms = 0;
-    CAL_TRY(cudaEventElapsedTime(&ms, c->start, c->stop));
-    *out_seconds = 1e-3 * ms / CAL_KERNELS;
+    for (int r = 0; r < 2 && error == cudaSuccess; r++) { /* the first replay uploads the graph */
+        if ((error = cudaEventRecord(c->start, c->a)) == cudaSuccess &&
+            (error = cudaGraphLaunch(exec, c->a)) == cudaSuccess &&
+            (error = cudaEventRecord(c->stop, c->a)) == cudaSuccess &&
+            (error = cudaEventSynchronize(c->stop)) == cudaSuccess)
+            error = cudaEventElapsedTime(&ms, c->start, c->stop);
+    }
+    if (exec != NULL)
+        cudaGraphExecDestroy(exec);
+    cudaGraphDestroy(graph);
+    CAL_TRY(error);
+    *out_gap = 1e-3 * ms / CAL_KERNELS;
     return COSMA_OK;
 }
 
 static cosma_status_t measure(cal_t *c, cosma_cost_model_t *m, cosma_diag_t *diag)
 {
-    double small[2], big[2], duplex = 0, one = 0, two = 0, warm = 0, gap = 0;
+    double small[2], big[2], duplex = 0, one = 0, two = 0, warm = 0, gap = 0, launch = 0;
     cosma_status_t status = time_copies(c, CAL_MAX_BYTES, 1, &warm, diag); /* wakes the link */
     for (int d = 0; d < 2 && status == COSMA_OK; d++) {
         if ((status = time_copies(c, CAL_MIN_BYTES, d == 0, &small[d], diag)) == COSMA_OK)
@@ -112,7 +131,7 @@ static cosma_status_t measure(cal_t *c, cosma_cost_model_t *m, cosma_diag_t *dia
     }
     if (status == COSMA_OK && (status = time_duplex(c, &duplex, diag)) == COSMA_OK &&
         (status = time_chain(c, 0, &one, diag)) == COSMA_OK && (status = time_chain(c, 1, &two, diag)) == COSMA_OK)
-        status = time_kernels(c, &gap, diag);
+        status = time_kernels(c, &launch, &gap, diag);
     if (status != COSMA_OK)
         return status;
     double latency[2], bandwidth[2];
@@ -129,6 +148,7 @@ static cosma_status_t measure(cal_t *c, cosma_cost_model_t *m, cosma_diag_t *dia
     m->duplex_slowdown = fmax(1.0, duplex / fmax(big[0], big[1]));
     m->dependency_seconds = fmax(0.0, (two - one) / CAL_CHAIN);
     m->kernel_gap_seconds = gap;
+    m->launch_seconds = launch;
     return COSMA_OK;
 }
 

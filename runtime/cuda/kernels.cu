@@ -20,20 +20,34 @@ static __global__ void reset_digests(int32_t n)
         rt_digests[i] = 0;
 }
 
-static __global__ void digest_input(const unsigned char *in, uint64_t bytes, uint64_t k, int32_t slot)
+/* Up to OPERANDS_PER_LAUNCH inputs or outputs per launch, passed by value;
+ * blockIdx.y picks the operand, so most operators cost two launches. */
+#define OPERANDS_PER_LAUNCH RT_OPERANDS_PER_LAUNCH
+
+typedef struct {
+    unsigned char *ptr[OPERANDS_PER_LAUNCH];
+    uint64_t bytes[OPERANDS_PER_LAUNCH];
+    int32_t index[OPERANDS_PER_LAUNCH]; /* the operand's position in the operator */
+} operand_batch_t;
+
+static __global__ void digest_inputs(operand_batch_t batch, int32_t slot)
 {
+    const unsigned char *in = batch.ptr[blockIdx.y];
+    uint64_t bytes = batch.bytes[blockIdx.y], k = (uint64_t)batch.index[blockIdx.y];
     unsigned long long sum = 0;
     for (uint64_t j = (uint64_t)blockIdx.x * blockDim.x + threadIdx.x; j < bytes; j += (uint64_t)gridDim.x * blockDim.x)
         sum += rt_mix_input_byte(k, j, in[j]);
     for (int delta = 16; delta > 0; delta /= 2)
         sum += __shfl_down_sync(0xffffffffu, sum, delta);
-    if ((threadIdx.x & 31) == 0)
+    if ((threadIdx.x & 31) == 0 && sum != 0)
         atomicAdd(&rt_digests[slot], sum);
 }
 
-static __global__ void write_output(unsigned char *out, uint64_t bytes, uint64_t seed, int32_t o, int32_t slot)
+static __global__ void write_outputs(operand_batch_t batch, uint64_t seed, int32_t slot)
 {
-    uint64_t base = rt_mix_output_base(seed + rt_digests[slot], o);
+    unsigned char *out = batch.ptr[blockIdx.y];
+    uint64_t bytes = batch.bytes[blockIdx.y];
+    uint64_t base = rt_mix_output_base(seed + rt_digests[slot], batch.index[blockIdx.y]);
     for (uint64_t j = (uint64_t)blockIdx.x * blockDim.x + threadIdx.x; j < bytes; j += (uint64_t)gridDim.x * blockDim.x)
         out[j] = rt_mix_output_byte(base, j);
 }
@@ -59,38 +73,64 @@ extern "C" cudaError_t rt_cuda_reset_digests(cudaStream_t stream, int32_t n_step
     return cudaGetLastError();
 }
 
+/* Calls fn(batch, count) for the non-empty operands in batches. */
+typedef cudaError_t (*batch_fn_t)(const operand_batch_t *batch, int32_t count, uint64_t most, const void *ctx);
+
+static cudaError_t for_batches(void *const *ptrs, const uint64_t *bytes, int32_t n, batch_fn_t fn, const void *ctx)
+{
+    operand_batch_t batch;
+    int32_t count = 0;
+    uint64_t most = 0;
+    for (int32_t k = 0; k < n; k++) {
+        if (ptrs[k] == NULL || bytes[k] == 0)
+            continue;
+        batch.ptr[count] = (unsigned char *)ptrs[k];
+        batch.bytes[count] = bytes[k];
+        batch.index[count] = k;
+        most = bytes[k] > most ? bytes[k] : most;
+        if (++count == OPERANDS_PER_LAUNCH) {
+            cudaError_t error = fn(&batch, count, most, ctx);
+            if (error != cudaSuccess)
+                return error;
+            count = 0;
+            most = 0;
+        }
+    }
+    return count > 0 ? fn(&batch, count, most, ctx) : cudaSuccess;
+}
+
+static int32_t count_batches(void *const *ptrs, const uint64_t *bytes, int32_t n)
+{
+    int32_t nonempty = 0;
+    for (int32_t k = 0; k < n; k++)
+        nonempty += ptrs[k] != NULL && bytes[k] > 0;
+    return (nonempty + OPERANDS_PER_LAUNCH - 1) / OPERANDS_PER_LAUNCH;
+}
+
 extern "C" int32_t rt_cuda_default_launches(const cosma_kernel_args_t *args)
 {
-    int32_t n = 0;
-    for (int32_t k = 0; k < args->n_inputs; k++)
-        n += args->inputs[k] != NULL && args->input_bytes[k] > 0;
-    for (int32_t o = 0; o < args->n_outputs; o++)
-        n += args->output_bytes[o] > 0;
-    return n;
+    return count_batches((void *const *)args->inputs, args->input_bytes, args->n_inputs) +
+           count_batches(args->outputs, args->output_bytes, args->n_outputs);
+}
+
+static cudaError_t launch_digest(const operand_batch_t *batch, int32_t count, uint64_t most, const void *ctx)
+{
+    const cosma_kernel_args_t *args = (const cosma_kernel_args_t *)ctx;
+    dim3 grid(blocks_for(most), (unsigned)count);
+    digest_inputs<<<grid, THREADS, 0, (cudaStream_t)args->stream>>>(*batch, args->step - 1);
+    return cudaGetLastError();
+}
+
+static cudaError_t launch_write(const operand_batch_t *batch, int32_t count, uint64_t most, const void *ctx)
+{
+    const cosma_kernel_args_t *args = (const cosma_kernel_args_t *)ctx;
+    dim3 grid(blocks_for(most), (unsigned)count);
+    write_outputs<<<grid, THREADS, 0, (cudaStream_t)args->stream>>>(*batch, rt_mix_seed(args->op), args->step - 1);
+    return cudaGetLastError();
 }
 
 extern "C" cudaError_t rt_cuda_default_kernel(const cosma_kernel_args_t *args)
 {
-    cudaStream_t stream = (cudaStream_t)args->stream;
-    int32_t slot = args->step - 1;
-    for (int32_t k = 0; k < args->n_inputs; k++) {
-        if (args->inputs[k] == NULL || args->input_bytes[k] == 0)
-            continue;
-        digest_input<<<blocks_for(args->input_bytes[k]), THREADS, 0, stream>>>(
-            (const unsigned char *)args->inputs[k], args->input_bytes[k], (uint64_t)k, slot);
-        cudaError_t error = cudaGetLastError();
-        if (error != cudaSuccess)
-            return error;
-    }
-    uint64_t seed = rt_mix_seed(args->op);
-    for (int32_t o = 0; o < args->n_outputs; o++) {
-        if (args->output_bytes[o] == 0)
-            continue;
-        write_output<<<blocks_for(args->output_bytes[o]), THREADS, 0, stream>>>(
-            (unsigned char *)args->outputs[o], args->output_bytes[o], seed, o, slot);
-        cudaError_t error = cudaGetLastError();
-        if (error != cudaSuccess)
-            return error;
-    }
-    return cudaSuccess;
+    cudaError_t error = for_batches((void *const *)args->inputs, args->input_bytes, args->n_inputs, launch_digest, args);
+    return error != cudaSuccess ? error : for_batches(args->outputs, args->output_bytes, args->n_outputs, launch_write, args);
 }
