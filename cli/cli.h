@@ -3,10 +3,11 @@
 #ifndef COSMA_CLI_H
 #define COSMA_CLI_H
 
+#include <signal.h>
 #include <stdio.h>
 
-#include "frontend.h"
-#include "ir.h"
+#include <cosma/frontend.h>
+#include <cosma/ir.h>
 
 /* Exit codes of the command. */
 enum { CLI_EXIT_OK = 0, CLI_EXIT_NO_RESULT = 1, CLI_EXIT_BAD_INPUT = 2, CLI_EXIT_FAILURE = 3 };
@@ -54,6 +55,16 @@ int cli_usage_error(const char *command, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)))
 #endif
     ;
+
+/* Blocks SIGINT, SIGTERM, SIGHUP and SIGQUIT (a commit of outputs then
+ * completes or is undone before one takes effect) / restores the mask. */
+void cli_signals_defer(sigset_t *out_old);
+void cli_signals_restore(const sigset_t *old);
+/* Makes those signals remove temp (a file that exists while the planner
+ * runs) before they end the process; NULL restores the default. */
+void cli_signals_track(const char *temp);
+/* Flushes standard output: a write error turns a success into exit 2. */
+int cli_finish_stdout(int code);
 
 /* Subcommands: each returns the process exit code. */
 int cli_cmd_info(int argc, char **argv);

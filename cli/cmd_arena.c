@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "planner.h"
+#include <cosma/planner.h>
 
 static const char usage[] =
     "usage: cosma arena GRAPH [--order default|peak|FILE] [--algo NAME|all] [--align N]\n"
@@ -128,7 +128,9 @@ int cli_cmd_arena(int argc, char **argv)
     }
     uint64_t peak = 0;
     if (status == COSMA_OK) {
-        peak = cosma_order_peak(graph, order, sizes);
+        status = cosma_order_peak_checked(graph, order, sizes, &peak);
+        if (status == COSMA_ERR_INPUT)
+            cosma_diag_report(&diag, COSMA_SEV_ERROR, "%s: live bytes in the order overflow 64 bits", path);
         for (int32_t a = 0; a < n_algos && status == COSMA_OK; a++) {
             chosen[a] = strcmp(algo, "all") == 0 || strcmp(algo, cosma_arena_algos[a]) == 0;
             if (chosen[a])
@@ -185,8 +187,12 @@ int cli_cmd_arena(int argc, char **argv)
                                  over);
             }
         }
-        if (out.failed || fwrite(out.data, 1, out.length, stdout) != out.length)
+        if (out.failed) {
+            cosma_diag_report(&diag, COSMA_SEV_ERROR, "out of memory");
             code = CLI_EXIT_FAILURE;
+        } else {
+            fwrite(out.data, 1, out.length, stdout); /* errors: cli_finish_stdout */
+        }
         cosma_buf_free(&out);
     }
     free(bytes);

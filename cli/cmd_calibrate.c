@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "runtime.h"
+#include <cosma/runtime.h>
 
 static const char usage[] =
     "usage: cosma calibrate [--backend cpu|cuda] -o COST.json [--device N]\n\n"

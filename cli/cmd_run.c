@@ -7,8 +7,8 @@
 #include <string.h>
 
 #include "cli.h"
-#include "codegen.h"
-#include "runtime.h"
+#include <cosma/codegen.h>
+#include <cosma/runtime.h>
 
 #define RUN_MAX_REPEAT 1000
 

@@ -40,15 +40,15 @@ int main(int argc, char **argv)
     }
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
         print_help(stdout);
-        return CLI_EXIT_OK;
+        return cli_finish_stdout(CLI_EXIT_OK);
     }
     if (strcmp(argv[1], "--version") == 0) {
         printf("cosma %s\n", COSMA_VERSION);
-        return CLI_EXIT_OK;
+        return cli_finish_stdout(CLI_EXIT_OK);
     }
     for (size_t c = 0; c < sizeof commands / sizeof commands[0]; c++)
         if (strcmp(argv[1], commands[c].name) == 0)
-            return commands[c].run(argc - 1, argv + 1);
+            return cli_finish_stdout(commands[c].run(argc - 1, argv + 1));
     fprintf(stderr, "cosma: unknown command '%s'\nTry 'cosma --help'.\n", argv[1]);
     return CLI_EXIT_BAD_INPUT;
 }

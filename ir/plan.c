@@ -2,7 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ir.h"
+#include <cosma/ir.h>
 
 const char *cosma_plan_status_name(cosma_plan_status_t status)
 {

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ir.h"
+#include <cosma/ir.h>
 
 const char *cosma_event_kind_name(cosma_event_kind_t kind)
 {
@@ -61,24 +61,41 @@ static cosma_status_t groups_build(cosma_arena_t *arena, const cosma_interval_t 
     return COSMA_OK;
 }
 
-/* Ends within a step go by (tensor, offset, canonical index); insertion
- * sort, since a step ends few intervals. */
+/* Ends within a step go by (tensor, offset, canonical index).  A heap
+ * sort: no allocation, and a hand-made plan with every interval ending at
+ * one step stays O(n log n). */
+static int end_before(const cosma_interval_t *iv, int32_t a, int32_t b)
+{
+    const cosma_interval_t *x = &iv[a], *y = &iv[b];
+    if (x->tensor != y->tensor)
+        return x->tensor < y->tensor;
+    if (x->offset != y->offset)
+        return x->offset < y->offset;
+    return a < b;
+}
+
+static void sift_down(const cosma_interval_t *iv, int32_t *items, int32_t root, int32_t count)
+{
+    for (int32_t child; (child = 2 * root + 1) < count; root = child) {
+        if (child + 1 < count && end_before(iv, items[child], items[child + 1]))
+            child++;
+        if (!end_before(iv, items[root], items[child]))
+            return;
+        int32_t swap = items[root];
+        items[root] = items[child];
+        items[child] = swap;
+    }
+}
+
 static void sort_by_tensor(const cosma_interval_t *iv, int32_t *items, int32_t count)
 {
-    for (int32_t i = 1; i < count; i++) {
-        int32_t item = items[i], j = i;
-        const cosma_interval_t *x = &iv[item];
-        while (j > 0) {
-            const cosma_interval_t *y = &iv[items[j - 1]];
-            int before = x->tensor != y->tensor ? x->tensor < y->tensor
-                       : x->offset != y->offset ? x->offset < y->offset
-                                                : item < items[j - 1];
-            if (!before)
-                break;
-            items[j] = items[j - 1];
-            j--;
-        }
-        items[j] = item;
+    for (int32_t root = count / 2 - 1; root >= 0; root--)
+        sift_down(iv, items, root, count);
+    for (int32_t end = count - 1; end > 0; end--) {
+        int32_t swap = items[0];
+        items[0] = items[end];
+        items[end] = swap;
+        sift_down(iv, items, 0, end);
     }
 }
 

@@ -26,17 +26,11 @@ typedef struct {
 
 typedef enum { FIT_BEST, FIT_FIRST } fit_t;
 
-static uint64_t align_up(uint64_t value, uint64_t align)
-{
-    uint64_t rem = value % align;
-    return rem == 0 ? value : value + (align - rem);
-}
-
 /* Size descending, then earlier first use, then lower tensor index: the
  * order of TFLite's ArenaPlanner::CreateTensorAllocationVector. */
-static int compare_by_size(const void *a, const void *b, const block_t *blocks)
+static int compare_by_size(const void *ctx, int32_t a, int32_t b)
 {
-    const block_t *x = &blocks[*(const int32_t *)a], *y = &blocks[*(const int32_t *)b];
+    const block_t *x = (const block_t *)ctx + a, *y = (const block_t *)ctx + b;
     if (x->bytes != y->bytes)
         return x->bytes > y->bytes ? -1 : 1;
     if (x->first != y->first)
@@ -44,37 +38,17 @@ static int compare_by_size(const void *a, const void *b, const block_t *blocks)
     return (x->tensor > y->tensor) - (x->tensor < y->tensor);
 }
 
-/* qsort has no context argument in C11: sort indices with a small merge
- * sort instead (stable, deterministic). */
-static void sort_indices(int32_t *idx, int32_t *tmp, int32_t n, const block_t *blocks,
-                         int (*cmp)(const void *, const void *, const block_t *))
+static int compare_by_offset(const void *ctx, int32_t a, int32_t b)
 {
-    if (n < 2)
-        return;
-    int32_t mid = n / 2;
-    sort_indices(idx, tmp, mid, blocks, cmp);
-    sort_indices(idx + mid, tmp, n - mid, blocks, cmp);
-    int32_t i = 0, j = mid, k = 0;
-    while (i < mid && j < n)
-        tmp[k++] = cmp(&idx[j], &idx[i], blocks) < 0 ? idx[j++] : idx[i++];
-    while (i < mid)
-        tmp[k++] = idx[i++];
-    while (j < n)
-        tmp[k++] = idx[j++];
-    memcpy(idx, tmp, (size_t)n * sizeof *idx);
-}
-
-static int compare_by_offset(const void *a, const void *b, const block_t *blocks)
-{
-    const block_t *x = &blocks[*(const int32_t *)a], *y = &blocks[*(const int32_t *)b];
+    const block_t *x = (const block_t *)ctx + a, *y = (const block_t *)ctx + b;
     if (x->offset != y->offset)
         return x->offset < y->offset ? -1 : 1;
     return (x->tensor > y->tensor) - (x->tensor < y->tensor);
 }
 
-static int compare_by_first(const void *a, const void *b, const block_t *blocks)
+static int compare_by_first(const void *ctx, int32_t a, int32_t b)
 {
-    const block_t *x = &blocks[*(const int32_t *)a], *y = &blocks[*(const int32_t *)b];
+    const block_t *x = (const block_t *)ctx + a, *y = (const block_t *)ctx + b;
     if (x->first != y->first)
         return x->first < y->first ? -1 : 1;
     return (x->tensor > y->tensor) - (x->tensor < y->tensor);
@@ -100,7 +74,7 @@ static int conflicts_build(const block_t *blocks, int32_t n, conflicts_t *out)
     if (ok) {
         for (int32_t i = 0; i < n; i++)
             by_first[i] = i;
-        sort_indices(by_first, tmp, n, blocks, compare_by_first);
+        cosma_sort_indices_in(by_first, tmp, n, compare_by_first, blocks);
         size_t pairs = 0;
         for (int32_t a = 0; a < n; a++)
             for (int32_t b = a + 1; b < n && blocks[by_first[b]].first <= blocks[by_first[a]].last; b++) {
@@ -149,11 +123,11 @@ static uint64_t place_in_order(block_t *blocks, int32_t n, const int32_t *order,
         for (int32_t c = conflicts->start[order[k]]; c < conflicts->start[order[k] + 1]; c++)
             if (blocks[conflicts->list[c]].placed)
                 scratch[m++] = conflicts->list[c];
-        sort_indices(scratch, tmp, m, blocks, compare_by_offset);
+        cosma_sort_indices_in(scratch, tmp, m, compare_by_offset, blocks);
         uint64_t current = 0, best = UINT64_MAX, best_gap = UINT64_MAX;
         for (int32_t j = 0; j < m; j++) {
             const block_t *other = &blocks[scratch[j]];
-            uint64_t candidate = align_up(current, align);
+            uint64_t candidate = cosma_align_up(current, align);
             if (candidate <= other->offset && other->offset - candidate >= b->bytes) {
                 uint64_t gap = other->offset - current;
                 if (fit == FIT_FIRST) {
@@ -169,7 +143,7 @@ static uint64_t place_in_order(block_t *blocks, int32_t n, const int32_t *order,
                 current = other->offset + other->bytes;
         }
         if (best == UINT64_MAX)
-            best = align_up(current, align);
+            best = cosma_align_up(current, align);
         b->offset = best;
         b->placed = 1;
         if (best + b->bytes > extent)
@@ -373,7 +347,7 @@ cosma_status_t cosma_arena_size(const cosma_graph_t *graph, const cosma_mode_t *
         blocks[n].last = last[x];
         blocks[n].bytes = sizes[x];
         /* The sum of aligned sizes bounds every offset: check it once. */
-        if (cosma_u64_add(total, align_up(sizes[x], align), &total) || total > (UINT64_MAX >> 1)) {
+        if (cosma_u64_add(total, cosma_align_up(sizes[x], align), &total) || total > (UINT64_MAX >> 1)) {
             cosma_diag_report(diag, COSMA_SEV_ERROR, "arena size: total tensor bytes of '%s' overflow 64 bits",
                               graph->name);
             status = COSMA_ERR_INPUT;
@@ -390,7 +364,7 @@ cosma_status_t cosma_arena_size(const cosma_graph_t *graph, const cosma_mode_t *
     }
     for (int32_t i = 0; i < n; i++)
         sorted[i] = i;
-    sort_indices(sorted, tmp, n, blocks, compare_by_size);
+    cosma_sort_indices_in(sorted, tmp, n, compare_by_size, blocks);
     if (strcmp(algo, "greedy-by-size") == 0) {
         *out_bytes = place_in_order(blocks, n, sorted, &conflicts, FIT_BEST, align, scratch, tmp);
     } else if (strcmp(algo, "first-fit") == 0) {

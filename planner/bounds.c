@@ -5,7 +5,6 @@
  * forced-live analysis (cosma_problem_forced_live). */
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "planner_internal.h"
 
@@ -25,56 +24,38 @@ typedef struct {
 
 typedef struct {
     state_t *states;
-    int32_t n_states, cap_states;
+    int32_t n_states;
+    size_t cap_states, cap_bits; /* in states */
     word_t *bits;      /* n_states * words */
     int32_t *ready;    /* pool of ready lists */
-    int32_t n_ready, cap_ready;
+    int32_t n_ready;
+    size_t cap_ready;
 } layer_t;
-
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 static int has_bit(const word_t *bits, int32_t i)
 {
     return (int)((bits[i / 64] >> (i % 64)) & 1u);
 }
 
-static uint64_t hash_bits(const word_t *bits, size_t words)
+/* Zobrist hashing: a set's hash is the XOR of its operators' keys, so a
+ * child's hash is its parent's with one key toggled (O(1) per candidate
+ * instead of hashing the whole bitset).  Keys are splitmix64 of the
+ * operator index: fixed, so the search is deterministic. */
+static uint64_t op_key(int32_t op)
 {
-    uint64_t h = 1469598103934665603ull;
-    for (size_t w = 0; w < words; w++) {
-        h ^= bits[w];
-        h *= 1099511628211ull;
-        h ^= h >> 29;
-    }
-    return h;
+    uint64_t z = (uint64_t)op * 0x9E3779B97F4A7C15ull + 0x632BE59BD9B4E019ull;
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
 }
 
 static int layer_reserve(layer_t *layer, int32_t states, int32_t ready, size_t words)
 {
-    if (states > layer->cap_states) {
-        int32_t cap = states * 2;
-        state_t *s = realloc(layer->states, (size_t)cap * sizeof(state_t));
-        word_t *b = s != NULL ? realloc(layer->bits, (size_t)cap * words * sizeof(word_t)) : NULL;
-        if (s != NULL)
-            layer->states = s;
-        if (b == NULL)
-            return -1;
-        layer->bits = b;
-        layer->cap_states = cap;
-    }
-    if (ready > layer->cap_ready) {
-        int32_t cap = ready * 2;
-        int32_t *r = realloc(layer->ready, (size_t)cap * sizeof(int32_t));
-        if (r == NULL)
-            return -1;
-        layer->ready = r;
-        layer->cap_ready = cap;
-    }
+    /* bits holds one bitset of `words` words per state. */
+    if (cosma_array_reserve((void **)&layer->states, &layer->cap_states, (size_t)states, sizeof(state_t)) != 0 ||
+        cosma_array_reserve((void **)&layer->bits, &layer->cap_bits, (size_t)states, words * sizeof(word_t)) != 0 ||
+        cosma_array_reserve((void **)&layer->ready, &layer->cap_ready, (size_t)ready, sizeof(int32_t)) != 0)
+        return -1;
     return 0;
 }
 
@@ -139,7 +120,7 @@ static uint64_t beam_search(const cosma_problem_t *problem, int32_t width, uint6
     memset(layers, 0, sizeof layers);
     /* History for reconstruction: per layer, per kept state, (parent, op). */
     int32_t *hist_parent = NULL, *hist_op = NULL, *hist_start = calloc((size_t)n + 2, sizeof(int32_t));
-    size_t hist_cap = 0, hist_len = 0;
+    size_t hist_parent_cap = 0, hist_op_cap = 0, hist_len = 0;
     int32_t *table = NULL;
     size_t table_cap = 0;
     uint64_t result = UINT64_MAX;
@@ -158,10 +139,10 @@ static uint64_t beam_search(const cosma_problem_t *problem, int32_t width, uint6
     for (int32_t o = 0; o < n; o++)
         if (problem->pred_start[o + 1] == problem->pred_start[o])
             cur->ready[cur->n_ready++] = o;
-    cur->states[0] = (state_t){0, 0, hash_bits(cur->bits, words), -1, -1, 0, cur->n_ready, 0};
+    cur->states[0] = (state_t){0, 0, 0, -1, -1, 0, cur->n_ready, 0}; /* the empty set hashes to 0 */
 
     for (int32_t depth = 0; depth < n; depth++) {
-        if (now_seconds() > deadline) {
+        if (cosma_clock_seconds() > deadline) {
             *out_timed_out = 1;
             goto done;
         }
@@ -200,7 +181,7 @@ static uint64_t beam_search(const cosma_problem_t *problem, int32_t width, uint6
                 /* Hash and compare the child set in place, then restore. */
                 word_t saved = bits[op / 64];
                 bits[op / 64] = saved | ((word_t)1 << (op % 64));
-                uint64_t h = hash_bits(bits, words);
+                uint64_t h = state->hash ^ op_key(op);
                 size_t slot = (size_t)h & (want_table - 1);
                 int32_t found = -1;
                 while (table[slot] >= 0) {
@@ -297,17 +278,10 @@ static uint64_t beam_search(const cosma_problem_t *problem, int32_t width, uint6
             free(origin);
         }
         /* Record history. */
-        if (hist_len + (size_t)next->n_states > hist_cap) {
-            size_t cap = (hist_len + (size_t)next->n_states) * 2;
-            int32_t *p = realloc(hist_parent, cap * sizeof(int32_t));
-            int32_t *o = p != NULL ? realloc(hist_op, cap * sizeof(int32_t)) : NULL;
-            if (p != NULL)
-                hist_parent = p;
-            if (o == NULL)
-                goto done;
-            hist_op = o;
-            hist_cap = cap;
-        }
+        size_t hist_need = hist_len + (size_t)next->n_states;
+        if (cosma_array_reserve((void **)&hist_parent, &hist_parent_cap, hist_need, sizeof(int32_t)) != 0 ||
+            cosma_array_reserve((void **)&hist_op, &hist_op_cap, hist_need, sizeof(int32_t)) != 0)
+            goto done;
         hist_start[depth + 1] = (int32_t)hist_len;
         for (int32_t i = 0; i < next->n_states; i++) {
             hist_parent[hist_len + (size_t)i] = next->states[i].parent;
@@ -368,7 +342,7 @@ cosma_status_t cosma_planner_bounds(const cosma_graph_t *graph, const cosma_mode
     for (int32_t o = 0; o < n; o++)
         order[o] = o;
     uint64_t best = cosma_order_peak(graph, order, problem.size);
-    double deadline = now_seconds() + (time_limit > 0 ? time_limit : 10.0);
+    double deadline = cosma_clock_seconds() + (time_limit > 0 ? time_limit : 10.0);
     int exact = best <= lower;
     /* Widen the beam until the search is exact, proves the incumbent, or
      * time runs out. */
@@ -377,6 +351,7 @@ cosma_status_t cosma_planner_bounds(const cosma_graph_t *graph, const cosma_mode
     for (int32_t width = 64; !exact && (double)width * (double)n <= 4e6; width *= 4) {
         int pruned = 0, timed_out = 0;
         uint64_t peak = beam_search(&problem, width, best, deadline, trial, &pruned, &timed_out);
+        out_bounds->stopped_by_clock = timed_out;
         if (timed_out || peak == UINT64_MAX)
             break; /* out of time or memory: nothing proven by this round */
         if (peak != UINT64_MAX && peak <= best) {
@@ -395,7 +370,7 @@ cosma_status_t cosma_planner_bounds(const cosma_graph_t *graph, const cosma_mode
     }
     /* Among orders of that peak, prefer one whose tensors also place
      * within it, so a spill-free plan at M_P exists when we can find one. */
-    cosma_order_search_placeable(&problem, order, best, deadline + 5.0);
+    cosma_order_search_placeable(&problem, order, best, deadline);
     out_bounds->m_p_upper = best;
     out_bounds->m_p_lower = exact ? best : lower;
     out_bounds->m_p_exact = exact;

@@ -23,7 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ilp.h"
+#include <cosma/ilp.h>
 #include "planner_internal.h"
 
 typedef struct {
@@ -93,6 +93,8 @@ cosma_status_t cosma_joint_solve(const cosma_problem_t *problem, uint64_t budget
     cosma_milp_result_t result = {0};
     cosma_status_t status = COSMA_ERR_NOMEM;
     *out_bound = 0;
+    if (!cosma_problem_closure_affordable(problem))
+        return COSMA_ERR_INFEASIBLE; /* far above any column limit */
     j.asap = malloc(((size_t)n + 1) * sizeof(int32_t));
     j.alap = malloc(((size_t)n + 1) * sizeof(int32_t));
     j.x_col = malloc(((size_t)n + 1) * sizeof(int32_t));

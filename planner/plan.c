@@ -2,8 +2,8 @@
  * placement, assembles the plan with its proven bound, and verifies it. */
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include <cosma/verify.h>
 #include "planner_internal.h"
 
 /* Largest time-indexed joint model tried (columns).  Past this GLPK's
@@ -14,13 +14,6 @@ enum { JOINT_MAX_COLUMNS = 15000 };
 /* Moves tried by the order searches: a fixed amount of work, so results do
  * not depend on the machine (the time limit is only a guard). */
 enum { MAX_ORDER_MOVES = 3000 };
-
-static double wall_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 /* A sink that passes messages on as warnings: for optional steps whose
  * failure the planner absorbs (the run still succeeds). */
@@ -48,6 +41,44 @@ static int report_oversized(const cosma_problem_t *problem, uint64_t budget, cos
     if (count > 10)
         cosma_diag_report(diag, COSMA_SEV_ERROR, "... and %d more operators that do not fit", count - 10);
     return count;
+}
+
+/* Why no plan came out.  Infeasible only with a proof: the budget is below
+ * an operator's working set (reported before), every order needs more live
+ * bytes than the budget, or the exhaustive search placed none; otherwise
+ * the search gave up, which is not a proof. */
+static cosma_status_t report_no_plan(const cosma_problem_t *problem, const cosma_plan_options_t *options,
+                                     const cosma_bounds_t *bounds, int zero_traffic_impossible, cosma_diag_t *diag)
+{
+    unsigned long long budget = (unsigned long long)options->budget_bytes;
+    for (int32_t o = 0; o < problem->n_ops; o++)
+        if (cosma_problem_working_set(problem, o) > options->budget_bytes)
+            return COSMA_ERR_INFEASIBLE; /* the operator was named already */
+    if (options->schedule != COSMA_SCHEDULE_PEAK) {
+        /* A budget that holds every working set always has a plan (evict
+         * everything after every use): reaching here is a bug. */
+        cosma_diag_report(diag, COSMA_SEV_ERROR, "internal error: no plan found within %llu bytes", budget);
+        return COSMA_ERR_INTERNAL;
+    }
+    if (bounds->m_p_lower > options->budget_bytes) {
+        cosma_diag_report(diag, COSMA_SEV_ERROR,
+                          bounds->m_p_exact ? "no spill-free plan within %llu bytes: the minimum-peak order needs %llu bytes"
+                                            : "no spill-free plan within %llu bytes: every order needs at least %llu bytes",
+                          budget, (unsigned long long)bounds->m_p_lower);
+        return COSMA_ERR_INFEASIBLE;
+    }
+    if (zero_traffic_impossible) {
+        cosma_diag_report(diag, COSMA_SEV_ERROR,
+                          "no spill-free plan within %llu bytes: every order whose live bytes fit was tried and "
+                          "none of them places",
+                          budget);
+        return COSMA_ERR_INFEASIBLE;
+    }
+    cosma_diag_report(diag, COSMA_SEV_ERROR,
+                      "no spill-free plan found within %llu bytes (the minimum-peak order needs %llu bytes and "
+                      "could not be placed); the search is incomplete, so none is proven not to exist",
+                      budget, (unsigned long long)bounds->m_p_upper);
+    return COSMA_ERR_SOLVER;
 }
 
 static cosma_status_t assemble_plan(const cosma_problem_t *problem, const cosma_plan_options_t *options,
@@ -100,11 +131,11 @@ static int improve_order(const cosma_problem_t *problem, int32_t *order, uint64_
         goto done;
     const int32_t reach = 6;
     int64_t moves = 0;
-    for (int improved = 1; improved && cost > floor && moves < MAX_ORDER_MOVES && wall_seconds() < deadline;) {
+    for (int improved = 1; improved && cost > floor && moves < MAX_ORDER_MOVES && cosma_clock_seconds() < deadline;) {
         improved = 0;
         for (int32_t s = 0; s < n; s++)
             position[order[s]] = s;
-        for (int32_t i = 0; i < n && !improved && moves < MAX_ORDER_MOVES && wall_seconds() < deadline; i++) {
+        for (int32_t i = 0; i < n && !improved && moves < MAX_ORDER_MOVES && cosma_clock_seconds() < deadline; i++) {
             int32_t lo, hi;
             cosma_order_move_window(problem, order, position, i, reach, &lo, &hi);
             for (int32_t j = lo; j <= hi && !improved; j++) {
@@ -156,11 +187,80 @@ static int try_order(const cosma_problem_t *problem, const int32_t *order, uint6
     return 0;
 }
 
+/* Arena alignments the baselines are run at when they serve as
+ * incumbents: the paper's 64 bytes, and none. */
+static const uint64_t baseline_alignments[] = {64, 1};
+
+/* Every baseline plan is a valid plan for the same budget: adopts the best
+ * one when it beats the incumbent, so the result is never worse than any
+ * baseline.  Joint schedule: the baselines in the default and the
+ * minimum-peak order; fixed: both policies in the fixed order.  The
+ * incumbent's order-specific bound is kept only when the baseline runs in
+ * the same order.  Baselines that cannot run (alignment, a step that does
+ * not place) are skipped silently. */
+static cosma_status_t adopt_baselines(const cosma_problem_t *problem, const cosma_plan_options_t *options,
+                                      const int32_t *fixed_order, const int32_t *peak_order, incumbent_t *incumbent)
+{
+    int32_t n = problem->n_ops;
+    int32_t *identity = malloc(((size_t)n + 1) * sizeof(int32_t));
+    if (identity == NULL)
+        return COSMA_ERR_NOMEM;
+    for (int32_t o = 0; o < n; o++)
+        identity[o] = o;
+    for (int32_t b = 0; cosma_baseline_names[b] != NULL; b++) {
+        const char *name = cosma_baseline_names[b];
+        int peak = strncmp(name, "peak-", 5) == 0;
+        const int32_t *order = fixed_order != NULL ? (peak ? NULL : fixed_order) : peak ? peak_order : identity;
+        for (size_t a = 0; order != NULL && a < sizeof baseline_alignments / sizeof baseline_alignments[0]; a++) {
+            cosma_plan_t *plan = NULL;
+            if (cosma_baseline_plan_in_order(problem->graph, &options->mode, options->budget_bytes, name,
+                                             baseline_alignments[a], order, &plan, NULL) != COSMA_OK)
+                continue;
+            uint64_t traffic = plan->traffic.spill_bytes + plan->traffic.retrieve_bytes;
+            cosma_interval_t *copy = NULL;
+            if (!incumbent->have || traffic < incumbent->residency.traffic)
+                copy = malloc(((size_t)plan->n_intervals + 1) * sizeof(cosma_interval_t));
+            if (copy != NULL) {
+                memcpy(copy, plan->intervals, (size_t)plan->n_intervals * sizeof(cosma_interval_t));
+                int same_order = incumbent->have && memcmp(order, incumbent->order, (size_t)n * sizeof(int32_t)) == 0;
+                uint64_t bound = same_order ? incumbent->residency.lower_bound : 0;
+                cosma_residency_free(&incumbent->residency);
+                incumbent->residency = (cosma_residency_t){
+                    .traffic = traffic, .lower_bound = bound, .placed = 1, .intervals = copy,
+                    .n_intervals = plan->n_intervals};
+                memcpy(incumbent->order, order, (size_t)n * sizeof(int32_t));
+                incumbent->method = fixed_order != NULL ? "ilp-fixed:baseline-incumbent"
+                                    : peak              ? "ilp-joint:baseline-incumbent(min-peak order)"
+                                                        : "ilp-joint:baseline-incumbent(default order)";
+                incumbent->have = 1;
+            }
+            cosma_plan_destroy(plan);
+        }
+    }
+    free(identity);
+    return COSMA_OK;
+}
+
+/* The graph's bounds: the caller's when it passed them (a copy, so that
+ * they are freed like our own), else computed here. */
+static cosma_status_t planner_bounds(const cosma_graph_t *graph, const cosma_plan_options_t *options,
+                                     double time_limit, cosma_bounds_t *out_bounds, cosma_diag_t *diag)
+{
+    if (options->bounds == NULL)
+        return cosma_planner_bounds(graph, &options->mode, time_limit, out_bounds, diag);
+    *out_bounds = *options->bounds;
+    out_bounds->order = malloc(((size_t)graph->n_ops + 1) * sizeof(int32_t));
+    if (out_bounds->order == NULL)
+        return COSMA_ERR_NOMEM;
+    memcpy(out_bounds->order, options->bounds->order, (size_t)graph->n_ops * sizeof(int32_t));
+    return COSMA_OK;
+}
+
 cosma_status_t cosma_planner_plan(const cosma_graph_t *graph, const cosma_plan_options_t *options,
                                   cosma_plan_t **out_plan, cosma_diag_t *diag)
 {
     *out_plan = NULL;
-    double started = wall_seconds();
+    double started = cosma_clock_seconds();
     double limit = options->time_limit > 0 ? options->time_limit : 60.0;
     cosma_problem_t problem;
     cosma_status_t status = cosma_problem_init(&problem, graph, &options->mode, diag);
@@ -198,7 +298,7 @@ cosma_status_t cosma_planner_plan(const cosma_graph_t *graph, const cosma_plan_o
         default_order[o] = options->schedule == COSMA_SCHEDULE_FIXED && options->order != NULL ? options->order[o] : o;
     int n_candidates = 0;
     if (options->schedule != COSMA_SCHEDULE_FIXED) {
-        status = cosma_planner_bounds(graph, &options->mode, limit * 0.25, &bounds, diag);
+        status = planner_bounds(graph, options, limit * 0.25, &bounds, diag);
         if (status != COSMA_OK) {
             free(default_order);
             goto done;
@@ -209,7 +309,7 @@ cosma_status_t cosma_planner_plan(const cosma_graph_t *graph, const cosma_plan_o
         candidates[n_candidates++] = default_order;
 
     for (int c = 0; c < n_candidates; c++) {
-        double left = limit - (wall_seconds() - started);
+        double left = limit - (cosma_clock_seconds() - started);
         cosma_residency_options_t residency_options = {options->budget_bytes, left / (n_candidates - c),
                                                        options->schedule == COSMA_SCHEDULE_PEAK,
                                                        c == 0 ? options->export_model : NULL};
@@ -247,10 +347,25 @@ cosma_status_t cosma_planner_plan(const cosma_graph_t *graph, const cosma_plan_o
         memcpy(default_order, bounds.order, (size_t)n * sizeof(int32_t));
         if (cosma_order_search_placeable(&problem, default_order, options->budget_bytes, started + limit * 0.5))
             try_order(&problem, default_order, options->budget_bytes, options->schedule == COSMA_SCHEDULE_PEAK,
-                      limit - (wall_seconds() - started),
+                      limit - (cosma_clock_seconds() - started),
                       options->schedule == COSMA_SCHEDULE_PEAK ? "min-peak:placement-search"
                                                                : "ilp-joint:placement-search",
                       &incumbent, diag);
+    }
+    /* Still no zero-traffic plan although the live bytes may fit: on small
+     * graphs, search every order (a proof when none places). */
+    int zero_traffic_impossible = bounds.m_p_lower > options->budget_bytes;
+    unplaced = incumbent.have ? best->traffic > 0 : options->schedule == COSMA_SCHEDULE_PEAK;
+    if (unplaced && options->schedule != COSMA_SCHEDULE_FIXED && !zero_traffic_impossible) {
+        int found = cosma_order_search_zero_traffic(&problem, options->budget_bytes, started + limit * 0.5,
+                                                    default_order);
+        if (found == 1)
+            try_order(&problem, default_order, options->budget_bytes, options->schedule == COSMA_SCHEDULE_PEAK,
+                      limit - (cosma_clock_seconds() - started),
+                      options->schedule == COSMA_SCHEDULE_PEAK ? "min-peak:exhaustive-search"
+                                                               : "ilp-joint:exhaustive-search",
+                      &incumbent, diag);
+        zero_traffic_impossible = found == 0;
     }
     /* Joint schedule: the order-free covering bound, then a local search
      * over orders near the best one while it pays. */
@@ -262,8 +377,22 @@ cosma_status_t cosma_planner_plan(const cosma_graph_t *graph, const cosma_plan_o
         memcpy(default_order, incumbent.order, (size_t)n * sizeof(int32_t));
         if (cover_bound < best->traffic &&
             improve_order(&problem, default_order, options->budget_bytes, cover_bound, started + limit * 0.6, diag))
-            try_order(&problem, default_order, options->budget_bytes, 0, limit - (wall_seconds() - started),
+            try_order(&problem, default_order, options->budget_bytes, 0, limit - (cosma_clock_seconds() - started),
                       "ilp-joint:local-search", &incumbent, diag);
+    }
+    /* Never worse than a baseline: their plans are incumbents too (before
+     * the joint model, which starts from the best plan).  The relaxation
+     * of the best order the planner solved decides below whether the joint
+     * model can prove more. */
+    uint64_t order_relaxation = incumbent.have ? best->lower_bound : 0;
+    if (options->schedule != COSMA_SCHEDULE_PEAK && (!incumbent.have || best->traffic > 0)) {
+        status = adopt_baselines(&problem, options,
+                                 options->schedule == COSMA_SCHEDULE_FIXED ? candidates[0] : NULL, bounds.order,
+                                 &incumbent);
+        if (status != COSMA_OK) {
+            free(default_order);
+            goto done;
+        }
     }
     /* Joint schedule: the time-indexed model proves a bound for every
      * order and may find a better one; it starts from the best plan. */
@@ -272,8 +401,8 @@ cosma_status_t cosma_planner_plan(const cosma_graph_t *graph, const cosma_plan_o
      * relaxation: when the order-free bound already reaches that, the
      * model can prove nothing more (what remains is placement). */
     if (incumbent.have && options->schedule == COSMA_SCHEDULE_JOINT && best->traffic > 0 &&
-        cover_bound < best->lower_bound) {
-        double left = limit - (wall_seconds() - started);
+        cover_bound < order_relaxation) {
+        double left = limit - (cosma_clock_seconds() - started);
         if (left > 2) {
             cosma_diag_t optional = {emit_as_warning, diag, 0};
             cosma_status_t joint =
@@ -281,7 +410,7 @@ cosma_status_t cosma_planner_plan(const cosma_graph_t *graph, const cosma_plan_o
                                   best->intervals, best->n_intervals, default_order, &joint_bound,
                                   diag != NULL ? &optional : NULL);
             if (joint == COSMA_OK && memcmp(default_order, incumbent.order, (size_t)n * sizeof(int32_t)) != 0) {
-                try_order(&problem, default_order, options->budget_bytes, 0, limit - (wall_seconds() - started),
+                try_order(&problem, default_order, options->budget_bytes, 0, limit - (cosma_clock_seconds() - started),
                           "ilp-joint:time-indexed", &incumbent, diag);
             } else if (joint == COSMA_ERR_NOMEM) {
                 status = joint;
@@ -298,15 +427,7 @@ cosma_status_t cosma_planner_plan(const cosma_graph_t *graph, const cosma_plan_o
     }
     free(default_order);
     if (!incumbent.have) {
-        if (options->schedule == COSMA_SCHEDULE_PEAK)
-            cosma_diag_report(diag, COSMA_SEV_ERROR,
-                              "no spill-free plan within %llu bytes: the minimum-peak order needs %llu bytes%s",
-                              (unsigned long long)options->budget_bytes, (unsigned long long)bounds.m_p_upper,
-                              bounds.m_p_upper <= options->budget_bytes ? " and could not be placed" : "");
-        else
-            cosma_diag_report(diag, COSMA_SEV_ERROR, "no plan found within %llu bytes",
-                              (unsigned long long)options->budget_bytes);
-        status = COSMA_ERR_INFEASIBLE;
+        status = report_no_plan(&problem, options, &bounds, zero_traffic_impossible, diag);
         goto done;
     }
     /* The bound must hold for the problem as asked: for a fixed order the
@@ -327,7 +448,7 @@ cosma_status_t cosma_planner_plan(const cosma_graph_t *graph, const cosma_plan_o
             lower_bound = joint_bound;
     }
     status = assemble_plan(&problem, options, incumbent.order, best, lower_bound, incumbent.method,
-                           wall_seconds() - started, out_plan);
+                           cosma_clock_seconds() - started, out_plan);
     if (status != COSMA_OK)
         goto done;
     cosma_traffic_t checked;

@@ -2,7 +2,7 @@
 #ifndef COSMA_PLANNER_INTERNAL_H
 #define COSMA_PLANNER_INTERNAL_H
 
-#include "planner.h"
+#include <cosma/planner.h>
 
 /* A block to place in the scratchpad: resident during steps first..last. */
 typedef struct {
@@ -43,11 +43,6 @@ void cosma_order_lifetimes(const cosma_graph_t *graph, const cosma_mode_t *mode,
  * their common divisor. */
 uint64_t cosma_gcd_u64(uint64_t a, uint64_t b);
 
-/* Stable merge sort of an index array with a context-carrying
- * comparison (qsort has no context, and globals are not allowed). */
-typedef int (*cosma_index_cmp_t)(const void *ctx, int32_t a, int32_t b);
-int cosma_sort_indices(int32_t *items, int32_t n, cosma_index_cmp_t compare, const void *ctx);
-
 /* The graph flattened for planning under one mode: sizes and adjacency in
  * compressed-row form.  Built once per plan; owns its arrays. */
 typedef struct {
@@ -72,6 +67,13 @@ void cosma_problem_free(cosma_problem_t *problem);
  * anc and desc hold n_ops rows of `words` 64-bit words, zeroed. */
 void cosma_problem_closure(const cosma_problem_t *problem, uint64_t *anc, uint64_t *desc, size_t words);
 
+/* The closure takes 2 n^2 bits: it is built only while that stays within
+ * COSMA_CLOSURE_MAX_BYTES (about 46,000 operators).  Past it the analyses
+ * that need it fall back to weaker bounds that are still valid, so memory
+ * and time stay near-linear in the graph. */
+#define COSMA_CLOSURE_MAX_BYTES ((uint64_t)512 << 20)
+int cosma_problem_closure_affordable(const cosma_problem_t *problem);
+
 /* Working set of an operator: the sum of its planned operands. */
 uint64_t cosma_problem_working_set(const cosma_problem_t *problem, int32_t op);
 
@@ -94,6 +96,20 @@ void cosma_order_move(const int32_t *order, int32_t n, int32_t i, int32_t j, int
  * the budget (keeping the peak within it) while the greedy arena shrinks.
  * Returns 1 (order updated) when an order whose arena fits was found. */
 int cosma_order_search_placeable(const cosma_problem_t *problem, int32_t *order, uint64_t budget, double deadline);
+
+/* Exhaustive search (bounded by fixed work limits and the deadline) over
+ * the topological orders whose live bytes fit the budget, for one whose
+ * zero-spill tensors place: 1 found (out_order set), 0 proven that none
+ * exists, -1 undecided within the limits. */
+int cosma_order_search_zero_traffic(const cosma_problem_t *problem, uint64_t budget, double deadline,
+                                    int32_t *out_order);
+
+/* cosma_baseline_plan in a given order (the default or a minimum-peak
+ * one), for callers that have the order already; name and align are
+ * trusted (a known name, a power of two). */
+cosma_status_t cosma_baseline_plan_in_order(const cosma_graph_t *graph, const cosma_mode_t *mode,
+                                            uint64_t budget_bytes, const char *name, uint64_t align,
+                                            const int32_t *order, cosma_plan_t **out_plan, cosma_diag_t *diag);
 
 /* Whether the graph has exactly one topological order (then the joint
  * problem is the fixed-order problem). */

@@ -4,9 +4,14 @@
  * reader's step) the tensor is either kept resident for the whole gap or
  * evicted right after the first use and loaded again at the second:
  * keeping it for part of a gap only takes space, and loading it earlier
- * than its use only takes space, so nothing else can be better.  That
- * leaves one binary per gap (keep) and one per spillable activation
- * (spilled), with one aggregated capacity row per step:
+ * than its use only takes space, so nothing else can be better.  This
+ * holds for uses at adjacent steps too: evicting there (at the start of
+ * the second step) and loading again is a relocation, the tensor comes
+ * back at another offset.  It never saves capacity, but it is the way out
+ * of fragmentation, so those gaps are binaries as well (fixed to "keep"
+ * until a no-good cut involves them).  That leaves one binary per gap
+ * (keep) and one per spillable activation (spilled), with one aggregated
+ * capacity row per step:
  *
  *   min  sum_g size(g) (1 - keep_g) + sum_a size(a) spilled_a
  *   s.t. sum_{g covers t} size(g) keep_g <= budget - working_set(t)   per t
@@ -17,14 +22,15 @@
  * optimum quickly.  This model drops placement, so its optimum is a valid
  * lower bound for the order; when the intervals it keeps can be placed
  * within the budget the plan is optimal for the order.  When they cannot
- * (fragmentation), the capacity of the steps where placement failed is
- * tightened and the model solved again. */
+ * (fragmentation), a proven-unplaceable residency is cut off (a no-good
+ * cut, valid), or else heuristic repairs run; the last resort is the plan
+ * that evicts every tensor after every use, which always places when each
+ * step's working set fits, so a budget of at least M_R always has a plan. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-#include "ilp.h"
+#include <cosma/ilp.h>
 #include "planner_internal.h"
 
 /* Exact placement (a small ILP) is tried only on this many intervals. */
@@ -34,6 +40,13 @@ typedef struct {
     int32_t tensor;
     int32_t from, to; /* the uses around the gap: interior is from+1..to-1 */
 } gap_t;
+
+/* A gap between uses at adjacent steps covers no step: keeping it costs no
+ * capacity, evicting it is a relocation. */
+static int gap_is_adjacent(const gap_t *gap)
+{
+    return gap->to - gap->from == 1;
+}
 
 typedef struct {
     const cosma_problem_t *problem;
@@ -45,13 +58,6 @@ typedef struct {
     int32_t n_gaps;
     uint64_t *base;       /* per step (1-based): working set */
 } layout_t;
-
-static double clock_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 static void layout_free(layout_t *layout)
 {
@@ -101,7 +107,7 @@ static cosma_status_t layout_build(const cosma_problem_t *problem, const int32_t
             layout->uses[at++] = layout->step[tensor->consumers[c]];
         qsort(layout->uses + first, (size_t)(at - first), sizeof(int32_t), compare_i32);
         for (int32_t k = first + 1; k < at; k++)
-            if (layout->uses[k] - layout->uses[k - 1] >= 2)
+            if (layout->uses[k] > layout->uses[k - 1])
                 layout->gaps[layout->n_gaps++] = (gap_t){t, layout->uses[k - 1], layout->uses[k]};
     }
     layout->use_start[m] = at;
@@ -229,6 +235,7 @@ static cosma_status_t solve_choice(const layout_t *layout, const uint64_t *capac
     int32_t *cover_start = calloc((size_t)n + 2, sizeof(int32_t));
     int32_t *cover = NULL;
     double *coef = NULL, *start = NULL;
+    unsigned char *relocatable = NULL; /* per gap: named by some cut */
     cosma_milp_result_t result = {0};
     cosma_status_t status = COSMA_ERR_NOMEM;
     if (milp == NULL || spill_col == NULL || cover_start == NULL)
@@ -244,17 +251,26 @@ static cosma_status_t solve_choice(const layout_t *layout, const uint64_t *capac
         unit = cosma_gcd_u64(unit, problem->size[layout->gaps[g].tensor]);
     if (unit == 0)
         unit = 1;
+    /* An adjacent gap can only matter through a no-good cut: elsewhere
+     * keeping it is free, so it is fixed (a smaller model, same optimum). */
+    relocatable = calloc((size_t)layout->n_gaps + 1, 1);
+    if (relocatable == NULL)
+        goto done;
+    for (int32_t k = 0; k < cuts->n_gaps; k++)
+        relocatable[cuts->gaps[k]] = 1;
     for (int32_t g = 0; g < layout->n_gaps; g++) {
         int32_t t = layout->gaps[g].tensor;
         uint64_t size = problem->size[t] / unit;
+        int fixed = gap_is_adjacent(&layout->gaps[g]) && !relocatable[g];
         snprintf(name, sizeof name, "keep_%d_%d", (int)t, (int)layout->gaps[g].from);
-        if (cosma_milp_add_col(milp, name, 0, 1, -(double)size, 1) != g)
+        if (cosma_milp_add_col(milp, name, fixed ? 1 : 0, 1, -(double)size, 1) != g)
             goto done;
         constant += size;
     }
     for (int32_t g = 0; g < layout->n_gaps; g++) {
         int32_t t = layout->gaps[g].tensor;
-        if (graph->tensors[t].kind != COSMA_TENSOR_ACTIVATION || spill_col[t] >= 0)
+        if (graph->tensors[t].kind != COSMA_TENSOR_ACTIVATION || spill_col[t] >= 0 ||
+            (gap_is_adjacent(&layout->gaps[g]) && !relocatable[g]))
             continue;
         snprintf(name, sizeof name, "spill_%d", (int)t);
         spill_col[t] = cosma_milp_add_col(milp, name, 0, 1, (double)(problem->size[t] / unit), 1);
@@ -298,7 +314,7 @@ static cosma_status_t solve_choice(const layout_t *layout, const uint64_t *capac
     }
     for (int32_t g = 0; g < layout->n_gaps; g++) {
         int32_t t = layout->gaps[g].tensor;
-        if (spill_col[t] < 0)
+        if (spill_col[t] < 0 || (gap_is_adjacent(&layout->gaps[g]) && !relocatable[g]))
             continue;
         int32_t cols[2] = {spill_col[t], g};
         double ones[2] = {1, 1};
@@ -374,6 +390,7 @@ static cosma_status_t solve_choice(const layout_t *layout, const uint64_t *capac
     status = COSMA_OK;
 done:
     free(result.values);
+    free(relocatable);
     free(start);
     free(coef);
     free(cover);
@@ -405,7 +422,7 @@ static cosma_status_t build_intervals(const layout_t *layout, const unsigned cha
         for (int32_t k = lo + 1; k < hi; k++) {
             int32_t from = layout->uses[k - 1], to = layout->uses[k];
             int kept = 1;
-            if (to - from >= 2) {
+            if (to > from) {
                 kept = keep[g];
                 g++;
             }
@@ -480,7 +497,7 @@ static cosma_status_t make_cut(const layout_t *layout, const unsigned char *keep
     }
     memcpy(subset, keep, (size_t)layout->n_gaps);
     /* A cut not fully reduced is still valid: stop at the deadline. */
-    for (int32_t g = 0; g < layout->n_gaps && clock_seconds() < deadline; g++) {
+    for (int32_t g = 0; g < layout->n_gaps && cosma_clock_seconds() < deadline; g++) {
         if (!subset[g])
             continue;
         subset[g] = 0;
@@ -551,12 +568,37 @@ static int split_repair(const layout_t *layout, unsigned char *keep, uint64_t bu
     return 0;
 }
 
+/* The last resort: every tensor leaves after every use and comes back for
+ * the next, so each step holds exactly its operator's operands, stacked
+ * from offset 0.  It places whenever each working set fits the budget. */
+static cosma_status_t evict_all_plan(const layout_t *layout, unsigned char *keep, cosma_interval_t **out_intervals,
+                                     int32_t *out_n)
+{
+    memset(keep, 0, (size_t)layout->n_gaps + 1);
+    cosma_status_t status = build_intervals(layout, keep, out_intervals, out_n);
+    if (status != COSMA_OK)
+        return status;
+    uint64_t *top = calloc((size_t)layout->n_steps + 2, sizeof(uint64_t));
+    if (top == NULL) {
+        free(*out_intervals);
+        *out_intervals = NULL;
+        return COSMA_ERR_NOMEM;
+    }
+    for (int32_t i = 0; i < *out_n; i++) {
+        cosma_interval_t *interval = &(*out_intervals)[i];
+        interval->offset = top[interval->first];
+        top[interval->first] += interval->bytes;
+    }
+    free(top);
+    return COSMA_OK;
+}
+
 cosma_status_t cosma_residency_solve(const cosma_problem_t *problem, const int32_t *order,
                                      const cosma_residency_options_t *options, cosma_residency_t *out_result,
                                      cosma_diag_t *diag)
 {
     memset(out_result, 0, sizeof *out_result);
-    double started = clock_seconds();
+    double started = cosma_clock_seconds();
     layout_t layout;
     cuts_t cuts = {0};
     cosma_interval_t *repaired_intervals = NULL; /* the split repair's plan */
@@ -634,7 +676,7 @@ cosma_status_t cosma_residency_solve(const cosma_problem_t *problem, const int32
         }
         if (options->no_spills)
             break;
-        double left = options->time_limit - (clock_seconds() - started);
+        double left = options->time_limit - (cosma_clock_seconds() - started);
         if (left < 1 && attempt > 0)
             left = 0.5; /* past the limit: one last quick attempt at most */
         if (left < 1)
@@ -679,7 +721,18 @@ cosma_status_t cosma_residency_solve(const cosma_problem_t *problem, const int32
             lower_bound = again.bound;
         outcome = again;
     }
-    if (repaired_intervals != NULL) {
+    if (options->no_spills) {
+        out_result->placed = 0;
+        status = COSMA_ERR_INFEASIBLE;
+        goto done;
+    }
+    if (repaired_intervals == NULL) {
+        status = evict_all_plan(&layout, keep, &repaired_intervals, &n_repaired);
+        if (status != COSMA_OK)
+            goto done;
+        repaired_traffic = choice_cost(&layout, keep);
+    }
+    {
         cosma_residency_free(out_result);
         out_result->intervals = repaired_intervals;
         out_result->n_intervals = n_repaired;
@@ -688,13 +741,10 @@ cosma_status_t cosma_residency_solve(const cosma_problem_t *problem, const int32
         out_result->lower_bound = lower_bound;
         out_result->placed = 1;
         status = COSMA_OK;
-        goto done;
     }
-    out_result->placed = 0;
-    status = COSMA_ERR_INFEASIBLE;
 done:
     free(repaired_intervals);
-    out_result->seconds = clock_seconds() - started;
+    out_result->seconds = cosma_clock_seconds() - started;
     free(items);
     free(keep);
     free(capacity);

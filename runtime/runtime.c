@@ -6,8 +6,9 @@
 #include <string.h>
 #include <time.h>
 
+#include <cosma/verify.h>
+
 #include "runtime_internal.h"
-#include "planner.h" /* the verifier, until it has a library of its own */
 
 const char *cosma_backend_name(cosma_backend_t backend)
 {

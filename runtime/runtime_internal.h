@@ -4,7 +4,7 @@
 #ifndef COSMA_RUNTIME_INTERNAL_H
 #define COSMA_RUNTIME_INTERNAL_H
 
-#include "runtime.h"
+#include <cosma/runtime.h>
 
 #ifdef __cplusplus
 extern "C" {

@@ -7,7 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "planner.h"
+#include <cosma/planner.h>
+#include <cosma/verify.h>
 #include "planner_internal.h"
 #include "test_support.h"
 

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "ilp.h"
+#include <cosma/ilp.h>
 #include "test_support.h"
 
 /* max 5a + 4b + 3c  s.t. 2a + 3b + c <= 5, 4a + b + 2c <= 11,

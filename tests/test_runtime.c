@@ -12,10 +12,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <cosma/frontend.h>
+#include <cosma/planner.h>
+#include <cosma/runtime.h>
+#include <cosma/verify.h>
+
 #include "example_plan.h"
-#include "frontend.h"
-#include "planner.h"
-#include "runtime.h"
 #include "runtime_internal.h" /* white-box checks of the dependency graph */
 #include "test_support.h"
 
@@ -412,7 +414,7 @@ START_TEST(test_simulation)
     nodes[1] = (rt_node_t){RT_NODE_RUN, RT_LANE_KERNEL, 1, -1, 1, 0, 0, {0, -1, -1}, 1};
     nodes[2] = (rt_node_t){RT_NODE_STORE, RT_LANE_DOWN, 2, 0, 1, 0, 2000, {-1, 1, -1}, 0};
     rt_deps_t deps = {nodes, 3, {1, 1, 1}, 2};
-    cosma_cost_model_t model = {"test", 1, 1000, 1, 1000, 2, 0.5, 0};
+    cosma_cost_model_t model = {"test", 1, 1000, 1, 1000, 2, 0.5, 0, 0};
     double kernel[3] = {0, 3, 0};
     rt_trace_node_t out[3];
     /* load 0..2, kernel 2.5..5.5, store 6..9 */

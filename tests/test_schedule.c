@@ -9,9 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "codegen.h"
-#include "frontend.h"
-#include "planner.h"
+#include <cosma/codegen.h>
+#include <cosma/frontend.h>
+#include <cosma/planner.h>
 #include "test_support.h"
 
 /* tiny of docs/plan-format.md: x (input 16), w (param 8), a (32), b (16),

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "example_plan.h"
-#include "runtime.h"
+#include <cosma/runtime.h>
 
 #define EXIT_SKIP 77
 
