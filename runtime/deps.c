@@ -69,7 +69,6 @@ static rt_node_t *add_node(deps_builder_t *b, rt_node_kind_t kind, rt_lane_t lan
     node->bytes = interval >= 0 ? b->s->intervals[interval].bytes : 0;
     for (int l = 0; l < RT_N_LANES; l++)
         node->wait[l] = -1;
-    b->out->n_lane[lane]++;
     return node;
 }
 
@@ -137,13 +136,10 @@ static void add_poison(deps_builder_t *b, int32_t event)
 
 static void mark_waits(rt_deps_t *deps)
 {
-    deps->n_waits = 0;
     for (int32_t n = 0; n < deps->n_nodes; n++)
         for (int l = 0; l < RT_N_LANES; l++)
-            if (deps->nodes[n].wait[l] >= 0) {
+            if (deps->nodes[n].wait[l] >= 0)
                 deps->nodes[deps->nodes[n].wait[l]].waited_on = 1;
-                deps->n_waits++;
-            }
 }
 
 cosma_status_t rt_deps_build(const cosma_graph_t *graph, const cosma_event_schedule_t *schedule, int poison,

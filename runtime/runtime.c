@@ -339,11 +339,6 @@ const cosma_run_stats_t *cosma_runtime_stats(const cosma_runtime_t *rt)
     return &rt->stats;
 }
 
-const cosma_event_schedule_t *cosma_runtime_schedule(const cosma_runtime_t *rt)
-{
-    return rt->schedule;
-}
-
 /* ---- reference execution and integrity checks ------------------------ */
 
 cosma_status_t rt_reference_build(cosma_runtime_t *rt, cosma_diag_t *diag)

@@ -38,8 +38,6 @@ typedef struct {
 typedef struct {
     rt_node_t *nodes; /* issue order: a topological order */
     int32_t n_nodes;
-    int32_t n_lane[RT_N_LANES];
-    int32_t n_waits;
 } rt_deps_t;
 
 /* Builds the dependency graph: read-after-write on tensors (host and

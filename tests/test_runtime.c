@@ -394,7 +394,7 @@ START_TEST(test_simulation)
     nodes[0] = (rt_node_t){RT_NODE_LOAD, RT_LANE_UP, 0, 0, 1, 0, 1000, {-1, -1, -1}, 1};
     nodes[1] = (rt_node_t){RT_NODE_RUN, RT_LANE_KERNEL, 1, -1, 1, 0, 0, {0, -1, -1}, 1};
     nodes[2] = (rt_node_t){RT_NODE_STORE, RT_LANE_DOWN, 2, 0, 1, 0, 2000, {-1, 1, -1}, 0};
-    rt_deps_t deps = {nodes, 3, {1, 1, 1}, 2};
+    rt_deps_t deps = {nodes, 3};
     cosma_cost_model_t model = {"test", 1, 1000, 1, 1000, 2, 0.5, 0, 0};
     double kernel[3] = {0, 3, 0};
     rt_trace_node_t out[3];
@@ -406,7 +406,7 @@ START_TEST(test_simulation)
     /* Independent copies in both directions at once share the link: each
      * moves at half speed (duplex slowdown 2) while both move. */
     nodes[1] = (rt_node_t){RT_NODE_SPILL, RT_LANE_DOWN, 1, 0, 1, 0, 1000, {-1, -1, -1}, 0};
-    rt_deps_t two = {nodes, 2, {1, 0, 1}, 0};
+    rt_deps_t two = {nodes, 2};
     makespan = rt_simulate(&two, &model, kernel, out);
     ck_assert(fabs(makespan - 3) < 1e-6); /* 1 s latency, then 1000 B at 500 B/s */
 }

@@ -126,7 +126,6 @@ cosma_status_t cosma_runtime_output(const cosma_runtime_t *runtime, const char *
  * kernels); COSMA_ERR_INTERNAL naming the first differing output. */
 cosma_status_t cosma_runtime_check_outputs(cosma_runtime_t *runtime, cosma_diag_t *diag);
 const cosma_run_stats_t *cosma_runtime_stats(const cosma_runtime_t *runtime);
-const cosma_event_schedule_t *cosma_runtime_schedule(const cosma_runtime_t *runtime);
 
 /* ---- cost model, calibration, report ---------------------------------- */
 
