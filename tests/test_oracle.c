@@ -11,12 +11,17 @@
  *  - fixed (the graph's default order): the optimum over that order only;
  *  - peak ("minimum-peak order, no spills"): the optimum over every order
  *    among plans without spills (drops and retrieves of tensors with a host
- *    copy allowed); a plan it returns must have no spill.
+ *    copy allowed); a plan it returns must have no spill.  Peak promises a
+ *    plan when a zero-traffic one exists in some order within the budget;
+ *    when the only spill-free plans retrieve (an input or output dropped and
+ *    loaded again), "no spill-free plan" is counted, not failed
+ *    (COSMA_ORACLE_STATS=1 prints the count).
  * The assertions: a returned plan verifies with the traffic it states and
  * stays within the budget; lower bound <= optimum <= traffic; `optimal`
  * only when traffic == optimum; infeasible (or any error) only when the
- * oracle proves that no plan exists.  Every oracle optimum's witness plan
- * must pass cosma_plan_verify with exactly that traffic.
+ * oracle proves that no plan exists (for peak: no zero-traffic plan).
+ * Every oracle optimum's witness plan must pass cosma_plan_verify with
+ * exactly that traffic.
  * A failure prints one line per broken assertion, tagged with its class,
  * then the graph as YAML and the command that reproduces it. */
 #include <check.h>
@@ -32,7 +37,7 @@
 #include "test_support.h"
 
 enum {
-    N_RANDOM_GRAPHS = 150, /* seeds 1..N: each gives one graph, planned in both modes */
+    N_RANDOM_GRAPHS = 1000, /* seeds 1..N: each gives one graph, planned in both modes */
     ORACLE_STATES = 1 << 17, /* per question; a budget whose search is larger is skipped */
     MAX_BUDGETS = 8,
     N_SCHEDULES = 3
@@ -78,10 +83,9 @@ static uint64_t size_draw(rng_t *rng, const sizes_t *z)
     return z->low + rng_below(rng, z->high - z->low + 1);
 }
 
-/* Size of an output of a tight graph: what is left of the target working
- * set after the operator's reads and earlier outputs, shared among the
- * n_left outputs still to size (1-2 when nothing is left). */
-static uint64_t tight_size(rng_t *rng, uint64_t target, uint64_t *used, int n_left)
+/* A share of what is left of target after *used, for one of n_left
+ * tensors still to size (1-2 when nothing is left); at most 10. */
+static uint64_t share_size(rng_t *rng, uint64_t target, uint64_t *used, int n_left)
 {
     uint64_t left = target > *used ? target - *used : 0, size;
     if (left < (uint64_t)n_left)
@@ -140,6 +144,33 @@ static void sketch_pick_reads(sketch_t *k, rng_t *rng, int op)
     }
 }
 
+/* Whether tensor t is live while op runs in the default order: produced
+ * before it (or an input first read at or before it) and read at or after. */
+static int sketch_live_at(const sketch_t *k, int t, int op)
+{
+    int first = -1, last = -1;
+    for (int o = 0; o < k->n_ops; o++)
+        for (int i = 0; i < k->n_reads[o]; i++)
+            if (k->reads[o][i] == t) {
+                first = first < 0 ? o : first;
+                last = o;
+            }
+    int begin = k->producer[t] >= 0 ? k->producer[t] : first;
+    return begin >= 0 && begin < op && last >= op;
+}
+
+/* Sizes of op's outputs in a full graph: what the tensors live across op
+ * leave of the target, shared among them. */
+static void sketch_fill(sketch_t *k, rng_t *rng, int op, uint64_t target)
+{
+    uint64_t used = 0;
+    for (int t = 0; t < k->n_tensors; t++)
+        if (sketch_live_at(k, t, op))
+            used += k->bytes[t];
+    for (int i = 0; i < k->n_outputs[op]; i++)
+        k->bytes[k->outputs[op][i]] = share_size(rng, target, &used, k->n_outputs[op] - i);
+}
+
 static void sketch_make(sketch_t *k, uint32_t seed)
 {
     rng_t rng = {seed * 0x9E3779B97F4A7C15ull + 1};
@@ -152,26 +183,25 @@ static void sketch_make(sketch_t *k, uint32_t seed)
     for (int t = 0; t < GEN_MAX_TENSORS; t++)
         k->producer[t] = -1;
     k->n_tensors = k->n_inputs;
-    for (int t = 0; t < k->n_inputs; t++)
-        k->bytes[t] = size_draw(&rng, &z);
-    /* Half the graphs are tight: outputs sized so that each operator's
-     * reads and outputs come to one target working set, so that M_R binds
-     * at many steps and placement decides (as in issue 8's reproducers). */
-    uint64_t tight = rng_below(&rng, 2) ? 4 + rng_below(&rng, 8) : 0;
     for (int op = 0; op < k->n_ops; op++) {
         sketch_pick_reads(k, &rng, op);
         uint32_t r = rng_below(&rng, 10);
         k->n_outputs[op] = r < 6 ? 1 : r < 9 ? 2 : 3;
-        uint64_t used = 0;
-        for (int i = 0; i < k->n_reads[op]; i++)
-            used += k->bytes[k->reads[op][i]];
         for (int i = 0; i < k->n_outputs[op]; i++) {
             int t = k->n_tensors++;
             k->outputs[op][i] = t;
             k->producer[t] = op;
-            k->bytes[t] = tight ? tight_size(&rng, tight, &used, k->n_outputs[op] - i) : size_draw(&rng, &z);
         }
     }
+    /* Half the graphs are full: outputs sized so that the live bytes of
+     * every step of the default order come to one target, so that M_P is
+     * close to M_R, binds at every step, and placement decides (as in
+     * issue 8's reproducers); the others get sizes drawn freely. */
+    uint64_t full = 5 + rng_below(&rng, 5);
+    for (int t = 0; t < k->n_tensors; t++)
+        k->bytes[t] = full ? 1 + rng_below(&rng, 3) : size_draw(&rng, &z);
+    for (int op = 0; op < k->n_ops && full; op++)
+        sketch_fill(k, &rng, op, full);
     for (int p = 0; p < k->n_params; p++) {
         int t = k->n_tensors++;
         k->bytes[t] = size_draw(&rng, &z);
@@ -179,9 +209,9 @@ static void sketch_make(sketch_t *k, uint32_t seed)
         for (int r = 0; r < n_readers; r++)
             sketch_read(k, (int)rng_below(&rng, (uint32_t)k->n_ops), t);
     }
-    /* Results are activations when read, outputs when not, except 15% of
-     * the read ones (outputs) and 30% of the unread ones (activations, as
-     * g in reloc1). */
+    /* Results are activations when read, outputs when not, except 40% of
+     * the read ones (outputs: relocating them costs a load only) and 30% of
+     * the unread ones (activations, as g in reloc1). */
     for (int t = 0; t < k->n_tensors; t++)
         k->other_kind[t] = k->producer[t] >= 0 && rng_below(&rng, 100) < (k->readers[t] > 0 ? 40u : 30u);
 }
@@ -196,10 +226,9 @@ static cosma_tensor_kind_t sketch_kind(const sketch_t *k, int t)
     return read == k->other_kind[t] ? COSMA_TENSOR_OUTPUT : COSMA_TENSOR_ACTIVATION;
 }
 
-static cosma_graph_t *random_graph(uint32_t seed)
+static cosma_graph_t *sketch_build(const sketch_t *k_in, uint32_t seed)
 {
-    sketch_t k;
-    sketch_make(&k, seed);
+    const sketch_t k = *k_in;
     char name[32];
     snprintf(name, sizeof name, "rand%u", seed);
     cosma_graph_t *g = test_graph_new(name);
@@ -226,6 +255,40 @@ static cosma_graph_t *random_graph(uint32_t seed)
     return g;
 }
 
+enum { GEN_ATTEMPTS = 64 };
+
+/* Whether fragmentation matters: at B = M_P the live bytes of some order
+ * fit, yet every plan has traffic (activations only). */
+static int fragmentation_matters(const cosma_graph_t *g)
+{
+    cosma_mode_t plain = {0, 0};
+    oracle_bounds_t b;
+    ck_assert_int_eq(oracle_bounds_compute(g, &plain, &b), ORACLE_FOUND);
+    oracle_options_t options;
+    oracle_options_init(&options);
+    options.budget_bytes = b.m_p;
+    options.max_states = ORACLE_STATES / 8;
+    oracle_result_t result;
+    oracle_outcome_t outcome = oracle_plan_solve(g, &options, &result);
+    cosma_plan_destroy(result.witness);
+    return outcome == ORACLE_FOUND && result.traffic > 0;
+}
+
+/* The graph of a seed: one seed in three takes its first sketch, the
+ * others the first of up to GEN_ATTEMPTS sketches where fragmentation
+ * matters (the rest rarely need more than capacity to be planned right). */
+static cosma_graph_t *random_graph(uint32_t seed)
+{
+    for (uint32_t attempt = 0;; attempt++) {
+        sketch_t k;
+        sketch_make(&k, seed + 1000003u * attempt);
+        cosma_graph_t *g = sketch_build(&k, seed);
+        if (seed % 3 == 0 || attempt + 1 == GEN_ATTEMPTS || fragmentation_matters(g))
+            return g;
+        cosma_graph_destroy(g);
+    }
+}
+
 /* ---- checking one graph in one mode ----------------------------------- */
 
 static const char *const schedule_names[N_SCHEDULES] = {"joint", "fixed", "peak"};
@@ -238,6 +301,7 @@ typedef struct {
     int n_failures;
     int n_questions, n_skipped; /* (budget, schedule) pairs; skipped: the oracle's search was too large */
     int n_above_optimum;        /* allowed (status feasible) but counted */
+    int n_peak_retrieve_only;   /* peak said no plan; the only spill-free plans retrieve */
     double oracle_seconds, planner_seconds; /* printed with COSMA_ORACLE_STATS=1 */
     size_t oracle_states;
 } check_t;
@@ -350,13 +414,15 @@ static void check_schedule(check_t *c, uint64_t budget, int schedule, oracle_out
     double start = now_seconds();
     cosma_status_t status = cosma_planner_plan(c->graph, &options, &plan, &diag.diag);
     c->planner_seconds += now_seconds() - start;
+    int retrieve_only = schedule == COSMA_SCHEDULE_PEAK && optimum > 0;
     if (status == COSMA_OK) {
         check_plan(c, budget, schedule, plan, oracle, optimum);
+    } else if (oracle == ORACLE_FOUND && status == COSMA_ERR_INFEASIBLE && retrieve_only) {
+        c->n_peak_retrieve_only++;
     } else if (oracle == ORACLE_FOUND) {
         const char *what = status != COSMA_ERR_INFEASIBLE ? "planner-error"
                            : schedule != COSMA_SCHEDULE_PEAK ? "false-infeasible"
-                           : optimum == 0                    ? "peak-false-infeasible-zero-traffic"
-                                                             : "peak-false-infeasible-with-retrieves";
+                                                             : "peak-misses-zero-traffic";
         char first_line[200];
         snprintf(first_line, sizeof first_line, "%.199s", diag.text);
         first_line[strcspn(first_line, "\n")] = '\0';
@@ -444,9 +510,10 @@ static void check_finish(check_t *c)
 {
     const char *stats = getenv("COSMA_ORACLE_STATS");
     if (stats != NULL && strcmp(stats, "1") == 0)
-        fprintf(stderr, "ORACLE-STATS %s: oracle %.3f s (%zu states), planner %.3f s, %d questions, %d skipped, %d above the optimum, %d failures\n",
+        fprintf(stderr, "ORACLE-STATS %s: oracle %.3f s (%zu states), planner %.3f s, %d questions, %d skipped, %d above the optimum, "
+                "%d peak retrieve-only, %d failures\n",
                 c->graph->name, c->oracle_seconds, c->oracle_states, c->planner_seconds, c->n_questions, c->n_skipped,
-                c->n_above_optimum, c->n_failures);
+                c->n_above_optimum, c->n_peak_retrieve_only, c->n_failures);
     if (c->n_failures > 0) {
         cosma_buf_puts(&c->report, "--- graph (save as g.yaml):\n");
         cosma_frontend_emit_yaml(c->graph, &c->report);
@@ -455,10 +522,12 @@ static void check_finish(check_t *c)
         fprintf(stderr, "%s", c->report.data);
     }
     int n_failures = c->n_failures;
-    char head[2048];
-    snprintf(head, sizeof head, "%s", c->report.data != NULL ? c->report.data : "");
+    char head[1024];
+    snprintf(head, sizeof head, "%s", c->n_failures > 0 ? c->report.data : "ORACLE-FAIL none");
+    head[strcspn(head, "\n")] = '\0';
     cosma_buf_free(&c->report);
-    ck_assert_msg(n_failures == 0, "%d broken assertion(s):\n%s", n_failures, head);
+    ck_assert_msg(n_failures == 0, "%d broken assertion(s) (the report above on stderr); the first: %.400s", n_failures,
+                  head + strlen("ORACLE-FAIL "));
 }
 
 static int graph_has_params(const cosma_graph_t *graph)
