@@ -3,10 +3,11 @@
 #ifndef COSMA_CLI_H
 #define COSMA_CLI_H
 
+#include <signal.h>
 #include <stdio.h>
 
-#include "frontend.h"
-#include "ir.h"
+#include <cosma/frontend.h>
+#include <cosma/ir.h>
 
 /* Exit codes of the command. */
 enum { CLI_EXIT_OK = 0, CLI_EXIT_NO_RESULT = 1, CLI_EXIT_BAD_INPUT = 2, CLI_EXIT_FAILURE = 3 };
@@ -42,6 +43,9 @@ int cli_graph_option(int argc, char **argv, int *i, cli_graph_options_t *options
 /* Loads a YAML or ONNX graph. */
 cosma_status_t cli_load_graph(const char *path, const cli_graph_options_t *options, cosma_graph_t **out_graph,
                               cosma_diag_t *diag);
+/* The exit code for a status; reports "out of memory" (or the status)
+ * when a failure reached the command without any message. */
+int cli_exit_code(cosma_status_t status, cosma_diag_t *diag);
 /* The accounting mode for a loaded graph under the options. */
 cosma_mode_t cli_mode(const cosma_graph_t *graph, const cli_graph_options_t *options);
 
@@ -55,11 +59,22 @@ int cli_usage_error(const char *command, const char *fmt, ...)
 #endif
     ;
 
+/* Blocks SIGINT, SIGTERM, SIGHUP and SIGQUIT (a commit of outputs then
+ * completes or is undone before one takes effect) / restores the mask. */
+void cli_signals_defer(sigset_t *out_old);
+void cli_signals_restore(const sigset_t *old);
+/* Makes those signals remove temp (a file that exists while the planner
+ * runs) before they end the process; NULL restores the default. */
+void cli_signals_track(const char *temp);
+/* Flushes standard output: a write error turns a success into exit 2. */
+int cli_finish_stdout(int code);
+
 /* Subcommands: each returns the process exit code. */
 int cli_cmd_info(int argc, char **argv);
 int cli_cmd_import(int argc, char **argv);
 int cli_cmd_plan(int argc, char **argv);
 int cli_cmd_verify(int argc, char **argv);
 int cli_cmd_arena(int argc, char **argv);
+int cli_cmd_sweep(int argc, char **argv);
 
 #endif /* COSMA_CLI_H */

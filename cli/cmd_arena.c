@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "planner.h"
+#include <cosma/planner.h>
 
 static const char usage[] =
     "usage: cosma arena GRAPH [--order default|peak|FILE] [--algo NAME|all] [--align N]\n"
@@ -88,7 +88,7 @@ int cli_cmd_arena(int argc, char **argv)
     cosma_graph_t *graph = NULL;
     cosma_status_t status = cli_load_graph(path, &options, &graph, &diag);
     if (status != COSMA_OK)
-        return cosma_status_exit_code(status);
+        return cli_exit_code(status, &diag);
     cosma_mode_t mode = cli_mode(graph, &options);
     int32_t *order = malloc(((size_t)graph->n_ops + 1) * sizeof(int32_t));
     uint64_t *sizes = malloc(((size_t)graph->n_tensors + 1) * sizeof(uint64_t));
@@ -128,14 +128,16 @@ int cli_cmd_arena(int argc, char **argv)
     }
     uint64_t peak = 0;
     if (status == COSMA_OK) {
-        peak = cosma_order_peak(graph, order, sizes);
+        status = cosma_order_peak_checked(graph, order, sizes, &peak);
+        if (status == COSMA_ERR_INPUT)
+            cosma_diag_report(&diag, COSMA_SEV_ERROR, "%s: live bytes in the order overflow 64 bits", path);
         for (int32_t a = 0; a < n_algos && status == COSMA_OK; a++) {
             chosen[a] = strcmp(algo, "all") == 0 || strcmp(algo, cosma_arena_algos[a]) == 0;
             if (chosen[a])
                 status = cosma_arena_size(graph, &mode, order, cosma_arena_algos[a], align, &bytes[a], &diag);
         }
     }
-    int code = cosma_status_exit_code(status);
+    int code = cli_exit_code(status, &diag);
     if (status == COSMA_OK) {
         cosma_buf_t out;
         cosma_buf_init(&out);
@@ -185,8 +187,12 @@ int cli_cmd_arena(int argc, char **argv)
                                  over);
             }
         }
-        if (out.failed || fwrite(out.data, 1, out.length, stdout) != out.length)
+        if (out.failed) {
+            cosma_diag_report(&diag, COSMA_SEV_ERROR, "out of memory");
             code = CLI_EXIT_FAILURE;
+        } else {
+            fwrite(out.data, 1, out.length, stdout); /* errors: cli_finish_stdout */
+        }
         cosma_buf_free(&out);
     }
     free(bytes);

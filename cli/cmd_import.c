@@ -45,13 +45,31 @@ int cli_cmd_import(int argc, char **argv)
         return cli_usage_error("import", "missing the model file");
     if (output == NULL)
         return cli_usage_error("import", "missing -o OUTPUT");
+    cosma_outputs_t *outs = cosma_outputs_create();
+    if (outs == NULL) {
+        cosma_diag_report(&diag, COSMA_SEV_ERROR, "out of memory");
+        return CLI_EXIT_FAILURE;
+    }
     cosma_graph_t *graph = NULL;
-    cosma_status_t status = cli_load_graph(input, &options, &graph, &diag);
+    cosma_status_t status = cosma_outputs_add_input(outs, input);
+    if (status == COSMA_OK)
+        status = cosma_outputs_add(outs, output, &diag);
+    if (status == COSMA_OK)
+        status = cli_load_graph(input, &options, &graph, &diag);
+    sigset_t old;
+    cli_signals_defer(&old);
+    const char *target = output;
+    if (status == COSMA_OK && strcmp(output, "-") != 0)
+        status = cosma_outputs_temp(outs, output, &target, &diag);
     if (status == COSMA_OK) {
         if (options.elem_bytes_given)
             graph->elem_bytes = options.elem_bytes;
-        status = cosma_frontend_write_yaml(graph, output, &diag);
+        status = cosma_frontend_write_yaml(graph, target, &diag);
     }
+    if (status == COSMA_OK)
+        status = cosma_outputs_commit(outs, &diag);
+    cosma_outputs_destroy(outs);
+    cli_signals_restore(&old);
     cosma_graph_destroy(graph);
-    return cosma_status_exit_code(status);
+    return cli_exit_code(status, &diag);
 }

@@ -2,7 +2,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "planner.h"
+#include <cosma/planner.h>
 
 static const char usage[] =
     "usage: cosma info GRAPH [--params] [--elem-bytes N] [--dim NAME=VALUE] [--time-limit S] [--json]\n\n"
@@ -55,7 +55,7 @@ int cli_cmd_info(int argc, char **argv)
     cosma_graph_t *graph = NULL;
     cosma_status_t status = cli_load_graph(path, &options, &graph, &diag);
     if (status != COSMA_OK)
-        return cosma_status_exit_code(status);
+        return cli_exit_code(status, &diag);
     cosma_mode_t mode = cli_mode(graph, &options);
     cosma_graph_stats_t stats;
     cosma_bounds_t plain = {0}, params = {0};
@@ -69,8 +69,11 @@ int cli_cmd_info(int argc, char **argv)
         cosma_bounds_free(&plain);
         cosma_bounds_free(&params);
         cosma_graph_destroy(graph);
-        return cosma_status_exit_code(status);
+        return cli_exit_code(status, &diag);
     }
+    if (plain.stopped_by_clock || params.stopped_by_clock)
+        cosma_diag_report(&diag, COSMA_SEV_WARNING,
+                          "the time limit cut the search for M_P short: m_p is from the best order found so far");
     cosma_buf_t out;
     cosma_buf_init(&out);
     if (json) {
@@ -121,9 +124,15 @@ int cli_cmd_info(int argc, char **argv)
         cosma_buf_printf(&out, "m_h             %llu bytes\n", (unsigned long long)plain.m_h);
         cosma_buf_printf(&out, "m_h_params      %llu bytes\n", (unsigned long long)params.m_h);
     }
+    /* A short write leaves stdout's error flag set: cli_finish_stdout
+     * reports it. */
     int code = CLI_EXIT_OK;
-    if (out.failed || fwrite(out.data, 1, out.length, stdout) != out.length)
+    if (out.failed) {
+        cosma_diag_report(&diag, COSMA_SEV_ERROR, "out of memory");
         code = CLI_EXIT_FAILURE;
+    } else {
+        fwrite(out.data, 1, out.length, stdout);
+    }
     cosma_buf_free(&out);
     cosma_bounds_free(&plain);
     cosma_bounds_free(&params);

@@ -3,10 +3,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli.h"
-#include "codegen.h"
-#include "planner.h"
+#include <cosma/codegen.h>
+#include <cosma/planner.h>
 
 static const char usage[] =
     "usage: cosma plan GRAPH --budget B -o PLAN.json [options]\n\n"
@@ -32,11 +33,15 @@ static const char usage[] =
     "  --emit-c FILE.h     write the plan as static C arrays\n"
     "  --svg FILE.svg      draw the scratchpad over time\n"
     "  --dim NAME=VALUE    bind a symbolic ONNX dimension\n"
-    "Exit status: 0 plan written, 1 no plan within the budget, 2 bad usage or input.\n";
+    "Exit status: 0 plan written, 1 proven that no plan exists within the budget\n"
+    "(an operator does not fit; with --schedule peak: no spill-free plan exists),\n"
+    "2 bad usage or input, 3 internal or solver failure (also: --schedule peak\n"
+    "found no spill-free plan but could not prove that none exists).\n";
 
 /* Resolves a symbolic budget; returns 1 and sets *out when text is one. */
 static int symbolic_budget(const char *text, const cosma_graph_t *graph, const cosma_mode_t *mode,
-                           double time_limit, uint64_t *out_bytes, cosma_diag_t *diag, cosma_status_t *out_status)
+                           double time_limit, cosma_bounds_t *out_bounds, uint64_t *out_bytes, cosma_diag_t *diag,
+                           cosma_status_t *out_status)
 {
     char base[8];
     size_t n = strlen(text);
@@ -56,14 +61,83 @@ static int symbolic_budget(const char *text, const cosma_graph_t *graph, const c
     }
     if (strcmp(base, "M_R") != 0 && strcmp(base, "M_H") != 0 && strcmp(base, "M_P") != 0)
         return 0;
-    cosma_bounds_t bounds;
-    /* The same search the planner runs, so M_P means the same order. */
-    *out_status = cosma_planner_bounds(graph, mode, time_limit * 0.25, &bounds, diag);
+    /* Computed once: the planner is handed these bounds, so M_P means the
+     * same order in both. */
+    *out_status = cosma_planner_bounds(graph, mode, time_limit * 0.25, out_bounds, diag);
     if (*out_status != COSMA_OK)
         return 1;
-    *out_bytes = base[2] == 'R' ? bounds.m_r : base[2] == 'H' ? bounds.m_h : bounds.m_p_upper;
-    cosma_bounds_free(&bounds);
+    if (out_bounds->stopped_by_clock)
+        cosma_diag_report(diag, COSMA_SEV_WARNING,
+                          "the time limit cut the search for M_P short: %s is from the best order found so far", text);
+    *out_bytes = base[2] == 'R' ? out_bounds->m_r : base[2] == 'H' ? out_bounds->m_h : out_bounds->m_p_upper;
     return 1;
+}
+
+/* The model is written by the planner while it runs, into a temporary
+ * file that a signal removes. */
+static cosma_status_t export_target(cosma_outputs_t *outs, const char *path, const char **out_temp,
+                                    cosma_diag_t *diag)
+{
+    sigset_t old;
+    cli_signals_defer(&old);
+    cosma_status_t status = cosma_outputs_temp(outs, path, out_temp, diag);
+    if (status == COSMA_OK)
+        cli_signals_track(*out_temp);
+    cli_signals_restore(&old);
+    return status;
+}
+
+/* Where a writer that takes a file name writes an output: its temporary
+ * file, or "-" for standard output. */
+static cosma_status_t writer_target(cosma_outputs_t *outs, const char *path, const char **out_target,
+                                    cosma_diag_t *diag)
+{
+    if (strcmp(path, "-") == 0) {
+        *out_target = path;
+        return COSMA_OK;
+    }
+    return cosma_outputs_temp(outs, path, out_target, diag);
+}
+
+/* Writes every output and commits them together, with the signals that
+ * could interrupt the commit deferred until it is done or undone; frees
+ * outs.  paths: plan, summary, C header, SVG, model and its temporary. */
+enum { P_PLAN, P_SUMMARY, P_HEADER, P_SVG, P_EXPORT, P_EXPORT_TEMP };
+static cosma_status_t write_outputs(cosma_outputs_t *outs, const cosma_graph_t *graph, const cosma_plan_t *plan,
+                                    const char *const *paths, cosma_diag_t *diag)
+{
+    const char *output = paths[P_PLAN], *summary_path = paths[P_SUMMARY], *header_path = paths[P_HEADER];
+    const char *svg_path = paths[P_SVG], *export_temp = paths[P_EXPORT_TEMP];
+    sigset_t old;
+    cli_signals_defer(&old);
+    cli_signals_track(NULL);
+    const char *target = NULL;
+    cosma_status_t status = writer_target(outs, output, &target, diag);
+    if (status == COSMA_OK)
+        status = cosma_codegen_write_plan(graph, plan, target, diag);
+    if (status == COSMA_OK && header_path != NULL && (status = writer_target(outs, header_path, &target, diag)) == COSMA_OK)
+        status = cosma_codegen_write_c_header(graph, plan, target, diag);
+    if (status == COSMA_OK && svg_path != NULL && (status = writer_target(outs, svg_path, &target, diag)) == COSMA_OK)
+        status = cosma_codegen_write_svg(graph, plan, target, diag);
+    if (status == COSMA_OK && summary_path != NULL) {
+        cosma_buf_t summary;
+        cosma_buf_init(&summary);
+        status = cosma_codegen_emit_summary(graph, plan, &summary);
+        if (status == COSMA_OK)
+            status = cosma_outputs_write(outs, summary_path, summary.data, summary.length, diag);
+        cosma_buf_free(&summary);
+    }
+    struct stat st;
+    if (status == COSMA_OK && export_temp != NULL && stat(export_temp, &st) == 0 && st.st_size == 0) {
+        /* No residency model was built (e.g. every tensor fits). */
+        cosma_diag_report(diag, COSMA_SEV_WARNING, "no ILP model was built for this plan: nothing exported");
+        cosma_outputs_drop(outs, paths[P_EXPORT]);
+    }
+    if (status == COSMA_OK)
+        status = cosma_outputs_commit(outs, diag);
+    cosma_outputs_destroy(outs);
+    cli_signals_restore(&old);
+    return status;
 }
 
 int cli_cmd_plan(int argc, char **argv)
@@ -164,15 +238,38 @@ int cli_cmd_plan(int argc, char **argv)
             return cli_usage_error("plan", "--baseline fixes its own schedule; drop --schedule / --order");
     }
 
+    /* Every output is checked before the (long) planning starts. */
+    cosma_outputs_t *outs = cosma_outputs_create();
+    if (outs == NULL) {
+        cosma_diag_report(&diag, COSMA_SEV_ERROR, "out of memory");
+        return CLI_EXIT_FAILURE;
+    }
+    const char *targets[] = {output, summary_path, export_path, header_path, svg_path};
+    cosma_status_t status = cosma_outputs_add_input(outs, path);
+    if (status == COSMA_OK)
+        status = cosma_outputs_add_input(outs, order_path);
+    for (size_t k = 0; k < sizeof targets / sizeof targets[0] && status == COSMA_OK; k++)
+        if (targets[k] != NULL)
+            status = cosma_outputs_add(outs, targets[k], &diag);
+    const char *export_temp = NULL;
+    if (status == COSMA_OK && export_path != NULL)
+        status = export_target(outs, export_path, &export_temp, &diag);
+
     cosma_graph_t *graph = NULL;
     cosma_plan_t *plan = NULL;
     int32_t *order = NULL;
-    cosma_status_t status = cli_load_graph(path, &options, &graph, &diag);
-    if (status != COSMA_OK)
-        return cosma_status_exit_code(status);
+    if (status == COSMA_OK)
+        status = cli_load_graph(path, &options, &graph, &diag);
+    if (status != COSMA_OK) {
+        cli_signals_track(NULL);
+        cosma_outputs_destroy(outs);
+        return cli_exit_code(status, &diag);
+    }
     cosma_mode_t mode = cli_mode(graph, &options);
     uint64_t budget = 0;
-    if (!symbolic_budget(budget_text, graph, &mode, time_limit, &budget, &diag, &status)) {
+    cosma_bounds_t bounds = {0};
+    int have_bounds = symbolic_budget(budget_text, graph, &mode, time_limit, &bounds, &budget, &diag, &status);
+    if (!have_bounds) {
         status = COSMA_OK;
         if (!cli_parse_bytes(budget_text, &budget) || budget == 0) {
             cli_usage_error("plan", "--budget needs bytes (e.g. 802816, 2MiB, 1.5MB) or M_R, M_H, M_P; got '%s'",
@@ -188,34 +285,25 @@ int cli_cmd_plan(int argc, char **argv)
         if (baseline != NULL) {
             status = cosma_baseline_plan(graph, &mode, budget, baseline, align, &plan, &diag);
         } else {
-            cosma_plan_options_t plan_options = {mode, budget, schedule, order, time_limit, 1, export_path};
+            cosma_plan_options_t plan_options;
+            cosma_plan_options_init(&plan_options);
+            plan_options.mode = mode;
+            plan_options.budget_bytes = budget;
+            plan_options.schedule = schedule;
+            plan_options.order = order;
+            plan_options.time_limit = time_limit;
+            plan_options.export_model = export_temp;
+            plan_options.bounds = have_bounds && bounds.order != NULL ? &bounds : NULL;
             status = cosma_planner_plan(graph, &plan_options, &plan, &diag);
         }
     }
-    /* Outputs are written one by one (each atomically); if a later one
-     * fails, the earlier ones are removed so a failed run leaves none. */
-    const char *written[4];
-    int n_written = 0;
-    if (status == COSMA_OK && (status = cosma_codegen_write_plan(graph, plan, output, &diag)) == COSMA_OK)
-        written[n_written++] = output;
-    if (status == COSMA_OK && header_path != NULL &&
-        (status = cosma_codegen_write_c_header(graph, plan, header_path, &diag)) == COSMA_OK)
-        written[n_written++] = header_path;
-    if (status == COSMA_OK && svg_path != NULL &&
-        (status = cosma_codegen_write_svg(graph, plan, svg_path, &diag)) == COSMA_OK)
-        written[n_written++] = svg_path;
     if (status == COSMA_OK) {
-        cosma_buf_t summary;
-        cosma_buf_init(&summary);
-        status = cosma_codegen_emit_summary(graph, plan, &summary);
-        if (status == COSMA_OK && summary_path != NULL)
-            status = cosma_file_write_atomic(summary_path, summary.data, summary.length, &diag);
-        cosma_buf_free(&summary);
+        const char *paths[] = {output, summary_path, header_path, svg_path, export_path, export_temp};
+        status = write_outputs(outs, graph, plan, paths, &diag);
+    } else {
+        cli_signals_track(NULL);
+        cosma_outputs_destroy(outs);
     }
-    if (status != COSMA_OK)
-        for (int w = 0; w < n_written; w++)
-            if (strcmp(written[w], "-") != 0)
-                remove(written[w]);
     if (status == COSMA_OK && (summary_path == NULL || strcmp(summary_path, "-") != 0)) {
         uint64_t traffic = plan->traffic.spill_bytes + plan->traffic.retrieve_bytes;
         printf("%s: %s plan (%s) within %llu bytes\n", graph->name, cosma_plan_status_name(plan->status),
@@ -229,7 +317,8 @@ int cli_cmd_plan(int argc, char **argv)
         printf("  plan written to %s\n", output);
     }
     free(order);
+    cosma_bounds_free(&bounds);
     cosma_plan_destroy(plan);
     cosma_graph_destroy(graph);
-    return cosma_status_exit_code(status);
+    return cli_exit_code(status, &diag);
 }

@@ -5,8 +5,9 @@
 #include <string.h>
 
 #include "cli.h"
-#include "codegen.h"
-#include "planner.h"
+#include <cosma/codegen.h>
+#include <cosma/planner.h>
+#include <cosma/verify.h>
 
 static const char usage[] =
     "usage: cosma verify GRAPH.yaml|MODEL.onnx PLAN.json [--json] [--dim NAME=VALUE]...\n\n"
@@ -37,6 +38,7 @@ static void print_text(const cosma_graph_t *graph, const cosma_plan_t *plan, con
     printf("  peak                  %" PRIu64 " bytes\n", traffic->peak_bytes);
 }
 
+/* Returns the exit code: out of memory is 3, a write error 2. */
 static int print_json(const cosma_graph_t *graph, const cosma_plan_t *plan, const cosma_traffic_t *traffic)
 {
     cosma_buf_t buf;
@@ -57,9 +59,12 @@ static int print_json(const cosma_graph_t *graph, const cosma_plan_t *plan, cons
                      traffic->spill_bytes, traffic->retrieve_bytes, traffic->spill_bytes + traffic->retrieve_bytes,
                      plan->lower_bound_bytes, traffic->compulsory_load_bytes, traffic->compulsory_store_bytes,
                      traffic->compulsory_load_bytes + traffic->compulsory_store_bytes, traffic->peak_bytes);
-    int ok = !buf.failed && fwrite(buf.data, 1, buf.length, stdout) == buf.length;
+    int code = buf.failed ? CLI_EXIT_FAILURE
+               : fwrite(buf.data, 1, buf.length, stdout) == buf.length ? CLI_EXIT_OK : CLI_EXIT_BAD_INPUT;
+    if (buf.failed)
+        fprintf(stderr, "cosma: error: out of memory\n");
     cosma_buf_free(&buf);
-    return ok;
+    return code;
 }
 
 int cli_cmd_verify(int argc, char **argv)
@@ -111,7 +116,7 @@ int cli_cmd_verify(int argc, char **argv)
     if (status != COSMA_OK) {
         /* An unreadable or malformed file is bad input (2), not a plan
          * that breaks a rule (1). */
-        exit_code = status == COSMA_ERR_IO ? CLI_EXIT_BAD_INPUT : cosma_status_exit_code(status);
+        exit_code = status == COSMA_ERR_IO ? CLI_EXIT_BAD_INPUT : cli_exit_code(status, &diag);
         goto done;
     }
     cosma_traffic_t traffic;
@@ -121,17 +126,15 @@ int cli_cmd_verify(int argc, char **argv)
         goto done;
     }
     if (status != COSMA_OK) {
-        exit_code = cosma_status_exit_code(status);
+        exit_code = cli_exit_code(status, &diag);
         goto done;
     }
     if (json) {
-        exit_code = print_json(graph, plan, &traffic) ? CLI_EXIT_OK : CLI_EXIT_FAILURE;
+        exit_code = print_json(graph, plan, &traffic);
     } else {
         print_text(graph, plan, &traffic);
         exit_code = CLI_EXIT_OK;
     }
-    if (fflush(stdout) != 0)
-        exit_code = CLI_EXIT_FAILURE;
 done:
     cosma_plan_destroy(plan);
     cosma_graph_destroy(graph);

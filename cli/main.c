@@ -16,6 +16,7 @@ static const command_t commands[] = {
     {"plan", cli_cmd_plan, "schedule, allocate and spill: write an execution plan for a budget"},
     {"verify", cli_cmd_verify, "check a plan against its graph and recompute its traffic"},
     {"arena", cli_cmd_arena, "zero-spill arena size of placement-only allocators"},
+    {"sweep", cli_cmd_sweep, "plan several budgets, each seeded by the smaller ones: the trade-off table"},
 };
 
 static void print_help(FILE *out)
@@ -38,15 +39,15 @@ int main(int argc, char **argv)
     }
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
         print_help(stdout);
-        return CLI_EXIT_OK;
+        return cli_finish_stdout(CLI_EXIT_OK);
     }
     if (strcmp(argv[1], "--version") == 0) {
         printf("cosma %s\n", COSMA_VERSION);
-        return CLI_EXIT_OK;
+        return cli_finish_stdout(CLI_EXIT_OK);
     }
     for (size_t c = 0; c < sizeof commands / sizeof commands[0]; c++)
         if (strcmp(argv[1], commands[c].name) == 0)
-            return commands[c].run(argc - 1, argv + 1);
+            return cli_finish_stdout(commands[c].run(argc - 1, argv + 1));
     fprintf(stderr, "cosma: unknown command '%s'\nTry 'cosma --help'.\n", argv[1]);
     return CLI_EXIT_BAD_INPUT;
 }

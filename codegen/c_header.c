@@ -1,15 +1,13 @@
 /* c_header.c: the plan as static C arrays, for deployments without a file
- * system or a JSON parser.  The header is a transliteration of the plan
- * file's steps (it is generated from the writer's own JSON), so the two can
+ * system or a JSON parser.  Like the plan file's steps, the header is
+ * written from ir's event schedule (cosma_schedule_build), so the two can
  * never disagree on an event. */
 #include <ctype.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <cjson/cJSON.h>
-
-#include "codegen.h"
+#include <cosma/codegen.h>
 
 /* Appends text as a C string literal.  '?' is escaped because -std=c11
  * turns "??=" and friends into trigraphs; other bytes outside printable
@@ -61,83 +59,58 @@ static char *identifier(const char *name)
     return id;
 }
 
-static uint64_t number(const cJSON *item)
-{
-    return cJSON_IsNumber(item) ? (uint64_t)item->valuedouble : 0;
-}
-
 typedef struct {
     cosma_buf_t events, operands, step_events, step_operands;
     uint32_t n_events, n_operands;
 } tables_t;
 
-static cosma_status_t add_operands(tables_t *tables, const cosma_graph_t *graph, const cJSON *list, int is_output)
+static void add_operands(tables_t *tables, const cosma_graph_t *graph, const cosma_operand_t *operands,
+                         int32_t count)
 {
-    for (const cJSON *item = list != NULL ? list->child : NULL; item != NULL; item = item->next) {
-        const cJSON *tensor = cJSON_GetObjectItemCaseSensitive(item, "tensor");
-        const cJSON *offset = cJSON_GetObjectItemCaseSensitive(item, "offset");
-        int32_t index = -1;
-        if (cJSON_IsString(tensor) && (index = cosma_graph_find_tensor(graph, tensor->valuestring)) < 0)
-            return COSMA_ERR_INTERNAL;
-        cosma_buf_printf(&tables->operands, "    {%" PRId32 ", %d, ", index, is_output);
-        if (cJSON_IsNumber(offset))
-            cosma_buf_printf(&tables->operands, "UINT64_C(%" PRIu64 ")},", number(offset));
+    for (int32_t k = 0; k < count; k++) {
+        const cosma_operand_t *o = &operands[k];
+        cosma_buf_printf(&tables->operands, "    {%" PRId32 ", %d, ", o->tensor, o->is_output);
+        if (o->offset != COSMA_OFFSET_NONE)
+            cosma_buf_printf(&tables->operands, "UINT64_C(%" PRIu64 ")},", o->offset);
         else
             cosma_buf_puts(&tables->operands, "COSMA_PLAN_NO_OFFSET},");
-        if (index >= 0) {
+        if (o->tensor >= 0) {
             cosma_buf_puts(&tables->operands, " /* ");
-            comment_text(&tables->operands, graph->tensors[index].name);
+            comment_text(&tables->operands, graph->tensors[o->tensor].name);
             cosma_buf_puts(&tables->operands, " */");
         }
         cosma_buf_puts(&tables->operands, "\n");
         tables->n_operands++;
     }
-    return COSMA_OK;
 }
 
-static cosma_status_t add_step(tables_t *tables, const cosma_graph_t *graph, const cJSON *step)
+static void add_step(tables_t *tables, const cosma_graph_t *graph, const cosma_plan_t *plan,
+                     const cosma_event_schedule_t *s, int32_t t)
 {
-    static const char *const kinds[] = {"spill", "drop", "load", "run", "store"};
+    /* The names the header gives cosma_event_kind_t (COSMA_EVENT_KIND_*). */
     static const char *const enums[] = {"COSMA_EVENT_SPILL", "COSMA_EVENT_DROP", "COSMA_EVENT_LOAD",
                                         "COSMA_EVENT_RUN", "COSMA_EVENT_STORE"};
-    const cJSON *op = cJSON_GetObjectItemCaseSensitive(step, "operator");
-    const cJSON *events = cJSON_GetObjectItemCaseSensitive(step, "events");
-    if (!cJSON_IsString(op) || !cJSON_IsArray(events))
-        return COSMA_ERR_INTERNAL;
-    cosma_buf_printf(&tables->events, "    /* step %" PRIu64 ": ", number(cJSON_GetObjectItemCaseSensitive(step, "step")));
-    comment_text(&tables->events, op->valuestring);
+    cosma_buf_printf(&tables->events, "    /* step %" PRId32 ": ", t);
+    comment_text(&tables->events, graph->ops[plan->order[t - 1]].name);
     cosma_buf_puts(&tables->events, " */\n");
-    for (const cJSON *event = events->child; event != NULL; event = event->next) {
-        int kind = -1;
-        const cJSON *subject = NULL;
-        for (int k = 0; k < 5 && kind < 0; k++)
-            if ((subject = cJSON_GetObjectItemCaseSensitive(event, kinds[k])) != NULL)
-                kind = k;
-        if (kind < 0 || !cJSON_IsString(subject))
-            return COSMA_ERR_INTERNAL;
-        int32_t index = kind == 3 ? cosma_graph_find_op(graph, subject->valuestring)
-                                  : cosma_graph_find_tensor(graph, subject->valuestring);
-        if (index < 0)
-            return COSMA_ERR_INTERNAL;
+    for (int32_t k = s->step_events[t - 1]; k < s->step_events[t]; k++) {
+        const cosma_event_t *e = &s->events[k];
+        int run = e->kind == COSMA_EVENT_KIND_RUN;
+        /* compulsory is documented for loads only (a store always is). */
+        int compulsory = e->kind == COSMA_EVENT_KIND_LOAD && e->compulsory;
         cosma_buf_printf(&tables->events, "    {%s, %" PRId32 ", UINT64_C(%" PRIu64 "), UINT64_C(%" PRIu64 "), %d}, /* %s ",
-                         enums[kind], index, number(cJSON_GetObjectItemCaseSensitive(event, "offset")),
-                         number(cJSON_GetObjectItemCaseSensitive(event, "bytes")),
-                         cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(event, "compulsory")) ? 1 : 0, kinds[kind]);
-        comment_text(&tables->events, subject->valuestring);
+                         enums[e->kind], run ? e->op : e->tensor, e->offset, e->bytes, compulsory,
+                         cosma_event_kind_name(e->kind));
+        comment_text(&tables->events, run ? graph->ops[e->op].name : graph->tensors[e->tensor].name);
         cosma_buf_puts(&tables->events, " */\n");
         tables->n_events++;
-        if (kind == 3) {
-            cosma_status_t status;
-            if ((status = add_operands(tables, graph, cJSON_GetObjectItemCaseSensitive(event, "inputs"), 0)) !=
-                    COSMA_OK ||
-                (status = add_operands(tables, graph, cJSON_GetObjectItemCaseSensitive(event, "outputs"), 1)) !=
-                    COSMA_OK)
-                return status;
+        if (run) {
+            add_operands(tables, graph, s->operands + e->operands, e->n_inputs);
+            add_operands(tables, graph, s->operands + e->operands + e->n_inputs, e->n_outputs);
         }
     }
     cosma_buf_printf(&tables->step_events, ", %" PRIu32, tables->n_events);
     cosma_buf_printf(&tables->step_operands, ", %" PRIu32, tables->n_operands);
-    return COSMA_OK;
 }
 
 static void macro_u64(cosma_buf_t *buf, const char *prefix, const char *name, uint64_t value)
@@ -145,7 +118,7 @@ static void macro_u64(cosma_buf_t *buf, const char *prefix, const char *name, ui
     cosma_buf_printf(buf, "#define %s_%s UINT64_C(%" PRIu64 ")\n", prefix, name, value);
 }
 
-static cosma_status_t build(const cosma_graph_t *graph, const cosma_plan_t *plan, const cJSON *root,
+static cosma_status_t build(const cosma_graph_t *graph, const cosma_plan_t *plan, const cosma_event_schedule_t *schedule,
                             const uint64_t *sizes, cosma_buf_t *out)
 {
     char *id = identifier(graph->name != NULL ? graph->name : "");
@@ -165,12 +138,8 @@ static cosma_status_t build(const cosma_graph_t *graph, const cosma_plan_t *plan
     cosma_buf_init(&tables.step_events);
     cosma_buf_init(&tables.step_operands);
     cosma_status_t status = COSMA_OK;
-    const cJSON *steps = cJSON_GetObjectItemCaseSensitive(root, "steps");
-    for (const cJSON *step = steps != NULL ? steps->child : NULL; step != NULL && status == COSMA_OK;
-         step = step->next)
-        status = add_step(&tables, graph, step);
-    if (status != COSMA_OK)
-        goto done;
+    for (int32_t t = 1; t <= plan->n_steps; t++)
+        add_step(&tables, graph, plan, schedule, t);
 
     const cosma_traffic_t *tr = &plan->traffic;
     cosma_buf_puts(out, "/* Scratchpad plan for graph \"");
@@ -287,7 +256,6 @@ static cosma_status_t build(const cosma_graph_t *graph, const cosma_plan_t *plan
     if (tables.events.failed || tables.operands.failed || tables.step_events.failed || tables.step_operands.failed ||
         out->failed)
         status = COSMA_ERR_NOMEM;
-done:
     cosma_buf_free(&tables.events);
     cosma_buf_free(&tables.operands);
     cosma_buf_free(&tables.step_events);
@@ -304,31 +272,28 @@ cosma_status_t cosma_codegen_write_c_header(const cosma_graph_t *graph, const co
         cosma_diag_report(diag, COSMA_SEV_ERROR, "C header writer: no graph, plan or path given");
         return COSMA_ERR_USAGE;
     }
-    cosma_buf_t json, out;
-    cosma_buf_init(&json);
+    cosma_buf_t out;
     cosma_buf_init(&out);
-    cJSON *root = NULL;
+    cosma_event_schedule_t *schedule = NULL;
     uint64_t *sizes = malloc(((size_t)graph->n_tensors + 1) * sizeof(uint64_t));
-    cosma_status_t status = sizes == NULL ? COSMA_ERR_NOMEM : cosma_codegen_emit_plan(graph, plan, &json);
-    if (status == COSMA_ERR_USAGE)
+    cosma_status_t status = sizes == NULL ? COSMA_ERR_NOMEM : cosma_schedule_build(graph, plan, &schedule, NULL);
+    int foreign = plan->graph_hash != 0 && plan->graph_hash != cosma_graph_hash(graph);
+    if (status == COSMA_ERR_USAGE || status == COSMA_ERR_INPUT || (status == COSMA_OK && foreign)) {
         cosma_diag_report(diag, COSMA_SEV_ERROR,
                           "C header writer: the plan does not belong to graph '%s' (its steps, operators or "
                           "intervals are out of range)",
                           graph->name);
+        status = COSMA_ERR_USAGE;
+    }
     if (status == COSMA_OK)
         status = cosma_graph_sizes(graph, &plan->mode, sizes, diag);
-    if (status == COSMA_OK && (root = cJSON_ParseWithLength(json.data, json.length)) == NULL)
-        status = COSMA_ERR_NOMEM; /* the writer's JSON always parses */
     if (status == COSMA_OK)
-        status = build(graph, plan, root, sizes, &out);
+        status = build(graph, plan, schedule, sizes, &out);
     if (status == COSMA_OK)
         status = cosma_file_write_atomic(path, out.data, out.length, diag);
     else if (status == COSMA_ERR_NOMEM)
         cosma_diag_report(diag, COSMA_SEV_ERROR, "out of memory while writing C header '%s'", path);
-    else if (status == COSMA_ERR_INTERNAL)
-        cosma_diag_report(diag, COSMA_SEV_ERROR, "C header writer: the plan's events do not resolve in the graph");
-    cJSON_Delete(root);
-    cosma_buf_free(&json);
+    cosma_schedule_free(schedule);
     cosma_buf_free(&out);
     free(sizes);
     return status;

@@ -2,9 +2,10 @@
  * names against the graph.  Plan files are edited by hand and shipped
  * between machines, so every malformed value is a precise error (cJSON has
  * no line numbers: errors name the JSON path) and never a crash.  The
- * redundant "steps" section is checked against what the writer would emit
- * for the schedule and intervals read, so a runtime that follows the steps
- * and a verifier that checks the intervals can never disagree. */
+ * redundant "steps" section is checked against the event schedule of the
+ * schedule and intervals read (cosma_schedule_build), so a runtime that
+ * follows the steps and a verifier that checks the intervals can never
+ * disagree. */
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -13,7 +14,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "codegen.h"
+#include <cosma/codegen.h>
 
 /* The largest integer every JSON reader holds exactly (2^53 - 1). */
 #define PLAN_MAX_INTEGER UINT64_C(9007199254740991)
@@ -82,17 +83,50 @@ static const char *type_name(const cJSON *item)
     return "an unknown value";
 }
 
+static const char *where(const char *path)
+{
+    return path[0] == '\0' ? " at the top level" : "";
+}
+
+static int compare_keys(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Objects up to this many keys are checked pairwise; larger ones sorted. */
+#define SMALL_OBJECT 16
+
 /* cJSON keeps duplicate keys and finds the first; a second one would be
- * silently ignored, so it is an error. */
+ * silently ignored, so it is an error.  Sorting keeps a file with a great
+ * many (ignored) unknown keys O(n log n). */
 static cosma_status_t check_object(const reader_t *r, const cJSON *object, const char *path, const char *what)
 {
     if (!cJSON_IsObject(object))
         return fail(r, path, "expected %s (a JSON object), got %s", what, type_name(object));
+    size_t n = 0;
     for (const cJSON *a = object->child; a != NULL; a = a->next)
-        for (const cJSON *b = object->child; b != a; b = b->next)
-            if (a->string != NULL && b->string != NULL && strcmp(a->string, b->string) == 0)
-                return fail(r, path, "key \"%s\" appears twice", a->string);
-    return COSMA_OK;
+        n++;
+    if (n <= SMALL_OBJECT) {
+        for (const cJSON *a = object->child; a != NULL; a = a->next)
+            for (const cJSON *b = object->child; b != a; b = b->next)
+                if (a->string != NULL && b->string != NULL && strcmp(a->string, b->string) == 0)
+                    return fail(r, path, "key \"%.200s\" appears twice%s", a->string, where(path));
+        return COSMA_OK;
+    }
+    const char **keys = malloc(n * sizeof *keys);
+    if (keys == NULL)
+        return COSMA_ERR_NOMEM;
+    size_t k = 0;
+    for (const cJSON *a = object->child; a != NULL; a = a->next)
+        if (a->string != NULL)
+            keys[k++] = a->string;
+    qsort(keys, k, sizeof *keys, compare_keys);
+    cosma_status_t status = COSMA_OK;
+    for (size_t i = 1; i < k && status == COSMA_OK; i++)
+        if (strcmp(keys[i - 1], keys[i]) == 0)
+            status = fail(r, path, "key \"%.200s\" appears twice%s", keys[i], where(path));
+    free(keys);
+    return status;
 }
 
 static cosma_status_t member(const reader_t *r, const cJSON *object, const char *path, const char *key,
@@ -217,37 +251,247 @@ static int json_equal(const cJSON *a, const cJSON *b)
     return 1; /* null, true, false: the type says it all */
 }
 
-static cosma_status_t syntax_error(const reader_t *r, const char *text, size_t length, const char *where)
+/* ---- the text, checked before cJSON sees it --------------------------- */
+
+typedef struct {
+    const reader_t *r;
+    const char *text;
+    size_t length, at;
+} lexer_t;
+
+static cosma_status_t lex_fail(const lexer_t *lx, size_t start, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+static cosma_status_t lex_fail(const lexer_t *lx, size_t start, const char *fmt, ...)
 {
     int line = 1, column = 1;
-    if (where == NULL || where < text || where > text + length)
-        where = text + length;
-    for (const char *p = text; p < where; p++) {
-        if (*p == '\n') {
-            line++;
-            column = 1;
-        } else {
+    for (size_t i = 0; i < start; i++) /* only on failure: no cost otherwise */
+        if (lx->text[i] == '\n')
+            line++, column = 1;
+        else if (((unsigned char)lx->text[i] & 0xC0) != 0x80)
             column++;
-        }
-    }
-    /* cJSON's position can be a character past the culprit: show the
-     * stretch of the line around it. */
-    const char *from = where, *to = where;
-    while (from > text && from[-1] != '\n' && where - from < 24)
-        from--;
-    while (to < text + length && *to != '\n' && to - where < 24)
-        to++;
-    char near[64];
-    size_t k = 0;
-    for (const char *p = from; p < to && k + 1 < sizeof near; p++)
-        near[k++] = (*p >= 0x20 && *p < 0x7f) ? *p : '?';
-    near[k] = '\0';
-    cosma_loc_t loc = {r->name, line, column};
-    if (where == text + length)
-        cosma_diag_error_at(r->diag, loc, "invalid JSON: the text ends too early");
-    else
-        cosma_diag_error_at(r->diag, loc, "invalid JSON near '%s'", near);
+    char message[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(message, sizeof message, fmt, ap);
+    va_end(ap);
+    cosma_loc_t loc = {lx->r->name, line, column};
+    cosma_diag_error_at(lx->r->diag, loc, "invalid JSON: %s", message);
     return COSMA_ERR_INPUT;
+}
+
+static int hex_value(const char *p, uint32_t *out)
+{
+    uint32_t v = 0;
+    for (int k = 0; k < 4; k++) {
+        char c = p[k];
+        int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+        if (d < 0)
+            return 0;
+        v = v * 16 + (uint32_t)d;
+    }
+    *out = v;
+    return 1;
+}
+
+/* A string literal from its opening quote: strict UTF-8, no \\u0000 (C
+ * strings would end there) and no lone surrogate escapes. */
+static cosma_status_t lex_string(lexer_t *lx)
+{
+    size_t start = lx->at++;
+    while (lx->at < lx->length) {
+        const char *p = lx->text + lx->at;
+        unsigned char c = (unsigned char)*p;
+        if (c == '"') {
+            lx->at++;
+            return COSMA_OK;
+        }
+        if (c < 0x20)
+            return lex_fail(lx, lx->at, "a control character (byte 0x%02x) inside a string", c);
+        if (c == '\\' && (lx->at + 1 >= lx->length || strchr("\"\\/bfnrtu", p[1]) == NULL || p[1] == '\0'))
+            return lex_fail(lx, lx->at, "an invalid escape sequence inside a string");
+        if (c == '\\' && p[1] == 'u') {
+            uint32_t unit, low;
+            if (lx->at + 6 > lx->length || !hex_value(p + 2, &unit))
+                return lex_fail(lx, lx->at, "\\u needs four hexadecimal digits");
+            if (unit == 0)
+                return lex_fail(lx, lx->at, "\\u0000 inside a string (names cannot hold NUL characters)");
+            if (unit >= 0xDC00 && unit <= 0xDFFF)
+                return lex_fail(lx, lx->at, "\\u%04X is half of a surrogate pair with no first half", unit);
+            if (unit >= 0xD800 && unit <= 0xDBFF) {
+                if (lx->at + 12 > lx->length || p[6] != '\\' || p[7] != 'u' || !hex_value(p + 8, &low) ||
+                    low < 0xDC00 || low > 0xDFFF)
+                    return lex_fail(lx, lx->at, "\\u%04X is half of a surrogate pair with no second half", unit);
+                lx->at += 6;
+            }
+            lx->at += 6;
+            continue;
+        }
+        if (c == '\\') {
+            lx->at += 2;
+            continue;
+        }
+        uint32_t cp;
+        size_t n = cosma_utf8_decode(p, lx->length - lx->at, &cp);
+        if (n == 0)
+            return lex_fail(lx, lx->at, "invalid UTF-8 (byte 0x%02x) inside a string", c);
+        lx->at += n;
+    }
+    return lex_fail(lx, start, "a string that is never closed");
+}
+
+static int is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+/* Skips digits from *at; returns how many. */
+static size_t skip_digits(const lexer_t *lx, size_t *at)
+{
+    size_t from = *at;
+    while (*at < lx->length && is_digit(lx->text[*at]))
+        (*at)++;
+    return *at - from;
+}
+
+/* A number: RFC 8259's grammar (no leading zeros), not -0, and a value a
+ * double holds (1e-400 would silently read as 0, 1e400 as infinity). */
+static cosma_status_t lex_number(lexer_t *lx)
+{
+    const char *t = lx->text;
+    size_t start = lx->at, at = start, int_start;
+    if (t[at] == '-')
+        at++;
+    int_start = at;
+    size_t int_digits = skip_digits(lx, &at);
+    if (int_digits == 0)
+        return lex_fail(lx, start, "a malformed number (no digits)");
+    if (int_digits > 1 && t[int_start] == '0')
+        return lex_fail(lx, start, "a number with a leading zero (JSON numbers have none)");
+    int nonzero = 0;
+    for (size_t k = int_start; k < at; k++)
+        nonzero |= t[k] != '0';
+    if (at < lx->length && t[at] == '.') {
+        size_t frac = ++at;
+        if (skip_digits(lx, &at) == 0)
+            return lex_fail(lx, start, "a malformed number (no digits after the decimal point)");
+        for (size_t k = frac; k < at; k++)
+            nonzero |= t[k] != '0';
+    }
+    if (at < lx->length && (t[at] == 'e' || t[at] == 'E')) {
+        at++;
+        if (at < lx->length && (t[at] == '+' || t[at] == '-'))
+            at++;
+        if (skip_digits(lx, &at) == 0)
+            return lex_fail(lx, start, "a malformed number (no digits in the exponent)");
+    }
+    lx->at = at;
+    char number[64];
+    if (at - start >= sizeof number)
+        return lex_fail(lx, start, "a number of more than %zu characters", sizeof number - 1);
+    memcpy(number, t + start, at - start);
+    number[at - start] = '\0';
+    if (t[start] == '-' && !nonzero)
+        return lex_fail(lx, start, "the number %s is a negative zero", number);
+    double value = strtod(number, NULL);
+    if (value == 0.0 && nonzero)
+        return lex_fail(lx, start, "the number %s is too small to be held (it would read as 0)", number);
+    if (value > 1.7976931348623157e308 || value < -1.7976931348623157e308)
+        return lex_fail(lx, start, "the number %s is too large to be held", number);
+    return COSMA_OK;
+}
+
+/* A plan nests six levels deep; far deeper text is refused with a clear
+ * message before cJSON (whose own limit is 1000) recurses into it. */
+#define PLAN_MAX_DEPTH 64
+
+typedef enum { X_VALUE, X_VALUE_OR_CLOSE, X_KEY, X_KEY_OR_CLOSE, X_COLON, X_COMMA_OR_CLOSE, X_END } expect_t;
+
+static int is_blank(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* The whole text is checked against JSON's grammar here, with a position
+ * for every error; cJSON then only builds the tree, so a failure of cJSON
+ * on text that passed is out of memory, not bad input. */
+static cosma_status_t check_syntax(const reader_t *r, const char *text, size_t length)
+{
+    lexer_t lx = {r, text, length, 0};
+    char stack[PLAN_MAX_DEPTH]; /* '[' or '{' */
+    int depth = 0;
+    expect_t expect = X_VALUE;
+    cosma_status_t status = COSMA_OK;
+    while (status == COSMA_OK) {
+        while (lx.at < length && is_blank(text[lx.at]))
+            lx.at++;
+        if (lx.at >= length)
+            return expect == X_END ? COSMA_OK : lex_fail(&lx, length, "the text ends too early");
+        char c = text[lx.at];
+        int value_done = 0;
+        switch (expect) {
+        case X_VALUE_OR_CLOSE:
+        case X_VALUE:
+            if (c == ']' && expect == X_VALUE_OR_CLOSE) {
+                depth--, lx.at++, value_done = 1;
+            } else if (c == '[' || c == '{') {
+                if (depth >= PLAN_MAX_DEPTH)
+                    return lex_fail(&lx, lx.at, "arrays and objects nest deeper than %d levels", PLAN_MAX_DEPTH);
+                stack[depth++] = c;
+                lx.at++;
+                expect = c == '[' ? X_VALUE_OR_CLOSE : X_KEY_OR_CLOSE;
+            } else if (c == '"') {
+                status = lex_string(&lx), value_done = 1;
+            } else if (c == '-' || is_digit(c)) {
+                status = lex_number(&lx), value_done = 1;
+            } else {
+                const char *words[] = {"true", "false", "null"};
+                size_t k = 0;
+                while (k < 3 && (length - lx.at < strlen(words[k]) ||
+                                 memcmp(text + lx.at, words[k], strlen(words[k])) != 0))
+                    k++;
+                if (k == 3)
+                    return lex_fail(&lx, lx.at, "expected a value (found '%c')", c >= 0x20 && c < 0x7f ? c : '?');
+                lx.at += strlen(words[k]), value_done = 1;
+            }
+            break;
+        case X_KEY_OR_CLOSE:
+        case X_KEY:
+            if (c == '}' && expect == X_KEY_OR_CLOSE) {
+                depth--, lx.at++, value_done = 1;
+            } else if (c == '"') {
+                status = lex_string(&lx);
+                expect = X_COLON;
+            } else {
+                return lex_fail(&lx, lx.at, "expected a key (a string in double quotes)");
+            }
+            break;
+        case X_COLON:
+            if (c != ':')
+                return lex_fail(&lx, lx.at, "expected ':' after a key");
+            lx.at++;
+            expect = X_VALUE;
+            break;
+        case X_COMMA_OR_CLOSE:
+            if (c == ',') {
+                lx.at++;
+                expect = stack[depth - 1] == '[' ? X_VALUE : X_KEY;
+            } else if ((c == ']' && stack[depth - 1] == '[') || (c == '}' && stack[depth - 1] == '{')) {
+                depth--, lx.at++, value_done = 1;
+            } else {
+                return lex_fail(&lx, lx.at, "expected ',' or '%c'", stack[depth - 1] == '[' ? ']' : '}');
+            }
+            break;
+        case X_END:
+            return lex_fail(&lx, lx.at, "more text after the plan's JSON object");
+        }
+        if (value_done)
+            expect = depth == 0 ? X_END : X_COMMA_OR_CLOSE;
+    }
+    return status;
 }
 
 /* The scalar part of the file; strings point into the cJSON tree. */
@@ -435,7 +679,11 @@ static cosma_status_t read_totals(const reader_t *r, const cJSON *root, const co
     cosma_status_t status = get_object(r, root, "", "totals", "the traffic totals", &totals);
     if (status != COSMA_OK)
         return status;
-    cosma_plan_compute_traffic(graph, plan);
+    status = cosma_plan_traffic(graph, plan, &plan->traffic);
+    if (status == COSMA_ERR_INPUT)
+        return fail(r, "intervals", "the traffic totals of the intervals overflow 64 bits");
+    if (status != COSMA_OK)
+        return status;
     const cosma_traffic_t *tr = &plan->traffic;
     struct {
         const char *key;
@@ -460,73 +708,123 @@ static cosma_status_t read_totals(const reader_t *r, const cJSON *root, const co
     return COSMA_OK;
 }
 
-/* Compares the file's steps with what the writer emits for the plan read. */
+/* One operand list of a run as the plan file spells it. */
+static cJSON *expected_operands(const cosma_graph_t *graph, const cosma_operand_t *operands, int32_t count)
+{
+    cJSON *list = cJSON_CreateArray();
+    for (int32_t k = 0; k < count && list != NULL; k++) {
+        const cosma_operand_t *o = &operands[k];
+        cJSON *item = cJSON_CreateObject();
+        if (item == NULL || !cJSON_AddItemToArray(list, item) ||
+            !cJSON_AddItemToObject(item, "tensor",
+                                   o->tensor >= 0 ? cJSON_CreateString(graph->tensors[o->tensor].name)
+                                                  : cJSON_CreateNull()) ||
+            !cJSON_AddItemToObject(item, "offset",
+                                   o->offset != COSMA_OFFSET_NONE ? cJSON_CreateNumber((double)o->offset)
+                                                                  : cJSON_CreateNull())) {
+            cJSON_Delete(list);
+            return NULL;
+        }
+    }
+    return list;
+}
+
+/* A schedule event as the plan file spells it (the writer's key order), so
+ * that it can be compared with the file's and quoted in a message. */
+static cJSON *expected_event(const cosma_graph_t *graph, const cosma_event_schedule_t *s, const cosma_event_t *e)
+{
+    cJSON *event = cJSON_CreateObject();
+    int ok = event != NULL;
+    if (ok && e->kind == COSMA_EVENT_KIND_RUN) {
+        const cosma_operand_t *operands = s->operands + e->operands;
+        ok = cJSON_AddStringToObject(event, "run", graph->ops[e->op].name) != NULL &&
+             cJSON_AddItemToObject(event, "inputs", expected_operands(graph, operands, e->n_inputs)) &&
+             cJSON_AddItemToObject(event, "outputs", expected_operands(graph, operands + e->n_inputs, e->n_outputs));
+    } else if (ok) {
+        ok = cJSON_AddStringToObject(event, cosma_event_kind_name(e->kind), graph->tensors[e->tensor].name) != NULL &&
+             cJSON_AddNumberToObject(event, "offset", (double)e->offset) != NULL &&
+             cJSON_AddNumberToObject(event, "bytes", (double)e->bytes) != NULL &&
+             (e->kind != COSMA_EVENT_KIND_LOAD || !e->compulsory || cJSON_AddTrueToObject(event, "compulsory") != NULL);
+    }
+    if (!ok) {
+        cJSON_Delete(event);
+        return NULL;
+    }
+    return event;
+}
+
+/* Compares the events of one step of the file with the schedule's. */
+static cosma_status_t check_step_events(const reader_t *r, const cJSON *events, const char *path,
+                                        const cosma_graph_t *graph, const cosma_event_schedule_t *s, int32_t t)
+{
+    int32_t first = s->step_events[t - 1], n_want = s->step_events[t] - first;
+    const cJSON *x = events->child;
+    for (int32_t e = 0; x != NULL || e < n_want; x = x != NULL ? x->next : NULL, e++) {
+        cJSON *want = e < n_want ? expected_event(graph, s, &s->events[first + e]) : NULL;
+        if (e < n_want && want == NULL) {
+            cosma_diag_report(r->diag, COSMA_SEV_ERROR, "%s: out of memory while checking the steps", r->name);
+            return COSMA_ERR_NOMEM;
+        }
+        int same = x != NULL && want != NULL && json_equal(x, want);
+        cosma_status_t status = COSMA_OK;
+        if (!same) {
+            path_t at = path_index(path_key(path, "events").text, (int)e);
+            if (want == NULL) {
+                status = fail(r, at.text, "an event the schedule and intervals do not imply (step %d has %d events)",
+                              (int)t, (int)n_want);
+            } else {
+                char *text = cJSON_PrintUnformatted(want);
+                status = fail(r, at.text, "%s does not match the schedule and intervals, which imply %.300s",
+                              x == NULL ? "a missing event" : "this event", text != NULL ? text : "?");
+                cJSON_free(text);
+            }
+        }
+        cJSON_Delete(want);
+        if (status != COSMA_OK)
+            return status;
+    }
+    return COSMA_OK;
+}
+
+/* Compares the file's steps with the event schedule of the plan read. */
 static cosma_status_t check_steps(const reader_t *r, const cJSON *steps, const cosma_graph_t *graph,
                                   const cosma_plan_t *plan)
 {
-    cosma_buf_t buf;
-    cosma_buf_init(&buf);
-    cosma_status_t status = cosma_codegen_emit_plan(graph, plan, &buf);
-    cJSON *expected_root = NULL;
-    if (status == COSMA_OK && (expected_root = cJSON_ParseWithLength(buf.data, buf.length)) == NULL)
-        status = COSMA_ERR_INTERNAL;
-    cosma_buf_free(&buf);
+    if (cJSON_GetArraySize(steps) != plan->n_steps)
+        return fail(r, "steps", "expected %" PRId32 " steps (one per schedule entry), got %d", plan->n_steps,
+                    cJSON_GetArraySize(steps));
+    cosma_event_schedule_t *schedule = NULL;
+    cosma_status_t status = cosma_schedule_build(graph, plan, &schedule, NULL);
     if (status != COSMA_OK) {
         cosma_diag_report(r->diag, COSMA_SEV_ERROR, "%s: cannot rebuild the steps of the plan (%s)", r->name,
                           cosma_status_name(status));
         return status;
     }
-    const cJSON *expected = cJSON_GetObjectItemCaseSensitive(expected_root, "steps");
-    if (cJSON_GetArraySize(steps) != plan->n_steps) {
-        status = fail(r, "steps", "expected %" PRId32 " steps (one per schedule entry), got %d", plan->n_steps,
-                      cJSON_GetArraySize(steps));
-        goto done;
-    }
     int t = 0;
-    const cJSON *want = expected != NULL ? expected->child : NULL;
-    for (const cJSON *step = steps->child; step != NULL && want != NULL; step = step->next, want = want->next, t++) {
+    for (const cJSON *step = steps->child; step != NULL && status == COSMA_OK; step = step->next, t++) {
         path_t path = path_index("steps", t);
         uint64_t number = 0;
         const char *op = NULL;
         const cJSON *events = NULL;
         if ((status = check_object(r, step, path.text, "a step")) != COSMA_OK ||
             (status = get_u64(r, step, path.text, "step", PLAN_MAX_INTEGER, &number)) != COSMA_OK)
-            goto done;
+            break;
         if (number != (uint64_t)t + 1) {
             status = fail(r, path_key(path.text, "step").text, "expected %d, got %" PRIu64, t + 1, number);
-            goto done;
+            break;
         }
         if ((status = get_string(r, step, path.text, "operator", &op)) != COSMA_OK)
-            goto done;
+            break;
         const char *scheduled = graph->ops[plan->order[t]].name;
         if (strcmp(op, scheduled) != 0) {
             status = fail(r, path_key(path.text, "operator").text, "\"%.200s\" does not match schedule[%d] \"%.200s\"",
                           op, t, scheduled);
-            goto done;
+            break;
         }
-        if ((status = get_array(r, step, path.text, "events", &events)) != COSMA_OK)
-            goto done;
-        const cJSON *want_events = cJSON_GetObjectItemCaseSensitive(want, "events");
-        int e = 0;
-        const cJSON *x = events->child, *y = want_events != NULL ? want_events->child : NULL;
-        for (; x != NULL || y != NULL; x = x != NULL ? x->next : NULL, y = y != NULL ? y->next : NULL, e++) {
-            if (x != NULL && y != NULL && json_equal(x, y))
-                continue;
-            path_t at = path_index(path_key(path.text, "events").text, e);
-            if (y == NULL) {
-                status = fail(r, at.text, "an event the schedule and intervals do not imply (step %d has %d events)",
-                              t + 1, cJSON_GetArraySize(want_events));
-            } else {
-                char *text = cJSON_PrintUnformatted(y);
-                status = fail(r, at.text, "%s does not match the schedule and intervals, which imply %.300s",
-                              x == NULL ? "a missing event" : "this event", text != NULL ? text : "?");
-                cJSON_free(text);
-            }
-            goto done;
-        }
+        if ((status = get_array(r, step, path.text, "events", &events)) == COSMA_OK)
+            status = check_step_events(r, events, path.text, graph, schedule, t + 1);
     }
-done:
-    cJSON_Delete(expected_root);
+    cosma_schedule_free(schedule);
     return status;
 }
 
@@ -546,17 +844,14 @@ cosma_status_t cosma_codegen_parse_plan(const char *text, size_t length, const c
     }
     if (text == NULL)
         text = "";
-    const char *end = NULL;
-    cJSON *root = cJSON_ParseWithLengthOpts(text, length, &end, 0);
-    if (root == NULL)
-        return syntax_error(r, text, length, end);
-    /* cJSON stops after the first value; anything but blanks after it is
-     * an error, not an ignored tail. */
-    for (const char *p = end; p != NULL && p < text + length; p++)
-        if (*p != ' ' && *p != '\t' && *p != '\n' && *p != '\r') {
-            cJSON_Delete(root);
-            return syntax_error(r, text, length, p);
-        }
+    cosma_status_t syntax = check_syntax(r, text, length);
+    if (syntax != COSMA_OK)
+        return syntax;
+    cJSON *root = cJSON_ParseWithLength(text, length);
+    if (root == NULL) {
+        cosma_diag_report(diag, COSMA_SEV_ERROR, "%s: out of memory while reading the plan", r->name);
+        return COSMA_ERR_NOMEM;
+    }
 
     cosma_status_t status = check_object(r, root, "", "a cosma plan");
     const cJSON *schedule = NULL, *intervals = NULL, *steps = NULL;

@@ -3,7 +3,7 @@
 #include <inttypes.h>
 #include <math.h>
 
-#include "codegen.h"
+#include <cosma/codegen.h>
 
 static void key_u64(cosma_buf_t *buf, const char *key, uint64_t value, int meaningful)
 {

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "codegen.h"
+#include <cosma/codegen.h>
 
 enum { SVG_WIDTH = 1600, SVG_HEIGHT = 900 };
 static const double PLOT_X0 = 110.0, PLOT_X1 = 1570.0, PLOT_Y0 = 112.0, PLOT_Y1 = 830.0;
@@ -17,13 +17,8 @@ static const double FONT_WIDTH = 6.4; /* rough advance of an 11 px sans-serif gl
 /* Length of the valid UTF-8 sequence at p, 0 if it is not one. */
 static size_t utf8_sequence(const unsigned char *p)
 {
-    size_t n = p[0] < 0x80 ? 1 : (p[0] & 0xe0) == 0xc0 ? 2 : (p[0] & 0xf0) == 0xe0 ? 3 : (p[0] & 0xf8) == 0xf0 ? 4 : 0;
-    if (n == 0 || (n == 2 && p[0] < 0xc2))
-        return 0;
-    for (size_t k = 1; k < n; k++)
-        if ((p[k] & 0xc0) != 0x80)
-            return 0;
-    return n;
+    uint32_t codepoint;
+    return cosma_utf8_decode((const char *)p, strnlen((const char *)p, 4), &codepoint);
 }
 
 static size_t utf8_chars(const char *text)
@@ -36,33 +31,6 @@ static size_t utf8_chars(const char *text)
     return count;
 }
 
-/* Appends at most max_chars characters of text, XML-escaped; invalid
- * UTF-8 and control characters (not allowed in XML) become '?'. */
-static void xml_text(cosma_buf_t *buf, const char *text, size_t max_chars)
-{
-    size_t count = 0;
-    for (const unsigned char *p = (const unsigned char *)text; *p != '\0' && count < max_chars; count++) {
-        size_t n = utf8_sequence(p);
-        if (n == 0) {
-            cosma_buf_puts(buf, "?");
-            p++;
-            continue;
-        }
-        switch (*p) {
-        case '&': cosma_buf_puts(buf, "&amp;"); break;
-        case '<': cosma_buf_puts(buf, "&lt;"); break;
-        case '>': cosma_buf_puts(buf, "&gt;"); break;
-        case '"': cosma_buf_puts(buf, "&quot;"); break;
-        case '\'': cosma_buf_puts(buf, "&apos;"); break;
-        default:
-            if (*p < 0x20)
-                cosma_buf_puts(buf, "?");
-            else
-                cosma_buf_append(buf, (const char *)p, n);
-        }
-        p += n;
-    }
-}
 
 /* 1,234,567 */
 static void grouped(char *out, size_t size, uint64_t value)
@@ -120,14 +88,6 @@ static double nice_step(double raw)
     return (mantissa <= 1.0 ? 1.0 : mantissa <= 2.0 ? 2.0 : mantissa <= 5.0 ? 5.0 : 10.0) * power;
 }
 
-static uint64_t fnv(const char *text)
-{
-    uint64_t hash = 14695981039346656037ull;
-    for (const unsigned char *p = (const unsigned char *)text; *p != '\0'; p++)
-        hash = (hash ^ *p) * 1099511628211ull;
-    return hash;
-}
-
 static void hsl_hex(char out[8], double hue, double saturation, double lightness)
 {
     double c = (1.0 - fabs(2.0 * lightness - 1.0)) * saturation;
@@ -151,7 +111,7 @@ static void tensor_colour(char fill[8], char stroke[8], cosma_tensor_kind_t kind
 {
     static const double hues[] = {210.0, 140.0, 28.0, 280.0}; /* input, activation, output, param */
     static const double spread[] = {24.0, 60.0, 16.0, 24.0};
-    uint64_t hash = fnv(name);
+    uint64_t hash = cosma_hash_string(COSMA_HASH_INIT, name);
     int k = kind >= COSMA_TENSOR_INPUT && kind <= COSMA_TENSOR_PARAM ? (int)kind : 1;
     double hue = hues[k] + ((double)(hash % 1000) / 1000.0 - 0.5) * spread[k];
     double light = 0.62 + (double)((hash >> 20) % 1000) / 1000.0 * 0.16;
@@ -241,12 +201,12 @@ static void draw_interval(cosma_buf_t *buf, const cosma_graph_t *graph, const co
         h = 0.6;
 
     cosma_buf_puts(buf, "<g><title>");
-    xml_text(buf, tensor->name, SIZE_MAX);
+    cosma_buf_xml_text(buf, tensor->name, SIZE_MAX);
     cosma_buf_printf(buf, " (%s)\n%s bytes at offset %s..%s\nsteps %" PRId32 "..%" PRId32 " (", KIND_LABELS[tensor->kind],
                      bytes, offset, end, iv->first, iv->last);
-    xml_text(buf, graph->ops[plan->order[iv->first - 1]].name, 80);
+    cosma_buf_xml_text(buf, graph->ops[plan->order[iv->first - 1]].name, 80);
     cosma_buf_puts(buf, " .. ");
-    xml_text(buf, graph->ops[plan->order[iv->last - 1]].name, 80);
+    cosma_buf_xml_text(buf, graph->ops[plan->order[iv->last - 1]].name, 80);
     cosma_buf_printf(buf, ")\nbegins: %s; ends: %s</title>",
                      iv->begin == COSMA_BEGIN_CREATE ? "created"
                      : compulsory                    ? "loaded (compulsory)"
@@ -300,9 +260,9 @@ static void draw_interval(cosma_buf_t *buf, const cosma_graph_t *graph, const co
         else
             cosma_buf_printf(buf, "<text x=\"%.2f\" y=\"%.2f\" text-anchor=\"middle\">", x + w / 2, y + h / 2 + 4);
         if (fit >= chars) {
-            xml_text(buf, tensor->name, SIZE_MAX);
+            cosma_buf_xml_text(buf, tensor->name, SIZE_MAX);
         } else {
-            xml_text(buf, tensor->name, fit - 1);
+            cosma_buf_xml_text(buf, tensor->name, fit - 1);
             cosma_buf_puts(buf, "\xe2\x80\xa6");
         }
         cosma_buf_puts(buf, "</text>");
@@ -343,23 +303,18 @@ static void draw_legend(cosma_buf_t *buf)
     cosma_buf_puts(buf, "</g>\n");
 }
 
-static cosma_status_t check(const cosma_graph_t *graph, const cosma_plan_t *plan)
+/* What the drawing needs beyond a plan the event schedule accepts: every
+ * interval's end offset fits in 64 bits. */
+static cosma_status_t check_drawable(const cosma_plan_t *plan)
 {
-    if (!graph->finalized || plan->n_steps < 0 || (plan->n_steps > 0 && plan->n_steps != graph->n_ops) || plan->n_intervals < 0)
-        return COSMA_ERR_USAGE;
-    for (int32_t t = 0; t < plan->n_steps; t++)
-        if (plan->order[t] < 0 || plan->order[t] >= graph->n_ops)
+    for (int32_t i = 0; i < plan->n_intervals; i++)
+        if (plan->intervals[i].offset > UINT64_MAX - plan->intervals[i].bytes)
             return COSMA_ERR_USAGE;
-    for (int32_t i = 0; i < plan->n_intervals; i++) {
-        const cosma_interval_t *iv = &plan->intervals[i];
-        if (iv->tensor < 0 || iv->tensor >= graph->n_tensors || iv->first < 1 || iv->last < iv->first ||
-            iv->last > plan->n_steps || iv->offset > UINT64_MAX - iv->bytes)
-            return COSMA_ERR_USAGE;
-    }
     return COSMA_OK;
 }
 
-static cosma_status_t emit_svg(const cosma_graph_t *graph, const cosma_plan_t *plan, cosma_buf_t *buf)
+static cosma_status_t emit_svg(const cosma_graph_t *graph, const cosma_plan_t *plan,
+                               const cosma_event_schedule_t *schedule, cosma_buf_t *buf)
 {
     const cosma_traffic_t *tr = &plan->traffic;
     uint64_t top = plan->budget_bytes > tr->peak_bytes ? plan->budget_bytes : tr->peak_bytes;
@@ -388,17 +343,17 @@ static cosma_status_t emit_svg(const cosma_graph_t *graph, const cosma_plan_t *p
                      "font-family=\"DejaVu Sans, Helvetica, Arial, sans-serif\">\n",
                      SVG_WIDTH, SVG_HEIGHT, SVG_WIDTH, SVG_HEIGHT);
     cosma_buf_puts(buf, "<title>cosma plan: ");
-    xml_text(buf, graph->name, 200);
+    cosma_buf_xml_text(buf, graph->name, 200);
     cosma_buf_puts(buf, "</title>\n<rect class=\"background\" width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>\n");
     cosma_buf_printf(buf, "<text x=\"%.2f\" y=\"32\" font-size=\"20\" font-weight=\"bold\">", PLOT_X0);
-    xml_text(buf, graph->name, 90);
+    cosma_buf_xml_text(buf, graph->name, 90);
     cosma_buf_printf(buf, " \xe2\x80\x94 budget %s B", budget);
     if (plan->budget_bytes >= 1000)
         cosma_buf_printf(buf, " (%s)", budget_h);
     cosma_buf_printf(buf, ", %s", cosma_plan_status_name(plan->status));
     if (plan->method != NULL && plan->method[0] != '\0') {
         cosma_buf_puts(buf, " (");
-        xml_text(buf, plan->method, 60);
+        cosma_buf_xml_text(buf, plan->method, 60);
         cosma_buf_puts(buf, ")");
     }
     cosma_buf_puts(buf, "</text>\n");
@@ -414,28 +369,24 @@ static cosma_status_t emit_svg(const cosma_graph_t *graph, const cosma_plan_t *p
     draw_legend(buf);
     draw_axes(buf, &s, plan->n_steps);
 
-    /* The first load of an input or param in time is the compulsory one,
-     * as in cosma_plan_compute_traffic on a sorted plan. */
-    int32_t *first_load = malloc(((size_t)graph->n_tensors + 1) * sizeof(int32_t));
-    if (first_load == NULL)
+    /* The compulsory load of each tensor, from the event schedule: the
+     * step it happens at, 0 = none. */
+    int32_t *compulsory_step = calloc((size_t)graph->n_tensors + 1, sizeof(int32_t));
+    if (compulsory_step == NULL)
         return COSMA_ERR_NOMEM;
-    for (int32_t t = 0; t < graph->n_tensors; t++)
-        first_load[t] = -1;
-    for (int32_t i = 0; i < plan->n_intervals; i++) {
-        const cosma_interval_t *iv = &plan->intervals[i];
-        int32_t *slot = &first_load[iv->tensor];
-        if (iv->begin == COSMA_BEGIN_LOAD && (*slot < 0 || iv->first < plan->intervals[*slot].first))
-            *slot = i;
+    for (int32_t e = 0; e < schedule->n_events; e++) {
+        const cosma_event_t *event = &schedule->events[e];
+        if (event->kind == COSMA_EVENT_KIND_LOAD && event->compulsory)
+            compulsory_step[event->tensor] = event->step;
     }
     cosma_buf_puts(buf, "<g class=\"intervals\" font-size=\"11\" fill=\"#111\">\n");
     for (int32_t i = 0; i < plan->n_intervals; i++) {
         const cosma_interval_t *iv = &plan->intervals[i];
-        cosma_tensor_kind_t kind = graph->tensors[iv->tensor].kind;
-        int compulsory = (kind == COSMA_TENSOR_INPUT || kind == COSMA_TENSOR_PARAM) && first_load[iv->tensor] == i;
+        int compulsory = iv->begin == COSMA_BEGIN_LOAD && compulsory_step[iv->tensor] == iv->first;
         draw_interval(buf, graph, plan, &s, iv, compulsory);
     }
     cosma_buf_puts(buf, "</g>\n");
-    free(first_load);
+    free(compulsory_step);
 
     if (plan->status == COSMA_PLAN_INFEASIBLE && plan->n_intervals == 0)
         cosma_buf_printf(buf,
@@ -469,20 +420,27 @@ cosma_status_t cosma_codegen_write_svg(const cosma_graph_t *graph, const cosma_p
         cosma_diag_report(diag, COSMA_SEV_ERROR, "SVG writer: no graph, plan or path given");
         return COSMA_ERR_USAGE;
     }
-    if (check(graph, plan) != COSMA_OK) {
+    cosma_event_schedule_t *schedule = NULL;
+    cosma_status_t status = cosma_schedule_build(graph, plan, &schedule, NULL);
+    if (status == COSMA_OK)
+        status = check_drawable(plan);
+    if (status == COSMA_ERR_USAGE || status == COSMA_ERR_INPUT) {
         cosma_diag_report(diag, COSMA_SEV_ERROR,
                           "SVG writer: the plan does not belong to graph '%s' (its steps, operators or intervals are "
                           "out of range)",
                           graph->name);
+        cosma_schedule_free(schedule);
         return COSMA_ERR_USAGE;
     }
     cosma_buf_t buf;
     cosma_buf_init(&buf);
-    cosma_status_t status = emit_svg(graph, plan, &buf);
+    if (status == COSMA_OK)
+        status = emit_svg(graph, plan, schedule, &buf);
     if (status == COSMA_OK)
         status = cosma_file_write_atomic(path, buf.data, buf.length, diag);
     else
         cosma_diag_report(diag, COSMA_SEV_ERROR, "out of memory while drawing '%s'", path);
+    cosma_schedule_free(schedule);
     cosma_buf_free(&buf);
     return status;
 }

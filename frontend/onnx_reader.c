@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "frontend.h"
+#include <cosma/frontend.h>
 #include "onnx.pb-c.h"
 
 /* A flood of identical messages (one symbolic batch dimension missing on
@@ -48,12 +48,7 @@ static void map_free(name_map_t *map)
 
 static size_t hash_name(const char *name)
 {
-    uint64_t hash = 1469598103934665603ull;
-    for (const unsigned char *p = (const unsigned char *)name; *p != '\0'; p++) {
-        hash ^= *p;
-        hash *= 1099511628211ull;
-    }
-    return (size_t)hash;
+    return (size_t)cosma_hash_string(COSMA_HASH_INIT, name);
 }
 
 static int32_t map_get(const name_map_t *map, const char *name)
@@ -74,6 +69,137 @@ static void map_put(name_map_t *map, const char *name, int32_t value)
             return;
     map->keys[slot] = name;
     map->values[slot] = value;
+}
+
+/* ---- nesting depth, before protobuf-c (which recurses without a limit) -- */
+
+/* Messages nest Model > Graph > Node > Attribute > Graph ...; three levels
+ * per subgraph.  100 allows some 30 nested If/Loop bodies and keeps
+ * protobuf-c's recursion far from the stack's end. */
+#define ONNX_MAX_DEPTH 100
+
+/* The message types of onnx.proto that take part in a recursive cycle,
+ * and the fields that lead from one to another.  Every other field is
+ * skipped: it cannot nest without bound. */
+typedef enum { K_MODEL, K_TRAINING, K_FUNCTION, K_GRAPH, K_VALUE_INFO, K_NODE, K_ATTR, K_TYPE, K_TYPE_ELEM } kind_t;
+typedef struct {
+    kind_t parent;
+    uint32_t field;
+    kind_t child;
+} edge_t;
+static const edge_t onnx_edges[] = {
+    {K_MODEL, 7, K_GRAPH},         {K_MODEL, 20, K_TRAINING},   {K_MODEL, 25, K_FUNCTION},
+    {K_TRAINING, 1, K_GRAPH},      {K_TRAINING, 2, K_GRAPH},    {K_FUNCTION, 7, K_NODE},
+    {K_GRAPH, 1, K_NODE},          {K_GRAPH, 11, K_VALUE_INFO}, {K_GRAPH, 12, K_VALUE_INFO},
+    {K_GRAPH, 13, K_VALUE_INFO},   {K_VALUE_INFO, 2, K_TYPE},   {K_NODE, 5, K_ATTR},
+    {K_ATTR, 6, K_GRAPH},          {K_ATTR, 11, K_GRAPH},       {K_ATTR, 14, K_TYPE},
+    {K_ATTR, 15, K_TYPE},          {K_TYPE, 4, K_TYPE_ELEM},    {K_TYPE, 5, K_TYPE_ELEM},
+    {K_TYPE, 9, K_TYPE_ELEM},      {K_TYPE_ELEM, 1, K_TYPE},    {K_TYPE_ELEM, 2, K_TYPE},
+};
+
+static int child_kind(kind_t parent, uint32_t field, kind_t *out_child)
+{
+    for (size_t e = 0; e < sizeof onnx_edges / sizeof onnx_edges[0]; e++)
+        if (onnx_edges[e].parent == parent && onnx_edges[e].field == field) {
+            *out_child = onnx_edges[e].child;
+            return 1;
+        }
+    return 0;
+}
+
+/* Reads a varint at *at (below end); 0 when malformed. */
+static int read_varint(const uint8_t *data, size_t end, size_t *at, uint64_t *out_value)
+{
+    uint64_t value = 0;
+    for (int shift = 0; shift < 64 && *at < end; shift += 7) {
+        uint8_t byte = data[(*at)++];
+        value |= (uint64_t)(byte & 0x7f) << shift;
+        if ((byte & 0x80) == 0) {
+            *out_value = value;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Walks the wire format without recursion.  Returns 0 when the nesting is
+ * within ONNX_MAX_DEPTH or the data is malformed (protobuf-c then rejects
+ * it), else the byte offset (+1) of the message that goes too deep. */
+static size_t onnx_too_deep(const uint8_t *data, size_t length)
+{
+    struct {
+        kind_t kind;
+        size_t end;
+    } stack[ONNX_MAX_DEPTH];
+    int depth = 0;
+    stack[0].kind = K_MODEL;
+    stack[0].end = length;
+    size_t at = 0;
+    for (;;) {
+        while (depth > 0 && at == stack[depth].end)
+            depth--;
+        if (at >= stack[depth].end)
+            return 0;
+        uint64_t tag, value;
+        if (!read_varint(data, stack[depth].end, &at, &tag))
+            return 0;
+        switch (tag & 7) {
+        case 0:
+            if (!read_varint(data, stack[depth].end, &at, &value))
+                return 0;
+            break;
+        case 1: at += 8; break;
+        case 5: at += 4; break;
+        case 2: {
+            kind_t child;
+            if (!read_varint(data, stack[depth].end, &at, &value) || value > stack[depth].end - at)
+                return 0;
+            if (!child_kind(stack[depth].kind, (uint32_t)(tag >> 3), &child)) {
+                at += (size_t)value;
+                break;
+            }
+            if (depth + 1 >= ONNX_MAX_DEPTH)
+                return at + 1;
+            depth++;
+            stack[depth].kind = child;
+            stack[depth].end = at + (size_t)value;
+            break;
+        }
+        default: return 0; /* groups or garbage */
+        }
+        if (at > stack[depth].end)
+            return 0;
+    }
+}
+
+/* protobuf-c returns NULL both for bad data and for a failed allocation:
+ * this allocator tells them apart. */
+typedef struct {
+    int failed;
+} pb_alloc_state_t;
+
+static void *pb_alloc(void *data, size_t size)
+{
+    void *p = malloc(size);
+    if (p == NULL)
+        ((pb_alloc_state_t *)data)->failed = 1;
+    return p;
+}
+
+static void pb_free(void *data, void *p)
+{
+    (void)data;
+    free(p);
+}
+
+/* Replaces the value of a name already in the map. */
+static void map_set(name_map_t *map, const char *name, int32_t value)
+{
+    for (size_t slot = hash_name(name) & map->mask; map->keys[slot] != NULL; slot = (slot + 1) & map->mask)
+        if (strcmp(map->keys[slot], name) == 0) {
+            map->values[slot] = value;
+            return;
+        }
 }
 
 /* ---- element types and shapes ---------------------------------------- */
@@ -306,13 +432,12 @@ static int constant_shape(reader_t *reader, const char *name, const Onnx__NodePr
 
 /* ---- operator attributes --------------------------------------------- */
 
+/* Attribute strings are bytes: keep the prefix that is UTF-8 text. */
 static void append_text(cosma_buf_t *buf, const char *text, size_t length)
 {
-    for (size_t i = 0; i < length; i++)
-        if (text[i] == '\0')
-            return; /* binary data: keep the printable prefix */
-        else
-            cosma_buf_append(buf, text + i, 1);
+    size_t valid = cosma_utf8_invalid_at(text, length);
+    const char *nul = memchr(text, '\0', valid);
+    cosma_buf_append(buf, text, nul != NULL ? (size_t)(nul - text) : valid);
 }
 
 /* Text form of an attribute into buf; returns 0 when it has one (tensors
@@ -526,22 +651,45 @@ static cosma_status_t add_tensors(reader_t *reader, const Onnx__GraphProto *prot
 }
 
 /* Operator name: the node's, or "<op_type>_<index>"; a numeric suffix
- * makes repeats unique (the name index needs unique names). */
-static cosma_status_t op_name(const Onnx__NodeProto *node, int32_t op_index,
-                              const name_map_t *used, cosma_buf_t *out_name)
+ * makes repeats unique (the name index needs unique names).  next_suffix
+ * remembers, per base name, where the search for a free suffix resumes,
+ * so that n nodes of one name cost O(n), not O(n^2). */
+static cosma_status_t op_name(reader_t *reader, const Onnx__NodeProto *node, int32_t op_index,
+                              const name_map_t *used, name_map_t *next_suffix, cosma_buf_t *out_name)
 {
     out_name->length = 0;
     if (nonempty(node->name))
         cosma_buf_puts(out_name, node->name);
     else
         cosma_buf_printf(out_name, "%s_%d", nonempty(node->op_type) ? node->op_type : "op", (int)op_index);
+    if (out_name->failed)
+        return COSMA_ERR_NOMEM;
+    if (map_get(used, out_name->data) == ABSENT)
+        return COSMA_OK;
     size_t base_length = out_name->length;
-    for (int suffix = 2; !out_name->failed && map_get(used, out_name->data) != ABSENT; suffix++) {
+    int32_t suffix = map_get(next_suffix, out_name->data);
+    const char *base = NULL;
+    if (suffix == ABSENT) {
+        suffix = 2;
+        if ((base = cosma_arena_strdup(&reader->graph->arena, out_name->data)) == NULL)
+            return COSMA_ERR_NOMEM;
+    }
+    for (;; suffix++) {
         out_name->length = base_length;
         out_name->data[base_length] = '\0';
-        cosma_buf_printf(out_name, "_%d", suffix);
+        cosma_buf_printf(out_name, "_%d", (int)suffix);
+        if (out_name->failed)
+            return COSMA_ERR_NOMEM;
+        if (map_get(used, out_name->data) == ABSENT)
+            break;
     }
-    return out_name->failed ? COSMA_ERR_NOMEM : COSMA_OK;
+    out_name->data[base_length] = '\0';
+    if (base != NULL)
+        map_put(next_suffix, base, suffix + 1);
+    else
+        map_set(next_suffix, out_name->data, suffix + 1);
+    out_name->data[base_length] = '_';
+    return COSMA_OK;
 }
 
 static cosma_status_t add_operators(reader_t *reader, const Onnx__GraphProto *proto, const name_map_t *tensors)
@@ -561,8 +709,9 @@ static cosma_status_t add_operators(reader_t *reader, const Onnx__GraphProto *pr
     cosma_buf_init(&name);
     cosma_buf_init(&type);
     /* The map keys on copies in the graph's arena, which outlives it. */
-    name_map_t used;
+    name_map_t used, next_suffix;
     int map_failed = map_init(&used, proto->n_node);
+    map_failed |= map_init(&next_suffix, proto->n_node);
     cosma_status_t status = COSMA_ERR_NOMEM;
     if (inputs == NULL || outputs == NULL || attrs == NULL || texts == NULL || map_failed)
         goto done;
@@ -582,7 +731,7 @@ static cosma_status_t add_operators(reader_t *reader, const Onnx__GraphProto *pr
             bad_nodes++;
             continue;
         }
-        if ((status = op_name(node, op_index - 1, &used, &name)) != COSMA_OK)
+        if ((status = op_name(reader, node, op_index - 1, &used, &next_suffix, &name)) != COSMA_OK)
             break;
         /* Registered even if the operator is skipped below, so that names
          * in error messages match those of a successful import. */
@@ -620,6 +769,8 @@ static cosma_status_t add_operators(reader_t *reader, const Onnx__GraphProto *pr
                 continue;
             if (text->length > MAX_ATTR_TEXT) {
                 text->length = MAX_ATTR_TEXT - 3;
+                while (text->length > 0 && ((unsigned char)text->data[text->length] & 0xC0) == 0x80)
+                    text->length--; /* not inside a character */
                 text->data[text->length] = '\0';
                 cosma_buf_puts(text, "...");
             }
@@ -671,6 +822,7 @@ done:
     cosma_buf_free(&name);
     cosma_buf_free(&type);
     map_free(&used);
+    map_free(&next_suffix);
     return status;
 }
 
@@ -731,6 +883,103 @@ done:
     return status;
 }
 
+/* ONNX strings are UTF-8 by the standard, but protobuf-c does not check:
+ * a name that is not would make invalid YAML and JSON downstream. */
+static int utf8_ok(reader_t *reader, const char *text, const char *what, size_t index)
+{
+    if (text == NULL)
+        return 1;
+    size_t length = strlen(text), bad = cosma_utf8_invalid_at(text, length);
+    if (bad == length)
+        return 1;
+    cosma_diag_error_at(reader->diag, reader->loc, "%s %zu: its name is not valid UTF-8 (byte %zu)", what, index,
+                        bad + 1);
+    reader->n_errors++;
+    return 0;
+}
+
+static void check_names_utf8(reader_t *reader, const Onnx__GraphProto *proto)
+{
+    for (size_t i = 0; i < proto->n_input; i++)
+        utf8_ok(reader, proto->input[i] != NULL ? proto->input[i]->name : NULL, "graph input", i);
+    for (size_t i = 0; i < proto->n_output; i++)
+        utf8_ok(reader, proto->output[i] != NULL ? proto->output[i]->name : NULL, "graph output", i);
+    for (size_t i = 0; i < proto->n_value_info; i++)
+        utf8_ok(reader, proto->value_info[i] != NULL ? proto->value_info[i]->name : NULL, "value_info", i);
+    for (size_t i = 0; i < proto->n_initializer; i++)
+        utf8_ok(reader, proto->initializer[i] != NULL ? proto->initializer[i]->name : NULL, "initializer", i);
+    for (size_t n = 0; n < proto->n_node; n++) {
+        const Onnx__NodeProto *node = proto->node[n];
+        if (node == NULL)
+            continue;
+        int ok = utf8_ok(reader, node->name, "node", n) && utf8_ok(reader, node->op_type, "op_type of node", n) &&
+                 utf8_ok(reader, node->domain, "domain of node", n);
+        for (size_t i = 0; ok && i < node->n_input; i++)
+            ok = utf8_ok(reader, node->input[i], "an input of node", n);
+        for (size_t i = 0; ok && i < node->n_output; i++)
+            ok = utf8_ok(reader, node->output[i], "an output of node", n);
+        for (size_t i = 0; ok && i < node->n_attribute; i++)
+            ok = utf8_ok(reader, node->attribute[i] != NULL ? node->attribute[i]->name : NULL,
+                         "an attribute of node", n);
+    }
+}
+
+cosma_status_t cosma_frontend_parse_onnx(const void *data, size_t length, const char *display_name,
+                                         const cosma_import_options_t *options, cosma_graph_t **out_graph,
+                                         cosma_diag_t *diag)
+{
+    *out_graph = NULL;
+    const char *path = display_name != NULL ? display_name : "<onnx>";
+    cosma_loc_t loc = {path, 0, 0};
+    size_t deep = onnx_too_deep(data, length);
+    if (deep > 0) {
+        cosma_diag_error_at(diag, loc,
+                            "messages nest deeper than %d levels at byte %zu (subgraphs inside subgraphs); "
+                            "cosma reads models up to that depth",
+                            ONNX_MAX_DEPTH, deep - 1);
+        return COSMA_ERR_INPUT;
+    }
+    pb_alloc_state_t alloc_state = {0};
+    ProtobufCAllocator allocator = {pb_alloc, pb_free, &alloc_state};
+    Onnx__ModelProto *model = onnx__model_proto__unpack(&allocator, length, (const uint8_t *)data);
+    if (model == NULL && alloc_state.failed) {
+        cosma_diag_report(diag, COSMA_SEV_ERROR, "%s: out of memory while reading the ONNX model", path);
+        return COSMA_ERR_NOMEM;
+    }
+    if (model == NULL) {
+        cosma_diag_error_at(diag, loc, "not a valid ONNX model (the protobuf data could not be parsed)");
+        return COSMA_ERR_INPUT;
+    }
+    if (model->graph == NULL) {
+        cosma_diag_error_at(diag, loc, "the ONNX model has no graph");
+        onnx__model_proto__free_unpacked(model, &allocator);
+        return COSMA_ERR_INPUT;
+    }
+    cosma_buf_t name;
+    cosma_buf_init(&name);
+    cosma_status_t status = base_name(path, &name);
+    cosma_graph_t *graph = status == COSMA_OK ? cosma_graph_create(name.data) : NULL;
+    cosma_buf_free(&name);
+    if (graph == NULL) {
+        onnx__model_proto__free_unpacked(model, &allocator);
+        return COSMA_ERR_NOMEM;
+    }
+    if (options != NULL)
+        graph->elem_bytes = options->elem_bytes;
+    reader_t reader = {path, options, diag, loc, graph, 0};
+    check_names_utf8(&reader, model->graph);
+    status = reader.n_errors > 0 ? COSMA_ERR_INPUT : build_graph(&reader, model->graph);
+    onnx__model_proto__free_unpacked(model, &allocator);
+    if (status == COSMA_OK)
+        status = cosma_graph_finalize(graph, diag);
+    if (status != COSMA_OK) {
+        cosma_graph_destroy(graph);
+        return status;
+    }
+    *out_graph = graph;
+    return COSMA_OK;
+}
+
 cosma_status_t cosma_frontend_read_onnx(const char *path, const cosma_import_options_t *options,
                                         cosma_graph_t **out_graph, cosma_diag_t *diag)
 {
@@ -740,38 +989,7 @@ cosma_status_t cosma_frontend_read_onnx(const char *path, const cosma_import_opt
     cosma_status_t status = cosma_file_read(path, &data, &length, diag);
     if (status != COSMA_OK)
         return status;
-    cosma_loc_t loc = {path, 0, 0};
-    Onnx__ModelProto *model = onnx__model_proto__unpack(NULL, length, (const uint8_t *)data);
+    status = cosma_frontend_parse_onnx(data, length, path, options, out_graph, diag);
     free(data);
-    if (model == NULL) {
-        cosma_diag_error_at(diag, loc, "not a valid ONNX model (the protobuf data could not be parsed)");
-        return COSMA_ERR_INPUT;
-    }
-    if (model->graph == NULL) {
-        cosma_diag_error_at(diag, loc, "the ONNX model has no graph");
-        onnx__model_proto__free_unpacked(model, NULL);
-        return COSMA_ERR_INPUT;
-    }
-    cosma_buf_t name;
-    cosma_buf_init(&name);
-    status = base_name(path, &name);
-    cosma_graph_t *graph = status == COSMA_OK ? cosma_graph_create(name.data) : NULL;
-    cosma_buf_free(&name);
-    if (graph == NULL) {
-        onnx__model_proto__free_unpacked(model, NULL);
-        return COSMA_ERR_NOMEM;
-    }
-    if (options != NULL)
-        graph->elem_bytes = options->elem_bytes;
-    reader_t reader = {path, options, diag, loc, graph, 0};
-    status = build_graph(&reader, model->graph);
-    onnx__model_proto__free_unpacked(model, NULL);
-    if (status == COSMA_OK)
-        status = cosma_graph_finalize(graph, diag);
-    if (status != COSMA_OK) {
-        cosma_graph_destroy(graph);
-        return status;
-    }
-    *out_graph = graph;
-    return COSMA_OK;
+    return status;
 }

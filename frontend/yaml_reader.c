@@ -8,7 +8,7 @@
 
 #include <yaml.h>
 
-#include "frontend.h"
+#include <cosma/frontend.h>
 
 #define FORMAT_VERSION 1
 /* Past this many errors the rest are usually echoes of the first ones. */
@@ -134,24 +134,6 @@ static const char *scalar_text(const yaml_node_t *node)
 static size_t seq_length(const yaml_node_t *node)
 {
     return (size_t)(node->data.sequence.items.top - node->data.sequence.items.start);
-}
-
-/* Grows a scratch array to hold count elements. */
-static int reserve(void **items, size_t *cap, size_t count, size_t elem_bytes)
-{
-    if (count <= *cap)
-        return 0;
-    size_t new_cap = *cap < 16 ? 16 : *cap;
-    while (new_cap < count)
-        new_cap *= 2;
-    if (new_cap > SIZE_MAX / elem_bytes)
-        return -1;
-    void *grown = realloc(*items, new_cap * elem_bytes);
-    if (grown == NULL)
-        return -1;
-    *items = grown;
-    *cap = new_cap;
-    return 0;
 }
 
 static void join_keys(const char *const *keys, int n_keys, char *out, size_t size)
@@ -378,7 +360,7 @@ static cosma_status_t read_tensor(reader_t *r, yaml_node_t *node, int32_t positi
                 error_at(r, shape, "'shape' of %s must be a list of dimensions, found %s", what, node_kind(shape));
             } else if (seq_length(shape) > INT32_MAX) {
                 error_at(r, shape, "'shape' of %s has too many dimensions", what);
-            } else if (reserve((void **)&r->dims, &r->cap_dims, seq_length(shape), sizeof(int64_t)) != 0) {
+            } else if (cosma_array_reserve((void **)&r->dims, &r->cap_dims, seq_length(shape), sizeof(int64_t)) != 0) {
                 return COSMA_ERR_NOMEM;
             } else {
                 rank = (int32_t)seq_length(shape);
@@ -411,28 +393,11 @@ static cosma_status_t read_tensor(reader_t *r, yaml_node_t *node, int32_t positi
                                   NULL);
 }
 
-static int compare_by_name(int32_t x, int32_t y, const cosma_graph_t *graph)
+static int compare_by_name(const void *ctx, int32_t x, int32_t y)
 {
+    const cosma_graph_t *graph = ctx;
     int c = strcmp(graph->tensors[x].name, graph->tensors[y].name);
     return c != 0 ? c : (x > y) - (x < y);
-}
-
-/* Merge sort (qsort has no context argument, and this keeps ties stable). */
-static void sort_by_name(int32_t *items, int32_t *scratch, int32_t n, const cosma_graph_t *graph)
-{
-    if (n < 2)
-        return;
-    int32_t half = n / 2;
-    sort_by_name(items, scratch, half, graph);
-    sort_by_name(items + half, scratch, n - half, graph);
-    int32_t i = 0, j = half, k = 0;
-    while (i < half && j < n)
-        scratch[k++] = compare_by_name(items[j], items[i], graph) < 0 ? items[j++] : items[i++];
-    while (i < half)
-        scratch[k++] = items[i++];
-    while (j < n)
-        scratch[k++] = items[j++];
-    memcpy(items, scratch, (size_t)n * sizeof(int32_t));
 }
 
 /* The first tensor declared with this name, or -1. */
@@ -472,7 +437,7 @@ static int read_tensor_list(reader_t *r, yaml_node_t *list, const char *key, con
         error_at(r, list, "'%s' of %s is too long", key, what);
         return 0;
     }
-    if (reserve((void **)&r->ids, &r->cap_ids, offset + n, sizeof(int32_t)) != 0)
+    if (cosma_array_reserve((void **)&r->ids, &r->cap_ids, offset + n, sizeof(int32_t)) != 0)
         return -1;
     for (size_t i = 0; i < n; i++) {
         if (visit(r) != 0)
@@ -500,6 +465,48 @@ static int read_tensor_list(reader_t *r, yaml_node_t *list, const char *key, con
     return 0;
 }
 
+/* Attribute lists up to this long are checked pairwise for duplicates;
+ * longer ones are sorted, so a hostile list costs O(n log n). */
+#define SMALL_ATTRS 16
+
+typedef struct {
+    const char *key;
+    size_t index;
+} keyed_t;
+
+static int compare_keyed(const void *a, const void *b)
+{
+    const keyed_t *x = a, *y = b;
+    int c = strcmp(x->key, y->key);
+    return c != 0 ? c : (x->index > y->index) - (x->index < y->index);
+}
+
+/* Reports every repeated key of r->attrs[0..n) against its first use;
+ * -1 when out of memory. */
+static int check_duplicate_attrs(reader_t *r, yaml_node_t *node, const char *what, size_t n)
+{
+    keyed_t *keys = malloc(n * sizeof *keys);
+    if (keys == NULL)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        keys[i].key = r->attrs[i].key;
+        keys[i].index = i;
+    }
+    qsort(keys, n, sizeof *keys, compare_keyed);
+    for (size_t i = 1, first = 0; i < n; i++) {
+        if (strcmp(keys[i].key, keys[first].key) != 0 || keys[i].key[0] == '\0') {
+            first = i;
+            continue;
+        }
+        yaml_node_t *at = node_at(r, node->data.mapping.pairs.start[keys[i].index].key);
+        yaml_node_t *earlier = node_at(r, node->data.mapping.pairs.start[keys[first].index].key);
+        error_at(r, at, "duplicate attribute '%s' in %s (first given at line %d)", keys[i].key, what,
+                 (int)earlier->start_mark.line + 1);
+    }
+    free(keys);
+    return 0;
+}
+
 static int read_attrs(reader_t *r, yaml_node_t *node, const char *what, int32_t *out_count)
 {
     *out_count = 0;
@@ -512,7 +519,7 @@ static int read_attrs(reader_t *r, yaml_node_t *node, const char *what, int32_t 
         error_at(r, node, "'attrs' of %s is too long", what);
         return 0;
     }
-    if (reserve((void **)&r->attrs, &r->cap_attrs, n, sizeof(cosma_attr_t)) != 0)
+    if (cosma_array_reserve((void **)&r->attrs, &r->cap_attrs, n, sizeof(cosma_attr_t)) != 0)
         return -1;
     char label[400];
     for (size_t i = 0; i < n; i++) {
@@ -523,7 +530,7 @@ static int read_attrs(reader_t *r, yaml_node_t *node, const char *what, int32_t 
         const char *key_text = "", *value_text = "";
         snprintf(label, sizeof label, "an attribute name of %s", what);
         if (read_string(r, key, label, &key_text) == 0) {
-            for (size_t j = 0; j < i; j++)
+            for (size_t j = 0; j < i && n <= SMALL_ATTRS; j++)
                 if (strcmp(r->attrs[j].key, key_text) == 0) {
                     yaml_node_t *first = node_at(r, node->data.mapping.pairs.start[j].key);
                     error_at(r, key, "duplicate attribute '%s' in %s (first given at line %d)", key_text, what,
@@ -545,6 +552,8 @@ static int read_attrs(reader_t *r, yaml_node_t *node, const char *what, int32_t 
         r->attrs[i].key = key_text;
         r->attrs[i].value = value_text;
     }
+    if (n > SMALL_ATTRS && check_duplicate_attrs(r, node, what, n) != 0)
+        return -1;
     *out_count = (int32_t)n;
     return 0;
 }
@@ -621,7 +630,9 @@ static cosma_loc_t loc_of_offset(const reader_t *r, size_t offset)
 
 static cosma_status_t report_parser_error(reader_t *r, const yaml_parser_t *parser)
 {
-    if (parser->error == YAML_MEMORY_ERROR) {
+    /* libyaml names every syntax problem; an error without one is a failed
+     * allocation (some of its paths do not set YAML_MEMORY_ERROR). */
+    if (parser->error == YAML_MEMORY_ERROR || parser->problem == NULL) {
         cosma_diag_report(r->diag, COSMA_SEV_ERROR, "%s: out of memory while parsing YAML", r->file);
         return COSMA_ERR_NOMEM;
     }
@@ -651,6 +662,46 @@ static cosma_status_t report_parser_error(reader_t *r, const yaml_parser_t *pars
         cosma_diag_error_at(r->diag, loc_of_mark(r, parser->problem_mark), "YAML syntax error: %s", problem);
     }
     return COSMA_ERR_INPUT;
+}
+
+/* A graph file nests five levels deep (graph, list, item, shape or attrs,
+ * value); libyaml takes time quadratic in the nesting of flow collections
+ * ("[[[[..."), so deeper documents are refused on the first event beyond
+ * the limit, before libyaml reads further. */
+#define YAML_MAX_DEPTH 64
+
+static cosma_status_t check_depth(reader_t *r)
+{
+    yaml_parser_t parser;
+    if (!yaml_parser_initialize(&parser)) {
+        cosma_diag_report(r->diag, COSMA_SEV_ERROR, "%s: out of memory while parsing YAML", r->file);
+        return COSMA_ERR_NOMEM;
+    }
+    yaml_parser_set_input_string(&parser, (const unsigned char *)r->text, r->length);
+    cosma_status_t status = COSMA_OK;
+    int depth = 0, done = 0;
+    while (!done && status == COSMA_OK) {
+        yaml_event_t event;
+        if (!yaml_parser_parse(&parser, &event)) {
+            status = COSMA_OK; /* the loader reports syntax errors in full */
+            break;
+        }
+        if (event.type == YAML_SEQUENCE_START_EVENT || event.type == YAML_MAPPING_START_EVENT) {
+            if (++depth > YAML_MAX_DEPTH) {
+                cosma_diag_error_at(r->diag, loc_of_mark(r, event.start_mark),
+                                    "lists and mappings nest deeper than %d levels", YAML_MAX_DEPTH);
+                status = COSMA_ERR_INPUT;
+            }
+        } else if (event.type == YAML_SEQUENCE_END_EVENT || event.type == YAML_MAPPING_END_EVENT) {
+            depth--;
+        }
+        done = event.type == YAML_STREAM_END_EVENT;
+        yaml_event_delete(&event);
+    }
+    if (status == COSMA_OK && parser.error == YAML_MEMORY_ERROR)
+        status = report_parser_error(r, &parser);
+    yaml_parser_delete(&parser);
+    return status;
 }
 
 static cosma_status_t read_graph(reader_t *r, yaml_node_t *root)
@@ -727,7 +778,7 @@ static cosma_status_t read_graph(reader_t *r, yaml_node_t *root)
     }
     for (int32_t t = 0; t < n; t++)
         r->by_name[t] = t;
-    sort_by_name(r->by_name, scratch, n, r->graph);
+    cosma_sort_indices_in(r->by_name, scratch, n, compare_by_name, r->graph);
     free(scratch);
     if (ops != NULL) {
         for (size_t i = 0; i < seq_length(ops) && !r->stopped; i++) {
@@ -754,9 +805,14 @@ cosma_status_t cosma_frontend_parse_yaml(const char *text, size_t length, const 
     r.length = length;
     r.diag = diag;
 
+    cosma_status_t depth_status = check_depth(&r);
+    if (depth_status != COSMA_OK)
+        return depth_status;
     yaml_parser_t parser;
-    if (!yaml_parser_initialize(&parser))
+    if (!yaml_parser_initialize(&parser)) {
+        cosma_diag_report(diag, COSMA_SEV_ERROR, "%s: out of memory while parsing YAML", r.file);
         return COSMA_ERR_NOMEM;
+    }
     yaml_parser_set_input_string(&parser, (const unsigned char *)text, length);
     yaml_document_t doc;
     if (!yaml_parser_load(&parser, &doc)) {

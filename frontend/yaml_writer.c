@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "frontend.h"
+#include <cosma/frontend.h>
 
 /* YAML limits an implicit key to 1024 characters; longer attribute names
  * are written as explicit keys ("? key : value"). */

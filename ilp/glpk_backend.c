@@ -9,9 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-#include "ilp.h"
+#include <cosma/ilp.h>
 
 /* Models up to this many columns get GLPK's Gomory and MIR cuts. */
 enum { SMALL_MODEL_COLUMNS = 5000 };
@@ -31,30 +30,18 @@ typedef struct {
 struct cosma_milp {
     char name[64];
     col_t *cols;
-    int32_t n_cols, cap_cols;
+    int32_t n_cols;
+    size_t cap_cols;
     row_t *rows;
-    int32_t n_rows, cap_rows;
+    int32_t n_rows;
+    size_t cap_rows;
     int32_t *coef_col;
     double *coef_val;
-    int64_t n_coefs, cap_coefs;
+    int64_t n_coefs;
+    size_t cap_col_coefs, cap_val_coefs;
     double constant;
     double *start;
 };
-
-static int grow(void **items, int64_t *cap, int64_t need, size_t elem)
-{
-    if (need <= *cap)
-        return 0;
-    int64_t capacity = *cap < 64 ? 64 : *cap;
-    while (capacity < need)
-        capacity *= 2;
-    void *grown = realloc(*items, (size_t)capacity * elem);
-    if (grown == NULL)
-        return -1;
-    *items = grown;
-    *cap = capacity;
-    return 0;
-}
 
 cosma_milp_t *cosma_milp_create(const char *name)
 {
@@ -89,10 +76,9 @@ int32_t cosma_milp_n_rows(const cosma_milp_t *milp)
 int32_t cosma_milp_add_col(cosma_milp_t *milp, const char *name, double lower, double upper, double objective,
                            int integer)
 {
-    int64_t cap = milp->cap_cols;
-    if (milp->start != NULL || grow((void **)&milp->cols, &cap, milp->n_cols + 1, sizeof(col_t)) != 0)
+    if (milp->start != NULL ||
+        cosma_array_reserve((void **)&milp->cols, &milp->cap_cols, (size_t)milp->n_cols + 1, sizeof(col_t)) != 0)
         return -1;
-    milp->cap_cols = (int32_t)cap;
     col_t *col = &milp->cols[milp->n_cols];
     col->lower = lower;
     col->upper = upper;
@@ -105,17 +91,11 @@ int32_t cosma_milp_add_col(cosma_milp_t *milp, const char *name, double lower, d
 int32_t cosma_milp_add_row(cosma_milp_t *milp, const char *name, double lower, double upper, int32_t n,
                            const int32_t *cols, const double *values)
 {
-    int64_t cap = milp->cap_rows;
-    if (grow((void **)&milp->rows, &cap, milp->n_rows + 1, sizeof(row_t)) != 0)
+    size_t coefs = (size_t)milp->n_coefs + (size_t)n;
+    if (cosma_array_reserve((void **)&milp->rows, &milp->cap_rows, (size_t)milp->n_rows + 1, sizeof(row_t)) != 0 ||
+        cosma_array_reserve((void **)&milp->coef_col, &milp->cap_col_coefs, coefs, sizeof(int32_t)) != 0 ||
+        cosma_array_reserve((void **)&milp->coef_val, &milp->cap_val_coefs, coefs, sizeof(double)) != 0)
         return -1;
-    milp->cap_rows = (int32_t)cap;
-    int64_t coef_cap = milp->cap_coefs;
-    if (grow((void **)&milp->coef_col, &coef_cap, milp->n_coefs + n, sizeof(int32_t)) != 0)
-        return -1;
-    coef_cap = milp->cap_coefs;
-    if (grow((void **)&milp->coef_val, &coef_cap, milp->n_coefs + n, sizeof(double)) != 0)
-        return -1;
-    milp->cap_coefs = coef_cap;
     for (int32_t k = 0; k < n; k++) {
         if (cols[k] < 0 || cols[k] >= milp->n_cols)
             return -1;
@@ -189,7 +169,8 @@ typedef struct {
     int *row_index;      /* build_problem scratch */
     double *row_value;
     double *start;       /* 1-based start for glp_ios_heur_sol */
-    char *temp_path;     /* cosma_milp_write's temporary file */
+    cosma_outputs_t *outputs; /* cosma_milp_write's file, until committed */
+    int own_env;              /* glp_init_env created the environment */
 } hook_ctx_t;
 
 static void hook_ctx_free(hook_ctx_t *ctx)
@@ -197,10 +178,7 @@ static void hook_ctx_free(hook_ctx_t *ctx)
     free(ctx->row_index);
     free(ctx->row_value);
     free(ctx->start);
-    if (ctx->temp_path != NULL) {
-        remove(ctx->temp_path);
-        free(ctx->temp_path);
-    }
+    cosma_outputs_destroy(ctx->outputs); /* removes an uncommitted temporary */
     free(ctx);
 }
 
@@ -218,6 +196,33 @@ static void error_hook(void *info)
 {
     hook_ctx_t *ctx = info;
     longjmp(ctx->escape, 1);
+}
+
+/* GLPK aborts the process when its environment cannot be created on first
+ * use: create it here, where a failure is a status, and free it after the
+ * call if cosma created it (a host program's own environment stays).  GLPK
+ * 5 has no way to read the hooks a host program installed, so cosma's are
+ * set for the duration of one call and reset after it (docs/reliability.md). */
+static cosma_status_t glpk_begin(hook_ctx_t *ctx, cosma_diag_t *diag)
+{
+    int rc = glp_init_env();
+    if (rc != 0 && rc != 1) {
+        cosma_diag_report(diag, COSMA_SEV_ERROR, "GLPK could not create its environment (%s)",
+                          rc == 2 ? "out of memory" : "unsupported programming model");
+        return rc == 2 ? COSMA_ERR_NOMEM : COSMA_ERR_SOLVER;
+    }
+    ctx->own_env = rc == 0;
+    glp_term_hook(terminal_hook, ctx);
+    glp_error_hook(error_hook, ctx);
+    return COSMA_OK;
+}
+
+static void glpk_end(const hook_ctx_t *ctx)
+{
+    glp_term_hook(NULL, NULL);
+    glp_error_hook(NULL, NULL);
+    if (ctx->own_env)
+        glp_free_env();
 }
 
 static int col_kind(const col_t *col)
@@ -265,13 +270,20 @@ static glp_prob *build_problem(const cosma_milp_t *milp, hook_ctx_t *ctx)
             max_count = milp->rows[i].count;
     int *index = ctx->row_index = malloc(((size_t)max_count + 1) * sizeof(int));
     double *value = ctx->row_value = malloc(((size_t)max_count + 1) * sizeof(double));
+    if (index == NULL || value == NULL) {
+        /* Never a model without its matrix: it would solve to nonsense. */
+        glp_delete_prob(lp);
+        free(index);
+        free(value);
+        ctx->row_index = NULL;
+        ctx->row_value = NULL;
+        return NULL;
+    }
     for (int32_t i = 0; i < milp->n_rows; i++) {
         const row_t *row = &milp->rows[i];
         if (row->name[0] != '\0')
             glp_set_row_name(lp, i + 1, row->name);
         glp_set_row_bnds(lp, i + 1, bound_type(row->lower, row->upper), row->lower, row->upper);
-        if (index == NULL || value == NULL)
-            continue;
         for (int32_t k = 0; k < row->count; k++) {
             index[k + 1] = milp->coef_col[row->start + k] + 1;
             value[k + 1] = milp->coef_val[row->start + k];
@@ -292,16 +304,30 @@ typedef struct {
     int start_offered;
     double deadline;      /* 0 = none */
     double *start_buffer; /* 1-based copy of the start, owned by the solve */
+    int64_t node_limit;   /* 0 = none */
+    int64_t nodes;        /* created so far */
+    int64_t iterations;   /* simplex iterations so far */
+    int stopped_by_clock;
+    int stopped_by_nodes;
 } search_ctx_t;
-
-static double seconds_now(void);
 
 static void search_callback(glp_tree *tree, void *info)
 {
     search_ctx_t *ctx = info;
-    /* GLPK checks tm_lim only between its own phases; this stops the
+    int active = 0, current = 0, total = 0;
+    glp_ios_tree_size(tree, &active, &current, &total);
+    ctx->nodes = total;
+    ctx->iterations = glp_get_it_cnt(glp_ios_get_prob(tree));
+    /* The node count is the same on every machine; the clock is a guard.
+     * GLPK checks tm_lim only between its own phases; this stops the
      * search at the next callback once the deadline has passed. */
-    if (ctx->deadline > 0 && seconds_now() > ctx->deadline) {
+    if (ctx->node_limit > 0 && total > ctx->node_limit) {
+        ctx->stopped_by_nodes = 1;
+        glp_ios_terminate(tree);
+        return;
+    }
+    if (ctx->deadline > 0 && cosma_clock_seconds() > ctx->deadline) {
+        ctx->stopped_by_clock = 1;
         glp_ios_terminate(tree);
         return;
     }
@@ -319,13 +345,6 @@ static void search_callback(glp_tree *tree, void *info)
     }
 }
 
-static double seconds_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 /* Rounds a bound up to the objective grid, allowing for float noise. */
 static double round_bound(double bound, double step)
 {
@@ -339,7 +358,7 @@ cosma_status_t cosma_milp_solve(cosma_milp_t *milp, const cosma_milp_options_t *
                                 cosma_milp_result_t *out_result, cosma_diag_t *diag)
 {
     memset(out_result, 0, sizeof *out_result);
-    double started = seconds_now();
+    double started = cosma_clock_seconds();
     /* volatile: these survive the longjmp out of GLPK. */
     hook_ctx_t *volatile ctx = calloc(1, sizeof(hook_ctx_t));
     glp_prob *volatile lp = NULL;
@@ -347,8 +366,11 @@ cosma_status_t cosma_milp_solve(cosma_milp_t *milp, const cosma_milp_options_t *
     if (ctx == NULL)
         return COSMA_ERR_NOMEM;
     ctx->diag = diag;
-    glp_term_hook(terminal_hook, ctx);
-    glp_error_hook(error_hook, ctx);
+    cosma_status_t begun = glpk_begin(ctx, diag);
+    if (begun != COSMA_OK) {
+        hook_ctx_free(ctx);
+        return begun;
+    }
     if (setjmp(((hook_ctx_t *)ctx)->escape) != 0) {
         cosma_diag_report(diag, COSMA_SEV_ERROR, "GLPK failed: %s",
                           ctx->last_line[0] ? ctx->last_line : "(no message)");
@@ -365,6 +387,14 @@ cosma_status_t cosma_milp_solve(cosma_milp_t *milp, const cosma_milp_options_t *
                 ctx->start[j + 1] = milp->start[j];
     }
     lp = build_problem(milp, ctx);
+    if (lp == NULL || (milp->start != NULL && ctx->start == NULL)) {
+        if (lp != NULL)
+            glp_delete_prob(lp);
+        glpk_end(ctx);
+        hook_ctx_free(ctx);
+        cosma_diag_report(diag, COSMA_SEV_ERROR, "out of memory while building the GLPK model");
+        return COSMA_ERR_NOMEM;
+    }
     /* Equilibrate rows and columns: sizes make coefficients span orders of
      * magnitude, and unscaled models drive GLPK's simplex into numerical
      * failures. */
@@ -407,10 +437,15 @@ cosma_status_t cosma_milp_solve(cosma_milp_t *milp, const cosma_milp_options_t *
          * incumbent; the default 1e-7 is a whole unit on objectives of
          * 1e7 units, which would let a pruned optimum pass as proven. */
         mip.tol_obj = 1e-12;
-        double left = limit > 0 ? limit - (seconds_now() - started) : 0;
+        double left = limit > 0 ? limit - (cosma_clock_seconds() - started) : 0;
         if (limit > 0)
             mip.tm_lim = (int)fmax(1.0, fmin(left * 1000.0, 2e9));
-        search_ctx_t search = {milp, bound, 1, 0, limit > 0 ? started + limit : 0, ctx->start};
+        search_ctx_t search = {.milp = milp,
+                               .best_bound = bound,
+                               .have_bound = 1,
+                               .deadline = limit > 0 ? started + limit : 0,
+                               .start_buffer = ctx->start,
+                               .node_limit = options != NULL && options->node_limit > 0 ? options->node_limit : 0};
         mip.cb_func = search_callback;
         mip.cb_info = &search;
         rc = glp_intopt(lp, &mip);
@@ -432,12 +467,17 @@ cosma_status_t cosma_milp_solve(cosma_milp_t *milp, const cosma_milp_options_t *
         }
         if (rc != 0 && rc != GLP_ETMLIM && rc != GLP_EMIPGAP && status == COSMA_MILP_NO_SOLUTION)
             cosma_diag_report(diag, COSMA_SEV_NOTE, "GLPK branch-and-bound stopped with code %d", rc);
+        out_result->nodes = search.nodes;
+        out_result->iterations = search.iterations;
+        out_result->stopped_by_clock =
+            status != COSMA_MILP_OPTIMAL && status != COSMA_MILP_INFEASIBLE && !search.stopped_by_nodes &&
+            (search.stopped_by_clock || rc == GLP_ETMLIM);
     } else if (rc == GLP_ETMLIM) {
         status = COSMA_MILP_NO_SOLUTION;
+        out_result->stopped_by_clock = 1;
     } else {
         glp_delete_prob(lp);
-        glp_term_hook(NULL, NULL);
-        glp_error_hook(NULL, NULL);
+        glpk_end(ctx);
         hook_ctx_free(ctx);
         cosma_diag_report(diag, COSMA_SEV_ERROR, "GLPK could not solve the LP relaxation (code %d)", rc);
         return COSMA_ERR_SOLVER;
@@ -449,8 +489,7 @@ cosma_status_t cosma_milp_solve(cosma_milp_t *milp, const cosma_milp_options_t *
                 values[j] = glp_mip_col_val(lp, j + 1);
     }
     glp_delete_prob(lp);
-    glp_term_hook(NULL, NULL);
-    glp_error_hook(NULL, NULL);
+    glpk_end(ctx);
     hook_ctx_free(ctx);
     if ((status == COSMA_MILP_OPTIMAL || status == COSMA_MILP_FEASIBLE) && values == NULL)
         return COSMA_ERR_NOMEM;
@@ -460,7 +499,7 @@ cosma_status_t cosma_milp_solve(cosma_milp_t *milp, const cosma_milp_options_t *
     if (status == COSMA_MILP_OPTIMAL)
         out_result->bound = objective;
     out_result->values = values;
-    out_result->seconds = seconds_now() - started;
+    out_result->seconds = cosma_clock_seconds() - started;
     return COSMA_OK;
 }
 
@@ -469,8 +508,12 @@ cosma_status_t cosma_milp_write(cosma_milp_t *milp, const char *path, cosma_diag
     hook_ctx_t *volatile ctx = calloc(1, sizeof(hook_ctx_t));
     if (ctx == NULL)
         return COSMA_ERR_NOMEM;
-    glp_term_hook(terminal_hook, ctx);
-    glp_error_hook(error_hook, ctx);
+    ctx->diag = diag;
+    cosma_status_t status = glpk_begin(ctx, diag);
+    if (status != COSMA_OK) {
+        hook_ctx_free(ctx);
+        return status;
+    }
     if (setjmp(((hook_ctx_t *)ctx)->escape) != 0) {
         cosma_diag_report(diag, COSMA_SEV_ERROR, "GLPK failed writing '%s': %s", path, ctx->last_line);
         glp_free_env();
@@ -479,30 +522,28 @@ cosma_status_t cosma_milp_write(cosma_milp_t *milp, const char *path, cosma_diag
     }
     size_t n = strlen(path);
     int mps = n >= 4 && strcmp(path + n - 4, ".mps") == 0;
-    /* Write next to the target, then rename: never a half-written model. */
-    ctx->temp_path = malloc(n + 32);
-    if (ctx->temp_path == NULL) {
-        glp_term_hook(NULL, NULL);
-        glp_error_hook(NULL, NULL);
-        hook_ctx_free(ctx);
-        return COSMA_ERR_NOMEM;
-    }
-    snprintf(ctx->temp_path, n + 32, "%s.tmp.model", path);
-    glp_prob *lp = build_problem(milp, ctx);
-    int rc = mps ? glp_write_mps(lp, GLP_MPS_FILE, NULL, ctx->temp_path) : glp_write_lp(lp, NULL, ctx->temp_path);
-    if (rc == 0 && rename(ctx->temp_path, path) == 0) {
-        free(ctx->temp_path); /* renamed: nothing left to remove */
-        ctx->temp_path = NULL;
-    } else {
-        rc = -1;
-    }
-    glp_delete_prob(lp);
-    glp_term_hook(NULL, NULL);
-    glp_error_hook(NULL, NULL);
-    hook_ctx_free(ctx);
-    if (rc != 0) {
+    /* GLPK writes by name: into a safe temporary (same extension) that
+     * replaces the target only once complete. */
+    const char *temp = NULL;
+    glp_prob *lp = NULL;
+    ctx->outputs = cosma_outputs_create();
+    status = ctx->outputs == NULL ? COSMA_ERR_NOMEM : cosma_outputs_add(ctx->outputs, path, diag);
+    if (status == COSMA_OK)
+        status = cosma_outputs_temp(ctx->outputs, path, &temp, diag);
+    if (status == COSMA_OK && (lp = build_problem(milp, ctx)) == NULL)
+        status = COSMA_ERR_NOMEM;
+    if (status == COSMA_OK &&
+        (mps ? glp_write_mps(lp, GLP_MPS_FILE, NULL, temp) : glp_write_lp(lp, NULL, temp)) != 0) {
         cosma_diag_report(diag, COSMA_SEV_ERROR, "cannot write model to '%s'", path);
-        return COSMA_ERR_IO;
+        status = COSMA_ERR_IO;
     }
-    return COSMA_OK;
+    if (status == COSMA_OK)
+        status = cosma_outputs_commit(ctx->outputs, diag);
+    if (lp != NULL)
+        glp_delete_prob(lp);
+    glpk_end(ctx);
+    hook_ctx_free(ctx);
+    if (status == COSMA_ERR_NOMEM)
+        cosma_diag_report(diag, COSMA_SEV_ERROR, "out of memory while writing model '%s'", path);
+    return status;
 }

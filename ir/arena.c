@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ir.h"
+#include <cosma/ir.h>
 
 struct cosma_arena_block {
     cosma_arena_block_t *next;

@@ -1,11 +1,11 @@
-/* buf.c: growable text buffers and atomic file output. */
+/* buf.c: growable text buffers and reading whole files. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "ir.h"
+#include <cosma/ir.h>
 
 void cosma_buf_init(cosma_buf_t *buf)
 {
@@ -22,23 +22,11 @@ static int buf_reserve(cosma_buf_t *buf, size_t extra)
 {
     if (buf->failed)
         return -1;
-    if (buf->length + extra + 1 <= buf->capacity)
-        return 0;
-    size_t capacity = buf->capacity < 256 ? 256 : buf->capacity;
-    while (capacity < buf->length + extra + 1) {
-        if (capacity > SIZE_MAX / 2) {
-            buf->failed = 1;
-            return -1;
-        }
-        capacity *= 2;
-    }
-    char *grown = realloc(buf->data, capacity);
-    if (grown == NULL) {
+    if (extra > SIZE_MAX - buf->length - 1 ||
+        cosma_array_reserve((void **)&buf->data, &buf->capacity, buf->length + extra + 1, 1) != 0) {
         buf->failed = 1;
         return -1;
     }
-    buf->data = grown;
-    buf->capacity = capacity;
     return 0;
 }
 
@@ -75,6 +63,7 @@ void cosma_buf_printf(cosma_buf_t *buf, const char *fmt, ...)
 void cosma_buf_json_string(cosma_buf_t *buf, const char *text)
 {
     cosma_buf_append(buf, "\"", 1);
+    const unsigned char *end = (const unsigned char *)text + strlen(text);
     for (const unsigned char *p = (const unsigned char *)text; *p != '\0'; p++) {
         switch (*p) {
         case '"': cosma_buf_append(buf, "\\\"", 2); break;
@@ -83,45 +72,23 @@ void cosma_buf_json_string(cosma_buf_t *buf, const char *text)
         case '\t': cosma_buf_append(buf, "\\t", 2); break;
         case '\r': cosma_buf_append(buf, "\\r", 2); break;
         default:
-            if (*p < 0x20)
+            if (*p < 0x20) {
                 cosma_buf_printf(buf, "\\u%04x", *p);
-            else
+            } else if (*p < 0x80) {
                 cosma_buf_append(buf, (const char *)p, 1);
+            } else {
+                uint32_t cp;
+                size_t n = cosma_utf8_decode((const char *)p, (size_t)(end - p), &cp);
+                if (n == 0) {
+                    cosma_buf_puts(buf, "\\ufffd");
+                } else {
+                    cosma_buf_append(buf, (const char *)p, n);
+                    p += n - 1;
+                }
+            }
         }
     }
     cosma_buf_append(buf, "\"", 1);
-}
-
-cosma_status_t cosma_file_write_atomic(const char *path, const void *data, size_t length, cosma_diag_t *diag)
-{
-    if (strcmp(path, "-") == 0) {
-        if (fwrite(data, 1, length, stdout) != length || fflush(stdout) != 0) {
-            cosma_diag_report(diag, COSMA_SEV_ERROR, "cannot write to standard output");
-            return COSMA_ERR_IO;
-        }
-        return COSMA_OK;
-    }
-    size_t path_length = strlen(path);
-    char *temp = malloc(path_length + 32);
-    if (temp == NULL)
-        return COSMA_ERR_NOMEM;
-    snprintf(temp, path_length + 32, "%s.tmp.%ld", path, (long)getpid());
-    FILE *file = fopen(temp, "wb");
-    if (file == NULL) {
-        cosma_diag_report(diag, COSMA_SEV_ERROR, "cannot create '%s': %s", path, strerror(errno));
-        free(temp);
-        return COSMA_ERR_IO;
-    }
-    int ok = fwrite(data, 1, length, file) == length;
-    ok = (fclose(file) == 0) && ok;
-    if (!ok || rename(temp, path) != 0) {
-        cosma_diag_report(diag, COSMA_SEV_ERROR, "cannot write '%s': %s", path, strerror(errno));
-        remove(temp);
-        free(temp);
-        return COSMA_ERR_IO;
-    }
-    free(temp);
-    return COSMA_OK;
 }
 
 cosma_status_t cosma_file_read(const char *path, char **out_data, size_t *out_length, cosma_diag_t *diag)
@@ -156,4 +123,31 @@ cosma_status_t cosma_file_read(const char *path, char **out_data, size_t *out_le
     *out_data = buf.data;
     *out_length = buf.length;
     return COSMA_OK;
+}
+
+void cosma_buf_xml_text(cosma_buf_t *buf, const char *text, size_t max_chars)
+{
+    size_t count = 0, left = strlen(text);
+    for (const char *p = text; left > 0 && count < max_chars; count++) {
+        uint32_t codepoint;
+        size_t n = cosma_utf8_decode(p, left, &codepoint);
+        if (n == 0 || codepoint < 0x20) {
+            cosma_buf_puts(buf, "?");
+            n = n == 0 ? 1 : n;
+        } else if (*p == '&') {
+            cosma_buf_puts(buf, "&amp;");
+        } else if (*p == '<') {
+            cosma_buf_puts(buf, "&lt;");
+        } else if (*p == '>') {
+            cosma_buf_puts(buf, "&gt;");
+        } else if (*p == '"') {
+            cosma_buf_puts(buf, "&quot;");
+        } else if (*p == '\'') {
+            cosma_buf_puts(buf, "&apos;");
+        } else {
+            cosma_buf_append(buf, p, n);
+        }
+        p += n;
+        left -= n;
+    }
 }

@@ -1,7 +1,7 @@
 /* diag.c: status names, exit codes and the diagnostics sink. */
 #include <stdio.h>
 
-#include "ir.h"
+#include <cosma/ir.h>
 
 const char *cosma_status_name(cosma_status_t status)
 {

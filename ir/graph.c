@@ -2,7 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ir.h"
+#include <cosma/ir.h>
 
 static const char *const kind_names[] = {"input", "activation", "output", "param"};
 
@@ -76,22 +76,6 @@ void cosma_graph_destroy(cosma_graph_t *graph)
     free(graph);
 }
 
-/* Grows a malloc'd array to hold one more element. */
-static int grow(void **items, int32_t *cap, int32_t count, size_t elem_bytes)
-{
-    if (count < *cap)
-        return 0;
-    int32_t new_cap = *cap < 16 ? 16 : *cap * 2;
-    if (new_cap <= *cap)
-        return -1;
-    void *grown = realloc(*items, (size_t)new_cap * elem_bytes);
-    if (grown == NULL)
-        return -1;
-    *items = grown;
-    *cap = new_cap;
-    return 0;
-}
-
 static const char *copy_loc_file(cosma_graph_t *graph, const char *file)
 {
     /* Every item of a file names the same path: reuse the last copy. */
@@ -117,7 +101,8 @@ cosma_status_t cosma_graph_add_tensor(cosma_graph_t *graph, const char *name, co
     if (graph->finalized || name == NULL || (unsigned)kind > COSMA_TENSOR_PARAM ||
         (unsigned)dtype >= COSMA_DTYPE_COUNT || (dtype != COSMA_DTYPE_RAW && rank < 0))
         return COSMA_ERR_USAGE;
-    if (grow((void **)&graph->tensors, &graph->cap_tensors, graph->n_tensors, sizeof(cosma_tensor_t)) != 0)
+    if (cosma_array_reserve((void **)&graph->tensors, &graph->cap_tensors, (size_t)graph->n_tensors + 1,
+                            sizeof(cosma_tensor_t)) != 0)
         return COSMA_ERR_NOMEM;
     cosma_tensor_t tensor = {0};
     tensor.name = cosma_arena_strdup(&graph->arena, name);
@@ -156,7 +141,7 @@ cosma_status_t cosma_graph_add_op(cosma_graph_t *graph, const char *name, const 
     for (int32_t i = 0; i < n_outputs; i++)
         if (outputs[i] < 0 || outputs[i] >= graph->n_tensors)
             return COSMA_ERR_USAGE;
-    if (grow((void **)&graph->ops, &graph->cap_ops, graph->n_ops, sizeof(cosma_op_t)) != 0)
+    if (cosma_array_reserve((void **)&graph->ops, &graph->cap_ops, (size_t)graph->n_ops + 1, sizeof(cosma_op_t)) != 0)
         return COSMA_ERR_NOMEM;
     cosma_arena_t *arena = &graph->arena;
     cosma_op_t op = {0};
@@ -313,13 +298,13 @@ static int check_acyclic(const cosma_graph_t *graph, cosma_diag_t *diag)
         free(queue);
         return -1;
     }
+    /* Counted per distinct input, and released once per consumer: an
+     * operator reading a tensor many times costs no more. */
     for (int32_t o = 0; o < n; o++) {
         const cosma_op_t *op = &graph->ops[o];
-        for (int32_t i = 0; i < op->n_inputs; i++) {
-            int32_t t = op->inputs[i];
-            if (t >= 0 && graph->tensors[t].producer >= 0)
+        for (int32_t i = 0; i < op->n_distinct_inputs; i++)
+            if (graph->tensors[op->distinct[i]].producer >= 0)
                 pending[o]++;
-        }
     }
     int32_t head = 0, tail = 0;
     for (int32_t o = 0; o < n; o++)
@@ -329,13 +314,9 @@ static int check_acyclic(const cosma_graph_t *graph, cosma_diag_t *diag)
         const cosma_op_t *op = &graph->ops[queue[head++]];
         for (int32_t k = 0; k < op->n_outputs; k++) {
             const cosma_tensor_t *tensor = &graph->tensors[op->outputs[k]];
-            for (int32_t c = 0; c < tensor->n_consumers; c++) {
-                int32_t consumer = tensor->consumers[c];
-                const cosma_op_t *cop = &graph->ops[consumer];
-                for (int32_t i = 0; i < cop->n_inputs; i++)
-                    if (cop->inputs[i] == op->outputs[k] && --pending[consumer] == 0)
-                        queue[tail++] = consumer;
-            }
+            for (int32_t c = 0; c < tensor->n_consumers; c++)
+                if (--pending[tensor->consumers[c]] == 0)
+                    queue[tail++] = tensor->consumers[c];
         }
     }
     int result = 0;
@@ -352,6 +333,35 @@ static int check_acyclic(const cosma_graph_t *graph, cosma_diag_t *diag)
     free(pending);
     free(queue);
     return result;
+}
+
+/* Each operator's distinct tensors (inputs first), in O(operands) with a
+ * per-tensor mark (scratch: n_tensors entries), so that operators with
+ * very many operands cost linear, not quadratic, time everywhere. */
+static int derive_distinct(cosma_graph_t *graph, int32_t *mark)
+{
+    for (int32_t t = 0; t < graph->n_tensors; t++)
+        mark[t] = -1;
+    for (int32_t o = 0; o < graph->n_ops; o++) {
+        cosma_op_t *op = &graph->ops[o];
+        op->distinct = cosma_arena_calloc(&graph->arena, (size_t)op->n_inputs + (size_t)op->n_outputs + 1,
+                                          sizeof(int32_t));
+        if (op->distinct == NULL)
+            return -1;
+        op->n_distinct = 0;
+        for (int pass = 0; pass < 2; pass++) {
+            const int32_t *list = pass == 0 ? op->inputs : op->outputs;
+            int32_t n = pass == 0 ? op->n_inputs : op->n_outputs;
+            for (int32_t i = 0; i < n; i++)
+                if (list[i] >= 0 && mark[list[i]] != o) {
+                    mark[list[i]] = o;
+                    op->distinct[op->n_distinct++] = list[i];
+                }
+            if (pass == 0)
+                op->n_distinct_inputs = op->n_distinct;
+        }
+    }
+    return 0;
 }
 
 cosma_status_t cosma_graph_finalize(cosma_graph_t *graph, cosma_diag_t *diag)
@@ -381,13 +391,18 @@ cosma_status_t cosma_graph_finalize(cosma_graph_t *graph, cosma_diag_t *diag)
                 errors++;
                 break;
             }
-        uint64_t bytes;
+        uint64_t bytes = 0;
         int overflow = cosma_tensor_bytes(tensor, 0, &bytes);
         int bad_dim = 0;
         for (int32_t d = 0; d < tensor->rank; d++)
             bad_dim |= tensor->dims[d] <= 0;
-        if (!bad_dim && (overflow || bytes > (UINT64_MAX >> 2))) {
+        if (!bad_dim && overflow) {
             cosma_diag_error_at(diag, tensor->loc, "tensor '%s': size in bytes overflows 64 bits", tensor->name);
+            errors++;
+        } else if (!bad_dim && bytes > (UINT64_MAX >> 2)) {
+            cosma_diag_error_at(diag, tensor->loc,
+                                "tensor '%s' takes %llu bytes, more than 2^62 (the largest tensor cosma plans)",
+                                tensor->name, (unsigned long long)bytes);
             errors++;
         } else if (!bad_dim && tensor->dtype == COSMA_DTYPE_RAW && tensor->raw_bytes == 0) {
             cosma_diag_error_at(diag, tensor->loc, "tensor '%s' has zero size", tensor->name);
@@ -448,6 +463,10 @@ cosma_status_t cosma_graph_finalize(cosma_graph_t *graph, cosma_diag_t *diag)
             }
         }
     }
+    if (derive_distinct(graph, last_reader) != 0) {
+        free(last_reader);
+        return COSMA_ERR_NOMEM;
+    }
     free(last_reader);
 
     for (int32_t t = 0; t < graph->n_tensors; t++) {
@@ -505,16 +524,33 @@ int cosma_tensor_is_planned(const cosma_graph_t *graph, int32_t tensor, const co
     }
 }
 
+/* Below this total, every sum of planned sizes (an operator's operands, the
+ * live bytes of a step, a peak) fits in a signed 64-bit integer. */
+#define MAX_TOTAL_BYTES (UINT64_MAX >> 1)
+
 cosma_status_t cosma_graph_sizes(const cosma_graph_t *graph, const cosma_mode_t *mode, uint64_t *out_sizes,
                                  cosma_diag_t *diag)
 {
+    uint64_t total = 0;
     for (int32_t t = 0; t < graph->n_tensors; t++) {
         out_sizes[t] = 0;
         if (!cosma_tensor_is_planned(graph, t, mode))
             continue;
-        if (cosma_tensor_bytes(&graph->tensors[t], mode->elem_bytes, &out_sizes[t]) ||
-            out_sizes[t] > (UINT64_MAX >> 2)) {
+        if (cosma_tensor_bytes(&graph->tensors[t], mode->elem_bytes, &out_sizes[t])) {
             cosma_diag_error_at(diag, graph->tensors[t].loc, "tensor '%s': size in bytes overflows 64 bits",
+                                graph->tensors[t].name);
+            return COSMA_ERR_INPUT;
+        }
+        if (out_sizes[t] > (UINT64_MAX >> 2)) {
+            cosma_diag_error_at(diag, graph->tensors[t].loc,
+                                "tensor '%s' takes %llu bytes, more than 2^62 (the largest tensor cosma plans)",
+                                graph->tensors[t].name, (unsigned long long)out_sizes[t]);
+            return COSMA_ERR_INPUT;
+        }
+        if (cosma_u64_add(total, out_sizes[t], &total) || total > MAX_TOTAL_BYTES) {
+            cosma_diag_error_at(diag, graph->tensors[t].loc,
+                                "tensor '%s': the planned tensors up to this one take more than 2^63 - 1 bytes "
+                                "in all, beyond what cosma can sum",
                                 graph->tensors[t].name);
             return COSMA_ERR_INPUT;
         }
@@ -527,7 +563,13 @@ int32_t cosma_op_operands(const cosma_graph_t *graph, int32_t op_index, const co
 {
     const cosma_op_t *op = &graph->ops[op_index];
     int32_t count = 0;
-    for (int32_t pass = 0; pass < 2; pass++) {
+    if (op->distinct != NULL) {
+        for (int32_t i = 0; i < op->n_distinct; i++)
+            if (cosma_tensor_is_planned(graph, op->distinct[i], mode))
+                out_tensors[count++] = op->distinct[i];
+        return count;
+    }
+    for (int32_t pass = 0; pass < 2; pass++) { /* before finalize: quadratic */
         const int32_t *list = pass == 0 ? op->inputs : op->outputs;
         int32_t n = pass == 0 ? op->n_inputs : op->n_outputs;
         for (int32_t i = 0; i < n; i++) {
@@ -546,10 +588,16 @@ int32_t cosma_op_operands(const cosma_graph_t *graph, int32_t op_index, const co
 
 int cosma_order_is_topological(const cosma_graph_t *graph, const int32_t *order)
 {
+    int is = 0;
+    return cosma_order_check(graph, order, &is) == COSMA_OK && is;
+}
+
+cosma_status_t cosma_order_check(const cosma_graph_t *graph, const int32_t *order, int *out_is)
+{
     int32_t n = graph->n_ops;
     int32_t *step = malloc(((size_t)n + 1) * sizeof(int32_t));
     if (step == NULL)
-        return 0;
+        return COSMA_ERR_NOMEM;
     for (int32_t o = 0; o < n; o++)
         step[o] = -1;
     int ok = 1;
@@ -568,17 +616,23 @@ int cosma_order_is_topological(const cosma_graph_t *graph, const int32_t *order)
         }
     }
     free(step);
-    return ok;
+    *out_is = ok;
+    return COSMA_OK;
 }
 
-uint64_t cosma_order_peak(const cosma_graph_t *graph, const int32_t *order, const uint64_t *sizes)
+cosma_status_t cosma_order_peak_checked(const cosma_graph_t *graph, const int32_t *order, const uint64_t *sizes,
+                                        uint64_t *out_peak)
 {
     int32_t n = graph->n_ops;
     int32_t *step = malloc(((size_t)n + 1) * sizeof(int32_t));
-    int64_t *delta = calloc((size_t)n + 2, sizeof(int64_t));
-    uint64_t peak = 0;
-    if (step == NULL || delta == NULL)
+    /* Unsigned births and deaths per step, so every sum is checked. */
+    uint64_t *born = calloc((size_t)n + 2, sizeof(uint64_t));
+    uint64_t *dead = calloc((size_t)n + 2, sizeof(uint64_t));
+    cosma_status_t status = COSMA_ERR_NOMEM;
+    uint64_t peak = 0, live = 0;
+    if (step == NULL || born == NULL || dead == NULL)
         goto done;
+    status = COSMA_ERR_INPUT;
     for (int32_t s = 0; s < n; s++)
         step[order[s]] = s;
     for (int32_t t = 0; t < graph->n_tensors; t++) {
@@ -596,19 +650,30 @@ uint64_t cosma_order_peak(const cosma_graph_t *graph, const int32_t *order, cons
         }
         if (first > last)
             continue;
-        delta[first] += (int64_t)sizes[t];
-        delta[last + 1] -= (int64_t)sizes[t];
+        if (cosma_u64_add(born[first], sizes[t], &born[first]) ||
+            cosma_u64_add(dead[last + 1], sizes[t], &dead[last + 1]))
+            goto done;
     }
-    int64_t live = 0;
     for (int32_t s = 0; s < n; s++) {
-        live += delta[s];
-        if ((uint64_t)live > peak)
-            peak = (uint64_t)live;
+        if (cosma_u64_add(live, born[s], &live))
+            goto done;
+        live -= dead[s]; /* never below zero: every death follows its birth */
+        if (live > peak)
+            peak = live;
     }
+    *out_peak = peak;
+    status = COSMA_OK;
 done:
     free(step);
-    free(delta);
-    return peak;
+    free(born);
+    free(dead);
+    return status;
+}
+
+uint64_t cosma_order_peak(const cosma_graph_t *graph, const int32_t *order, const uint64_t *sizes)
+{
+    uint64_t peak = 0;
+    return cosma_order_peak_checked(graph, order, sizes, &peak) == COSMA_OK ? peak : UINT64_MAX;
 }
 
 cosma_status_t cosma_graph_stats(const cosma_graph_t *graph, uint32_t elem_bytes, cosma_graph_stats_t *out_stats,
@@ -633,7 +698,7 @@ cosma_status_t cosma_graph_stats(const cosma_graph_t *graph, uint32_t elem_bytes
         goto done;
     status = COSMA_ERR_INPUT;
     for (int32_t t = 0; t < graph->n_tensors; t++) {
-        uint64_t bytes;
+        uint64_t bytes = 0;
         if (cosma_tensor_bytes(&graph->tensors[t], elem_bytes, &bytes))
             goto done;
         uint64_t *sum = NULL;
@@ -661,7 +726,13 @@ cosma_status_t cosma_graph_stats(const cosma_graph_t *graph, uint32_t elem_bytes
             int32_t count = cosma_op_operands(graph, o, mode, operands);
             uint64_t need = 0;
             for (int32_t k = 0; k < count; k++)
-                need += sz[operands[k]]; /* each term < 2^62, few terms */
+                if (cosma_u64_add(need, sz[operands[k]], &need)) {
+                    cosma_diag_error_at(diag, graph->ops[o].loc,
+                                        "operator '%s': the bytes of its operands overflow 64 bits",
+                                        graph->ops[o].name);
+                    status = COSMA_ERR_INPUT;
+                    goto done;
+                }
             uint64_t *best = with ? &stats.m_r_params : &stats.m_r;
             int32_t *best_op = with ? &stats.m_r_params_op : &stats.m_r_op;
             if (need > *best || *best_op < 0) {
@@ -671,8 +742,13 @@ cosma_status_t cosma_graph_stats(const cosma_graph_t *graph, uint32_t elem_bytes
         }
         order[o] = o;
     }
-    stats.peak_default = cosma_order_peak(graph, order, sizes);
-    stats.peak_default_params = cosma_order_peak(graph, order, sizes_params);
+    if ((status = cosma_order_peak_checked(graph, order, sizes, &stats.peak_default)) != COSMA_OK ||
+        (status = cosma_order_peak_checked(graph, order, sizes_params, &stats.peak_default_params)) != COSMA_OK) {
+        if (status == COSMA_ERR_INPUT)
+            cosma_diag_report(diag, COSMA_SEV_ERROR, "graph '%s': live bytes in the default order overflow 64 bits",
+                              graph->name);
+        goto done;
+    }
     *out_stats = stats;
     status = COSMA_OK;
 done:
@@ -683,19 +759,10 @@ done:
     return status;
 }
 
-static uint64_t fnv_bytes(uint64_t hash, const void *data, size_t length)
-{
-    const unsigned char *bytes = data;
-    for (size_t i = 0; i < length; i++) {
-        hash ^= bytes[i];
-        hash *= 1099511628211ull;
-    }
-    return hash;
-}
-
+/* With the NUL, so names cannot run into each other. */
 static uint64_t fnv_string(uint64_t hash, const char *text)
 {
-    return fnv_bytes(hash, text, strlen(text) + 1);
+    return cosma_hash_bytes(hash, text, strlen(text) + 1);
 }
 
 static uint64_t fnv_i64(uint64_t hash, int64_t value)
@@ -703,12 +770,12 @@ static uint64_t fnv_i64(uint64_t hash, int64_t value)
     unsigned char le[8];
     for (int i = 0; i < 8; i++)
         le[i] = (unsigned char)((uint64_t)value >> (8 * i));
-    return fnv_bytes(hash, le, 8);
+    return cosma_hash_bytes(hash, le, 8);
 }
 
 uint64_t cosma_graph_hash(const cosma_graph_t *graph)
 {
-    uint64_t hash = 14695981039346656037ull;
+    uint64_t hash = COSMA_HASH_INIT;
     hash = fnv_i64(hash, graph->n_tensors);
     for (int32_t t = 0; t < graph->n_tensors; t++) {
         const cosma_tensor_t *tensor = &graph->tensors[t];

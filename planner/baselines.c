@@ -8,8 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include <cosma/verify.h>
 #include "planner_internal.h"
 
 const char *const cosma_baseline_names[] = {"default-belady", "default-greedy", "peak-belady", "peak-greedy", NULL};
@@ -51,18 +51,11 @@ typedef struct {
     int32_t *operands, n_operands, n_inputs; /* current step: inputs, then outputs */
     int32_t *resident_inputs;
     cosma_interval_t *intervals;
-    int32_t n_intervals, cap_intervals;
+    int32_t n_intervals;
+    size_t cap_intervals;
     int32_t replaced_steps, flushed_steps; /* steps that needed the fallback */
     int nomem;
 } sim_t;
-
-static uint64_t align_up(uint64_t value, uint64_t align)
-{
-    uint64_t rem = value % align;
-    if (rem == 0)
-        return value;
-    return value > UINT64_MAX - (align - rem) ? UINT64_MAX : value + (align - rem);
-}
 
 /* Whether an evicted tensor must be written back: an activation without
  * a host copy (every resident tensor is still needed: dead ones leave at
@@ -94,7 +87,7 @@ static int fit_best(const block_t *blocks, int32_t n, uint64_t bytes, uint64_t a
 {
     uint64_t current = 0, best = UINT64_MAX, best_gap = UINT64_MAX;
     for (int32_t i = 0; i < n; i++) {
-        uint64_t candidate = align_up(current, align);
+        uint64_t candidate = cosma_align_up(current, align);
         if (candidate <= blocks[i].offset && blocks[i].offset - candidate >= bytes &&
             blocks[i].offset - current < best_gap) {
             best = candidate;
@@ -104,7 +97,7 @@ static int fit_best(const block_t *blocks, int32_t n, uint64_t bytes, uint64_t a
             current = blocks[i].end;
     }
     if (best == UINT64_MAX) {
-        uint64_t candidate = align_up(current, align);
+        uint64_t candidate = cosma_align_up(current, align);
         if (candidate > budget || budget - candidate < bytes)
             return 0;
         best = candidate;
@@ -201,7 +194,7 @@ static int make_room_greedy(sim_t *s, uint64_t bytes)
             cost = cost > UINT64_MAX - c ? UINT64_MAX : cost + c; /* saturate: only compared */
             freed += s->size[x];
             uint64_t right = j + 1 < s->n_trial ? s->trial[j + 1].offset : s->budget;
-            uint64_t candidate = align_up(left, s->align);
+            uint64_t candidate = cosma_align_up(left, s->align);
             if (candidate <= right && right - candidate >= bytes) {
                 if (cost < best_cost || (cost == best_cost && freed < best_freed)) {
                     best_i = i;
@@ -275,7 +268,7 @@ static int trial_flush(sim_t *s, uint64_t *out_need)
     uint64_t need = 0, worst_pad = 0;
     for (int32_t i = 0; i < s->n_operands; i++) {
         int32_t x = s->operands[i];
-        uint64_t pad = align_up(s->size[x], s->align) - s->size[x];
+        uint64_t pad = cosma_align_up(s->size[x], s->align) - s->size[x];
         if (last < 0 || pad > worst_pad) {
             last = i;
             worst_pad = pad;
@@ -287,7 +280,7 @@ static int trial_flush(sim_t *s, uint64_t *out_need)
             if ((pass == 0) == (i == last))
                 continue;
             int32_t x = s->operands[i];
-            uint64_t add = pass == 0 ? align_up(s->size[x], s->align) : s->size[x];
+            uint64_t add = pass == 0 ? cosma_align_up(s->size[x], s->align) : s->size[x];
             need = need > UINT64_MAX - add ? UINT64_MAX : need + add;
             if (fits && !trial_place(s, x))
                 fits = 0;
@@ -300,15 +293,10 @@ static int trial_flush(sim_t *s, uint64_t *out_need)
 
 static void close_stay(sim_t *s, int32_t x, int32_t last, cosma_end_t end)
 {
-    if (s->n_intervals == s->cap_intervals) {
-        int32_t cap = s->cap_intervals > 0 ? s->cap_intervals * 2 : 64;
-        cosma_interval_t *grown = realloc(s->intervals, (size_t)cap * sizeof *grown);
-        if (grown == NULL) {
-            s->nomem = 1;
-            return;
-        }
-        s->intervals = grown;
-        s->cap_intervals = cap;
+    if (cosma_array_reserve((void **)&s->intervals, &s->cap_intervals, (size_t)s->n_intervals + 1,
+                            sizeof *s->intervals) != 0) {
+        s->nomem = 1;
+        return;
     }
     cosma_interval_t *iv = &s->intervals[s->n_intervals++];
     iv->tensor = x;
@@ -518,13 +506,6 @@ static cosma_status_t sim_init(sim_t *s, const cosma_graph_t *graph, const cosma
     return COSMA_OK;
 }
 
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 static int is_power_of_two(uint64_t value)
 {
     return value != 0 && (value & (value - 1)) == 0;
@@ -557,7 +538,7 @@ static cosma_status_t build_plan(const sim_t *s, const cosma_graph_t *graph, con
     }
     cosma_plan_sort_intervals(plan);
     cosma_plan_compute_traffic(graph, plan);
-    plan->solve_seconds = now_seconds() - started; /* the schedule search included */
+    plan->solve_seconds = cosma_clock_seconds() - started; /* the schedule search included */
     cosma_traffic_t checked;
     cosma_status_t status = cosma_plan_verify(graph, plan, &checked, diag);
     if (status == COSMA_ERR_NOMEM) {
@@ -598,14 +579,6 @@ cosma_status_t cosma_baseline_plan(const cosma_graph_t *graph, const cosma_mode_
                           align);
         return COSMA_ERR_USAGE;
     }
-    double started = now_seconds();
-    sim_t s;
-    memset(&s, 0, sizeof s);
-    s.graph = graph;
-    s.name = name;
-    s.policy = strstr(name, "belady") != NULL ? POLICY_BELADY : POLICY_GREEDY;
-    s.budget = budget_bytes;
-    s.align = align;
     int32_t *order = NULL;
     cosma_status_t status = COSMA_OK;
     if (strncmp(name, "peak-", 5) == 0) {
@@ -624,8 +597,25 @@ cosma_status_t cosma_baseline_plan(const cosma_graph_t *graph, const cosma_mode_
         for (int32_t o = 0; o < graph->n_ops; o++)
             order[o] = o;
     }
+    status = cosma_baseline_plan_in_order(graph, mode, budget_bytes, name, align, order, out_plan, diag);
+    free(order);
+    return status;
+}
+
+cosma_status_t cosma_baseline_plan_in_order(const cosma_graph_t *graph, const cosma_mode_t *mode,
+                                            uint64_t budget_bytes, const char *name, uint64_t align,
+                                            const int32_t *order, cosma_plan_t **out_plan, cosma_diag_t *diag)
+{
+    double started = cosma_clock_seconds();
+    sim_t s;
+    memset(&s, 0, sizeof s);
+    s.graph = graph;
+    s.name = name;
+    s.policy = strstr(name, "belady") != NULL ? POLICY_BELADY : POLICY_GREEDY;
+    s.budget = budget_bytes;
+    s.align = align;
     s.order = order;
-    status = sim_init(&s, graph, mode, order, diag);
+    cosma_status_t status = sim_init(&s, graph, mode, order, diag);
     for (int32_t t = 1; t <= graph->n_ops && status == COSMA_OK; t++) {
         status = run_step(&s, t, diag);
         if (status == COSMA_OK && s.nomem)
@@ -643,6 +633,5 @@ cosma_status_t cosma_baseline_plan(const cosma_graph_t *graph, const cosma_mode_
     if (status == COSMA_ERR_NOMEM)
         cosma_diag_report(diag, COSMA_SEV_ERROR, "baseline %s: out of memory", name);
     sim_free(&s);
-    free(order);
     return status;
 }

@@ -2,7 +2,6 @@
  * search for an order whose zero-spill tensors fit a budget once placed. */
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "planner_internal.h"
 
@@ -10,12 +9,8 @@
  * do not depend on the machine (the deadline is only a guard). */
 enum { MAX_PLACEMENT_MOVES = 600 };
 
-static double wall_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
+/* How far (positions) the placement search moves one operator. */
+enum { PLACEMENT_SEARCH_REACH = 8 };
 
 /* The positions operator order[i] may move to without breaking a
  * dependency, at most `reach` away.  position[op] = index in order. */
@@ -70,7 +65,8 @@ static uint64_t order_extent(const cosma_problem_t *problem, const int32_t *orde
             tensor_of[n_items++] = t;
         }
     *out_peak = cosma_order_peak(graph, order, problem->size);
-    if (cosma_place_items_effort(items, n_items, budget, 1, 0, &extent) < 0) {
+    const cosma_place_options_t quick = {.capacity = budget, .align = 1, .effort = 0};
+    if (cosma_place(COSMA_PLACER_COSMA, items, n_items, &quick, &extent) < 0) {
         extent = UINT64_MAX;
         goto done;
     }
@@ -102,6 +98,78 @@ done:
     return extent;
 }
 
+int cosma_order_local_search(const cosma_problem_t *problem, int32_t *order, const cosma_order_search_t *search,
+                             uint64_t *inout_score)
+{
+    int32_t n = problem->n_ops;
+    int32_t *position = malloc(((size_t)n + 1) * sizeof(int32_t));
+    int32_t *trial = malloc(((size_t)n + 1) * sizeof(int32_t));
+    int changed = 0;
+    int64_t moves = 0;
+    uint64_t score = *inout_score;
+    int live = position != NULL && trial != NULL;
+    for (int improved = 1; live && improved && score > search->target && moves < search->max_moves &&
+                           cosma_clock_seconds() < search->deadline;) {
+        improved = 0;
+        for (int32_t s = 0; s < n; s++)
+            position[order[s]] = s;
+        for (int32_t i = 0; i < n && !improved && moves < search->max_moves && cosma_clock_seconds() < search->deadline;
+             i++) {
+            if (search->movable != NULL && !search->movable(search->ctx, order[i]))
+                continue;
+            int32_t lo, hi;
+            cosma_order_move_window(problem, order, position, i, search->reach, &lo, &hi);
+            for (int32_t j = lo; j <= hi && !improved; j++) {
+                if (j == i)
+                    continue;
+                cosma_order_move(order, n, i, j, trial);
+                moves++;
+                uint64_t trial_score;
+                if (search->score(search->ctx, trial, &trial_score) == 0 && trial_score < score) {
+                    memcpy(order, trial, (size_t)n * sizeof(int32_t));
+                    score = trial_score;
+                    if (search->accepted != NULL)
+                        search->accepted(search->ctx, order);
+                    improved = changed = 1;
+                }
+            }
+        }
+    }
+    free(position);
+    free(trial);
+    *inout_score = score;
+    return changed;
+}
+
+/* The placement search's view of an order: the arena score (orders whose
+ * live bytes exceed the budget are rejected) and the operators next to a
+ * tensor placed above the budget (the only ones worth moving). */
+typedef struct {
+    const cosma_problem_t *problem;
+    uint64_t budget;
+    unsigned char *hot; /* per operator */
+} placeable_t;
+
+static int placeable_score(void *ctx, const int32_t *order, uint64_t *out_score)
+{
+    const placeable_t *p = ctx;
+    uint64_t peak = 0;
+    *out_score = order_extent(p->problem, order, p->budget, NULL, &peak);
+    return peak <= p->budget ? 0 : -1;
+}
+
+static int placeable_movable(void *ctx, int32_t op)
+{
+    return ((const placeable_t *)ctx)->hot[op];
+}
+
+static void placeable_accepted(void *ctx, const int32_t *order)
+{
+    placeable_t *p = ctx;
+    uint64_t peak;
+    order_extent(p->problem, order, p->budget, p->hot, &peak);
+}
+
 /* When an order's live bytes fit the budget but its tensors do not place,
  * move the operators around the tensors that end up above the budget
  * (keeping the peak within it) while the greedy arena shrinks.  Returns 1
@@ -109,48 +177,189 @@ done:
  * count, not a clock. */
 int cosma_order_search_placeable(const cosma_problem_t *problem, int32_t *order, uint64_t budget, double deadline)
 {
-    int32_t n = problem->n_ops;
-    unsigned char *hot = malloc((size_t)n + 1);
-    int32_t *position = malloc(((size_t)n + 1) * sizeof(int32_t));
-    int32_t *trial = malloc(((size_t)n + 1) * sizeof(int32_t));
+    placeable_t p = {problem, budget, malloc((size_t)problem->n_ops + 1)};
     int found = 0;
     uint64_t peak = 0;
-    if (hot == NULL || position == NULL || trial == NULL)
-        goto done;
-    uint64_t extent = order_extent(problem, order, budget, hot, &peak);
-    if (peak > budget)
-        goto done;
-    const int32_t reach = 8;
-    int64_t moves = 0;
-    for (int improved = 1; improved && extent > budget && moves < MAX_PLACEMENT_MOVES && wall_seconds() < deadline;) {
-        improved = 0;
-        for (int32_t s = 0; s < n; s++)
-            position[order[s]] = s;
-        for (int32_t i = 0; i < n && !improved && moves < MAX_PLACEMENT_MOVES; i++) {
-            if (!hot[order[i]])
-                continue;
-            int32_t lo, hi;
-            cosma_order_move_window(problem, order, position, i, reach, &lo, &hi);
-            for (int32_t j = lo; j <= hi && !improved; j++) {
-                if (j == i)
-                    continue;
-                cosma_order_move(order, n, i, j, trial);
-                moves++;
-                uint64_t trial_peak = 0;
-                uint64_t trial_extent = order_extent(problem, trial, budget, NULL, &trial_peak);
-                if (trial_peak <= budget && trial_extent < extent) {
-                    memcpy(order, trial, (size_t)n * sizeof(int32_t));
-                    extent = order_extent(problem, order, budget, hot, &peak);
-                    improved = 1;
-                }
-            }
+    if (p.hot != NULL) {
+        uint64_t extent = order_extent(problem, order, budget, p.hot, &peak);
+        cosma_order_search_t search = {.reach = PLACEMENT_SEARCH_REACH,
+                                       .max_moves = MAX_PLACEMENT_MOVES,
+                                       .deadline = deadline,
+                                       .target = budget,
+                                       .score = placeable_score,
+                                       .movable = placeable_movable,
+                                       .accepted = placeable_accepted,
+                                       .ctx = &p};
+        if (peak <= budget) {
+            cosma_order_local_search(problem, order, &search, &extent);
+            found = extent <= budget;
         }
     }
-    found = extent <= budget;
-done:
-    free(hot);
-    free(position);
-    free(trial);
+    free(p.hot);
     return found;
 }
 
+/* ---- exhaustive search for a zero-traffic order ------------------------ */
+
+/* Work limits of the exhaustive search: complete orders whose placement
+ * is checked, and search nodes.  Fixed amounts, so the answer does not
+ * depend on the machine (the deadline is only a guard). */
+enum { ZERO_TRAFFIC_MAX_ORDERS = 4000, ZERO_TRAFFIC_MAX_NODES = 400000, ZERO_TRAFFIC_EXACT_ITEMS = 48 };
+#define ZERO_TRAFFIC_EXACT_SECONDS 1.0
+/* Larger graphs have far too many orders for the search to decide
+ * anything: it is not tried on them. */
+enum { ZERO_TRAFFIC_MAX_OPS = 24 };
+
+typedef struct {
+    const cosma_problem_t *problem;
+    uint64_t budget;
+    double deadline;
+    int32_t *order;         /* the prefix being built */
+    int32_t *remaining;     /* per tensor: readers not yet scheduled */
+    unsigned char *open;    /* per tensor: resident, still read later */
+    unsigned char *saved;   /* per operand slot: open[] before its op ran */
+    unsigned char *done;    /* per op */
+    int32_t *first, *last;  /* scratch for lifetimes */
+    cosma_place_item_t *items;
+    int64_t orders, nodes;
+    int complete;           /* every order was decided */
+} zero_search_t;
+
+/* Placement of the zero-spill intervals of a complete order: 1 placed,
+ * 0 proven impossible, -1 undecided. */
+static int zero_search_place(zero_search_t *z)
+{
+    const cosma_problem_t *problem = z->problem;
+    cosma_order_lifetimes(problem->graph, &problem->mode, z->order, z->first, z->last);
+    int32_t n_items = 0;
+    for (int32_t t = 0; t < problem->n_tensors; t++)
+        if (problem->size[t] > 0 && z->first[t] > 0)
+            z->items[n_items++] = (cosma_place_item_t){z->first[t], z->last[t], problem->size[t], 0};
+    uint64_t extent = 0;
+    const cosma_place_options_t options = {.capacity = z->budget, .align = 1, .effort = 1,
+                                           .max_items = ZERO_TRAFFIC_EXACT_ITEMS,
+                                           .time_limit = ZERO_TRAFFIC_EXACT_SECONDS};
+    int fits = cosma_place(COSMA_PLACER_COSMA, z->items, n_items, &options, &extent);
+    if (fits != 0)
+        return fits;
+    return cosma_place(COSMA_PLACER_EXACT, z->items, n_items, &options, &extent);
+}
+
+/* Live bytes while op runs next: tensors open and still read, plus the
+ * op's operands that open now. */
+static uint64_t zero_search_live(const zero_search_t *z, int32_t op, uint64_t open_bytes)
+{
+    const cosma_problem_t *problem = z->problem;
+    uint64_t live = open_bytes;
+    for (int32_t k = problem->operand_start[op]; k < problem->operand_start[op + 1]; k++)
+        if (!z->open[problem->operands[k]])
+            live += problem->size[problem->operands[k]];
+    return live;
+}
+
+/* Depth-first over topological orders whose live bytes fit; 1 when a
+ * placeable one is in z->order. */
+static int zero_search_dfs(zero_search_t *z, int32_t depth, uint64_t open_bytes)
+{
+    const cosma_problem_t *problem = z->problem;
+    int32_t n = problem->n_ops;
+    if (depth == n) {
+        if (++z->orders > ZERO_TRAFFIC_MAX_ORDERS) {
+            z->complete = 0;
+            return 0;
+        }
+        int placed = zero_search_place(z);
+        if (placed < 0)
+            z->complete = 0;
+        return placed == 1;
+    }
+    if (++z->nodes > ZERO_TRAFFIC_MAX_NODES || z->orders > ZERO_TRAFFIC_MAX_ORDERS || cosma_clock_seconds() > z->deadline) {
+        z->complete = 0;
+        return 0;
+    }
+    for (int32_t op = 0; op < n; op++) {
+        if (z->done[op])
+            continue;
+        int ready = 1;
+        for (int32_t k = problem->pred_start[op]; k < problem->pred_start[op + 1] && ready; k++)
+            ready = z->done[problem->preds[k]];
+        if (!ready || zero_search_live(z, op, open_bytes) > z->budget)
+            continue;
+        /* Run op: its inputs lose a reader; an operand is open while some
+         * later operator reads it.  saved[] undoes this on the way back. */
+        uint64_t next = open_bytes;
+        int32_t begin = problem->operand_start[op], end = problem->operand_start[op + 1];
+        int32_t inputs_end = begin + problem->n_inputs_planned[op];
+        for (int32_t k = begin; k < end; k++) {
+            int32_t t = problem->operands[k];
+            z->saved[k] = z->open[t];
+            if (k < inputs_end)
+                z->remaining[t]--;
+            unsigned char now = z->remaining[t] > 0;
+            if (now && !z->open[t])
+                next += problem->size[t];
+            else if (!now && z->open[t])
+                next -= problem->size[t];
+            z->open[t] = now;
+        }
+        z->done[op] = 1;
+        z->order[depth] = op;
+        if (zero_search_dfs(z, depth + 1, next))
+            return 1;
+        z->done[op] = 0;
+        for (int32_t k = end - 1; k >= begin; k--) {
+            int32_t t = problem->operands[k];
+            if (k < inputs_end)
+                z->remaining[t]++;
+            z->open[t] = z->saved[k];
+        }
+        if (!z->complete && (z->orders > ZERO_TRAFFIC_MAX_ORDERS || z->nodes > ZERO_TRAFFIC_MAX_NODES))
+            return 0;
+    }
+    return 0;
+}
+
+int cosma_order_search_zero_traffic(const cosma_problem_t *problem, uint64_t budget, double deadline,
+                                    int32_t *out_order)
+{
+    int32_t n = problem->n_ops, m = problem->n_tensors;
+    if (n > ZERO_TRAFFIC_MAX_OPS)
+        return -1;
+    zero_search_t z = {
+        .problem = problem,
+        .budget = budget,
+        .deadline = deadline,
+        .order = malloc(((size_t)n + 1) * sizeof(int32_t)),
+        .remaining = calloc((size_t)m + 1, sizeof(int32_t)),
+        .open = calloc((size_t)m + 1, 1),
+        .saved = malloc((size_t)problem->operand_start[n] + 1),
+        .done = calloc((size_t)n + 1, 1),
+        .first = malloc(((size_t)m + 1) * sizeof(int32_t)),
+        .last = malloc(((size_t)m + 1) * sizeof(int32_t)),
+        .items = malloc(((size_t)m + 1) * sizeof(cosma_place_item_t)),
+        .complete = 1,
+    };
+    int verdict = -1;
+    if (z.order != NULL && z.remaining != NULL && z.open != NULL && z.saved != NULL && z.done != NULL &&
+        z.first != NULL && z.last != NULL && z.items != NULL) {
+        for (int32_t op = 0; op < n; op++)
+            for (int32_t k = problem->operand_start[op]; k < problem->operand_start[op] + problem->n_inputs_planned[op];
+                 k++)
+                z.remaining[problem->operands[k]]++;
+        if (zero_search_dfs(&z, 0, 0)) {
+            memcpy(out_order, z.order, (size_t)n * sizeof(int32_t));
+            verdict = 1;
+        } else {
+            verdict = z.complete ? 0 : -1;
+        }
+    }
+    free(z.order);
+    free(z.remaining);
+    free(z.open);
+    free(z.saved);
+    free(z.done);
+    free(z.first);
+    free(z.last);
+    free(z.items);
+    return verdict;
+}

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ilp.h"
+#include <cosma/ilp.h>
 #include "planner_internal.h"
 
 void cosma_problem_free(cosma_problem_t *problem)
@@ -161,6 +161,12 @@ void cosma_problem_closure(const cosma_problem_t *problem, uint64_t *anc, uint64
         }
 }
 
+int cosma_problem_closure_affordable(const cosma_problem_t *problem)
+{
+    uint64_t words = ((uint64_t)problem->n_ops + 63) / 64;
+    return 2 * (uint64_t)problem->n_ops * words * sizeof(word_t) <= COSMA_CLOSURE_MAX_BYTES;
+}
+
 static int has(const word_t *set, int32_t i)
 {
     return (int)((set[(size_t)i / 64] >> (i % 64)) & 1u);
@@ -191,6 +197,19 @@ uint64_t cosma_problem_forced_live(const cosma_problem_t *problem, uint64_t *out
 {
     const cosma_graph_t *graph = problem->graph;
     int32_t n = problem->n_ops;
+    if (!cosma_problem_closure_affordable(problem)) {
+        /* Too large for the closure: the operands alone, still a bound. */
+        uint64_t largest = 0;
+        for (int32_t o = 0; o < n; o++) {
+            uint64_t need = cosma_problem_working_set(problem, o);
+            largest = need > largest ? need : largest;
+            if (out_forced_host != NULL)
+                out_forced_host[o] = 0;
+            if (out_forced_activation != NULL)
+                out_forced_activation[o] = 0;
+        }
+        return largest;
+    }
     size_t words = ((size_t)n + 63) / 64;
     word_t *anc = calloc((size_t)n * words + 1, sizeof(word_t));  /* anc[o]: strict ancestors */
     word_t *desc = calloc((size_t)n * words + 1, sizeof(word_t)); /* desc[o]: strict descendants */
@@ -254,37 +273,6 @@ done:
     return best;
 }
 
-int cosma_sort_indices(int32_t *items, int32_t n, cosma_index_cmp_t compare, const void *ctx)
-{
-    if (n < 2)
-        return 0;
-    int32_t *scratch = malloc((size_t)n * sizeof(int32_t));
-    if (scratch == NULL)
-        return -1;
-    /* Bottom-up merge sort: stable and O(n log n). */
-    int32_t *from = items, *to = scratch;
-    for (int32_t width = 1; width < n; width *= 2) {
-        for (int32_t lo = 0; lo < n; lo += 2 * width) {
-            int32_t mid = lo + width < n ? lo + width : n;
-            int32_t hi = lo + 2 * width < n ? lo + 2 * width : n;
-            int32_t a = lo, b = mid, k = lo;
-            while (a < mid && b < hi)
-                to[k++] = compare(ctx, from[b], from[a]) < 0 ? from[b++] : from[a++];
-            while (a < mid)
-                to[k++] = from[a++];
-            while (b < hi)
-                to[k++] = from[b++];
-        }
-        int32_t *swap = from;
-        from = to;
-        to = swap;
-    }
-    if (from != items)
-        memcpy(items, from, (size_t)n * sizeof(int32_t));
-    free(scratch);
-    return 0;
-}
-
 uint64_t cosma_gcd_u64(uint64_t a, uint64_t b)
 {
     while (b != 0) {
@@ -311,6 +299,8 @@ uint64_t cosma_problem_traffic_lower_bound(const cosma_problem_t *problem, uint6
 {
     const cosma_graph_t *graph = problem->graph;
     int32_t n = problem->n_ops, m = problem->n_tensors;
+    if (!cosma_problem_closure_affordable(problem))
+        return 0; /* no bound from this analysis (0 is valid) */
     size_t words = ((size_t)n + 63) / 64;
     word_t *anc = calloc((size_t)n * words + 1, sizeof(word_t));
     word_t *desc = calloc((size_t)n * words + 1, sizeof(word_t));
@@ -365,7 +355,7 @@ uint64_t cosma_problem_traffic_lower_bound(const cosma_problem_t *problem, uint6
         if (unit == 0)
             goto done; /* no operator exceeds the budget in any order */
     }
-    cosma_milp_options_t options = {time_limit, 1};
+    cosma_milp_options_t options = {.time_limit = time_limit, .objective_step = 1};
     cosma_milp_result_t result;
     if (cosma_milp_solve(milp, &options, &result, diag) == COSMA_OK) {
         if (result.bound > 0)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what cosma needs to build and test (Debian packages), if missing.
 set -euo pipefail
-packages="build-essential cmake pkg-config python3 libglpk-dev libyaml-dev check libprotobuf-c-dev protobuf-c-compiler libonnx-dev libcjson-dev"
+packages="build-essential clang cmake pkg-config python3 libglpk-dev libyaml-dev check libprotobuf-c-dev protobuf-c-compiler libonnx-dev libcjson-dev"
 missing=""
 for p in $packages; do
   dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"

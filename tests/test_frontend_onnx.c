@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "frontend.h"
+#include <cosma/frontend.h>
 #include "onnx.pb-c.h"
 #include "test_support.h"
 

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "frontend.h"
+#include <cosma/frontend.h>
 #include "test_support.h"
 
 /* ---- helpers --------------------------------------------------------- */

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "ir.h"
+#include <cosma/ir.h>
 #include "test_support.h"
 
 static cosma_status_t finalize_with(cosma_graph_t *graph, test_diag_t *diag)
@@ -284,6 +284,114 @@ START_TEST(arena_buffers_and_files)
 }
 END_TEST
 
+/* Sorts by value / 10 only, so equal keys show whether ties stay in order. */
+static int compare_tens(const void *ctx, int32_t a, int32_t b)
+{
+    const int32_t *values = ctx;
+    return (values[a] / 10 > values[b] / 10) - (values[a] / 10 < values[b] / 10);
+}
+
+START_TEST(utilities)
+{
+    /* FNV-1a 64 test vectors (Fowler/Noll/Vo): "" and "a", "foobar". */
+    ck_assert_uint_eq(cosma_hash_string(COSMA_HASH_INIT, ""), 0xcbf29ce484222325ull);
+    ck_assert_uint_eq(cosma_hash_string(COSMA_HASH_INIT, "a"), 0xaf63dc4c8601ec8cull);
+    ck_assert_uint_eq(cosma_hash_string(COSMA_HASH_INIT, "foobar"), 0x85944171f73967e8ull);
+    ck_assert_uint_eq(cosma_hash_bytes(cosma_hash_string(COSMA_HASH_INIT, "foo"), "bar", 3), 0x85944171f73967e8ull);
+
+    ck_assert_uint_eq(cosma_align_up(0, 16), 0);
+    ck_assert_uint_eq(cosma_align_up(17, 16), 32);
+    ck_assert_uint_eq(cosma_align_up(32, 16), 32);
+    ck_assert_uint_eq(cosma_align_up(5, 0), 5);
+    ck_assert_uint_eq(cosma_align_up(5, 1), 5);
+    ck_assert_uint_eq(cosma_align_up(UINT64_MAX - 3, 16), UINT64_MAX); /* saturates, never wraps */
+
+    double t0 = cosma_clock_seconds();
+    ck_assert(cosma_clock_seconds() >= t0);
+
+    enum { N = 37 };
+    int32_t values[N], items[N];
+    for (int32_t i = 0; i < N; i++) {
+        values[i] = (i * 17) % 50;
+        items[i] = i;
+    }
+    ck_assert_int_eq(cosma_sort_indices(items, N, compare_tens, values), 0);
+    for (int32_t i = 1; i < N; i++) {
+        int32_t a = values[items[i - 1]] / 10, b = values[items[i]] / 10;
+        ck_assert(a < b || (a == b && items[i - 1] < items[i]));
+    }
+
+    int64_t *array = NULL;
+    size_t capacity = 0;
+    ck_assert_int_eq(cosma_array_reserve((void **)&array, &capacity, 1, sizeof *array), 0);
+    ck_assert_uint_ge(capacity, 1);
+    ck_assert_int_eq(cosma_array_reserve((void **)&array, &capacity, 1000, sizeof *array), 0);
+    ck_assert_uint_ge(capacity, 1000);
+    array[999] = 7;
+    ck_assert_int_eq(cosma_array_reserve((void **)&array, &capacity, SIZE_MAX / 4, sizeof *array), -1);
+    ck_assert_int_eq(array[999], 7); /* unchanged on failure */
+    free(array);
+}
+END_TEST
+
+/* The one UTF-8 decoder: strict, and what JSON output is built with. */
+START_TEST(utf8_decoder_and_json_strings)
+{
+    uint32_t cp = 0;
+    ck_assert_uint_eq(cosma_utf8_decode("A", 1, &cp), 1);
+    ck_assert_uint_eq(cp, 'A');
+    ck_assert_uint_eq(cosma_utf8_decode("\xc3\xa9", 2, &cp), 2);
+    ck_assert_uint_eq(cp, 0xE9);
+    ck_assert_uint_eq(cosma_utf8_decode("\xf0\x9f\x98\x80", 4, &cp), 4);
+    ck_assert_uint_eq(cp, 0x1F600);
+    ck_assert_uint_eq(cosma_utf8_decode("\xc0\xaf", 2, &cp), 0);         /* overlong '/' */
+    ck_assert_uint_eq(cosma_utf8_decode("\xed\xa0\x80", 3, &cp), 0);     /* surrogate */
+    ck_assert_uint_eq(cosma_utf8_decode("\xf4\x90\x80\x80", 4, &cp), 0); /* > U+10FFFF */
+    ck_assert_uint_eq(cosma_utf8_decode("\xc3", 1, &cp), 0);              /* cut short */
+    ck_assert_uint_eq(cosma_utf8_decode("\x80", 1, &cp), 0);              /* lone continuation */
+    ck_assert_uint_eq(cosma_utf8_invalid_at("ab\xc3\xa9\xff", 5), 4);
+    ck_assert_uint_eq(cosma_utf8_invalid_at("ok", 2), 2);
+    cosma_buf_t buf;
+    cosma_buf_init(&buf);
+    cosma_buf_json_string(&buf, "a\xc3\xa9\xff\xc3");
+    ck_assert_str_eq(buf.data, "\"a\xc3\xa9\\ufffd\\ufffd\"");
+    ck_assert_uint_eq(cosma_utf8_invalid_at(buf.data, buf.length), buf.length);
+    cosma_buf_free(&buf);
+}
+END_TEST
+
+/* Sums of sizes near 2^62 are checked: an error, never a wrapped peak. */
+START_TEST(peak_overflow_is_an_error)
+{
+    cosma_graph_t *g = test_graph_new("big");
+    uint64_t huge = (UINT64_C(1) << 62) - 1;
+    int32_t x, a, b, y;
+    cosma_loc_t loc = {"big.yaml", 1, 1};
+    ck_assert_int_eq(cosma_graph_add_tensor(g, "x", COSMA_TENSOR_INPUT, COSMA_DTYPE_RAW, -1, NULL, huge, loc, &x), COSMA_OK);
+    ck_assert_int_eq(cosma_graph_add_tensor(g, "a", COSMA_TENSOR_ACTIVATION, COSMA_DTYPE_RAW, -1, NULL, huge, loc, &a), COSMA_OK);
+    ck_assert_int_eq(cosma_graph_add_tensor(g, "b", COSMA_TENSOR_ACTIVATION, COSMA_DTYPE_RAW, -1, NULL, huge, loc, &b), COSMA_OK);
+    ck_assert_int_eq(cosma_graph_add_tensor(g, "y", COSMA_TENSOR_OUTPUT, COSMA_DTYPE_RAW, -1, NULL, huge, loc, &y), COSMA_OK);
+    test_graph_op(g, "f", "x", "a,b");
+    test_graph_op(g, "g", "a,b", "y");
+    ck_assert_int_eq(cosma_graph_finalize(g, NULL), COSMA_OK);
+    uint64_t sizes[4] = {huge, huge, huge, huge}, peak = 0;
+    int32_t order[2] = {0, 1};
+    /* Three live tensors of 2^62 - 1 bytes: below 2^64, exact. */
+    ck_assert_int_eq(cosma_order_peak_checked(g, order, sizes, &peak), COSMA_OK);
+    ck_assert_uint_eq(peak, 3 * huge);
+    sizes[0] = sizes[1] = sizes[2] = UINT64_MAX / 2;
+    ck_assert_int_eq(cosma_order_peak_checked(g, order, sizes, &peak), COSMA_ERR_INPUT);
+    ck_assert_uint_eq(cosma_order_peak(g, order, sizes), UINT64_MAX);
+    /* The sizes themselves refuse a graph whose total passes 2^63 - 1. */
+    test_diag_t diag;
+    test_diag_init(&diag);
+    cosma_mode_t mode = {0, 0};
+    ck_assert_int_eq(cosma_graph_sizes(g, &mode, sizes, &diag.diag), COSMA_ERR_INPUT);
+    ck_assert(test_diag_contains(&diag, "tensor 'b': the planned tensors up to this one take more than 2^63 - 1"));
+    cosma_graph_destroy(g);
+}
+END_TEST
+
 int main(void)
 {
     Suite *suite = suite_create("ir");
@@ -299,6 +407,9 @@ int main(void)
     tcase_add_test(tc, orders_and_hash);
     tcase_add_test(tc, checked_arithmetic_and_names);
     tcase_add_test(tc, arena_buffers_and_files);
+    tcase_add_test(tc, utilities);
+    tcase_add_test(tc, utf8_decoder_and_json_strings);
+    tcase_add_test(tc, peak_overflow_is_an_error);
     suite_add_tcase(suite, tc);
     SRunner *runner = srunner_create(suite);
     srunner_run_all(runner, CK_NORMAL);

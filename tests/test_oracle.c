@@ -31,9 +31,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "frontend.h"
+#include <cosma/frontend.h>
+#include <cosma/planner.h>
+#include <cosma/verify.h>
 #include "oracle/oracle.h"
-#include "planner.h"
 #include "test_support.h"
 
 enum {
@@ -408,7 +409,12 @@ static void check_plan(check_t *c, uint64_t budget, int schedule, const cosma_pl
 
 static void check_schedule(check_t *c, uint64_t budget, int schedule, oracle_outcome_t oracle, uint64_t optimum)
 {
-    cosma_plan_options_t options = {c->mode, budget, (cosma_schedule_t)schedule, NULL, planner_time_limit, 1, NULL};
+    cosma_plan_options_t options;
+    cosma_plan_options_init(&options);
+    options.mode = c->mode;
+    options.budget_bytes = budget;
+    options.schedule = (cosma_schedule_t)schedule;
+    options.time_limit = planner_time_limit;
     test_diag_t diag;
     test_diag_init(&diag);
     cosma_plan_t *plan = NULL;

@@ -8,7 +8,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "planner.h"
+#include <cosma/planner.h>
+#include <cosma/verify.h>
 #include "test_support.h"
 
 /* ---- fixtures ---------------------------------------------------------- */

@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "ir.h"
+#include <cosma/ir.h>
 
 /* Instance limits: masks are 32-bit and offsets are stored in one byte. */
 #define ORACLE_MAX_OPS 16

@@ -3,7 +3,7 @@
 #ifndef COSMA_TEST_SUPPORT_H
 #define COSMA_TEST_SUPPORT_H
 
-#include "ir.h"
+#include <cosma/ir.h>
 
 /* Records every message (joined by newlines) for assertions. */
 typedef struct {

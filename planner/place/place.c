@@ -1,0 +1,498 @@
+/* place.c: the COSMA placer and the exact placer behind cosma_place.
+ * COSMA's: several greedy orders are tried (by size as in TFLite's greedy
+ * planner, by start, by lifetime, by area), each with lowest-offset and
+ * best-fit gap choice, then seeded random perturbations of the best order;
+ * the smallest extent wins.  The exact one decides whether the items fit a
+ * capacity at all. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cosma/ilp.h>
+#include "place_internal.h"
+
+/* The COSMA placer's perturbation effort: a fixed amount of work (about
+ * PERTURB_WORK pair checks), never a clock, so the same input always gives
+ * the same offsets; between PERTURB_MIN_ROUNDS and PERTURB_MAX_ROUNDS
+ * rounds, stopping after PERTURB_STALE_ROUNDS without improvement. */
+#define PERTURB_WORK 2e8
+#define PERTURB_MIN_ROUNDS 40
+#define PERTURB_MAX_ROUNDS 1500
+#define PERTURB_STALE_ROUNDS 400
+/* The exact placer's exhaustive search stops after this many nodes. */
+#define EXACT_SEARCH_NODES 2000000
+
+typedef struct {
+    const cosma_place_item_t *items;
+    int key;
+} sort_ctx_t;
+
+typedef struct {
+    uint64_t offset, end;
+} span_t;
+
+static int compare_spans(const void *a, const void *b)
+{
+    const span_t *x = a, *y = b;
+    if (x->offset != y->offset)
+        return x->offset < y->offset ? -1 : 1;
+    return (x->end > y->end) - (x->end < y->end);
+}
+
+/* Which placed items share a step with an item: per step, the placed
+ * items covering it (CSR sized for all items, filled as they are placed).
+ * A query scans the buckets of the item's steps when they hold fewer
+ * entries than there are items, else every item: never worse than the
+ * plain scan, and near-linear when lifetimes are short (a 200,000-node
+ * chain).  Built only while it stays within a fixed size. */
+typedef struct {
+    int32_t max_step;
+    int32_t *start;   /* max_step + 2 entries */
+    int32_t *fill;    /* per step: placed items so far */
+    int32_t *members; /* start[max_step + 1] entries */
+    int32_t *seen;    /* per item: stamp of the last query that listed it */
+} conflict_index_t;
+
+enum { CONFLICT_INDEX_MAX_ENTRIES = 1 << 25 };
+
+static void conflict_index_free(conflict_index_t *index)
+{
+    free(index->start);
+    free(index->fill);
+    free(index->members);
+    free(index->seen);
+    memset(index, 0, sizeof *index);
+}
+
+/* 0 built, -1 not built (too large or out of memory: plain scans). */
+static int conflict_index_init(conflict_index_t *index, const cosma_place_item_t *items, int32_t n, int32_t max_step)
+{
+    memset(index, 0, sizeof *index);
+    int64_t entries = 0;
+    for (int32_t i = 0; i < n; i++)
+        entries += items[i].last >= items[i].first ? (int64_t)items[i].last - items[i].first + 1 : 0;
+    if (entries > CONFLICT_INDEX_MAX_ENTRIES || max_step < 0)
+        return -1;
+    index->max_step = max_step;
+    index->start = calloc((size_t)max_step + 2, sizeof(int32_t));
+    index->fill = calloc((size_t)max_step + 1, sizeof(int32_t));
+    index->members = malloc(((size_t)entries + 1) * sizeof(int32_t));
+    index->seen = calloc((size_t)n + 1, sizeof(int32_t));
+    if (index->start == NULL || index->fill == NULL || index->members == NULL || index->seen == NULL) {
+        conflict_index_free(index);
+        return -1;
+    }
+    for (int32_t i = 0; i < n; i++)
+        for (int32_t t = items[i].first > 0 ? items[i].first : 0; t <= items[i].last; t++)
+            index->start[t + 1]++;
+    for (int32_t t = 0; t <= max_step; t++)
+        index->start[t + 1] += index->start[t];
+    return 0;
+}
+
+static void conflict_index_reset(conflict_index_t *index, int32_t n)
+{
+    memset(index->fill, 0, ((size_t)index->max_step + 1) * sizeof(int32_t));
+    memset(index->seen, 0, ((size_t)n + 1) * sizeof(int32_t));
+}
+
+static void conflict_index_add(conflict_index_t *index, const cosma_place_item_t *item, int32_t i)
+{
+    for (int32_t t = item->first > 0 ? item->first : 0; t <= item->last; t++)
+        index->members[index->start[t] + index->fill[t]++] = i;
+}
+
+/* The spans of the placed items that share a step with item i. */
+static int32_t collect_spans(const cosma_place_item_t *items, int32_t n, int32_t i, int32_t stamp,
+                             const uint64_t *offsets, const unsigned char *placed, conflict_index_t *index,
+                             span_t *spans)
+{
+    int32_t n_spans = 0;
+    const cosma_place_item_t *item = &items[i];
+    int32_t lo = item->first > 0 ? item->first : 0;
+    if (index != NULL && item->last >= lo && index->start[item->last + 1] - index->start[lo] < n) {
+        for (int32_t t = lo; t <= item->last; t++)
+            for (int32_t k = index->start[t]; k < index->start[t] + index->fill[t]; k++) {
+                int32_t j = index->members[k];
+                if (index->seen[j] == stamp)
+                    continue;
+                index->seen[j] = stamp;
+                spans[n_spans++] = (span_t){offsets[j], offsets[j] + items[j].bytes};
+            }
+        return n_spans;
+    }
+    for (int32_t j = 0; j < n; j++)
+        if (placed[j] && items[j].first <= item->last && item->first <= items[j].last)
+            spans[n_spans++] = (span_t){offsets[j], offsets[j] + items[j].bytes};
+    return n_spans;
+}
+
+/* Places items in the given sequence; returns the extent.  best_fit picks
+ * the smallest gap that fits instead of the lowest. */
+static uint64_t place_sequence(const cosma_place_item_t *items, const int32_t *sequence, int32_t n, uint64_t align,
+                               int best_fit, uint64_t *offsets, unsigned char *placed, span_t *spans,
+                               conflict_index_t *index)
+{
+    uint64_t extent = 0;
+    memset(placed, 0, (size_t)n);
+    if (index != NULL)
+        conflict_index_reset(index, n);
+    for (int32_t k = 0; k < n; k++) {
+        int32_t i = sequence[k];
+        int32_t n_spans = collect_spans(items, n, i, k + 1, offsets, placed, index, spans);
+        qsort(spans, (size_t)n_spans, sizeof(span_t), compare_spans);
+        uint64_t cursor = 0, chosen = 0, chosen_gap = 0;
+        int found = 0;
+        for (int32_t s = 0; s <= n_spans; s++) {
+            uint64_t start = cosma_align_up(cursor, align);
+            uint64_t gap_end = s < n_spans ? spans[s].offset : UINT64_MAX;
+            if (start <= gap_end && gap_end - start >= items[i].bytes) {
+                uint64_t gap = gap_end - start;
+                if (!best_fit) {
+                    chosen = start;
+                    found = 1;
+                    break;
+                }
+                if (!found || gap < chosen_gap) {
+                    chosen_gap = gap;
+                    chosen = start;
+                    found = 1;
+                }
+            }
+            if (s < n_spans && spans[s].end > cursor)
+                cursor = spans[s].end;
+        }
+        offsets[i] = chosen;
+        placed[i] = 1;
+        if (index != NULL)
+            conflict_index_add(index, &items[i], i);
+        if (chosen + items[i].bytes > extent)
+            extent = chosen + items[i].bytes;
+    }
+    return extent;
+}
+
+/* Sort keys for the greedy orders; ties by index keep them deterministic. */
+static int compare_items(const void *context, int32_t i, int32_t j)
+{
+    const sort_ctx_t *ctx = context;
+    const cosma_place_item_t *x = &ctx->items[i], *y = &ctx->items[j];
+    uint64_t kx = 0, ky = 0;
+    switch (ctx->key) {
+    case 0: kx = x->bytes; ky = y->bytes; break;
+    case 1: kx = UINT64_MAX - (uint64_t)x->first; ky = UINT64_MAX - (uint64_t)y->first; break;
+    case 2: kx = (uint64_t)(x->last - x->first); ky = (uint64_t)(y->last - y->first); break;
+    default:
+        kx = x->bytes * (uint64_t)(x->last - x->first + 1);
+        ky = y->bytes * (uint64_t)(y->last - y->first + 1);
+        break;
+    }
+    if (kx != ky)
+        return kx > ky ? -1 : 1; /* descending */
+    if (x->bytes != y->bytes)
+        return x->bytes > y->bytes ? -1 : 1;
+    if (x->first != y->first)
+        return x->first < y->first ? -1 : 1;
+    return (i > j) - (i < j);
+}
+
+static uint64_t next_random(uint64_t *state)
+{
+    uint64_t x = *state;
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    *state = x;
+    return x;
+}
+
+int cosma_place_cosma(cosma_place_item_t *items, int32_t n_items, const cosma_place_options_t *options,
+                      uint64_t *out_extent)
+{
+    int32_t n = n_items;
+    uint64_t align = options->align > 1 ? options->align : 1, capacity = options->capacity;
+    int32_t *sequence = malloc((size_t)n * sizeof(int32_t));
+    int32_t *best_sequence = malloc((size_t)n * sizeof(int32_t));
+    uint64_t *offsets = malloc((size_t)n * sizeof(uint64_t));
+    uint64_t *best_offsets = malloc((size_t)n * sizeof(uint64_t));
+    unsigned char *placed = malloc((size_t)n);
+    span_t *spans = malloc(((size_t)n + 1) * sizeof(span_t));
+    if (sequence == NULL || best_sequence == NULL || offsets == NULL || best_offsets == NULL || placed == NULL ||
+        spans == NULL) {
+        free(sequence);
+        free(best_sequence);
+        free(offsets);
+        free(best_offsets);
+        free(placed);
+        free(spans);
+        return -1;
+    }
+    /* The live-bytes peak is a lower bound: stop as soon as it is met. */
+    int32_t max_step = 0;
+    for (int32_t i = 0; i < n; i++)
+        if (items[i].last > max_step)
+            max_step = items[i].last;
+    uint64_t *live = calloc((size_t)max_step + 2, sizeof(uint64_t));
+    uint64_t lower = 0;
+    if (live != NULL) {
+        for (int32_t i = 0; i < n; i++)
+            for (int32_t t = items[i].first; t <= items[i].last; t++)
+                live[t] += cosma_align_up(items[i].bytes, align);
+        for (int32_t t = 0; t <= max_step; t++)
+            if (live[t] > lower)
+                lower = live[t];
+        free(live);
+    }
+    conflict_index_t index;
+    conflict_index_t *conflicts = conflict_index_init(&index, items, n, max_step) == 0 ? &index : NULL;
+    uint64_t best = UINT64_MAX;
+    int best_fit_mode = 0;
+    for (int key = 0; key < 4 && best > lower; key++) {
+        for (int32_t i = 0; i < n; i++)
+            sequence[i] = i;
+        sort_ctx_t ctx = {items, key};
+        cosma_sort_indices(sequence, n, compare_items, &ctx);
+        for (int fit = 0; fit < 2 && best > lower; fit++) {
+            uint64_t extent = place_sequence(items, sequence, n, align, fit, offsets, placed, spans, conflicts);
+            if (extent < best) {
+                best = extent;
+                best_fit_mode = fit;
+                memcpy(best_offsets, offsets, (size_t)n * sizeof(uint64_t));
+                memcpy(best_sequence, sequence, (size_t)n * sizeof(int32_t));
+            }
+        }
+    }
+    /* Seeded perturbations of the best order: swap nearby pairs. */
+    uint64_t seed = 0x9E3779B97F4A7C15ull;
+    double per_round = (double)n * (double)n + 1.0;
+    int32_t rounds = (int32_t)(PERTURB_WORK / per_round);
+    if (rounds > PERTURB_MAX_ROUNDS)
+        rounds = PERTURB_MAX_ROUNDS;
+    if (rounds < PERTURB_MIN_ROUNDS)
+        rounds = PERTURB_MIN_ROUNDS;
+    if (options->effort <= 0)
+        rounds = 0;
+    int32_t stale = 0;
+    for (int32_t round = 0; round < rounds && stale < PERTURB_STALE_ROUNDS && best > lower && n > 1; round++) {
+        memcpy(sequence, best_sequence, (size_t)n * sizeof(int32_t));
+        /* Mostly swaps of near neighbours in the order; every third round
+         * one swap across the whole order, as TVM's hill climb does. */
+        int global = round % 3 == 2;
+        int32_t swaps = global ? 1 : 1 + (int32_t)(next_random(&seed) % 4);
+        for (int32_t s = 0; s < swaps; s++) {
+            int32_t a = (int32_t)(next_random(&seed) % (uint64_t)n);
+            int32_t b = global ? (int32_t)(next_random(&seed) % (uint64_t)n)
+                               : a + 1 + (int32_t)(next_random(&seed) % 8);
+            if (b >= n)
+                b = n - 1;
+            int32_t swap = sequence[a];
+            sequence[a] = sequence[b];
+            sequence[b] = swap;
+        }
+        uint64_t extent =
+            place_sequence(items, sequence, n, align, best_fit_mode, offsets, placed, spans, conflicts);
+        stale = extent < best ? 0 : stale + 1;
+        if (extent <= best) {
+            best = extent;
+            memcpy(best_offsets, offsets, (size_t)n * sizeof(uint64_t));
+            memcpy(best_sequence, sequence, (size_t)n * sizeof(int32_t));
+        }
+    }
+    for (int32_t i = 0; i < n; i++)
+        items[i].offset = best_offsets[i];
+    *out_extent = best;
+    if (conflicts != NULL)
+        conflict_index_free(conflicts);
+    free(sequence);
+    free(best_sequence);
+    free(offsets);
+    free(best_offsets);
+    free(placed);
+    free(spans);
+    return best <= capacity ? 1 : 0;
+}
+
+/* Exhaustive search over bottom-left placements: some packing, if any
+ * exists, has every item at offset 0 or on top of an item it shares a step
+ * with; placing items in increasing (offset, index) order, each item's
+ * support is already placed.  Deterministic: limited by nodes, not time. */
+typedef struct {
+    const cosma_place_item_t *items;
+    int32_t n;
+    uint64_t capacity;
+    uint64_t *offset;
+    unsigned char *placed;
+    int64_t nodes, node_limit;
+} search_t;
+
+static int conflict(const cosma_place_item_t *a, const cosma_place_item_t *b)
+{
+    return a->first <= b->last && b->first <= a->last;
+}
+
+/* 1 found, 0 none below this node, -1 node limit. */
+static int search_packing(search_t *s, int32_t depth, uint64_t last_offset, int32_t last_index)
+{
+    if (depth == s->n)
+        return 1;
+    if (++s->nodes > s->node_limit)
+        return -1;
+    /* Everything not yet placed goes at or above last_offset: at every
+     * step it must fit there beside what placed items occupy up there. */
+    for (int32_t i = 0; i < s->n; i++) {
+        if (s->placed[i])
+            continue;
+        for (int32_t t = s->items[i].first; t <= s->items[i].last; t++) {
+            uint64_t need = 0;
+            for (int32_t j = 0; j < s->n; j++) {
+                const cosma_place_item_t *item = &s->items[j];
+                if (item->first > t || item->last < t)
+                    continue;
+                if (!s->placed[j])
+                    need += item->bytes;
+                else if (s->offset[j] + item->bytes > last_offset)
+                    need += s->offset[j] + item->bytes - (s->offset[j] > last_offset ? s->offset[j] : last_offset);
+            }
+            if (need > s->capacity - last_offset)
+                return 0;
+        }
+    }
+    int undecided = 0;
+    for (int32_t i = 0; i < s->n; i++) {
+        if (s->placed[i])
+            continue;
+        /* Candidates: 0 and the tops of placed items it conflicts with. */
+        for (int32_t k = -1; k < s->n; k++) {
+            uint64_t at = 0;
+            if (k >= 0) {
+                if (!s->placed[k] || !conflict(&s->items[i], &s->items[k]))
+                    continue;
+                at = s->offset[k] + s->items[k].bytes;
+            }
+            if (at < last_offset || (at == last_offset && i < last_index))
+                continue; /* canonical order: each packing once */
+            if (at + s->items[i].bytes > s->capacity)
+                continue;
+            int duplicate = 0;
+            for (int32_t q = -1; q < k && !duplicate; q++) {
+                uint64_t other = 0;
+                if (q >= 0) {
+                    if (!s->placed[q] || !conflict(&s->items[i], &s->items[q]))
+                        continue;
+                    other = s->offset[q] + s->items[q].bytes;
+                }
+                duplicate = other == at;
+            }
+            int fits = !duplicate;
+            for (int32_t j = 0; j < s->n && fits; j++)
+                if (s->placed[j] && conflict(&s->items[i], &s->items[j]) &&
+                    at < s->offset[j] + s->items[j].bytes && s->offset[j] < at + s->items[i].bytes)
+                    fits = 0;
+            if (!fits)
+                continue;
+            s->placed[i] = 1;
+            s->offset[i] = at;
+            int found = search_packing(s, depth + 1, at, i);
+            s->placed[i] = 0;
+            if (found == 1) {
+                s->placed[i] = 1;
+                return 1;
+            }
+            if (found < 0)
+                undecided = 1;
+            if (undecided)
+                return -1;
+        }
+    }
+    return 0;
+}
+
+/* Exhaustive search first, then the ILP for what the search left open:
+ * 1 placed within capacity, 0 proven impossible, -1 undecided. */
+static int decide_exact(cosma_place_item_t *items, int32_t n_items, uint64_t capacity, double time_limit)
+{
+    for (int32_t i = 0; i < n_items; i++)
+        if (items[i].bytes > capacity)
+            return 0;
+    {
+        search_t s = {items, n_items, capacity, calloc((size_t)n_items + 1, sizeof(uint64_t)),
+                      calloc((size_t)n_items + 1, 1), 0, EXACT_SEARCH_NODES};
+        int found = s.offset != NULL && s.placed != NULL ? search_packing(&s, 0, 0, -1) : -1;
+        if (found == 1)
+            for (int32_t i = 0; i < n_items; i++)
+                items[i].offset = s.offset[i];
+        free(s.offset);
+        free(s.placed);
+        if (found >= 0)
+            return found;
+    }
+    cosma_milp_t *milp = cosma_milp_create("cosma_placement");
+    if (milp == NULL)
+        return -1;
+    int verdict = -1;
+    double cap = (double)capacity;
+    char name[48];
+    for (int32_t i = 0; i < n_items; i++) {
+        snprintf(name, sizeof name, "offset_%d", (int)i);
+        if (cosma_milp_add_col(milp, name, 0, cap - (double)items[i].bytes, 0, 0) != i)
+            goto done;
+    }
+    for (int32_t i = 0; i < n_items; i++)
+        for (int32_t j = i + 1; j < n_items; j++) {
+            if (items[i].first > items[j].last || items[j].first > items[i].last)
+                continue;
+            snprintf(name, sizeof name, "above_%d_%d", (int)i, (int)j);
+            int32_t z = cosma_milp_add_col(milp, name, 0, 1, 0, 1);
+            if (z < 0)
+                goto done;
+            /* z = 0: i below j; z = 1: j below i. */
+            int32_t cols[3] = {i, j, z};
+            double below[3] = {1, -1, -cap};
+            double above[3] = {-1, 1, cap};
+            if (cosma_milp_add_row(milp, NULL, -COSMA_MILP_INF, -(double)items[i].bytes, 3, cols, below) < 0 ||
+                cosma_milp_add_row(milp, NULL, -COSMA_MILP_INF, cap - (double)items[j].bytes, 3, cols, above) < 0)
+                goto done;
+        }
+    cosma_milp_options_t options = {.time_limit = time_limit};
+    cosma_milp_result_t result;
+    /* A solver failure only leaves the question open (-1): no message. */
+    if (cosma_milp_solve(milp, &options, &result, NULL) != COSMA_OK)
+        goto done;
+    if (result.status == COSMA_MILP_INFEASIBLE) {
+        verdict = 0;
+    } else if (result.status == COSMA_MILP_OPTIMAL || result.status == COSMA_MILP_FEASIBLE) {
+        /* Offsets are continuous in the model; the vertices GLPK returns
+         * are sums of sizes, hence whole numbers. */
+        verdict = 1;
+        for (int32_t i = 0; i < n_items; i++) {
+            double value = result.values[i] + 0.5;
+            items[i].offset = value < 0 ? 0 : (uint64_t)value;
+        }
+        for (int32_t i = 0; i < n_items && verdict == 1; i++) {
+            if (items[i].offset + items[i].bytes > capacity)
+                verdict = -1;
+            for (int32_t j = i + 1; j < n_items && verdict == 1; j++)
+                if (items[i].first <= items[j].last && items[j].first <= items[i].last &&
+                    items[i].offset < items[j].offset + items[j].bytes &&
+                    items[j].offset < items[i].offset + items[i].bytes)
+                    verdict = -1;
+        }
+    }
+    free(result.values);
+done:
+    cosma_milp_destroy(milp);
+    return verdict;
+}
+
+int cosma_place_exact(cosma_place_item_t *items, int32_t n_items, const cosma_place_options_t *options,
+                      uint64_t *out_extent)
+{
+    if (n_items > options->max_items || options->align > 1)
+        return -1;
+    int verdict = decide_exact(items, n_items, options->capacity, options->time_limit);
+    *out_extent = 0;
+    for (int32_t i = 0; i < n_items && verdict == 1; i++)
+        if (items[i].offset + items[i].bytes > *out_extent)
+            *out_extent = items[i].offset + items[i].bytes;
+    return verdict;
+}
