@@ -75,5 +75,8 @@ int cli_cmd_import(int argc, char **argv);
 int cli_cmd_plan(int argc, char **argv);
 int cli_cmd_verify(int argc, char **argv);
 int cli_cmd_arena(int argc, char **argv);
+int cli_cmd_sweep(int argc, char **argv);
+int cli_cmd_run(int argc, char **argv);
+int cli_cmd_calibrate(int argc, char **argv);
 
 #endif /* COSMA_CLI_H */

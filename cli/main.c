@@ -16,6 +16,9 @@ static const command_t commands[] = {
     {"plan", cli_cmd_plan, "schedule, allocate and spill: write an execution plan for a budget"},
     {"verify", cli_cmd_verify, "check a plan against its graph and recompute its traffic"},
     {"arena", cli_cmd_arena, "zero-spill arena size of placement-only allocators"},
+    {"sweep", cli_cmd_sweep, "plan several budgets, each seeded by the smaller ones: the trade-off table"},
+    {"run", cli_cmd_run, "execute a plan (cpu or cuda), check its outputs and bytes, report"},
+    {"calibrate", cli_cmd_calibrate, "measure the copy cost model of a backend for 'run'"},
 };
 
 static void print_help(FILE *out)
@@ -24,7 +27,7 @@ static void print_help(FILE *out)
                  "Plans the order of operators, scratchpad offsets and spills of a DNN graph\n"
                  "so that off-chip traffic is as small as possible.\n\ncommands:\n");
     for (size_t c = 0; c < sizeof commands / sizeof commands[0]; c++)
-        fprintf(out, "  %-8s %s\n", commands[c].name, commands[c].summary);
+        fprintf(out, "  %-10s %s\n", commands[c].name, commands[c].summary);
     fprintf(out, "\n'cosma COMMAND --help' describes a command.\n"
                  "Exit status: 0 success, 1 the requested result does not exist (e.g. an\n"
                  "infeasible budget), 2 bad usage or bad input, 3 internal or solver failure.\n");

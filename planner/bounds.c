@@ -375,6 +375,15 @@ done:
     return result;
 }
 
+/* The M_P search: beams of BEAM_FIRST_WIDTH states, growing by
+ * BEAM_WIDTH_GROWTH while width x operators stays within BEAM_MAX_WORK (a
+ * fixed amount of work, so the result does not depend on the machine; the
+ * time limit, BOUNDS_DEFAULT_SECONDS when none is given, is a guard, and
+ * the search for a placeable order of that peak keeps to it too). */
+enum { BEAM_FIRST_WIDTH = 64, BEAM_WIDTH_GROWTH = 4 };
+#define BEAM_MAX_WORK 4e6
+#define BOUNDS_DEFAULT_SECONDS 10.0
+
 cosma_status_t cosma_planner_bounds(const cosma_graph_t *graph, const cosma_mode_t *mode, double time_limit,
                                     cosma_bounds_t *out_bounds, cosma_diag_t *diag)
 {
@@ -407,13 +416,12 @@ cosma_status_t cosma_planner_bounds(const cosma_graph_t *graph, const cosma_mode
     for (int32_t o = 0; o < n; o++)
         order[o] = o;
     uint64_t best = cosma_order_peak(graph, order, problem.size);
-    double deadline = cosma_clock_seconds() + (time_limit > 0 ? time_limit : 10.0);
+    double deadline = cosma_clock_seconds() + (time_limit > 0 ? time_limit : BOUNDS_DEFAULT_SECONDS);
     int exact = best <= lower;
     /* Widen the beam until the search is exact, proves the incumbent, or
      * time runs out. */
-    /* Widths grow to a fixed amount of work (width x operators), so the
-     * result does not depend on the machine; the time limit is a guard. */
-    for (int32_t width = 64; !exact && (double)width * (double)n <= 4e6; width *= 4) {
+    for (int32_t width = BEAM_FIRST_WIDTH; !exact && (double)width * (double)n <= BEAM_MAX_WORK;
+         width *= BEAM_WIDTH_GROWTH) {
         int pruned = 0, timed_out = 0;
         uint64_t peak = beam_search(&problem, width, best, deadline, trial, &pruned, &timed_out);
         out_bounds->stopped_by_clock = timed_out;

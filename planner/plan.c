@@ -16,7 +16,6 @@ enum { LOCAL_SEARCH_REACH = 6 };
 /* How the planner spends its time limit.  The strategies run in turn;
  * each *_SHARE is the fraction of the limit, counted from the start, by
  * which that strategy must end (JOINT_SHARE: of the time still left). */
-#define DEFAULT_TIME_LIMIT 60.0    /* seconds, when the options give none */
 #define BOUNDS_SHARE 0.25          /* the minimum-peak order (M_P) */
 #define ORDER_SEARCH_SHARE 0.5     /* placement and exhaustive order searches */
 #define LOCAL_SEARCH_SHARE 0.6     /* the order local search */
@@ -123,51 +122,39 @@ static cosma_status_t assemble_plan(const cosma_problem_t *problem, const cosma_
     return COSMA_OK;
 }
 
-/* Local search over orders: move one operator at a time within its
- * dependency window (at most `reach` positions away) and keep a move when
- * the capacity-relaxed traffic drops.  Stops at `floor` (a lower bound),
- * at the deadline, or when no move helps.  Returns 1 if the order changed. */
+/* The order search's score: the capacity-relaxed traffic (solver trouble
+ * only ends the search early: warnings). */
+typedef struct {
+    const cosma_problem_t *problem;
+    uint64_t budget;
+    cosma_diag_t *optional;
+} relaxed_score_t;
+
+static int relaxed_score(void *ctx, const int32_t *order, uint64_t *out_score)
+{
+    const relaxed_score_t *r = ctx;
+    return cosma_residency_relaxed(r->problem, order, r->budget, RELAXED_SECONDS, out_score, r->optional) == COSMA_OK
+               ? 0
+               : -1;
+}
+
+/* Local search over orders on the capacity-relaxed traffic, down to
+ * `floor` (a lower bound).  Returns 1 if the order changed. */
 static int improve_order(const cosma_problem_t *problem, int32_t *order, uint64_t budget, uint64_t floor,
                          double deadline, cosma_diag_t *diag)
 {
-    int32_t n = problem->n_ops;
-    int32_t *position = malloc(((size_t)n + 1) * sizeof(int32_t));
-    int32_t *trial = malloc(((size_t)n + 1) * sizeof(int32_t));
-    uint64_t cost;
-    int changed = 0;
-    /* Solver trouble here only ends the search early: warnings. */
     cosma_diag_t optional = {emit_as_warning, diag, 0};
-    if (position == NULL || trial == NULL ||
-        cosma_residency_relaxed(problem, order, budget, RELAXED_SECONDS, &cost, &optional) != COSMA_OK)
-        goto done;
-    int64_t moves = 0;
-    for (int improved = 1; improved && cost > floor && moves < MAX_ORDER_MOVES && cosma_clock_seconds() < deadline;) {
-        improved = 0;
-        for (int32_t s = 0; s < n; s++)
-            position[order[s]] = s;
-        for (int32_t i = 0; i < n && !improved && moves < MAX_ORDER_MOVES && cosma_clock_seconds() < deadline; i++) {
-            int32_t lo, hi;
-            cosma_order_move_window(problem, order, position, i, LOCAL_SEARCH_REACH, &lo, &hi);
-            for (int32_t j = lo; j <= hi && !improved; j++) {
-                if (j == i)
-                    continue;
-                cosma_order_move(order, n, i, j, trial);
-                moves++;
-                uint64_t trial_cost;
-                if (cosma_residency_relaxed(problem, trial, budget, RELAXED_SECONDS, &trial_cost, &optional) ==
-                        COSMA_OK &&
-                    trial_cost < cost) {
-                    memcpy(order, trial, (size_t)n * sizeof(int32_t));
-                    cost = trial_cost;
-                    improved = changed = 1;
-                }
-            }
-        }
-    }
-done:
-    free(position);
-    free(trial);
-    return changed;
+    relaxed_score_t score = {problem, budget, &optional};
+    uint64_t cost;
+    if (relaxed_score(&score, order, &cost) != 0)
+        return 0;
+    cosma_order_search_t search = {.reach = LOCAL_SEARCH_REACH,
+                                   .max_moves = MAX_ORDER_MOVES,
+                                   .deadline = deadline,
+                                   .target = floor,
+                                   .score = relaxed_score,
+                                   .ctx = &score};
+    return cosma_order_local_search(problem, order, &search, &cost);
 }
 
 /* The best plan found so far while trying orders. */
@@ -205,13 +192,38 @@ static int try_order(const cosma_problem_t *problem, const int32_t *order, uint6
  * incumbents: the paper's 64 bytes, and none. */
 static const uint64_t baseline_alignments[] = {64, 1};
 
+/* Makes a finished plan (a baseline's, a caller's seed) the incumbent when
+ * it has less traffic.  The incumbent's order-specific bound is kept only
+ * when the plan runs in the same order (an order's bound at this budget);
+ * otherwise nothing is known about the new order.  A copy that cannot be
+ * made leaves the incumbent as it was. */
+static void adopt_plan(const cosma_problem_t *problem, const cosma_plan_t *plan, const char *method,
+                       incumbent_t *incumbent)
+{
+    int32_t n = problem->n_ops;
+    uint64_t traffic = plan->traffic.spill_bytes + plan->traffic.retrieve_bytes;
+    if (incumbent->have && traffic >= incumbent->residency.traffic)
+        return;
+    cosma_interval_t *copy = malloc(((size_t)plan->n_intervals + 1) * sizeof(cosma_interval_t));
+    if (copy == NULL)
+        return;
+    memcpy(copy, plan->intervals, (size_t)plan->n_intervals * sizeof(cosma_interval_t));
+    int same_order = incumbent->have && memcmp(plan->order, incumbent->order, (size_t)n * sizeof(int32_t)) == 0;
+    uint64_t bound = same_order ? incumbent->residency.lower_bound : 0;
+    cosma_residency_free(&incumbent->residency);
+    incumbent->residency = (cosma_residency_t){
+        .traffic = traffic, .lower_bound = bound, .placed = 1, .intervals = copy, .n_intervals = plan->n_intervals};
+    memcpy(incumbent->order, plan->order, (size_t)n * sizeof(int32_t));
+    incumbent->method = method;
+    incumbent->have = 1;
+}
+
 /* Every baseline plan is a valid plan for the same budget: adopts the best
  * one when it beats the incumbent, so the result is never worse than any
  * baseline.  Joint schedule: the baselines in the default and the
- * minimum-peak order; fixed: both policies in the fixed order.  The
- * incumbent's order-specific bound is kept only when the baseline runs in
- * the same order.  Baselines that cannot run (alignment, a step that does
- * not place) are skipped silently. */
+ * minimum-peak order; fixed: both policies in the fixed order.  Baselines
+ * that cannot run (alignment, a step that does not place) are skipped
+ * silently. */
 static cosma_status_t adopt_baselines(const cosma_problem_t *problem, const cosma_plan_options_t *options,
                                       const int32_t *fixed_order, const int32_t *peak_order, incumbent_t *incumbent)
 {
@@ -230,24 +242,11 @@ static cosma_status_t adopt_baselines(const cosma_problem_t *problem, const cosm
             if (cosma_baseline_plan_in_order(problem->graph, &options->mode, options->budget_bytes, name,
                                              baseline_alignments[a], order, &plan, NULL) != COSMA_OK)
                 continue;
-            uint64_t traffic = plan->traffic.spill_bytes + plan->traffic.retrieve_bytes;
-            cosma_interval_t *copy = NULL;
-            if (!incumbent->have || traffic < incumbent->residency.traffic)
-                copy = malloc(((size_t)plan->n_intervals + 1) * sizeof(cosma_interval_t));
-            if (copy != NULL) {
-                memcpy(copy, plan->intervals, (size_t)plan->n_intervals * sizeof(cosma_interval_t));
-                int same_order = incumbent->have && memcmp(order, incumbent->order, (size_t)n * sizeof(int32_t)) == 0;
-                uint64_t bound = same_order ? incumbent->residency.lower_bound : 0;
-                cosma_residency_free(&incumbent->residency);
-                incumbent->residency = (cosma_residency_t){
-                    .traffic = traffic, .lower_bound = bound, .placed = 1, .intervals = copy,
-                    .n_intervals = plan->n_intervals};
-                memcpy(incumbent->order, order, (size_t)n * sizeof(int32_t));
-                incumbent->method = fixed_order != NULL ? "ilp-fixed:baseline-incumbent"
-                                    : peak              ? "ilp-joint:baseline-incumbent(min-peak order)"
-                                                        : "ilp-joint:baseline-incumbent(default order)";
-                incumbent->have = 1;
-            }
+            adopt_plan(problem, plan,
+                       fixed_order != NULL ? "ilp-fixed:baseline-incumbent"
+                       : peak              ? "ilp-joint:baseline-incumbent(min-peak order)"
+                                           : "ilp-joint:baseline-incumbent(default order)",
+                       incumbent);
             cosma_plan_destroy(plan);
         }
     }
@@ -402,6 +401,33 @@ static cosma_status_t strategy_local_search(plan_ctx_t *ctx)
     return COSMA_OK;
 }
 
+/* Whether a caller's seed plan is a valid plan here: this graph and mode,
+ * within this budget, in the fixed order for a fixed schedule, and without
+ * traffic for a minimum-peak one.  The final plan is verified anyway. */
+static int seed_fits(const plan_ctx_t *ctx, const cosma_plan_t *seed)
+{
+    const cosma_plan_options_t *options = ctx->options;
+    int32_t n = ctx->problem.n_ops;
+    if (seed == NULL || seed->n_steps != n || seed->graph_hash != cosma_graph_hash(ctx->problem.graph) ||
+        seed->mode.with_params != options->mode.with_params || seed->mode.elem_bytes != options->mode.elem_bytes ||
+        seed->traffic.peak_bytes > options->budget_bytes)
+        return 0;
+    if (is_schedule(ctx, COSMA_SCHEDULE_FIXED) && memcmp(seed->order, ctx->given_order, (size_t)n * sizeof(int32_t)))
+        return 0;
+    return !is_schedule(ctx, COSMA_SCHEDULE_PEAK) || seed->traffic.spill_bytes + seed->traffic.retrieve_bytes == 0;
+}
+
+/* Strategy: the caller's seed plans (for example a sweep's plans at smaller
+ * budgets) are incumbents when they fit, so more memory never gives a
+ * worse plan. */
+static cosma_status_t strategy_seeds(plan_ctx_t *ctx)
+{
+    for (int32_t k = 0; k < ctx->options->n_seeds; k++)
+        if (seed_fits(ctx, ctx->options->seeds[k]))
+            adopt_plan(&ctx->problem, ctx->options->seeds[k], "seed-plan", &ctx->incumbent);
+    return COSMA_OK;
+}
+
 /* Strategy: never worse than a baseline: their plans are incumbents too
  * (before the joint model, which starts from the best plan).  The bound of
  * the best order solved so far is noted first: it decides whether the
@@ -482,7 +508,7 @@ static cosma_status_t ctx_init(plan_ctx_t *ctx, const cosma_graph_t *graph, cons
     ctx->options = options;
     ctx->diag = diag;
     ctx->started = cosma_clock_seconds();
-    ctx->limit = options->time_limit > 0 ? options->time_limit : DEFAULT_TIME_LIMIT;
+    ctx->limit = options->time_limit > 0 ? options->time_limit : COSMA_PLAN_DEFAULT_SECONDS;
     cosma_status_t status = cosma_problem_init(&ctx->problem, graph, &options->mode, diag);
     if (status != COSMA_OK)
         return status;
@@ -549,9 +575,16 @@ static cosma_status_t finish_plan(const plan_ctx_t *ctx, cosma_plan_t **out_plan
 /* The strategies in the order they run; each decides from the context
  * whether it applies. */
 static const strategy_fn_t STRATEGIES[] = {
-    strategy_candidate_orders, strategy_placement_search, strategy_exhaustive_search,
-    strategy_local_search,     strategy_baselines,        strategy_joint_model,
+    strategy_candidate_orders, strategy_seeds,     strategy_placement_search, strategy_exhaustive_search,
+    strategy_local_search,     strategy_baselines, strategy_joint_model,
 };
+
+void cosma_plan_options_init(cosma_plan_options_t *options)
+{
+    *options = (cosma_plan_options_t){.schedule = COSMA_SCHEDULE_JOINT,
+                                      .time_limit = COSMA_PLAN_DEFAULT_SECONDS,
+                                      .threads = 1};
+}
 
 cosma_status_t cosma_planner_plan(const cosma_graph_t *graph, const cosma_plan_options_t *options,
                                   cosma_plan_t **out_plan, cosma_diag_t *diag)

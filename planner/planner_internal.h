@@ -65,6 +65,28 @@ void cosma_order_move_window(const cosma_problem_t *problem, const int32_t *orde
                              int32_t i, int32_t reach, int32_t *out_lo, int32_t *out_hi);
 /* trial = order with the operator at i moved to j. */
 void cosma_order_move(const int32_t *order, int32_t n, int32_t i, int32_t j, int32_t *trial);
+/* The one order local search: first-improvement moves of one operator
+ * within its dependency window (at most reach positions), kept when the
+ * score drops; stops at target, after max_moves moves, at the deadline, or
+ * when no move helps.  score returns 0 with the order's score, or nonzero
+ * to reject the order; movable (NULL: all) skips operators not worth
+ * moving; accepted (NULL: none) hears of every kept order. */
+typedef struct {
+    int32_t reach;
+    int64_t max_moves;
+    double deadline;
+    uint64_t target;
+    int (*score)(void *ctx, const int32_t *order, uint64_t *out_score);
+    int (*movable)(void *ctx, int32_t op);
+    void (*accepted)(void *ctx, const int32_t *order);
+    void *ctx;
+} cosma_order_search_t;
+
+/* Improves order in place; *inout_score is the order's score on entry and
+ * the result's on exit.  Returns 1 if the order changed. */
+int cosma_order_local_search(const cosma_problem_t *problem, int32_t *order, const cosma_order_search_t *search,
+                             uint64_t *inout_score);
+
 /* When an order's live bytes fit the budget but its zero-spill tensors do
  * not place, moves the operators around the tensors that end up above
  * the budget (keeping the peak within it) while the greedy arena shrinks.

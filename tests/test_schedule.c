@@ -14,46 +14,17 @@
 #include <cosma/planner.h>
 #include "test_support.h"
 
-/* tiny of docs/plan-format.md: x (input 16), w (param 8), a (32), b (16),
- * y (output 8); op1: x, w -> a; op2: x -> b; op3: a, b -> y. */
 static cosma_graph_t *tiny_graph(void)
 {
-    cosma_graph_t *graph = test_graph_new("tiny");
-    test_graph_tensor(graph, "x", COSMA_TENSOR_INPUT, 16);
-    test_graph_tensor(graph, "w", COSMA_TENSOR_PARAM, 8);
-    test_graph_tensor(graph, "a", COSMA_TENSOR_ACTIVATION, 32);
-    test_graph_tensor(graph, "b", COSMA_TENSOR_ACTIVATION, 16);
-    test_graph_tensor(graph, "y", COSMA_TENSOR_OUTPUT, 8);
-    test_graph_op(graph, "op1", "x,w", "a");
-    test_graph_op(graph, "op2", "x", "b");
-    test_graph_op(graph, "op3", "a,b", "y");
-    ck_assert_int_eq(cosma_graph_finalize(graph, NULL), COSMA_OK);
+    cosma_graph_t *graph = test_doc_graph();
+    ck_assert_ptr_nonnull(graph);
     return graph;
 }
 
-static void set_interval(cosma_interval_t *iv, int32_t tensor, int32_t first, int32_t last, uint64_t offset,
-                         uint64_t bytes, cosma_begin_t begin, cosma_end_t end)
-{
-    *iv = (cosma_interval_t){.tensor = tensor, .first = first, .last = last, .offset = offset, .bytes = bytes,
-                             .begin = begin, .end = end};
-}
-
-/* The example plan of docs/plan-format.md, intervals out of order. */
 static cosma_plan_t *tiny_plan(const cosma_graph_t *graph)
 {
-    cosma_plan_t *plan = cosma_plan_create(3, 5);
-    for (int32_t t = 0; t < 3; t++)
-        plan->order[t] = t;
-    set_interval(&plan->intervals[0], 4, 3, 3, 0, 8, COSMA_BEGIN_CREATE, COSMA_END_DROP);
-    set_interval(&plan->intervals[1], 2, 3, 3, 32, 32, COSMA_BEGIN_LOAD, COSMA_END_DROP);
-    set_interval(&plan->intervals[2], 3, 2, 3, 16, 16, COSMA_BEGIN_CREATE, COSMA_END_DROP);
-    set_interval(&plan->intervals[3], 2, 1, 1, 16, 32, COSMA_BEGIN_CREATE, COSMA_END_SPILL);
-    set_interval(&plan->intervals[4], 0, 1, 2, 0, 16, COSMA_BEGIN_LOAD, COSMA_END_DROP);
-    plan->budget_bytes = 64;
-    plan->method = "hand";
-    plan->graph_name = graph->name;
-    plan->graph_hash = cosma_graph_hash(graph);
-    cosma_plan_compute_traffic(graph, plan);
+    cosma_plan_t *plan = test_doc_plan(graph);
+    ck_assert_ptr_nonnull(plan);
     return plan;
 }
 

@@ -73,3 +73,41 @@ int32_t test_graph_op(cosma_graph_t *graph, const char *name, const char *inputs
         abort();
     return index;
 }
+
+cosma_graph_t *test_doc_graph(void)
+{
+    cosma_graph_t *graph = test_graph_new("tiny");
+    test_graph_tensor(graph, "x", COSMA_TENSOR_INPUT, 16);
+    test_graph_tensor(graph, "w", COSMA_TENSOR_PARAM, 8);
+    test_graph_tensor(graph, "a", COSMA_TENSOR_ACTIVATION, 32);
+    test_graph_tensor(graph, "b", COSMA_TENSOR_ACTIVATION, 16);
+    test_graph_tensor(graph, "y", COSMA_TENSOR_OUTPUT, 8);
+    test_graph_op(graph, "op1", "x,w", "a");
+    test_graph_op(graph, "op2", "x", "b");
+    test_graph_op(graph, "op3", "a,b", "y");
+    if (cosma_graph_finalize(graph, NULL) != COSMA_OK) {
+        cosma_graph_destroy(graph);
+        return NULL;
+    }
+    return graph;
+}
+
+cosma_plan_t *test_doc_plan(const cosma_graph_t *graph)
+{
+    static const cosma_interval_t intervals[] = {
+        {4, 3, 3, 0, 8, COSMA_BEGIN_CREATE, COSMA_END_DROP},    {2, 3, 3, 32, 32, COSMA_BEGIN_LOAD, COSMA_END_DROP},
+        {3, 2, 3, 16, 16, COSMA_BEGIN_CREATE, COSMA_END_DROP}, {2, 1, 1, 16, 32, COSMA_BEGIN_CREATE, COSMA_END_SPILL},
+        {0, 1, 2, 0, 16, COSMA_BEGIN_LOAD, COSMA_END_DROP}};
+    cosma_plan_t *plan = cosma_plan_create(3, 5);
+    if (plan == NULL)
+        return NULL;
+    for (int32_t t = 0; t < 3; t++)
+        plan->order[t] = t;
+    memcpy(plan->intervals, intervals, sizeof intervals);
+    plan->budget_bytes = 64;
+    plan->method = "hand";
+    plan->graph_name = graph->name;
+    plan->graph_hash = cosma_graph_hash(graph);
+    cosma_plan_compute_traffic(graph, plan);
+    return plan;
+}

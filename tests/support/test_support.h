@@ -25,4 +25,12 @@ cosma_graph_t *test_graph_new(const char *name);
 int32_t test_graph_tensor(cosma_graph_t *graph, const char *name, cosma_tensor_kind_t kind, uint64_t bytes);
 int32_t test_graph_op(cosma_graph_t *graph, const char *name, const char *inputs, const char *outputs);
 
+/* The example of docs/plan-format.md: graph "tiny" with x (input, 16 B),
+ * w (param, 8), a (32), b (16), y (output, 8); op1: x, w -> a;
+ * op2: x -> b; op3: a, b -> y (NULL if it does not finalize).  Its plan at
+ * 64 B: a spilled at step 2, x dropped and a retrieved at step 3;
+ * intervals given out of canonical order. */
+cosma_graph_t *test_doc_graph(void);
+cosma_plan_t *test_doc_plan(const cosma_graph_t *graph);
+
 #endif

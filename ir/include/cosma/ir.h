@@ -144,6 +144,9 @@ void cosma_buf_printf(cosma_buf_t *buf, const char *fmt, ...)
 /* Appends text as a JSON string literal, quotes included; bytes that are
  * not UTF-8 become U+FFFD, so the output is always valid UTF-8. */
 void cosma_buf_json_string(cosma_buf_t *buf, const char *text);
+/* Appends at most max_chars characters of text, XML-escaped; invalid UTF-8
+ * and control characters (not allowed in XML) become '?'. */
+void cosma_buf_xml_text(cosma_buf_t *buf, const char *text, size_t max_chars);
 
 /* ---- safe outputs (output.c) ---------------------------------------- */
 

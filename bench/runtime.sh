@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# The runtime benchmark (issue 9) on a CUDA machine: the fourteen bundled
+# models at M_R, M_H, M_Rp and M_Hp with their real element sizes, each plan
+# run by `cosma run --backend cuda` in graph, streams and serial (one
+# stream, plan order) mode plus one poisoned streams run, after
+# `cosma calibrate`; then bench/runtime.py writes the table.
+#
+# usage: bash bench/runtime.sh [--cosma BIN] [--plans DIR] [--out DIR] [--repeat N] [--time-limit S]
+#                              [--models "A B ..."] [--cost COST.json]
+#   --plans DIR   plan files NAME.BUDGET.json (missing ones are planned first)
+#   --models      a subset of the bundled models (default: all fourteen)
+#   --cost FILE   use this calibration instead of running cosma calibrate
+#   --out DIR     cost.json, runs/*.json (one `cosma run --json` each), reports/ (graph
+#                 mode), runs.tar.gz (both), results-gpu.md
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+cd "$here/.."
+cosma=build/cosma plans=bench-out/plans out=bench-out repeat=5 limit=30 models="" cost=""
+while [ $# -gt 0 ]; do
+  case $1 in
+    --cosma) cosma=$2; shift 2 ;;
+    --plans) plans=$2; shift 2 ;;
+    --out) out=$2; shift 2 ;;
+    --repeat) repeat=$2; shift 2 ;;
+    --time-limit) limit=$2; shift 2 ;;
+    --models) models=$2; shift 2 ;;
+    --cost) cost=$2; shift 2 ;;
+    *) echo "runtime.sh: unknown argument '$1'" >&2; exit 2 ;;
+  esac
+done
+mkdir -p "$plans" "$out/runs" "$out/reports"
+[ -n "$models" ] || models=$(ls graphs/*.yaml | xargs -n1 basename | sed 's/\.yaml$//' | grep -v '^example$')
+
+for g in $models; do
+  for b in M_R M_H M_Rp M_Hp; do
+    p=""; case $b in *p) p=--params ;; esac
+    [ -s "$plans/$g.$b.json" ] && continue
+    "$cosma" plan "graphs/$g.yaml" --budget $b $p --time-limit "$limit" -o "$plans/$g.$b.json" >/dev/null ||
+      echo "runtime.sh: no plan for $g at $b" >&2
+  done
+done
+
+if [ -n "$cost" ]; then cp "$cost" "$out/cost.json"; else "$cosma" calibrate --backend cuda -o "$out/cost.json" || exit 3; fi
+nvidia-smi --query-gpu=name,driver_version,pcie.link.gen.max,pcie.link.width.max --format=csv,noheader \
+  > "$out/gpu.txt" 2>/dev/null
+
+for g in $models; do
+  for b in M_R M_H M_Rp M_Hp; do
+    plan=$plans/$g.$b.json
+    [ -s "$plan" ] || continue
+    for mode in graph streams serial; do
+      report=()
+      [ $mode = graph ] && report=(--report "$out/reports/$g.$b.json")
+      "$cosma" run "graphs/$g.yaml" "$plan" --backend cuda --mode $mode --repeat "$repeat" --cost "$out/cost.json" \
+        --json "${report[@]}" > "$out/runs/$g.$b.$mode.json" 2> "$out/runs/$g.$b.$mode.err"
+      echo $? > "$out/runs/$g.$b.$mode.rc"
+    done
+    "$cosma" run "graphs/$g.yaml" "$plan" --backend cuda --mode streams --poison --repeat 1 --cost "$out/cost.json" \
+      --json > "$out/runs/$g.$b.poison.json" 2> "$out/runs/$g.$b.poison.err"
+    echo $? > "$out/runs/$g.$b.poison.rc"
+  done
+done
+tar -czf "$out/runs.tar.gz" -C "$out" runs reports
+RUNTIME_COMMAND="bash bench/runtime.sh --cosma $cosma --plans $plans --out $out --repeat $repeat" \
+  python3 "$here/runtime.py" "$out"

@@ -1,0 +1,196 @@
+/* deps.c: compiles an event schedule into the dependency graph the
+ * backends issue: loads on the upload lane, kernels (and poison fills) on
+ * the kernel lane, spills and stores on the download lane.  A node waits
+ * for whatever wrote the data it reads (read-after-write, on the
+ * scratchpad and on host buffers) and, before it writes scratchpad bytes,
+ * for every earlier access of an interval whose bytes overlap
+ * (write-after-read, write-after-write), so that a load never lands on
+ * bytes a kernel still reads or a spill has not copied out yet. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "runtime_internal.h"
+
+/* The accesses of one interval so far (node indices, -1 none). */
+typedef struct {
+    int32_t writer, last_run, download, poison;
+} access_t;
+
+typedef struct {
+    const cosma_graph_t *graph;
+    const cosma_event_schedule_t *s;
+    rt_deps_t *out;
+    access_t *acc;          /* per interval */
+    int32_t *host_writer;   /* per tensor: last spill or store */
+    int32_t *host_reader;   /* per tensor: last load */
+    int32_t *resident;      /* per tensor: interval resident now, or -1 */
+} deps_builder_t;
+
+static void depend(deps_builder_t *b, rt_node_t *node, int32_t on)
+{
+    if (on < 0)
+        return;
+    const rt_node_t *dep = &b->out->nodes[on];
+    if (dep->lane != node->lane && on > node->wait[dep->lane])
+        node->wait[dep->lane] = on;
+}
+
+static void depend_on_interval(deps_builder_t *b, rt_node_t *node, int32_t interval)
+{
+    const access_t *a = &b->acc[interval];
+    depend(b, node, a->writer);
+    depend(b, node, a->last_run);
+    depend(b, node, a->download);
+    depend(b, node, a->poison);
+}
+
+/* Before writing interval i: every ended interval whose bytes overlap. */
+static void depend_on_overlaps(deps_builder_t *b, rt_node_t *node, int32_t i)
+{
+    const cosma_interval_t *iv = b->s->intervals, *mine = &iv[i];
+    for (int32_t j = 0; j < b->s->n_intervals; j++) {
+        if (j == i || iv[j].last >= mine->first)
+            continue;
+        if (iv[j].offset < mine->offset + mine->bytes && mine->offset < iv[j].offset + iv[j].bytes)
+            depend_on_interval(b, node, j);
+    }
+}
+
+static rt_node_t *add_node(deps_builder_t *b, rt_node_kind_t kind, rt_lane_t lane, int32_t event, int32_t interval)
+{
+    rt_node_t *node = &b->out->nodes[b->out->n_nodes++];
+    const cosma_event_t *e = &b->s->events[event];
+    node->kind = kind;
+    node->lane = lane;
+    node->event = event;
+    node->interval = interval;
+    node->step = e->step;
+    node->offset = interval >= 0 ? b->s->intervals[interval].offset : 0;
+    node->bytes = interval >= 0 ? b->s->intervals[interval].bytes : 0;
+    for (int l = 0; l < RT_N_LANES; l++)
+        node->wait[l] = -1;
+    return node;
+}
+
+static void add_load(deps_builder_t *b, int32_t event)
+{
+    const cosma_event_t *e = &b->s->events[event];
+    int32_t self = b->out->n_nodes;
+    rt_node_t *node = add_node(b, RT_NODE_LOAD, RT_LANE_UP, event, e->interval);
+    depend(b, node, b->host_writer[e->tensor]);
+    depend_on_overlaps(b, node, e->interval);
+    b->acc[e->interval].writer = self;
+    b->host_reader[e->tensor] = self;
+    b->resident[e->tensor] = e->interval;
+}
+
+static void add_run(deps_builder_t *b, int32_t event)
+{
+    const cosma_event_t *e = &b->s->events[event];
+    int32_t self = b->out->n_nodes;
+    rt_node_t *node = add_node(b, RT_NODE_RUN, RT_LANE_KERNEL, event, -1);
+    const cosma_operand_t *ops = &b->s->operands[e->operands];
+    for (int32_t k = 0; k < e->n_inputs + e->n_outputs; k++) {
+        int32_t tensor = ops[k].tensor;
+        if (tensor < 0 || ops[k].offset == COSMA_OFFSET_NONE)
+            continue; /* empty, or read from host memory that nobody writes */
+        if (ops[k].is_output) {
+            /* The interval this output creates starts at this step. */
+            int32_t i = -1;
+            for (int32_t j = 0; j < b->s->n_intervals && i < 0; j++)
+                if (b->s->intervals[j].tensor == tensor && b->s->intervals[j].first == e->step)
+                    i = j;
+            if (i < 0)
+                continue;
+            depend_on_overlaps(b, node, i);
+            b->acc[i].writer = self;
+            b->resident[tensor] = i;
+        }
+        int32_t i = b->resident[tensor];
+        if (i >= 0) {
+            depend(b, node, b->acc[i].writer);
+            b->acc[i].last_run = self;
+        }
+    }
+}
+
+static void add_download(deps_builder_t *b, int32_t event, rt_node_kind_t kind)
+{
+    const cosma_event_t *e = &b->s->events[event];
+    int32_t self = b->out->n_nodes;
+    rt_node_t *node = add_node(b, kind, RT_LANE_DOWN, event, e->interval);
+    depend(b, node, b->acc[e->interval].writer);
+    depend(b, node, b->host_reader[e->tensor]); /* host write-after-read */
+    b->acc[e->interval].download = self;
+    b->host_writer[e->tensor] = self;
+}
+
+static void add_poison(deps_builder_t *b, int32_t event)
+{
+    const cosma_event_t *e = &b->s->events[event];
+    int32_t self = b->out->n_nodes;
+    rt_node_t *node = add_node(b, RT_NODE_POISON, RT_LANE_KERNEL, event, e->interval);
+    depend_on_interval(b, node, e->interval);
+    b->acc[e->interval].poison = self;
+}
+
+static void mark_waits(rt_deps_t *deps)
+{
+    for (int32_t n = 0; n < deps->n_nodes; n++)
+        for (int l = 0; l < RT_N_LANES; l++)
+            if (deps->nodes[n].wait[l] >= 0)
+                deps->nodes[deps->nodes[n].wait[l]].waited_on = 1;
+}
+
+cosma_status_t rt_deps_build(const cosma_graph_t *graph, const cosma_event_schedule_t *schedule, int poison,
+                             rt_deps_t *out_deps)
+{
+    memset(out_deps, 0, sizeof *out_deps);
+    size_t n_tensors = (size_t)graph->n_tensors + 1, n_intervals = (size_t)schedule->n_intervals + 1;
+    deps_builder_t b = {.graph = graph, .s = schedule, .out = out_deps};
+    out_deps->nodes = calloc((size_t)schedule->n_events * 2 + 1, sizeof(rt_node_t));
+    b.acc = malloc(n_intervals * sizeof(access_t));
+    b.host_writer = malloc(n_tensors * sizeof(int32_t));
+    b.host_reader = malloc(n_tensors * sizeof(int32_t));
+    b.resident = malloc(n_tensors * sizeof(int32_t));
+    cosma_status_t status = COSMA_OK;
+    if (out_deps->nodes == NULL || b.acc == NULL || b.host_writer == NULL || b.host_reader == NULL ||
+        b.resident == NULL) {
+        status = COSMA_ERR_NOMEM;
+        goto done;
+    }
+    for (size_t i = 0; i < n_intervals; i++)
+        b.acc[i] = (access_t){-1, -1, -1, -1};
+    for (size_t t = 0; t < n_tensors; t++)
+        b.host_writer[t] = b.host_reader[t] = b.resident[t] = -1;
+    for (int32_t k = 0; k < schedule->n_events; k++) {
+        const cosma_event_t *e = &schedule->events[k];
+        switch (e->kind) {
+        case COSMA_EVENT_KIND_LOAD: add_load(&b, k); break;
+        case COSMA_EVENT_KIND_RUN: add_run(&b, k); break;
+        case COSMA_EVENT_KIND_SPILL: add_download(&b, k, RT_NODE_SPILL); break;
+        case COSMA_EVENT_KIND_STORE: add_download(&b, k, RT_NODE_STORE); break;
+        case COSMA_EVENT_KIND_DROP: break;
+        }
+        if ((e->kind == COSMA_EVENT_KIND_SPILL || e->kind == COSMA_EVENT_KIND_DROP)) {
+            b.resident[e->tensor] = -1;
+            if (poison)
+                add_poison(&b, k);
+        }
+    }
+    mark_waits(out_deps);
+done:
+    free(b.acc);
+    free(b.host_writer);
+    free(b.host_reader);
+    free(b.resident);
+    if (status != COSMA_OK)
+        rt_deps_free(out_deps);
+    return status;
+}
+
+void rt_deps_free(rt_deps_t *deps)
+{
+    free(deps->nodes);
+    memset(deps, 0, sizeof *deps);
+}
