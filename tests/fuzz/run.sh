@@ -22,6 +22,7 @@ for name in "${targets[@]}"; do
     corpus=build-fuzz/corpus/$name artifacts=build-fuzz/artifacts/$name
     mkdir -p "$corpus" "$artifacts"
     log=build-fuzz/fuzz_$name.log
+    started=$SECONDS
     # A run that exceeds 10 s or 2 GB on one input is a finding too.
     if ! build-fuzz/tests/fuzz/fuzz_$name "$corpus" "tests/fuzz/seeds/$name" -max_total_time="$seconds" \
         -timeout=10 -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 \
@@ -31,6 +32,7 @@ for name in "${targets[@]}"; do
     fi
     runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
     cov=$(grep -o 'cov: [0-9]*' "$log" | tail -n 1)
-    echo "$name: ${runs:-?} executions in $seconds s, $cov, corpus $(ls "$corpus" | wc -l) files"
+    # A crash ends the run early: the time is the run's own.
+    echo "$name: ${runs:-?} executions in $((SECONDS - started)) s, $cov, corpus $(ls "$corpus" | wc -l) files"
 done
 exit $status
