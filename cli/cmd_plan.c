@@ -33,6 +33,8 @@ static const char usage[] =
     "  --emit-c FILE.h     write the plan as static C arrays\n"
     "  --svg FILE.svg      draw the scratchpad over time\n"
     "  --dim NAME=VALUE    bind a symbolic ONNX dimension\n"
+    "  -q, --quiet         no progress line on stderr (by default one line, updated\n"
+    "                      in place on a terminal, else printed every 5 s)\n"
     "Exit status: 0 plan written, 1 proven that no plan exists within the budget\n"
     "(an operator does not fit; with --schedule peak: no spill-free plan exists),\n"
     "2 bad usage or input, 3 internal or solver failure (also: --schedule peak\n"
@@ -149,10 +151,15 @@ int cli_cmd_plan(int argc, char **argv)
     const char *baseline = NULL, *value;
     double time_limit = 60.0;
     uint64_t align = 64;
+    int quiet = 0;
     for (int i = 1; i < argc; i++) {
         if (cli_flag(argv, &i, "--help") || cli_flag(argv, &i, "-h")) {
             fputs(usage, stdout);
             return CLI_EXIT_OK;
+        }
+        if (cli_flag(argv, &i, "--quiet") || cli_flag(argv, &i, "-q")) {
+            quiet = 1;
+            continue;
         }
         int taken = cli_graph_option(argc, argv, &i, &options, &diag);
         if (taken < 0)
@@ -294,6 +301,10 @@ int cli_cmd_plan(int argc, char **argv)
             plan_options.time_limit = time_limit;
             plan_options.export_model = export_temp;
             plan_options.bounds = have_bounds && bounds.order != NULL ? &bounds : NULL;
+            cli_progress_t progress;
+            cli_progress_init(&progress, quiet);
+            plan_options.progress = cli_progress_report;
+            plan_options.progress_ctx = &progress;
             status = cosma_planner_plan(graph, &plan_options, &plan, &diag);
         }
     }
