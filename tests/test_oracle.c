@@ -1,6 +1,8 @@
 /* test_oracle.c: the planner's public API against the exhaustive oracle
- * (tests/oracle/) on random tiny graphs where fragmentation matters, and on
- * the three reproducers of issue 8 (tests/data/: reloc1, noplan1, peakmiss1).
+ * (tests/oracle/) on 1000 random tiny graphs (fixed seeds; two in three
+ * chosen so that fragmentation matters), on the three reproducers of issue
+ * 8 (tests/data/: reloc1, noplan1, peakmiss1) and on three more that this
+ * test found (tests/data/oracle_*.yaml).
  *
  * Per graph and mode (activations only, with parameters):
  *  - cosma_planner_bounds: m_r equals the brute-force M_R, m_p_lower <= M_P
@@ -8,7 +10,8 @@
  * Per budget (M_R - 1, M_R, M_H, M_P, M_P + 1 and one in between), for each
  * schedule, against the optimum it promises:
  *  - joint: the optimum over every order;
- *  - fixed (the graph's default order): the optimum over that order only;
+ *  - fixed: the optimum over the given order only, once with the graph's
+ *    default order and once with a random one passed as options.order;
  *  - peak ("minimum-peak order, no spills"): the optimum over every order
  *    among plans without spills (drops and retrieves of tensors with a host
  *    copy allowed); a plan it returns must have no spill.  Peak promises a
@@ -315,7 +318,7 @@ typedef struct {
     int32_t given_order[ORACLE_MAX_OPS]; /* Q_ORDER's */
     cosma_buf_t report; /* one line per broken assertion */
     int n_failures;
-    int n_questions, n_skipped; /* (budget, schedule) pairs; skipped: the oracle's search was too large */
+    int n_questions, n_skipped; /* (budget, question) pairs; skipped: the oracle's search was too large */
     int n_above_optimum;        /* allowed (status feasible) but counted */
     int n_peak_retrieve_only;   /* peak said no plan; the only spill-free plans retrieve */
     double oracle_seconds, planner_seconds; /* printed with COSMA_ORACLE_STATS=1 */
@@ -347,14 +350,14 @@ static uint64_t non_compulsory(const cosma_traffic_t *t)
     return t->spill_bytes + t->retrieve_bytes;
 }
 
-/* The oracle's answer for one schedule's promise; its witness must verify
- * with exactly the optimum (a check of the oracle's reading of the model). */
 /* The order a question fixes, or NULL. */
 static const int32_t *question_order(const check_t *c, question_t q)
 {
     return q == Q_FIXED ? c->default_order : q == Q_ORDER ? c->given_order : NULL;
 }
 
+/* The oracle's answer to a question; its witness must verify with exactly
+ * the optimum (a check of the oracle's reading of the model). */
 static oracle_outcome_t oracle_answer(check_t *c, uint64_t budget, question_t q, uint64_t *out_optimum)
 {
     oracle_options_t options;
