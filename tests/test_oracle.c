@@ -651,61 +651,43 @@ static void check_reproducer(const char *file, uint64_t budget, question_t q, ui
     cosma_graph_destroy(g);
 }
 
-/* Budget 6: optimum 1 (e is stored, dropped and loaded at another offset). */
-START_TEST(reloc1_relocates)
-{
-    check_reproducer("tests/data/reloc1.yaml", 6, Q_JOINT, 1);
-}
-END_TEST
+/* Each reproducer: its budget, the question, and the true optimum. */
+typedef struct {
+    const char *file;
+    uint64_t budget;
+    question_t question;
+    uint64_t optimum;
+} reproducer_t;
 
-/* Budget 6 = M_R: optimum 2 (e spilled and loaded back at offset 0). */
-START_TEST(noplan1_has_a_plan_at_m_r)
-{
-    check_reproducer("tests/data/noplan1.yaml", 6, Q_JOINT, 2);
-}
-END_TEST
+static const reproducer_t reproducers[] = {
+    /* issue 8: e is stored, dropped at step 4 and loaded at another offset */
+    {"tests/data/reloc1.yaml", 6, Q_JOINT, 1},
+    /* issue 8, budget M_R: e spilled and loaded back at offset 0 */
+    {"tests/data/noplan1.yaml", 6, Q_JOINT, 2},
+    /* issue 8, budget M_P: zero traffic in the order op0 op1 op2 op4 op3 op5 */
+    {"tests/data/peakmiss1.yaml", 20, Q_PEAK, 0},
+    /* found by this test: M_R = M_P = 9, the planner claimed 6 optimal */
+    {"tests/data/oracle_optimal1.yaml", 9, Q_JOINT, 2},
+    /* found by this test: M_R = M_P = 8, the planner found no plan */
+    {"tests/data/oracle_noplan1.yaml", 8, Q_JOINT, 1},
+    /* found by this test: the default order, the planner claimed 4 optimal */
+    {"tests/data/oracle_fixed1.yaml", 6, Q_FIXED, 2},
+};
+enum { N_REPRODUCERS = sizeof reproducers / sizeof reproducers[0] };
 
-/* Budget 20 = M_P: a zero-traffic plan exists (order op0 op1 op2 op4 op3 op5). */
-START_TEST(peakmiss1_places_without_traffic)
+START_TEST(reproducer_matches_the_oracle)
 {
-    check_reproducer("tests/data/peakmiss1.yaml", 20, Q_PEAK, 0);
-}
-END_TEST
-
-/* Found by the random test and shrunk (tests/data/oracle_*.yaml): budget
- * 9 = M_R = M_P, optimum 2, where the planner claimed 6 optimal. */
-START_TEST(oracle_optimal1_relocates)
-{
-    check_reproducer("tests/data/oracle_optimal1.yaml", 9, Q_JOINT, 2);
-}
-END_TEST
-
-/* Budget 8 = M_R = M_P: optimum 1, where the planner found no plan. */
-START_TEST(oracle_noplan1_has_a_plan_at_m_r)
-{
-    check_reproducer("tests/data/oracle_noplan1.yaml", 8, Q_JOINT, 1);
-}
-END_TEST
-
-/* Budget 6, the default order: optimum 2, where the planner claimed 4
- * optimal for that order. */
-START_TEST(oracle_fixed1_relocates)
-{
-    check_reproducer("tests/data/oracle_fixed1.yaml", 6, Q_FIXED, 2);
+    const reproducer_t *r = &reproducers[_i];
+    check_reproducer(r->file, r->budget, r->question, r->optimum);
 }
 END_TEST
 
 static Suite *oracle_suite(void)
 {
     Suite *suite = suite_create("oracle");
-    TCase *reproducers = tcase_create("issue 8 reproducers");
-    tcase_add_test(reproducers, reloc1_relocates);
-    tcase_add_test(reproducers, noplan1_has_a_plan_at_m_r);
-    tcase_add_test(reproducers, peakmiss1_places_without_traffic);
-    tcase_add_test(reproducers, oracle_optimal1_relocates);
-    tcase_add_test(reproducers, oracle_noplan1_has_a_plan_at_m_r);
-    tcase_add_test(reproducers, oracle_fixed1_relocates);
-    suite_add_tcase(suite, reproducers);
+    TCase *regressions = tcase_create("reproducers");
+    tcase_add_loop_test(regressions, reproducer_matches_the_oracle, 0, N_REPRODUCERS);
+    suite_add_tcase(suite, regressions);
     TCase *random = tcase_create("random graphs");
     tcase_set_timeout(random, 120);
     tcase_add_loop_test(random, random_graphs_match_the_oracle, 1, N_RANDOM_GRAPHS + 1);
