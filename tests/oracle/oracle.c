@@ -1,4 +1,4 @@
-/* oracle.c: exhaustive exact planning of tiny graphs by a Dijkstra search
+/* oracle.c: exhaustive exact planning of tiny graphs by an A* search over
  * over step boundaries, independent of planner/ (see oracle.h).
  *
  * The model (docs/model.md, docs/design.md, docs/plan-format.md): one
