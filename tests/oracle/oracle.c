@@ -1,5 +1,5 @@
 /* oracle.c: exhaustive exact planning of tiny graphs by an A* search over
- * over step boundaries, independent of planner/ (see oracle.h).
+ * step boundaries, independent of planner/ (see oracle.h).
  *
  * The model (docs/model.md, docs/design.md, docs/plan-format.md): one
  * operator per step in a topological order; at its step all its distinct
