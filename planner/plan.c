@@ -72,20 +72,20 @@ static cosma_status_t report_no_plan(const cosma_problem_t *problem, const cosma
     }
     if (bounds->m_p_lower > options->budget_bytes) {
         cosma_diag_report(diag, COSMA_SEV_ERROR,
-                          bounds->m_p_exact ? "no spill-free plan within %llu bytes: the minimum-peak order needs %llu bytes"
-                                            : "no spill-free plan within %llu bytes: every order needs at least %llu bytes",
+                          bounds->m_p_exact ? "no zero-traffic plan within %llu bytes: the minimum-peak order needs %llu bytes"
+                                            : "no zero-traffic plan within %llu bytes: every order needs at least %llu bytes",
                           budget, (unsigned long long)bounds->m_p_lower);
         return COSMA_ERR_INFEASIBLE;
     }
     if (zero_traffic_impossible) {
         cosma_diag_report(diag, COSMA_SEV_ERROR,
-                          "no spill-free plan within %llu bytes: every order whose live bytes fit was tried and "
+                          "no zero-traffic plan within %llu bytes: every order whose live bytes fit was tried and "
                           "none of them places",
                           budget);
         return COSMA_ERR_INFEASIBLE;
     }
     cosma_diag_report(diag, COSMA_SEV_ERROR,
-                      "no spill-free plan found within %llu bytes (the minimum-peak order needs %llu bytes and "
+                      "no zero-traffic plan found within %llu bytes (the minimum-peak order needs %llu bytes and "
                       "could not be placed); the search is incomplete, so none is proven not to exist",
                       budget, (unsigned long long)bounds->m_p_upper);
     return COSMA_ERR_SOLVER;

@@ -174,7 +174,7 @@ expect_true "dn.mps is MPS" grep -qE '^ROWS' dn.mps
 # --schedule peak below M_P: no spill-free plan exists.
 expect_exit 1 cosma plan "$D" --elem-bytes 1 --budget M_R --schedule peak -o dn-peak.json
 expect_stdout_empty
-expect_stderr_contains "no spill-free plan within $(json_get densenet121-info.json m_r) bytes: the minimum-peak order needs $(json_get densenet121-info.json m_p) bytes"
+expect_stderr_contains "no zero-traffic plan within $(json_get densenet121-info.json m_r) bytes: the minimum-peak order needs $(json_get densenet121-info.json m_p) bytes"
 expect_no_file "no spill-free plan" dn-peak.json
 
 # ---- tampered plans --------------------------------------------------------
