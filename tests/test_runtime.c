@@ -113,8 +113,14 @@ START_TEST(test_overlap_refused)
     ck_assert_ptr_null(rt);
     ck_assert(test_diag_contains(&diag, "refused at open"));
     ck_assert(test_diag_contains(&diag, "overlap"));
-    /* Offsets off the required alignment are refused too. */
+    /* So are a plan of another graph and offsets off the required alignment. */
     cosma_plan_t *good = tiny_plan(graph);
+    options.align = 1;
+    good->graph_hash ^= 1;
+    test_diag_init(&diag);
+    ck_assert_int_eq(cosma_runtime_open(graph, good, &options, &rt, &diag.diag), COSMA_ERR_INPUT);
+    ck_assert(test_diag_contains(&diag, "not for graph 'tiny'"));
+    good->graph_hash ^= 1;
     options.align = 32;
     test_diag_init(&diag);
     ck_assert_int_eq(cosma_runtime_open(graph, good, &options, &rt, &diag.diag), COSMA_ERR_INPUT);
