@@ -263,7 +263,7 @@ int cli_cmd_plan(int argc, char **argv)
     if (status != COSMA_OK) {
         cli_signals_track(NULL);
         cosma_outputs_destroy(outs);
-        return cosma_status_exit_code(status);
+        return cli_exit_code(status, &diag);
     }
     cosma_mode_t mode = cli_mode(graph, &options);
     uint64_t budget = 0;
@@ -285,14 +285,15 @@ int cli_cmd_plan(int argc, char **argv)
         if (baseline != NULL) {
             status = cosma_baseline_plan(graph, &mode, budget, baseline, align, &plan, &diag);
         } else {
-            cosma_plan_options_t plan_options = {.mode = mode,
-                                                 .budget_bytes = budget,
-                                                 .schedule = schedule,
-                                                 .order = order,
-                                                 .time_limit = time_limit,
-                                                 .threads = 1,
-                                                 .export_model = export_temp,
-                                                 .bounds = have_bounds && bounds.order != NULL ? &bounds : NULL};
+            cosma_plan_options_t plan_options;
+            cosma_plan_options_init(&plan_options);
+            plan_options.mode = mode;
+            plan_options.budget_bytes = budget;
+            plan_options.schedule = schedule;
+            plan_options.order = order;
+            plan_options.time_limit = time_limit;
+            plan_options.export_model = export_temp;
+            plan_options.bounds = have_bounds && bounds.order != NULL ? &bounds : NULL;
             status = cosma_planner_plan(graph, &plan_options, &plan, &diag);
         }
     }
@@ -319,5 +320,5 @@ int cli_cmd_plan(int argc, char **argv)
     cosma_bounds_free(&bounds);
     cosma_plan_destroy(plan);
     cosma_graph_destroy(graph);
-    return cosma_status_exit_code(status);
+    return cli_exit_code(status, &diag);
 }

@@ -61,33 +61,46 @@ void cosma_plan_sort_intervals(cosma_plan_t *plan)
     qsort(plan->intervals, (size_t)plan->n_intervals, sizeof(cosma_interval_t), compare_intervals);
 }
 
-void cosma_plan_compute_traffic(const cosma_graph_t *graph, cosma_plan_t *plan)
+cosma_status_t cosma_plan_traffic(const cosma_graph_t *graph, const cosma_plan_t *plan, cosma_traffic_t *out_traffic)
 {
     cosma_traffic_t traffic;
     memset(&traffic, 0, sizeof traffic);
     /* Inputs and params: the first load of each is compulsory. */
     unsigned char *loaded = calloc((size_t)graph->n_tensors + 1, 1);
+    if (loaded == NULL)
+        return COSMA_ERR_NOMEM;
+    int overflow = 0;
     for (int32_t i = 0; i < plan->n_intervals; i++) {
         const cosma_interval_t *iv = &plan->intervals[i];
         if (iv->tensor < 0 || iv->tensor >= graph->n_tensors)
             continue;
         cosma_tensor_kind_t kind = graph->tensors[iv->tensor].kind;
-        if (iv->offset + iv->bytes > traffic.peak_bytes)
-            traffic.peak_bytes = iv->offset + iv->bytes;
+        uint64_t end;
+        overflow |= cosma_u64_add(iv->offset, iv->bytes, &end);
+        if (end > traffic.peak_bytes)
+            traffic.peak_bytes = end;
+        uint64_t *sum = NULL;
         if (iv->begin == COSMA_BEGIN_LOAD) {
             int from_host = kind == COSMA_TENSOR_INPUT || kind == COSMA_TENSOR_PARAM;
-            if (from_host && loaded != NULL && !loaded[iv->tensor]) {
-                loaded[iv->tensor] = 1;
-                traffic.compulsory_load_bytes += iv->bytes;
-            } else {
-                traffic.retrieve_bytes += iv->bytes;
-            }
+            sum = from_host && !loaded[iv->tensor] ? &traffic.compulsory_load_bytes : &traffic.retrieve_bytes;
+            loaded[iv->tensor] |= (unsigned char)from_host;
         } else if (kind == COSMA_TENSOR_OUTPUT) {
-            traffic.compulsory_store_bytes += iv->bytes;
+            sum = &traffic.compulsory_store_bytes;
         }
+        if (sum != NULL)
+            overflow |= cosma_u64_add(*sum, iv->bytes, sum);
         if (iv->end == COSMA_END_SPILL)
-            traffic.spill_bytes += iv->bytes;
+            overflow |= cosma_u64_add(traffic.spill_bytes, iv->bytes, &traffic.spill_bytes);
     }
     free(loaded);
-    plan->traffic = traffic;
+    if (overflow)
+        return COSMA_ERR_INPUT;
+    *out_traffic = traffic;
+    return COSMA_OK;
+}
+
+void cosma_plan_compute_traffic(const cosma_graph_t *graph, cosma_plan_t *plan)
+{
+    if (cosma_plan_traffic(graph, plan, &plan->traffic) != COSMA_OK)
+        memset(&plan->traffic, 0xff, sizeof plan->traffic); /* never a plausible total */
 }

@@ -107,6 +107,232 @@ static int compare_states(const void *a, const void *b)
     return (x->seq > y->seq) - (x->seq < y->seq);
 }
 
+/* One beam search in progress: two layers of states (sets of scheduled
+ * operators), the dedup table of the layer being built, and the history
+ * that rebuilds the order. */
+typedef struct {
+    const cosma_problem_t *problem;
+    size_t words;            /* per bitset */
+    layer_t layers[2];
+    layer_t *cur, *next;
+    int32_t *table;          /* open addressing: state index or -1 */
+    size_t table_cap, table_size;
+    int32_t *hist_parent, *hist_op, *hist_start; /* per layer, per kept state */
+    size_t hist_parent_cap, hist_op_cap, hist_len;
+} beam_t;
+
+static void beam_free(beam_t *b)
+{
+    layer_free(&b->layers[0]);
+    layer_free(&b->layers[1]);
+    free(b->hist_parent);
+    free(b->hist_op);
+    free(b->hist_start);
+    free(b->table);
+}
+
+/* Layer 0: the empty set; ready = operators with no predecessors. */
+static int beam_start(beam_t *b)
+{
+    const cosma_problem_t *problem = b->problem;
+    int32_t n = problem->n_ops;
+    b->words = ((size_t)n + 63) / 64;
+    b->cur = &b->layers[0];
+    b->next = &b->layers[1];
+    b->hist_start = calloc((size_t)n + 2, sizeof(int32_t));
+    layer_t *cur = b->cur;
+    if (b->hist_start == NULL || layer_reserve(cur, 1, n, b->words) != 0)
+        return -1;
+    memset(cur->bits, 0, b->words * sizeof(word_t));
+    cur->n_states = 1;
+    cur->n_ready = 0;
+    for (int32_t o = 0; o < n; o++)
+        if (problem->pred_start[o + 1] == problem->pred_start[o])
+            cur->ready[cur->n_ready++] = o;
+    cur->states[0] = (state_t){0, 0, 0, -1, -1, 0, cur->n_ready, 0}; /* the empty set hashes to 0 */
+    return 0;
+}
+
+/* An empty dedup table for up to `candidates` children. */
+static int table_reset(beam_t *b, int64_t candidates)
+{
+    size_t want = 1;
+    while (want < (size_t)candidates * 2 + 2)
+        want *= 2;
+    if (want > b->table_cap) {
+        free(b->table);
+        b->table = malloc(want * sizeof(int32_t));
+        if (b->table == NULL)
+            return -1;
+        b->table_cap = want;
+    }
+    b->table_size = want;
+    for (size_t i = 0; i < want; i++)
+        b->table[i] = -1;
+    return 0;
+}
+
+/* The slot of the next layer's state with these bits, or the free slot
+ * where it goes; *out_found is its index or -1. */
+static size_t table_find(const beam_t *b, const word_t *bits, uint64_t h, int32_t *out_found)
+{
+    size_t slot = (size_t)h & (b->table_size - 1);
+    *out_found = -1;
+    while (b->table[slot] >= 0) {
+        int32_t other = b->table[slot];
+        if (b->next->states[other].hash == h &&
+            memcmp(b->next->bits + (size_t)other * b->words, bits, b->words * sizeof(word_t)) == 0) {
+            *out_found = other;
+            return slot;
+        }
+        slot = (slot + 1) & (b->table_size - 1);
+    }
+    return slot;
+}
+
+/* Adds the child of state s that runs op (bits already include op): its
+ * ready list is the parent's minus op plus the successors of op whose
+ * predecessors are all scheduled. */
+static int add_child(beam_t *b, int32_t s, int32_t op, const word_t *bits, state_t child, size_t slot)
+{
+    const cosma_problem_t *problem = b->problem;
+    const state_t *state = &b->cur->states[s];
+    layer_t *next = b->next;
+    int32_t n_succ = problem->succ_start[op + 1] - problem->succ_start[op];
+    if (layer_reserve(next, next->n_states + 1, next->n_ready + state->n_ready + n_succ, b->words) != 0)
+        return -1;
+    int32_t index = next->n_states++;
+    memcpy(next->bits + (size_t)index * b->words, bits, b->words * sizeof(word_t));
+    child.ready_at = next->n_ready;
+    for (int32_t q = 0; q < state->n_ready; q++) {
+        int32_t other = b->cur->ready[state->ready_at + q];
+        if (other != op)
+            next->ready[next->n_ready++] = other;
+    }
+    for (int32_t k = problem->succ_start[op]; k < problem->succ_start[op + 1]; k++) {
+        int32_t succ = problem->succs[k];
+        int ok = 1;
+        for (int32_t j = problem->pred_start[succ]; j < problem->pred_start[succ + 1] && ok; j++)
+            ok = has_bit(bits, problem->preds[j]);
+        if (ok)
+            next->ready[next->n_ready++] = succ;
+    }
+    child.n_ready = next->n_ready - child.ready_at;
+    next->states[index] = child;
+    b->table[slot] = index;
+    return 0;
+}
+
+/* Builds the next layer: every state expanded by every ready operator,
+ * children with the same set merged (keeping the lower peak), children
+ * above the cutoff dropped. */
+static int expand_layer(beam_t *b, uint64_t cutoff)
+{
+    layer_t *cur = b->cur, *next = b->next;
+    int64_t candidates = 0;
+    for (int32_t s = 0; s < cur->n_states; s++)
+        candidates += cur->states[s].n_ready;
+    if (candidates > INT32_MAX / 4 || table_reset(b, candidates) != 0)
+        return -1;
+    next->n_states = 0;
+    next->n_ready = 0;
+    int32_t seq = 0;
+    for (int32_t s = 0; s < cur->n_states; s++) {
+        const state_t *state = &cur->states[s];
+        word_t *bits = cur->bits + (size_t)s * b->words;
+        for (int32_t r = 0; r < state->n_ready; r++) {
+            int32_t op = cur->ready[state->ready_at + r];
+            uint64_t added, freed;
+            step_delta(b->problem, bits, op, &added, &freed);
+            uint64_t live = state->carried + added;
+            uint64_t peak = live > state->peak ? live : state->peak;
+            if (peak > cutoff)
+                continue;
+            /* Hash and compare the child set in place, then restore. */
+            word_t saved = bits[op / 64];
+            bits[op / 64] = saved | ((word_t)1 << (op % 64));
+            uint64_t h = state->hash ^ op_key(op);
+            int32_t found;
+            size_t slot = table_find(b, bits, h, &found);
+            int failed = 0;
+            if (found >= 0 && peak < next->states[found].peak) {
+                next->states[found].peak = peak;
+                next->states[found].parent = s;
+                next->states[found].op = op;
+            } else if (found < 0) {
+                failed = add_child(b, s, op, bits, (state_t){peak, live - freed, h, s, op, 0, 0, seq++}, slot);
+            }
+            bits[op / 64] = saved;
+            if (failed)
+                return -1;
+        }
+    }
+    return 0;
+}
+
+/* Keeps the best `width` states of the next layer (by peak, then carried
+ * bytes, then creation), compacting bitsets and ready lists. */
+static int prune_layer(beam_t *b, int32_t width)
+{
+    layer_t *next = b->next;
+    state_t *sorted = malloc((size_t)next->n_states * sizeof(state_t));
+    int32_t *keep = malloc((size_t)next->n_states * sizeof(int32_t));
+    if (sorted == NULL || keep == NULL) {
+        free(sorted);
+        free(keep);
+        return -1;
+    }
+    for (int32_t i = 0; i < next->n_states; i++) {
+        sorted[i] = next->states[i];
+        sorted[i].seq = i; /* stable: creation order */
+    }
+    qsort(sorted, (size_t)next->n_states, sizeof(state_t), compare_states);
+    /* Kept in creation order so compaction can move data down
+     * (insertion sort on width items). */
+    for (int32_t i = 0; i < width; i++) {
+        int32_t v = sorted[i].seq, j = i - 1;
+        while (j >= 0 && keep[j] > v) {
+            keep[j + 1] = keep[j];
+            j--;
+        }
+        keep[j + 1] = v;
+    }
+    int32_t ready_fill = 0;
+    for (int32_t i = 0; i < width; i++) {
+        state_t moved = next->states[keep[i]];
+        memmove(next->bits + (size_t)i * b->words, next->bits + (size_t)keep[i] * b->words,
+                b->words * sizeof(word_t));
+        memmove(next->ready + ready_fill, next->ready + moved.ready_at, (size_t)moved.n_ready * sizeof(int32_t));
+        moved.ready_at = ready_fill;
+        ready_fill += moved.n_ready;
+        next->states[i] = moved;
+    }
+    next->n_states = width;
+    next->n_ready = ready_fill;
+    free(sorted);
+    free(keep);
+    return 0;
+}
+
+/* Records the next layer's (parent, op) pairs and makes it current. */
+static int record_layer(beam_t *b, int32_t depth)
+{
+    layer_t *next = b->next;
+    size_t need = b->hist_len + (size_t)next->n_states;
+    if (cosma_array_reserve((void **)&b->hist_parent, &b->hist_parent_cap, need, sizeof(int32_t)) != 0 ||
+        cosma_array_reserve((void **)&b->hist_op, &b->hist_op_cap, need, sizeof(int32_t)) != 0)
+        return -1;
+    b->hist_start[depth + 1] = (int32_t)b->hist_len;
+    for (int32_t i = 0; i < next->n_states; i++) {
+        b->hist_parent[b->hist_len + (size_t)i] = next->states[i].parent;
+        b->hist_op[b->hist_len + (size_t)i] = next->states[i].op;
+    }
+    b->hist_len = need;
+    b->next = b->cur;
+    b->cur = next;
+    return 0;
+}
+
 /* One beam search of width `width`.  Returns the best peak and its order;
  * *out_pruned tells whether any state was dropped for width (if not, the
  * result is the exact minimum).  `cutoff`: states whose peak exceeds it are
@@ -115,200 +341,48 @@ static uint64_t beam_search(const cosma_problem_t *problem, int32_t width, uint6
                             int32_t *out_order, int *out_pruned, int *out_timed_out)
 {
     int32_t n = problem->n_ops;
-    size_t words = ((size_t)n + 63) / 64;
-    layer_t layers[2];
-    memset(layers, 0, sizeof layers);
-    /* History for reconstruction: per layer, per kept state, (parent, op). */
-    int32_t *hist_parent = NULL, *hist_op = NULL, *hist_start = calloc((size_t)n + 2, sizeof(int32_t));
-    size_t hist_parent_cap = 0, hist_op_cap = 0, hist_len = 0;
-    int32_t *table = NULL;
-    size_t table_cap = 0;
+    beam_t b = {.problem = problem};
     uint64_t result = UINT64_MAX;
     *out_pruned = 0;
     *out_timed_out = 0;
-    if (hist_start == NULL)
+    if (beam_start(&b) != 0)
         goto done;
-
-    /* Layer 0: the empty set; ready = operators with no predecessors. */
-    layer_t *cur = &layers[0], *next = &layers[1];
-    if (layer_reserve(cur, 1, n, words) != 0)
-        goto done;
-    memset(cur->bits, 0, words * sizeof(word_t));
-    cur->n_states = 1;
-    cur->n_ready = 0;
-    for (int32_t o = 0; o < n; o++)
-        if (problem->pred_start[o + 1] == problem->pred_start[o])
-            cur->ready[cur->n_ready++] = o;
-    cur->states[0] = (state_t){0, 0, 0, -1, -1, 0, cur->n_ready, 0}; /* the empty set hashes to 0 */
-
     for (int32_t depth = 0; depth < n; depth++) {
         if (cosma_clock_seconds() > deadline) {
             *out_timed_out = 1;
             goto done;
         }
-        /* Expand every state by every ready operator. */
-        int64_t candidates = 0;
-        for (int32_t s = 0; s < cur->n_states; s++)
-            candidates += cur->states[s].n_ready;
-        if (candidates > INT32_MAX / 4)
+        if (expand_layer(&b, cutoff) != 0 || b.next->n_states == 0) /* none: all above the cutoff */
             goto done;
-        next->n_states = 0;
-        next->n_ready = 0;
-        size_t want_table = 1;
-        while (want_table < (size_t)candidates * 2 + 2)
-            want_table *= 2;
-        if (want_table > table_cap) {
-            free(table);
-            table = malloc(want_table * sizeof(int32_t));
-            if (table == NULL)
-                goto done;
-            table_cap = want_table;
-        }
-        for (size_t i = 0; i < want_table; i++)
-            table[i] = -1;
-        int32_t seq = 0;
-        for (int32_t s = 0; s < cur->n_states; s++) {
-            const state_t *state = &cur->states[s];
-            word_t *bits = cur->bits + (size_t)s * words;
-            for (int32_t r = 0; r < state->n_ready; r++) {
-                int32_t op = cur->ready[state->ready_at + r];
-                uint64_t added, freed;
-                step_delta(problem, bits, op, &added, &freed);
-                uint64_t live = state->carried + added;
-                uint64_t peak = live > state->peak ? live : state->peak;
-                if (peak > cutoff)
-                    continue;
-                /* Hash and compare the child set in place, then restore. */
-                word_t saved = bits[op / 64];
-                bits[op / 64] = saved | ((word_t)1 << (op % 64));
-                uint64_t h = state->hash ^ op_key(op);
-                size_t slot = (size_t)h & (want_table - 1);
-                int32_t found = -1;
-                while (table[slot] >= 0) {
-                    int32_t other = table[slot];
-                    if (next->states[other].hash == h &&
-                        memcmp(next->bits + (size_t)other * words, bits, words * sizeof(word_t)) == 0) {
-                        found = other;
-                        break;
-                    }
-                    slot = (slot + 1) & (want_table - 1);
-                }
-                if (found >= 0) {
-                    if (peak < next->states[found].peak) {
-                        next->states[found].peak = peak;
-                        next->states[found].parent = s;
-                        next->states[found].op = op;
-                    }
-                    bits[op / 64] = saved;
-                    continue;
-                }
-                /* New state: its ready list is the parent's minus op plus
-                 * successors of op whose predecessors are all scheduled. */
-                int32_t n_succ = problem->succ_start[op + 1] - problem->succ_start[op];
-                if (layer_reserve(next, next->n_states + 1, next->n_ready + state->n_ready + n_succ, words) != 0) {
-                    bits[op / 64] = saved;
-                    goto done;
-                }
-                int32_t index = next->n_states++;
-                memcpy(next->bits + (size_t)index * words, bits, words * sizeof(word_t));
-                int32_t ready_at = next->n_ready;
-                for (int32_t q = 0; q < state->n_ready; q++) {
-                    int32_t other = cur->ready[state->ready_at + q];
-                    if (other != op)
-                        next->ready[next->n_ready++] = other;
-                }
-                for (int32_t k = problem->succ_start[op]; k < problem->succ_start[op + 1]; k++) {
-                    int32_t succ = problem->succs[k];
-                    int ok = 1;
-                    for (int32_t j = problem->pred_start[succ]; j < problem->pred_start[succ + 1] && ok; j++)
-                        ok = has_bit(bits, problem->preds[j]);
-                    if (ok)
-                        next->ready[next->n_ready++] = succ;
-                }
-                next->states[index] = (state_t){peak, live - freed, h, s, op, ready_at, next->n_ready - ready_at,
-                                                seq++};
-                table[slot] = index;
-                bits[op / 64] = saved;
-            }
-        }
-        if (next->n_states == 0)
-            goto done; /* everything exceeded the cutoff */
-        if (next->n_states > width) {
+        if (b.next->n_states > width) {
             *out_pruned = 1;
-            /* Keep the best `width` states; compact bitsets and ready lists. */
-            state_t *sorted = malloc((size_t)next->n_states * sizeof(state_t));
-            int32_t *origin = malloc((size_t)next->n_states * sizeof(int32_t));
-            if (sorted == NULL || origin == NULL) {
-                free(sorted);
-                free(origin);
+            if (prune_layer(&b, width) != 0)
                 goto done;
-            }
-            for (int32_t i = 0; i < next->n_states; i++) {
-                sorted[i] = next->states[i];
-                sorted[i].seq = i; /* stable: creation order */
-            }
-            qsort(sorted, (size_t)next->n_states, sizeof(state_t), compare_states);
-            /* Keep in creation order so compaction can move data down. */
-            for (int32_t i = 0; i < width; i++)
-                origin[i] = sorted[i].seq;
-            int32_t *keep = origin;
-            /* sort kept indices ascending (insertion sort on width items) */
-            for (int32_t i = 1; i < width; i++) {
-                int32_t v = keep[i], j = i - 1;
-                while (j >= 0 && keep[j] > v) {
-                    keep[j + 1] = keep[j];
-                    j--;
-                }
-                keep[j + 1] = v;
-            }
-            int32_t ready_fill = 0;
-            for (int32_t i = 0; i < width; i++) {
-                int32_t from = keep[i];
-                state_t moved = next->states[from];
-                memmove(next->bits + (size_t)i * words, next->bits + (size_t)from * words, words * sizeof(word_t));
-                memmove(next->ready + ready_fill, next->ready + moved.ready_at,
-                        (size_t)moved.n_ready * sizeof(int32_t));
-                moved.ready_at = ready_fill;
-                ready_fill += moved.n_ready;
-                next->states[i] = moved;
-            }
-            next->n_states = width;
-            next->n_ready = ready_fill;
-            free(sorted);
-            free(origin);
         }
-        /* Record history. */
-        size_t hist_need = hist_len + (size_t)next->n_states;
-        if (cosma_array_reserve((void **)&hist_parent, &hist_parent_cap, hist_need, sizeof(int32_t)) != 0 ||
-            cosma_array_reserve((void **)&hist_op, &hist_op_cap, hist_need, sizeof(int32_t)) != 0)
+        if (record_layer(&b, depth) != 0)
             goto done;
-        hist_start[depth + 1] = (int32_t)hist_len;
-        for (int32_t i = 0; i < next->n_states; i++) {
-            hist_parent[hist_len + (size_t)i] = next->states[i].parent;
-            hist_op[hist_len + (size_t)i] = next->states[i].op;
-        }
-        hist_len += (size_t)next->n_states;
-        layer_t *swap = cur;
-        cur = next;
-        next = swap;
     }
     /* cur holds exactly one state: every operator scheduled. */
-    result = cur->states[0].peak;
+    result = b.cur->states[0].peak;
     int32_t index = 0;
     for (int32_t depth = n; depth >= 1; depth--) {
-        size_t at = (size_t)hist_start[depth] + (size_t)index;
-        out_order[depth - 1] = hist_op[at];
-        index = hist_parent[at];
+        size_t at = (size_t)b.hist_start[depth] + (size_t)index;
+        out_order[depth - 1] = b.hist_op[at];
+        index = b.hist_parent[at];
     }
 done:
-    layer_free(&layers[0]);
-    layer_free(&layers[1]);
-    free(hist_parent);
-    free(hist_op);
-    free(hist_start);
-    free(table);
+    beam_free(&b);
     return result;
 }
+
+/* The M_P search: beams of BEAM_FIRST_WIDTH states, growing by
+ * BEAM_WIDTH_GROWTH while width x operators stays within BEAM_MAX_WORK (a
+ * fixed amount of work, so the result does not depend on the machine; the
+ * time limit, BOUNDS_DEFAULT_SECONDS when none is given, is a guard, and
+ * the search for a placeable order of that peak keeps to it too). */
+enum { BEAM_FIRST_WIDTH = 64, BEAM_WIDTH_GROWTH = 4 };
+#define BEAM_MAX_WORK 4e6
+#define BOUNDS_DEFAULT_SECONDS 10.0
 
 cosma_status_t cosma_planner_bounds(const cosma_graph_t *graph, const cosma_mode_t *mode, double time_limit,
                                     cosma_bounds_t *out_bounds, cosma_diag_t *diag)
@@ -342,13 +416,12 @@ cosma_status_t cosma_planner_bounds(const cosma_graph_t *graph, const cosma_mode
     for (int32_t o = 0; o < n; o++)
         order[o] = o;
     uint64_t best = cosma_order_peak(graph, order, problem.size);
-    double deadline = cosma_clock_seconds() + (time_limit > 0 ? time_limit : 10.0);
+    double deadline = cosma_clock_seconds() + (time_limit > 0 ? time_limit : BOUNDS_DEFAULT_SECONDS);
     int exact = best <= lower;
     /* Widen the beam until the search is exact, proves the incumbent, or
      * time runs out. */
-    /* Widths grow to a fixed amount of work (width x operators), so the
-     * result does not depend on the machine; the time limit is a guard. */
-    for (int32_t width = 64; !exact && (double)width * (double)n <= 4e6; width *= 4) {
+    for (int32_t width = BEAM_FIRST_WIDTH; !exact && (double)width * (double)n <= BEAM_MAX_WORK;
+         width *= BEAM_WIDTH_GROWTH) {
         int pruned = 0, timed_out = 0;
         uint64_t peak = beam_search(&problem, width, best, deadline, trial, &pruned, &timed_out);
         out_bounds->stopped_by_clock = timed_out;

@@ -79,292 +79,357 @@ static int32_t x_of(const joint_t *j, int32_t op, int32_t t)
     return t < j->asap[op] || t > j->alap[op] ? -1 : j->x_col[op] + (t - j->asap[op]);
 }
 
-cosma_status_t cosma_joint_solve(const cosma_problem_t *problem, uint64_t budget, double time_limit,
-                                 int64_t max_columns, const int32_t *start_order,
-                                 const cosma_interval_t *start_intervals, int32_t n_start_intervals,
+/* The model under construction: the windows, the MILP and row buffers. */
+typedef struct {
+    const cosma_problem_t *problem;
+    joint_t j;
+    cosma_milp_t *milp;
+    int32_t *cols;   /* one row's columns and coefficients */
+    double *vals;
+    uint64_t unit;   /* common divisor of the sizes: the model counts in units of it */
+} builder_t;
+
+static int add_row(builder_t *b, double lower, double upper, int32_t k)
+{
+    return cosma_milp_add_row(b->milp, NULL, lower, upper, k, b->cols, b->vals) < 0 ? -1 : 0;
+}
+
+static int joint_alloc(joint_t *j, int32_t n, int32_t m)
+{
+    j->asap = malloc(((size_t)n + 1) * sizeof(int32_t));
+    j->alap = malloc(((size_t)n + 1) * sizeof(int32_t));
+    j->x_col = malloc(((size_t)n + 1) * sizeof(int32_t));
+    j->lo = malloc(((size_t)m + 1) * sizeof(int32_t));
+    j->hi = malloc(((size_t)m + 1) * sizeof(int32_t));
+    j->r_col = malloc(((size_t)m + 1) * sizeof(int32_t));
+    j->l_col = malloc(((size_t)m + 1) * sizeof(int32_t));
+    j->s_col = malloc(((size_t)m + 1) * sizeof(int32_t));
+    return j->asap == NULL || j->alap == NULL || j->x_col == NULL || j->lo == NULL || j->hi == NULL ||
+                   j->r_col == NULL || j->l_col == NULL || j->s_col == NULL
+               ? -1
+               : 0;
+}
+
+/* Residency windows of the tensors and the size unit; returns the number
+ * of columns the model will have (checked before building anything). */
+static int64_t size_model(builder_t *b)
+{
+    const cosma_problem_t *problem = b->problem;
+    joint_t *j = &b->j;
+    int32_t n = problem->n_ops;
+    int64_t columns = 0;
+    for (int32_t o = 0; o < n; o++)
+        columns += j->alap[o] - j->asap[o] + 1;
+    b->unit = 0;
+    for (int32_t a = 0; a < problem->n_tensors; a++) {
+        j->lo[a] = 0;
+        j->hi[a] = -1;
+        if (problem->size[a] == 0)
+            continue;
+        const cosma_tensor_t *tensor = &problem->graph->tensors[a];
+        int32_t lo = n + 1, hi = 0;
+        if (tensor->producer >= 0) {
+            lo = j->asap[tensor->producer];
+            hi = j->alap[tensor->producer];
+        }
+        for (int32_t c = 0; c < tensor->n_consumers; c++) {
+            int32_t reader = tensor->consumers[c];
+            if (tensor->producer < 0 && j->asap[reader] < lo)
+                lo = j->asap[reader];
+            if (j->alap[reader] > hi)
+                hi = j->alap[reader];
+        }
+        j->lo[a] = lo;
+        j->hi[a] = hi;
+        columns += 2 * (int64_t)(hi - lo + 1) + 1;
+        b->unit = cosma_gcd_u64(b->unit, problem->size[a]);
+    }
+    if (b->unit == 0)
+        b->unit = 1;
+    return columns;
+}
+
+/* The columns x, then r, l (and s) per tensor; the objective constant
+ * takes off the compulsory first loads. */
+static int add_columns(builder_t *b)
+{
+    const cosma_problem_t *problem = b->problem;
+    joint_t *j = &b->j;
+    char name[64];
+    for (int32_t o = 0; o < problem->n_ops; o++)
+        for (int32_t t = j->asap[o]; t <= j->alap[o]; t++) {
+            snprintf(name, sizeof name, "x_%d_%d", (int)o, (int)t);
+            int32_t col = cosma_milp_add_col(b->milp, name, 0, 1, 0, 1);
+            if (col < 0)
+                return -1;
+            if (t == j->asap[o])
+                j->x_col[o] = col;
+        }
+    double constant = 0;
+    for (int32_t a = 0; a < problem->n_tensors; a++) {
+        j->r_col[a] = j->l_col[a] = j->s_col[a] = -1;
+        if (problem->size[a] == 0 || j->hi[a] < j->lo[a])
+            continue;
+        double size = (double)(problem->size[a] / b->unit);
+        const cosma_tensor_t *tensor = &problem->graph->tensors[a];
+        for (int32_t pass = 0; pass < 2; pass++)
+            for (int32_t t = j->lo[a]; t <= j->hi[a]; t++) {
+                snprintf(name, sizeof name, pass == 0 ? "r_%d_%d" : "l_%d_%d", (int)a, (int)t);
+                int32_t col = cosma_milp_add_col(b->milp, name, 0, 1, pass == 0 ? 0 : size, pass == 0);
+                if (col < 0)
+                    return -1;
+                if (t == j->lo[a])
+                    *(pass == 0 ? &j->r_col[a] : &j->l_col[a]) = col;
+            }
+        if (tensor->kind == COSMA_TENSOR_ACTIVATION) {
+            snprintf(name, sizeof name, "s_%d", (int)a);
+            j->s_col[a] = cosma_milp_add_col(b->milp, name, 0, 1, size, 0);
+            if (j->s_col[a] < 0)
+                return -1;
+        }
+        if (tensor->producer < 0)
+            constant -= size; /* the first load is compulsory */
+    }
+    cosma_milp_set_objective_constant(b->milp, constant);
+    size_t cap = (size_t)cosma_milp_n_cols(b->milp) + 16;
+    b->cols = malloc(cap * sizeof(int32_t));
+    b->vals = malloc(cap * sizeof(double));
+    return b->cols == NULL || b->vals == NULL ? -1 : 0;
+}
+
+/* One operator per step, each operator once; precedence in the strong
+ * time-indexed form. */
+static int add_order_rows(builder_t *b)
+{
+    const cosma_problem_t *problem = b->problem;
+    const joint_t *j = &b->j;
+    int32_t n = problem->n_ops;
+    for (int32_t o = 0; o < n; o++) {
+        int32_t k = 0;
+        for (int32_t t = j->asap[o]; t <= j->alap[o]; t++, k++) {
+            b->cols[k] = x_of(j, o, t);
+            b->vals[k] = 1;
+        }
+        if (add_row(b, 1, 1, k) != 0)
+            return -1;
+    }
+    for (int32_t t = 1; t <= n; t++) {
+        int32_t k = 0;
+        for (int32_t o = 0; o < n; o++)
+            if (x_of(j, o, t) >= 0) {
+                b->cols[k] = x_of(j, o, t);
+                b->vals[k++] = 1;
+            }
+        if (add_row(b, 1, 1, k) != 0)
+            return -1;
+    }
+    for (int32_t c = 0; c < n; c++)
+        for (int32_t e = problem->pred_start[c]; e < problem->pred_start[c + 1]; e++) {
+            int32_t p = problem->preds[e];
+            for (int32_t t = j->asap[c]; t <= j->alap[c] && t <= j->alap[p] + 1; t++) {
+                int32_t k = 0;
+                for (int32_t tau = j->asap[c]; tau <= t; tau++) {
+                    b->cols[k] = x_of(j, c, tau);
+                    b->vals[k++] = 1;
+                }
+                for (int32_t tau = j->asap[p]; tau <= t - 1 && tau <= j->alap[p]; tau++) {
+                    b->cols[k] = x_of(j, p, tau);
+                    b->vals[k++] = -1;
+                }
+                if (add_row(b, -COSMA_MILP_INF, 0, k) != 0)
+                    return -1;
+            }
+        }
+    return 0;
+}
+
+/* Tensor a at step t: resident while used, not before creation, dropped
+ * once dead. */
+static int add_residency_rows(builder_t *b, int32_t a, int32_t t)
+{
+    const joint_t *j = &b->j;
+    const cosma_tensor_t *tensor = &b->problem->graph->tensors[a];
+    int32_t producer = tensor->producer, r = j->r_col[a] + (t - j->lo[a]);
+    for (int32_t c = -1; c < tensor->n_consumers; c++) {
+        int32_t user = c < 0 ? producer : tensor->consumers[c];
+        if (user < 0 || x_of(j, user, t) < 0)
+            continue;
+        b->cols[0] = r;
+        b->vals[0] = 1;
+        b->cols[1] = x_of(j, user, t);
+        b->vals[1] = -1;
+        if (add_row(b, 0, COSMA_MILP_INF, 2) != 0)
+            return -1;
+    }
+    int32_t k = 0;
+    if (producer >= 0) {
+        b->cols[k] = r;
+        b->vals[k++] = 1;
+        for (int32_t tau = j->asap[producer]; tau <= t && tau <= j->alap[producer]; tau++) {
+            b->cols[k] = x_of(j, producer, tau);
+            b->vals[k++] = -1;
+        }
+        if (add_row(b, -COSMA_MILP_INF, 0, k) != 0)
+            return -1;
+    }
+    /* Resident at t only if some user runs at t or later (valid in the
+     * model, and it tightens the LP). */
+    k = 0;
+    b->cols[k] = r;
+    b->vals[k++] = 1;
+    for (int32_t c = -1; c < tensor->n_consumers; c++) {
+        int32_t user = c < 0 ? producer : tensor->consumers[c];
+        if (user < 0)
+            continue;
+        for (int32_t tau = t > j->asap[user] ? t : j->asap[user]; tau <= j->alap[user]; tau++) {
+            b->cols[k] = x_of(j, user, tau);
+            b->vals[k++] = -1;
+        }
+    }
+    return add_row(b, -COSMA_MILP_INF, 0, k);
+}
+
+/* Tensor a at step t: a load wherever it becomes resident other than at
+ * its creation (l >= r[t] - r[t-1] - x[p,t]); a spill before any load of
+ * an activation. */
+static int add_traffic_rows(builder_t *b, int32_t a, int32_t t)
+{
+    const joint_t *j = &b->j;
+    int32_t producer = b->problem->graph->tensors[a].producer, r = j->r_col[a] + (t - j->lo[a]);
+    int32_t k = 0;
+    b->cols[k] = j->l_col[a] + (t - j->lo[a]);
+    b->vals[k++] = 1;
+    b->cols[k] = r;
+    b->vals[k++] = -1;
+    if (t > j->lo[a]) {
+        b->cols[k] = r - 1;
+        b->vals[k++] = 1;
+    }
+    if (producer >= 0 && x_of(j, producer, t) >= 0) {
+        b->cols[k] = x_of(j, producer, t);
+        b->vals[k++] = 1;
+    }
+    if (add_row(b, 0, COSMA_MILP_INF, k) != 0)
+        return -1;
+    if (j->s_col[a] < 0)
+        return 0;
+    b->cols[0] = j->s_col[a];
+    b->vals[0] = 1;
+    b->cols[1] = j->l_col[a] + (t - j->lo[a]);
+    b->vals[1] = -1;
+    return add_row(b, 0, COSMA_MILP_INF, 2);
+}
+
+/* The per-tensor rows, then one capacity row per step. */
+static int add_tensor_rows(builder_t *b, uint64_t budget)
+{
+    const cosma_problem_t *problem = b->problem;
+    const joint_t *j = &b->j;
+    for (int32_t a = 0; a < problem->n_tensors; a++)
+        for (int32_t t = j->lo[a]; j->r_col[a] >= 0 && t <= j->hi[a]; t++)
+            if (add_residency_rows(b, a, t) != 0 || add_traffic_rows(b, a, t) != 0)
+                return -1;
+    for (int32_t t = 1; t <= problem->n_ops; t++) {
+        int32_t k = 0;
+        for (int32_t a = 0; a < problem->n_tensors; a++)
+            if (j->r_col[a] >= 0 && t >= j->lo[a] && t <= j->hi[a]) {
+                b->cols[k] = j->r_col[a] + (t - j->lo[a]);
+                b->vals[k++] = (double)(problem->size[a] / b->unit);
+            }
+        if (k > 0 && add_row(b, -COSMA_MILP_INF, (double)(budget / b->unit), k) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* Hands the caller's plan (order and intervals) to the solver as its
+ * start, when the model can express it. */
+static cosma_status_t set_start(builder_t *b, const cosma_joint_options_t *options)
+{
+    const joint_t *j = &b->j;
+    int32_t n = b->problem->n_ops;
+    double *start = calloc((size_t)cosma_milp_n_cols(b->milp) + 1, sizeof(double));
+    if (start == NULL)
+        return COSMA_ERR_NOMEM;
+    int ok = 1;
+    for (int32_t s = 0; s < n && ok; s++) {
+        int32_t col = x_of(j, options->start_order[s], s + 1);
+        ok = col >= 0;
+        if (ok)
+            start[col] = 1;
+    }
+    for (int32_t i = 0; i < options->n_start_intervals && ok; i++) {
+        const cosma_interval_t *iv = &options->start_intervals[i];
+        int32_t a = iv->tensor;
+        ok = j->r_col[a] >= 0 && iv->first >= j->lo[a] && iv->last <= j->hi[a];
+        for (int32_t t = iv->first; ok && t <= iv->last; t++)
+            start[j->r_col[a] + (t - j->lo[a])] = 1;
+        if (ok && iv->begin == COSMA_BEGIN_LOAD)
+            start[j->l_col[a] + (iv->first - j->lo[a])] = 1;
+        if (ok && iv->end == COSMA_END_SPILL && j->s_col[a] >= 0)
+            start[j->s_col[a]] = 1;
+    }
+    cosma_status_t status = ok ? cosma_milp_set_start(b->milp, start) : COSMA_OK;
+    free(start);
+    return status;
+}
+
+/* The order of a solution, trusted only once it is a topological order. */
+static cosma_status_t read_order(const builder_t *b, const cosma_milp_result_t *result, int32_t *out_order)
+{
+    const joint_t *j = &b->j;
+    int32_t n = b->problem->n_ops;
+    for (int32_t s = 0; s < n; s++)
+        out_order[s] = -1;
+    for (int32_t o = 0; o < n; o++)
+        for (int32_t t = j->asap[o]; t <= j->alap[o]; t++)
+            if (result->values[x_of(j, o, t)] > 0.5)
+                out_order[t - 1] = o;
+    for (int32_t s = 0; s < n; s++)
+        if (out_order[s] < 0)
+            return COSMA_ERR_INFEASIBLE;
+    return cosma_order_is_topological(b->problem->graph, out_order) ? COSMA_OK : COSMA_ERR_INFEASIBLE;
+}
+
+void cosma_joint_options_init(cosma_joint_options_t *options)
+{
+    *options = (cosma_joint_options_t){.time_limit = COSMA_JOINT_DEFAULT_SECONDS,
+                                       .max_columns = COSMA_JOINT_MAX_COLUMNS};
+}
+
+cosma_status_t cosma_joint_solve(const cosma_problem_t *problem, const cosma_joint_options_t *options,
                                  int32_t *out_order, uint64_t *out_bound, cosma_diag_t *diag)
 {
-    const cosma_graph_t *graph = problem->graph;
-    int32_t n = problem->n_ops, m = problem->n_tensors;
-    joint_t j = {0};
-    cosma_milp_t *milp = NULL;
-    int32_t *cols = NULL;
-    double *vals = NULL, *start = NULL;
+    builder_t b = {.problem = problem};
     cosma_milp_result_t result = {0};
     cosma_status_t status = COSMA_ERR_NOMEM;
     *out_bound = 0;
     if (!cosma_problem_closure_affordable(problem))
         return COSMA_ERR_INFEASIBLE; /* far above any column limit */
-    j.asap = malloc(((size_t)n + 1) * sizeof(int32_t));
-    j.alap = malloc(((size_t)n + 1) * sizeof(int32_t));
-    j.x_col = malloc(((size_t)n + 1) * sizeof(int32_t));
-    j.lo = malloc(((size_t)m + 1) * sizeof(int32_t));
-    j.hi = malloc(((size_t)m + 1) * sizeof(int32_t));
-    j.r_col = malloc(((size_t)m + 1) * sizeof(int32_t));
-    j.l_col = malloc(((size_t)m + 1) * sizeof(int32_t));
-    j.s_col = malloc(((size_t)m + 1) * sizeof(int32_t));
-    if (j.asap == NULL || j.alap == NULL || j.x_col == NULL || j.lo == NULL || j.hi == NULL || j.r_col == NULL ||
-        j.l_col == NULL || j.s_col == NULL || windows(problem, &j) != 0)
+    if (joint_alloc(&b.j, problem->n_ops, problem->n_tensors) != 0 || windows(problem, &b.j) != 0)
         goto done;
-    /* Size check before building anything. */
-    int64_t columns = 0;
-    for (int32_t o = 0; o < n; o++)
-        columns += j.alap[o] - j.asap[o] + 1;
-    uint64_t unit = 0;
-    for (int32_t a = 0; a < m; a++) {
-        j.lo[a] = 0;
-        j.hi[a] = -1;
-        if (problem->size[a] == 0)
-            continue;
-        const cosma_tensor_t *tensor = &graph->tensors[a];
-        int32_t lo = n + 1, hi = 0;
-        if (tensor->producer >= 0) {
-            lo = j.asap[tensor->producer];
-            hi = j.alap[tensor->producer];
-        }
-        for (int32_t c = 0; c < tensor->n_consumers; c++) {
-            int32_t reader = tensor->consumers[c];
-            if (tensor->producer < 0 && j.asap[reader] < lo)
-                lo = j.asap[reader];
-            if (j.alap[reader] > hi)
-                hi = j.alap[reader];
-        }
-        j.lo[a] = lo;
-        j.hi[a] = hi;
-        columns += 2 * (int64_t)(hi - lo + 1) + 1;
-        unit = cosma_gcd_u64(unit, problem->size[a]);
-    }
-    if (columns > max_columns) {
+    if (size_model(&b) > options->max_columns) {
         status = COSMA_ERR_INFEASIBLE; /* too large: the caller keeps its bound */
         goto done;
     }
-    if (unit == 0)
-        unit = 1;
-    milp = cosma_milp_create("cosma_joint");
-    if (milp == NULL)
+    if ((b.milp = cosma_milp_create("cosma_joint")) == NULL || add_columns(&b) != 0 || add_order_rows(&b) != 0 ||
+        add_tensor_rows(&b, options->budget) != 0)
         goto done;
-    char name[64];
-    for (int32_t o = 0; o < n; o++)
-        for (int32_t t = j.asap[o]; t <= j.alap[o]; t++) {
-            snprintf(name, sizeof name, "x_%d_%d", (int)o, (int)t);
-            int32_t col = cosma_milp_add_col(milp, name, 0, 1, 0, 1);
-            if (col < 0)
-                goto done;
-            if (t == j.asap[o])
-                j.x_col[o] = col;
-        }
-    double constant = 0;
-    for (int32_t a = 0; a < m; a++) {
-        j.r_col[a] = j.l_col[a] = j.s_col[a] = -1;
-        if (problem->size[a] == 0 || j.hi[a] < j.lo[a])
-            continue;
-        double size = (double)(problem->size[a] / unit);
-        const cosma_tensor_t *tensor = &graph->tensors[a];
-        for (int32_t t = j.lo[a]; t <= j.hi[a]; t++) {
-            snprintf(name, sizeof name, "r_%d_%d", (int)a, (int)t);
-            int32_t col = cosma_milp_add_col(milp, name, 0, 1, 0, 1);
-            if (col < 0)
-                goto done;
-            if (t == j.lo[a])
-                j.r_col[a] = col;
-        }
-        for (int32_t t = j.lo[a]; t <= j.hi[a]; t++) {
-            snprintf(name, sizeof name, "l_%d_%d", (int)a, (int)t);
-            int32_t col = cosma_milp_add_col(milp, name, 0, 1, size, 0);
-            if (col < 0)
-                goto done;
-            if (t == j.lo[a])
-                j.l_col[a] = col;
-        }
-        if (tensor->kind == COSMA_TENSOR_ACTIVATION) {
-            snprintf(name, sizeof name, "s_%d", (int)a);
-            j.s_col[a] = cosma_milp_add_col(milp, name, 0, 1, size, 0);
-            if (j.s_col[a] < 0)
-                goto done;
-        }
-        if (tensor->producer < 0)
-            constant -= size; /* the first load is compulsory */
-    }
-    cosma_milp_set_objective_constant(milp, constant);
-    size_t cap = (size_t)cosma_milp_n_cols(milp) + 16;
-    cols = malloc(cap * sizeof(int32_t));
-    vals = malloc(cap * sizeof(double));
-    if (cols == NULL || vals == NULL)
+    if (options->start_order != NULL && (status = set_start(&b, options)) != COSMA_OK)
         goto done;
-    /* One operator per step, each operator once. */
-    for (int32_t o = 0; o < n; o++) {
-        int32_t k = 0;
-        for (int32_t t = j.asap[o]; t <= j.alap[o]; t++, k++) {
-            cols[k] = x_of(&j, o, t);
-            vals[k] = 1;
-        }
-        if (cosma_milp_add_row(milp, NULL, 1, 1, k, cols, vals) < 0)
-            goto done;
-    }
-    for (int32_t t = 1; t <= n; t++) {
-        int32_t k = 0;
-        for (int32_t o = 0; o < n; o++)
-            if (x_of(&j, o, t) >= 0) {
-                cols[k] = x_of(&j, o, t);
-                vals[k++] = 1;
-            }
-        if (cosma_milp_add_row(milp, NULL, 1, 1, k, cols, vals) < 0)
-            goto done;
-    }
-    /* Precedence, in the strong time-indexed form. */
-    for (int32_t c = 0; c < n; c++)
-        for (int32_t e = problem->pred_start[c]; e < problem->pred_start[c + 1]; e++) {
-            int32_t p = problem->preds[e];
-            for (int32_t t = j.asap[c]; t <= j.alap[c] && t <= j.alap[p] + 1; t++) {
-                int32_t k = 0;
-                for (int32_t tau = j.asap[c]; tau <= t; tau++) {
-                    cols[k] = x_of(&j, c, tau);
-                    vals[k++] = 1;
-                }
-                for (int32_t tau = j.asap[p]; tau <= t - 1 && tau <= j.alap[p]; tau++) {
-                    cols[k] = x_of(&j, p, tau);
-                    vals[k++] = -1;
-                }
-                if (cosma_milp_add_row(milp, NULL, -COSMA_MILP_INF, 0, k, cols, vals) < 0)
-                    goto done;
-            }
-        }
-    for (int32_t a = 0; a < m; a++) {
-        if (j.r_col[a] < 0)
-            continue;
-        const cosma_tensor_t *tensor = &graph->tensors[a];
-        int32_t producer = tensor->producer;
-        for (int32_t t = j.lo[a]; t <= j.hi[a]; t++) {
-            int32_t r = j.r_col[a] + (t - j.lo[a]);
-            /* Resident while used. */
-            for (int32_t c = -1; c < tensor->n_consumers; c++) {
-                int32_t user = c < 0 ? producer : tensor->consumers[c];
-                if (user < 0 || x_of(&j, user, t) < 0)
-                    continue;
-                cols[0] = r;
-                vals[0] = 1;
-                cols[1] = x_of(&j, user, t);
-                vals[1] = -1;
-                if (cosma_milp_add_row(milp, NULL, 0, COSMA_MILP_INF, 2, cols, vals) < 0)
-                    goto done;
-            }
-            int32_t k = 0;
-            if (producer >= 0) {
-                /* Not before creation. */
-                cols[k] = r;
-                vals[k++] = 1;
-                for (int32_t tau = j.asap[producer]; tau <= t && tau <= j.alap[producer]; tau++) {
-                    cols[k] = x_of(&j, producer, tau);
-                    vals[k++] = -1;
-                }
-                if (cosma_milp_add_row(milp, NULL, -COSMA_MILP_INF, 0, k, cols, vals) < 0)
-                    goto done;
-            }
-            /* Dropped once dead: resident at t only if some user runs at
-             * t or later (valid in the model, and it tightens the LP). */
-            k = 0;
-            cols[k] = r;
-            vals[k++] = 1;
-            for (int32_t c = -1; c < tensor->n_consumers; c++) {
-                int32_t user = c < 0 ? producer : tensor->consumers[c];
-                if (user < 0)
-                    continue;
-                for (int32_t tau = t > j.asap[user] ? t : j.asap[user]; tau <= j.alap[user]; tau++) {
-                    cols[k] = x_of(&j, user, tau);
-                    vals[k++] = -1;
-                }
-            }
-            if (cosma_milp_add_row(milp, NULL, -COSMA_MILP_INF, 0, k, cols, vals) < 0)
-                goto done;
-            /* Load: l >= r[t] - r[t-1] - x[p,t]. */
-            k = 0;
-            cols[k] = j.l_col[a] + (t - j.lo[a]);
-            vals[k++] = 1;
-            cols[k] = r;
-            vals[k++] = -1;
-            if (t > j.lo[a]) {
-                cols[k] = r - 1;
-                vals[k++] = 1;
-            }
-            if (producer >= 0 && x_of(&j, producer, t) >= 0) {
-                cols[k] = x_of(&j, producer, t);
-                vals[k++] = 1;
-            }
-            if (cosma_milp_add_row(milp, NULL, 0, COSMA_MILP_INF, k, cols, vals) < 0)
-                goto done;
-            if (j.s_col[a] >= 0) {
-                cols[0] = j.s_col[a];
-                vals[0] = 1;
-                cols[1] = j.l_col[a] + (t - j.lo[a]);
-                vals[1] = -1;
-                if (cosma_milp_add_row(milp, NULL, 0, COSMA_MILP_INF, 2, cols, vals) < 0)
-                    goto done;
-            }
-        }
-    }
-    for (int32_t t = 1; t <= n; t++) {
-        int32_t k = 0;
-        for (int32_t a = 0; a < m; a++)
-            if (j.r_col[a] >= 0 && t >= j.lo[a] && t <= j.hi[a]) {
-                cols[k] = j.r_col[a] + (t - j.lo[a]);
-                vals[k++] = (double)(problem->size[a] / unit);
-            }
-        if (k > 0 && cosma_milp_add_row(milp, NULL, -COSMA_MILP_INF, (double)(budget / unit), k, cols, vals) < 0)
-            goto done;
-    }
-    /* The start: the caller's plan (order and intervals). */
-    if (start_order != NULL) {
-        int32_t n_cols = cosma_milp_n_cols(milp);
-        start = calloc((size_t)n_cols + 1, sizeof(double));
-        if (start == NULL)
-            goto done;
-        int ok = 1;
-        for (int32_t s = 0; s < n && ok; s++) {
-            int32_t col = x_of(&j, start_order[s], s + 1);
-            ok = col >= 0;
-            if (ok)
-                start[col] = 1;
-        }
-        for (int32_t i = 0; i < n_start_intervals && ok; i++) {
-            const cosma_interval_t *iv = &start_intervals[i];
-            int32_t a = iv->tensor;
-            ok = j.r_col[a] >= 0 && iv->first >= j.lo[a] && iv->last <= j.hi[a];
-            for (int32_t t = iv->first; ok && t <= iv->last; t++)
-                start[j.r_col[a] + (t - j.lo[a])] = 1;
-            if (ok && iv->begin == COSMA_BEGIN_LOAD)
-                start[j.l_col[a] + (iv->first - j.lo[a])] = 1;
-            if (ok && iv->end == COSMA_END_SPILL && j.s_col[a] >= 0)
-                start[j.s_col[a]] = 1;
-        }
-        if (ok && (status = cosma_milp_set_start(milp, start)) != COSMA_OK)
-            goto done;
-    }
-    cosma_milp_options_t options = {time_limit, 1};
-    if ((status = cosma_milp_solve(milp, &options, &result, diag)) != COSMA_OK)
+    cosma_milp_options_t milp_options = {.time_limit = options->time_limit, .objective_step = 1};
+    if ((status = cosma_milp_solve(b.milp, &milp_options, &result, diag)) != COSMA_OK)
         goto done;
     if (result.bound > 0)
-        *out_bound = (uint64_t)(result.bound + 0.5) * unit;
+        *out_bound = (uint64_t)(result.bound + 0.5) * b.unit;
     status = COSMA_ERR_INFEASIBLE;
-    if (result.status == COSMA_MILP_OPTIMAL || result.status == COSMA_MILP_FEASIBLE) {
-        for (int32_t s = 0; s < n; s++)
-            out_order[s] = -1;
-        for (int32_t o = 0; o < n; o++)
-            for (int32_t t = j.asap[o]; t <= j.alap[o]; t++)
-                if (result.values[x_of(&j, o, t)] > 0.5)
-                    out_order[t - 1] = o;
-        /* Trust the solver's order only once it is a topological order. */
-        int complete = 1;
-        for (int32_t s = 0; s < n && complete; s++)
-            complete = out_order[s] >= 0;
-        if (complete && cosma_order_is_topological(graph, out_order))
-            status = COSMA_OK;
-    }
+    if (result.status == COSMA_MILP_OPTIMAL || result.status == COSMA_MILP_FEASIBLE)
+        status = read_order(&b, &result, out_order);
 done:
     free(result.values);
-    free(start);
-    free(cols);
-    free(vals);
-    cosma_milp_destroy(milp);
-    joint_free(&j);
+    free(b.cols);
+    free(b.vals);
+    cosma_milp_destroy(b.milp);
+    joint_free(&b.j);
     return status;
 }

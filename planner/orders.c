@@ -9,6 +9,9 @@
  * do not depend on the machine (the deadline is only a guard). */
 enum { MAX_PLACEMENT_MOVES = 600 };
 
+/* How far (positions) the placement search moves one operator. */
+enum { PLACEMENT_SEARCH_REACH = 8 };
+
 /* The positions operator order[i] may move to without breaking a
  * dependency, at most `reach` away.  position[op] = index in order. */
 void cosma_order_move_window(const cosma_problem_t *problem, const int32_t *order, const int32_t *position, int32_t i,
@@ -62,7 +65,8 @@ static uint64_t order_extent(const cosma_problem_t *problem, const int32_t *orde
             tensor_of[n_items++] = t;
         }
     *out_peak = cosma_order_peak(graph, order, problem->size);
-    if (cosma_place_items_effort(items, n_items, budget, 1, 0, &extent) < 0) {
+    const cosma_place_options_t quick = {.capacity = budget, .align = 1, .effort = 0};
+    if (cosma_place(COSMA_PLACER_COSMA, items, n_items, &quick, &extent) < 0) {
         extent = UINT64_MAX;
         goto done;
     }
@@ -94,6 +98,78 @@ done:
     return extent;
 }
 
+int cosma_order_local_search(const cosma_problem_t *problem, int32_t *order, const cosma_order_search_t *search,
+                             uint64_t *inout_score)
+{
+    int32_t n = problem->n_ops;
+    int32_t *position = malloc(((size_t)n + 1) * sizeof(int32_t));
+    int32_t *trial = malloc(((size_t)n + 1) * sizeof(int32_t));
+    int changed = 0;
+    int64_t moves = 0;
+    uint64_t score = *inout_score;
+    int live = position != NULL && trial != NULL;
+    for (int improved = 1; live && improved && score > search->target && moves < search->max_moves &&
+                           cosma_clock_seconds() < search->deadline;) {
+        improved = 0;
+        for (int32_t s = 0; s < n; s++)
+            position[order[s]] = s;
+        for (int32_t i = 0; i < n && !improved && moves < search->max_moves && cosma_clock_seconds() < search->deadline;
+             i++) {
+            if (search->movable != NULL && !search->movable(search->ctx, order[i]))
+                continue;
+            int32_t lo, hi;
+            cosma_order_move_window(problem, order, position, i, search->reach, &lo, &hi);
+            for (int32_t j = lo; j <= hi && !improved; j++) {
+                if (j == i)
+                    continue;
+                cosma_order_move(order, n, i, j, trial);
+                moves++;
+                uint64_t trial_score;
+                if (search->score(search->ctx, trial, &trial_score) == 0 && trial_score < score) {
+                    memcpy(order, trial, (size_t)n * sizeof(int32_t));
+                    score = trial_score;
+                    if (search->accepted != NULL)
+                        search->accepted(search->ctx, order);
+                    improved = changed = 1;
+                }
+            }
+        }
+    }
+    free(position);
+    free(trial);
+    *inout_score = score;
+    return changed;
+}
+
+/* The placement search's view of an order: the arena score (orders whose
+ * live bytes exceed the budget are rejected) and the operators next to a
+ * tensor placed above the budget (the only ones worth moving). */
+typedef struct {
+    const cosma_problem_t *problem;
+    uint64_t budget;
+    unsigned char *hot; /* per operator */
+} placeable_t;
+
+static int placeable_score(void *ctx, const int32_t *order, uint64_t *out_score)
+{
+    const placeable_t *p = ctx;
+    uint64_t peak = 0;
+    *out_score = order_extent(p->problem, order, p->budget, NULL, &peak);
+    return peak <= p->budget ? 0 : -1;
+}
+
+static int placeable_movable(void *ctx, int32_t op)
+{
+    return ((const placeable_t *)ctx)->hot[op];
+}
+
+static void placeable_accepted(void *ctx, const int32_t *order)
+{
+    placeable_t *p = ctx;
+    uint64_t peak;
+    order_extent(p->problem, order, p->budget, p->hot, &peak);
+}
+
 /* When an order's live bytes fit the budget but its tensors do not place,
  * move the operators around the tensors that end up above the budget
  * (keeping the peak within it) while the greedy arena shrinks.  Returns 1
@@ -101,51 +177,27 @@ done:
  * count, not a clock. */
 int cosma_order_search_placeable(const cosma_problem_t *problem, int32_t *order, uint64_t budget, double deadline)
 {
-    int32_t n = problem->n_ops;
-    unsigned char *hot = malloc((size_t)n + 1);
-    int32_t *position = malloc(((size_t)n + 1) * sizeof(int32_t));
-    int32_t *trial = malloc(((size_t)n + 1) * sizeof(int32_t));
+    placeable_t p = {problem, budget, malloc((size_t)problem->n_ops + 1)};
     int found = 0;
     uint64_t peak = 0;
-    if (hot == NULL || position == NULL || trial == NULL)
-        goto done;
-    uint64_t extent = order_extent(problem, order, budget, hot, &peak);
-    if (peak > budget)
-        goto done;
-    const int32_t reach = 8;
-    int64_t moves = 0;
-    for (int improved = 1; improved && extent > budget && moves < MAX_PLACEMENT_MOVES && cosma_clock_seconds() < deadline;) {
-        improved = 0;
-        for (int32_t s = 0; s < n; s++)
-            position[order[s]] = s;
-        for (int32_t i = 0; i < n && !improved && moves < MAX_PLACEMENT_MOVES; i++) {
-            if (!hot[order[i]])
-                continue;
-            int32_t lo, hi;
-            cosma_order_move_window(problem, order, position, i, reach, &lo, &hi);
-            for (int32_t j = lo; j <= hi && !improved; j++) {
-                if (j == i)
-                    continue;
-                cosma_order_move(order, n, i, j, trial);
-                moves++;
-                uint64_t trial_peak = 0;
-                uint64_t trial_extent = order_extent(problem, trial, budget, NULL, &trial_peak);
-                if (trial_peak <= budget && trial_extent < extent) {
-                    memcpy(order, trial, (size_t)n * sizeof(int32_t));
-                    extent = order_extent(problem, order, budget, hot, &peak);
-                    improved = 1;
-                }
-            }
+    if (p.hot != NULL) {
+        uint64_t extent = order_extent(problem, order, budget, p.hot, &peak);
+        cosma_order_search_t search = {.reach = PLACEMENT_SEARCH_REACH,
+                                       .max_moves = MAX_PLACEMENT_MOVES,
+                                       .deadline = deadline,
+                                       .target = budget,
+                                       .score = placeable_score,
+                                       .movable = placeable_movable,
+                                       .accepted = placeable_accepted,
+                                       .ctx = &p};
+        if (peak <= budget) {
+            cosma_order_local_search(problem, order, &search, &extent);
+            found = extent <= budget;
         }
     }
-    found = extent <= budget;
-done:
-    free(hot);
-    free(position);
-    free(trial);
+    free(p.hot);
     return found;
 }
-
 
 /* ---- exhaustive search for a zero-traffic order ------------------------ */
 
@@ -153,6 +205,7 @@ done:
  * is checked, and search nodes.  Fixed amounts, so the answer does not
  * depend on the machine (the deadline is only a guard). */
 enum { ZERO_TRAFFIC_MAX_ORDERS = 4000, ZERO_TRAFFIC_MAX_NODES = 400000, ZERO_TRAFFIC_EXACT_ITEMS = 48 };
+#define ZERO_TRAFFIC_EXACT_SECONDS 1.0
 /* Larger graphs have far too many orders for the search to decide
  * anything: it is not tried on them. */
 enum { ZERO_TRAFFIC_MAX_OPS = 24 };
@@ -183,10 +236,13 @@ static int zero_search_place(zero_search_t *z)
         if (problem->size[t] > 0 && z->first[t] > 0)
             z->items[n_items++] = (cosma_place_item_t){z->first[t], z->last[t], problem->size[t], 0};
     uint64_t extent = 0;
-    int fits = cosma_place_items_effort(z->items, n_items, z->budget, 1, 1, &extent);
+    const cosma_place_options_t options = {.capacity = z->budget, .align = 1, .effort = 1,
+                                           .max_items = ZERO_TRAFFIC_EXACT_ITEMS,
+                                           .time_limit = ZERO_TRAFFIC_EXACT_SECONDS};
+    int fits = cosma_place(COSMA_PLACER_COSMA, z->items, n_items, &options, &extent);
     if (fits != 0)
         return fits;
-    return cosma_place_exact(z->items, n_items, z->budget, ZERO_TRAFFIC_EXACT_ITEMS, 1.0, NULL);
+    return cosma_place(COSMA_PLACER_EXACT, z->items, n_items, &options, &extent);
 }
 
 /* Live bytes while op runs next: tensors open and still read, plus the

@@ -6,14 +6,24 @@
 #include <cosma/verify.h>
 #include "planner_internal.h"
 
-/* Largest time-indexed joint model tried (columns).  Past this GLPK's
- * node LPs can run far beyond the time limit (GLPK does not look at the
- * clock inside one LP solve: seen on ViT-B/16, 27,000 columns). */
-enum { JOINT_MAX_COLUMNS = 15000 };
-
 /* Moves tried by the order searches: a fixed amount of work, so results do
  * not depend on the machine (the time limit is only a guard). */
 enum { MAX_ORDER_MOVES = 3000 };
+
+/* How far (positions) the order local search moves one operator. */
+enum { LOCAL_SEARCH_REACH = 6 };
+
+/* How the planner spends its time limit.  The strategies run in turn;
+ * each *_SHARE is the fraction of the limit, counted from the start, by
+ * which that strategy must end (JOINT_SHARE: of the time still left). */
+#define BOUNDS_SHARE 0.25          /* the minimum-peak order (M_P) */
+#define ORDER_SEARCH_SHARE 0.5     /* placement and exhaustive order searches */
+#define LOCAL_SEARCH_SHARE 0.6     /* the order local search */
+#define JOINT_SHARE 0.7            /* the time-indexed joint model */
+#define JOINT_MIN_SECONDS 2.0      /* less time left: the joint model is skipped */
+#define COVER_BOUND_SECONDS 5.0    /* the order-free covering bound */
+#define RELAXED_SECONDS 2.0        /* each relaxed residency of the local search */
+#define RESIDENCY_MIN_SECONDS 1.0  /* every residency solve gets at least this */
 
 /* A sink that passes messages on as warnings: for optional steps whose
  * failure the planner absorbs (the run still succeeds). */
@@ -112,51 +122,39 @@ static cosma_status_t assemble_plan(const cosma_problem_t *problem, const cosma_
     return COSMA_OK;
 }
 
-/* Local search over orders: move one operator at a time within its
- * dependency window (at most `reach` positions away) and keep a move when
- * the capacity-relaxed traffic drops.  Stops at `floor` (a lower bound),
- * at the deadline, or when no move helps.  Returns 1 if the order changed. */
+/* The order search's score: the capacity-relaxed traffic (solver trouble
+ * only ends the search early: warnings). */
+typedef struct {
+    const cosma_problem_t *problem;
+    uint64_t budget;
+    cosma_diag_t *optional;
+} relaxed_score_t;
+
+static int relaxed_score(void *ctx, const int32_t *order, uint64_t *out_score)
+{
+    const relaxed_score_t *r = ctx;
+    return cosma_residency_relaxed(r->problem, order, r->budget, RELAXED_SECONDS, out_score, r->optional) == COSMA_OK
+               ? 0
+               : -1;
+}
+
+/* Local search over orders on the capacity-relaxed traffic, down to
+ * `floor` (a lower bound).  Returns 1 if the order changed. */
 static int improve_order(const cosma_problem_t *problem, int32_t *order, uint64_t budget, uint64_t floor,
                          double deadline, cosma_diag_t *diag)
 {
-    int32_t n = problem->n_ops;
-    int32_t *position = malloc(((size_t)n + 1) * sizeof(int32_t));
-    int32_t *trial = malloc(((size_t)n + 1) * sizeof(int32_t));
-    uint64_t cost;
-    int changed = 0;
-    /* Solver trouble here only ends the search early: warnings. */
     cosma_diag_t optional = {emit_as_warning, diag, 0};
-    if (position == NULL || trial == NULL ||
-        cosma_residency_relaxed(problem, order, budget, 2.0, &cost, &optional) != COSMA_OK)
-        goto done;
-    const int32_t reach = 6;
-    int64_t moves = 0;
-    for (int improved = 1; improved && cost > floor && moves < MAX_ORDER_MOVES && cosma_clock_seconds() < deadline;) {
-        improved = 0;
-        for (int32_t s = 0; s < n; s++)
-            position[order[s]] = s;
-        for (int32_t i = 0; i < n && !improved && moves < MAX_ORDER_MOVES && cosma_clock_seconds() < deadline; i++) {
-            int32_t lo, hi;
-            cosma_order_move_window(problem, order, position, i, reach, &lo, &hi);
-            for (int32_t j = lo; j <= hi && !improved; j++) {
-                if (j == i)
-                    continue;
-                cosma_order_move(order, n, i, j, trial);
-                moves++;
-                uint64_t trial_cost;
-                if (cosma_residency_relaxed(problem, trial, budget, 2.0, &trial_cost, &optional) == COSMA_OK &&
-                    trial_cost < cost) {
-                    memcpy(order, trial, (size_t)n * sizeof(int32_t));
-                    cost = trial_cost;
-                    improved = changed = 1;
-                }
-            }
-        }
-    }
-done:
-    free(position);
-    free(trial);
-    return changed;
+    relaxed_score_t score = {problem, budget, &optional};
+    uint64_t cost;
+    if (relaxed_score(&score, order, &cost) != 0)
+        return 0;
+    cosma_order_search_t search = {.reach = LOCAL_SEARCH_REACH,
+                                   .max_moves = MAX_ORDER_MOVES,
+                                   .deadline = deadline,
+                                   .target = floor,
+                                   .score = relaxed_score,
+                                   .ctx = &score};
+    return cosma_order_local_search(problem, order, &search, &cost);
 }
 
 /* The best plan found so far while trying orders. */
@@ -172,7 +170,10 @@ typedef struct {
 static int try_order(const cosma_problem_t *problem, const int32_t *order, uint64_t budget, int no_spills,
                      double time_left, const char *method, incumbent_t *incumbent, cosma_diag_t *diag)
 {
-    cosma_residency_options_t options = {budget, time_left > 1 ? time_left : 1, no_spills, NULL};
+    cosma_residency_options_t options = {.budget = budget,
+                                         .time_limit = time_left > RESIDENCY_MIN_SECONDS ? time_left
+                                                                                         : RESIDENCY_MIN_SECONDS,
+                                         .no_spills = no_spills};
     cosma_residency_t result;
     if (cosma_residency_solve(problem, order, &options, &result, diag) == COSMA_OK &&
         (!incumbent->have || result.traffic < incumbent->residency.traffic)) {
@@ -191,13 +192,38 @@ static int try_order(const cosma_problem_t *problem, const int32_t *order, uint6
  * incumbents: the paper's 64 bytes, and none. */
 static const uint64_t baseline_alignments[] = {64, 1};
 
+/* Makes a finished plan (a baseline's, a caller's seed) the incumbent when
+ * it has less traffic.  The incumbent's order-specific bound is kept only
+ * when the plan runs in the same order (an order's bound at this budget);
+ * otherwise nothing is known about the new order.  A copy that cannot be
+ * made leaves the incumbent as it was. */
+static void adopt_plan(const cosma_problem_t *problem, const cosma_plan_t *plan, const char *method,
+                       incumbent_t *incumbent)
+{
+    int32_t n = problem->n_ops;
+    uint64_t traffic = plan->traffic.spill_bytes + plan->traffic.retrieve_bytes;
+    if (incumbent->have && traffic >= incumbent->residency.traffic)
+        return;
+    cosma_interval_t *copy = malloc(((size_t)plan->n_intervals + 1) * sizeof(cosma_interval_t));
+    if (copy == NULL)
+        return;
+    memcpy(copy, plan->intervals, (size_t)plan->n_intervals * sizeof(cosma_interval_t));
+    int same_order = incumbent->have && memcmp(plan->order, incumbent->order, (size_t)n * sizeof(int32_t)) == 0;
+    uint64_t bound = same_order ? incumbent->residency.lower_bound : 0;
+    cosma_residency_free(&incumbent->residency);
+    incumbent->residency = (cosma_residency_t){
+        .traffic = traffic, .lower_bound = bound, .placed = 1, .intervals = copy, .n_intervals = plan->n_intervals};
+    memcpy(incumbent->order, plan->order, (size_t)n * sizeof(int32_t));
+    incumbent->method = method;
+    incumbent->have = 1;
+}
+
 /* Every baseline plan is a valid plan for the same budget: adopts the best
  * one when it beats the incumbent, so the result is never worse than any
  * baseline.  Joint schedule: the baselines in the default and the
- * minimum-peak order; fixed: both policies in the fixed order.  The
- * incumbent's order-specific bound is kept only when the baseline runs in
- * the same order.  Baselines that cannot run (alignment, a step that does
- * not place) are skipped silently. */
+ * minimum-peak order; fixed: both policies in the fixed order.  Baselines
+ * that cannot run (alignment, a step that does not place) are skipped
+ * silently. */
 static cosma_status_t adopt_baselines(const cosma_problem_t *problem, const cosma_plan_options_t *options,
                                       const int32_t *fixed_order, const int32_t *peak_order, incumbent_t *incumbent)
 {
@@ -216,24 +242,11 @@ static cosma_status_t adopt_baselines(const cosma_problem_t *problem, const cosm
             if (cosma_baseline_plan_in_order(problem->graph, &options->mode, options->budget_bytes, name,
                                              baseline_alignments[a], order, &plan, NULL) != COSMA_OK)
                 continue;
-            uint64_t traffic = plan->traffic.spill_bytes + plan->traffic.retrieve_bytes;
-            cosma_interval_t *copy = NULL;
-            if (!incumbent->have || traffic < incumbent->residency.traffic)
-                copy = malloc(((size_t)plan->n_intervals + 1) * sizeof(cosma_interval_t));
-            if (copy != NULL) {
-                memcpy(copy, plan->intervals, (size_t)plan->n_intervals * sizeof(cosma_interval_t));
-                int same_order = incumbent->have && memcmp(order, incumbent->order, (size_t)n * sizeof(int32_t)) == 0;
-                uint64_t bound = same_order ? incumbent->residency.lower_bound : 0;
-                cosma_residency_free(&incumbent->residency);
-                incumbent->residency = (cosma_residency_t){
-                    .traffic = traffic, .lower_bound = bound, .placed = 1, .intervals = copy,
-                    .n_intervals = plan->n_intervals};
-                memcpy(incumbent->order, order, (size_t)n * sizeof(int32_t));
-                incumbent->method = fixed_order != NULL ? "ilp-fixed:baseline-incumbent"
-                                    : peak              ? "ilp-joint:baseline-incumbent(min-peak order)"
-                                                        : "ilp-joint:baseline-incumbent(default order)";
-                incumbent->have = 1;
-            }
+            adopt_plan(problem, plan,
+                       fixed_order != NULL ? "ilp-fixed:baseline-incumbent"
+                       : peak              ? "ilp-joint:baseline-incumbent(min-peak order)"
+                                           : "ilp-joint:baseline-incumbent(default order)",
+                       incumbent);
             cosma_plan_destroy(plan);
         }
     }
@@ -241,227 +254,348 @@ static cosma_status_t adopt_baselines(const cosma_problem_t *problem, const cosm
     return COSMA_OK;
 }
 
-/* The graph's bounds: the caller's when it passed them (a copy, so that
- * they are freed like our own), else computed here. */
-static cosma_status_t planner_bounds(const cosma_graph_t *graph, const cosma_plan_options_t *options,
-                                     double time_limit, cosma_bounds_t *out_bounds, cosma_diag_t *diag)
+/* ---- the planner: strategies over one context ------------------------- */
+
+/* What the strategies share: the problem, one clock, the incumbent and the
+ * ledger of lower bounds.  Each strategy reads and improves it; only
+ * ledger_bound turns the ledger into the plan's bound. */
+typedef struct {
+    const cosma_plan_options_t *options;
+    cosma_problem_t problem;
+    cosma_diag_t *diag;
+    double started, limit;   /* seconds: clock at the start, time limit */
+    incumbent_t incumbent;
+    cosma_bounds_t bounds;   /* M_R / M_P and the minimum-peak order (not for a fixed schedule) */
+    int32_t *given_order;    /* the fixed schedule's order, else the default order */
+    int32_t *work_order;     /* scratch for the order searches */
+    struct {
+        uint64_t cover;          /* order-free covering bound (joint schedule) */
+        uint64_t joint;          /* time-indexed joint model's bound (every order) */
+        uint64_t order_relaxation; /* the best solved order's own bound, before the baselines */
+        int zero_traffic_impossible; /* proven: no order places without spills */
+    } ledger;
+} plan_ctx_t;
+
+typedef cosma_status_t (*strategy_fn_t)(plan_ctx_t *ctx);
+
+static double time_left(const plan_ctx_t *ctx)
 {
-    if (options->bounds == NULL)
-        return cosma_planner_bounds(graph, &options->mode, time_limit, out_bounds, diag);
-    *out_bounds = *options->bounds;
-    out_bounds->order = malloc(((size_t)graph->n_ops + 1) * sizeof(int32_t));
-    if (out_bounds->order == NULL)
-        return COSMA_ERR_NOMEM;
-    memcpy(out_bounds->order, options->bounds->order, (size_t)graph->n_ops * sizeof(int32_t));
+    return ctx->limit - (cosma_clock_seconds() - ctx->started);
+}
+
+/* The clock reading by which a strategy holding `share` must end. */
+static double deadline_at(const plan_ctx_t *ctx, double share)
+{
+    return ctx->started + ctx->limit * share;
+}
+
+static int is_schedule(const plan_ctx_t *ctx, cosma_schedule_t schedule)
+{
+    return ctx->options->schedule == schedule;
+}
+
+/* Whether a spill-free plan is still wanted: no plan yet, or one with
+ * traffic (a minimum-peak schedule without a plan counts as wanting one). */
+static int wants_zero_traffic(const plan_ctx_t *ctx)
+{
+    const incumbent_t *inc = &ctx->incumbent;
+    return inc->have ? inc->residency.traffic > 0 : is_schedule(ctx, COSMA_SCHEDULE_PEAK);
+}
+
+static int has_traffic(const plan_ctx_t *ctx)
+{
+    return ctx->incumbent.have && ctx->incumbent.residency.traffic > 0;
+}
+
+/* Keeps an order found by a search when its residency beats the incumbent. */
+static void adopt_order(plan_ctx_t *ctx, const int32_t *order, const char *joint_method, const char *peak_method)
+{
+    int peak = is_schedule(ctx, COSMA_SCHEDULE_PEAK);
+    try_order(&ctx->problem, order, ctx->options->budget_bytes, peak, time_left(ctx),
+              peak ? peak_method : joint_method, &ctx->incumbent, ctx->diag);
+}
+
+/* Strategy: residency for the candidate orders, best first (the
+ * minimum-peak order: zero traffic when it fits; then the default or the
+ * given order), sharing the time left evenly. */
+static cosma_status_t strategy_candidate_orders(plan_ctx_t *ctx)
+{
+    const cosma_plan_options_t *options = ctx->options;
+    const int32_t *candidates[2];
+    int n_candidates = 0;
+    if (!is_schedule(ctx, COSMA_SCHEDULE_FIXED))
+        candidates[n_candidates++] = ctx->bounds.order;
+    if (!is_schedule(ctx, COSMA_SCHEDULE_PEAK))
+        candidates[n_candidates++] = ctx->given_order;
+    incumbent_t *inc = &ctx->incumbent;
+    for (int c = 0; c < n_candidates && !(inc->have && inc->residency.traffic == 0); c++) {
+        cosma_residency_options_t residency_options = {.budget = options->budget_bytes,
+                                                       .time_limit = time_left(ctx) / (n_candidates - c),
+                                                       .no_spills = is_schedule(ctx, COSMA_SCHEDULE_PEAK),
+                                                       .export_model = c == 0 ? options->export_model : NULL};
+        cosma_residency_t result;
+        cosma_status_t attempt =
+            cosma_residency_solve(&ctx->problem, candidates[c], &residency_options, &result, ctx->diag);
+        if (attempt != COSMA_OK || (inc->have && result.traffic >= inc->residency.traffic)) {
+            cosma_residency_free(&result);
+            if (attempt != COSMA_OK && attempt != COSMA_ERR_INFEASIBLE)
+                return attempt;
+            continue;
+        }
+        cosma_residency_free(&inc->residency);
+        inc->residency = result;
+        memcpy(inc->order, candidates[c], (size_t)ctx->problem.n_ops * sizeof(int32_t));
+        inc->have = 1;
+        inc->method = is_schedule(ctx, COSMA_SCHEDULE_FIXED)  ? "ilp-fixed"
+                      : is_schedule(ctx, COSMA_SCHEDULE_PEAK) ? "min-peak"
+                      : c == 0                                ? "ilp-joint:min-peak-order"
+                                                              : "ilp-joint:default-order";
+    }
     return COSMA_OK;
+}
+
+/* Strategy: the live bytes fit but the tensors did not place; look for a
+ * nearby order whose zero-spill tensors do. */
+static cosma_status_t strategy_placement_search(plan_ctx_t *ctx)
+{
+    uint64_t budget = ctx->options->budget_bytes;
+    if (!wants_zero_traffic(ctx) || is_schedule(ctx, COSMA_SCHEDULE_FIXED) || ctx->bounds.m_p_upper > budget)
+        return COSMA_OK;
+    memcpy(ctx->work_order, ctx->bounds.order, (size_t)ctx->problem.n_ops * sizeof(int32_t));
+    if (cosma_order_search_placeable(&ctx->problem, ctx->work_order, budget, deadline_at(ctx, ORDER_SEARCH_SHARE)))
+        adopt_order(ctx, ctx->work_order, "ilp-joint:placement-search", "min-peak:placement-search");
+    return COSMA_OK;
+}
+
+/* Strategy: still no zero-traffic plan although the live bytes may fit: on
+ * small graphs, search every order (a proof when none places). */
+static cosma_status_t strategy_exhaustive_search(plan_ctx_t *ctx)
+{
+    ctx->ledger.zero_traffic_impossible = ctx->bounds.m_p_lower > ctx->options->budget_bytes;
+    if (!wants_zero_traffic(ctx) || is_schedule(ctx, COSMA_SCHEDULE_FIXED) || ctx->ledger.zero_traffic_impossible)
+        return COSMA_OK;
+    int found = cosma_order_search_zero_traffic(&ctx->problem, ctx->options->budget_bytes,
+                                                deadline_at(ctx, ORDER_SEARCH_SHARE), ctx->work_order);
+    if (found == 1)
+        adopt_order(ctx, ctx->work_order, "ilp-joint:exhaustive-search", "min-peak:exhaustive-search");
+    ctx->ledger.zero_traffic_impossible = found == 0;
+    return COSMA_OK;
+}
+
+/* Strategy (joint schedule): the order-free covering bound, then a local
+ * search over orders near the best one while it pays. */
+static cosma_status_t strategy_local_search(plan_ctx_t *ctx)
+{
+    if (!is_schedule(ctx, COSMA_SCHEDULE_JOINT) || !has_traffic(ctx))
+        return COSMA_OK;
+    uint64_t budget = ctx->options->budget_bytes;
+    cosma_diag_t optional = {emit_as_warning, ctx->diag, 0};
+    ctx->ledger.cover = cosma_problem_traffic_lower_bound(&ctx->problem, budget, COVER_BOUND_SECONDS,
+                                                          ctx->diag != NULL ? &optional : NULL);
+    memcpy(ctx->work_order, ctx->incumbent.order, (size_t)ctx->problem.n_ops * sizeof(int32_t));
+    if (ctx->ledger.cover < ctx->incumbent.residency.traffic &&
+        improve_order(&ctx->problem, ctx->work_order, budget, ctx->ledger.cover, deadline_at(ctx, LOCAL_SEARCH_SHARE),
+                      ctx->diag))
+        try_order(&ctx->problem, ctx->work_order, budget, 0, time_left(ctx), "ilp-joint:local-search",
+                  &ctx->incumbent, ctx->diag);
+    return COSMA_OK;
+}
+
+/* Whether a caller's seed plan is a valid plan here: this graph and mode,
+ * within this budget, in the fixed order for a fixed schedule, and without
+ * traffic for a minimum-peak one.  The final plan is verified anyway. */
+static int seed_fits(const plan_ctx_t *ctx, const cosma_plan_t *seed)
+{
+    const cosma_plan_options_t *options = ctx->options;
+    int32_t n = ctx->problem.n_ops;
+    if (seed == NULL || seed->n_steps != n || seed->graph_hash != cosma_graph_hash(ctx->problem.graph) ||
+        seed->mode.with_params != options->mode.with_params || seed->mode.elem_bytes != options->mode.elem_bytes ||
+        seed->traffic.peak_bytes > options->budget_bytes)
+        return 0;
+    if (is_schedule(ctx, COSMA_SCHEDULE_FIXED) && memcmp(seed->order, ctx->given_order, (size_t)n * sizeof(int32_t)))
+        return 0;
+    return !is_schedule(ctx, COSMA_SCHEDULE_PEAK) || seed->traffic.spill_bytes + seed->traffic.retrieve_bytes == 0;
+}
+
+/* Strategy: the caller's seed plans (for example a sweep's plans at smaller
+ * budgets) are incumbents when they fit, so more memory never gives a
+ * worse plan. */
+static cosma_status_t strategy_seeds(plan_ctx_t *ctx)
+{
+    for (int32_t k = 0; k < ctx->options->n_seeds; k++)
+        if (seed_fits(ctx, ctx->options->seeds[k]))
+            adopt_plan(&ctx->problem, ctx->options->seeds[k], "seed-plan", &ctx->incumbent);
+    return COSMA_OK;
+}
+
+/* Strategy: never worse than a baseline: their plans are incumbents too
+ * (before the joint model, which starts from the best plan).  The bound of
+ * the best order solved so far is noted first: it decides whether the
+ * joint model can prove more. */
+static cosma_status_t strategy_baselines(plan_ctx_t *ctx)
+{
+    ctx->ledger.order_relaxation = ctx->incumbent.have ? ctx->incumbent.residency.lower_bound : 0;
+    if (is_schedule(ctx, COSMA_SCHEDULE_PEAK) || (ctx->incumbent.have && ctx->incumbent.residency.traffic == 0))
+        return COSMA_OK;
+    const int32_t *fixed_order = is_schedule(ctx, COSMA_SCHEDULE_FIXED) ? ctx->given_order : NULL;
+    return adopt_baselines(&ctx->problem, ctx->options, fixed_order, ctx->bounds.order, &ctx->incumbent);
+}
+
+/* Strategy (joint schedule): the time-indexed model proves a bound for
+ * every order and may find a better one; it starts from the best plan.
+ * Its relaxation is no stronger than the best order's own: when the
+ * order-free bound already reaches that, it can prove nothing more. */
+static cosma_status_t strategy_joint_model(plan_ctx_t *ctx)
+{
+    incumbent_t *inc = &ctx->incumbent;
+    double left = time_left(ctx);
+    if (!is_schedule(ctx, COSMA_SCHEDULE_JOINT) || !has_traffic(ctx) ||
+        ctx->ledger.cover >= ctx->ledger.order_relaxation || left <= JOINT_MIN_SECONDS)
+        return COSMA_OK;
+    cosma_diag_t optional = {emit_as_warning, ctx->diag, 0};
+    cosma_joint_options_t joint_options;
+    cosma_joint_options_init(&joint_options);
+    joint_options.budget = ctx->options->budget_bytes;
+    joint_options.time_limit = left * JOINT_SHARE;
+    joint_options.start_order = inc->order;
+    joint_options.start_intervals = inc->residency.intervals;
+    joint_options.n_start_intervals = inc->residency.n_intervals;
+    cosma_status_t joint = cosma_joint_solve(&ctx->problem, &joint_options, ctx->work_order, &ctx->ledger.joint,
+                                             ctx->diag != NULL ? &optional : NULL);
+    if (joint == COSMA_OK && memcmp(ctx->work_order, inc->order, (size_t)ctx->problem.n_ops * sizeof(int32_t)) != 0)
+        try_order(&ctx->problem, ctx->work_order, ctx->options->budget_bytes, 0, time_left(ctx),
+                  "ilp-joint:time-indexed", inc, ctx->diag);
+    else if (joint == COSMA_ERR_NOMEM)
+        return joint;
+    else if (joint == COSMA_ERR_SOLVER) {
+        /* The joint model only strengthens the bound: the plan in hand
+         * stands without it. */
+        cosma_diag_report(ctx->diag, COSMA_SEV_WARNING, "the joint model was dropped after the solver failure "
+                                                        "above; the plan stands, with the other bounds");
+        ctx->ledger.joint = 0;
+    }
+    return COSMA_OK;
+}
+
+/* The ledger's one audited rule: the bound must hold for the problem as
+ * asked.  For a fixed order the residency ILP's bound; for a minimum-peak
+ * schedule none; for the joint problem only order-independent facts (the
+ * ILP bound only when the graph has a single order). */
+static uint64_t ledger_bound(const plan_ctx_t *ctx)
+{
+    const cosma_residency_t *best = &ctx->incumbent.residency;
+    uint64_t budget = ctx->options->budget_bytes;
+    if (is_schedule(ctx, COSMA_SCHEDULE_FIXED))
+        return best->lower_bound;
+    if (is_schedule(ctx, COSMA_SCHEDULE_PEAK))
+        return 0;
+    if (cosma_problem_order_is_unique(&ctx->problem))
+        return best->lower_bound; /* joint == fixed: the ILP bound holds */
+    uint64_t bound = best->traffic > 0 ? ctx->ledger.cover : 0;
+    /* Every order has a step with at least M_P live bytes: below it, the
+     * excess leaves the scratchpad and comes back at least once. */
+    if (ctx->bounds.m_p_lower > budget && ctx->bounds.m_p_lower - budget > bound)
+        bound = ctx->bounds.m_p_lower - budget;
+    return ctx->ledger.joint > bound ? ctx->ledger.joint : bound;
+}
+
+/* Checks the request and sets up the context: the orders, and the
+ * minimum-peak order unless the schedule is fixed. */
+static cosma_status_t ctx_init(plan_ctx_t *ctx, const cosma_graph_t *graph, const cosma_plan_options_t *options,
+                               cosma_diag_t *diag)
+{
+    memset(ctx, 0, sizeof *ctx);
+    ctx->options = options;
+    ctx->diag = diag;
+    ctx->started = cosma_clock_seconds();
+    ctx->limit = options->time_limit > 0 ? options->time_limit : COSMA_PLAN_DEFAULT_SECONDS;
+    cosma_status_t status = cosma_problem_init(&ctx->problem, graph, &options->mode, diag);
+    if (status != COSMA_OK)
+        return status;
+    int32_t n = graph->n_ops;
+    ctx->incumbent = (incumbent_t){.order = malloc(((size_t)n + 1) * sizeof(int32_t)), .method = ""};
+    ctx->given_order = malloc(((size_t)n + 1) * sizeof(int32_t));
+    ctx->work_order = malloc(((size_t)n + 1) * sizeof(int32_t));
+    if (ctx->incumbent.order == NULL || ctx->given_order == NULL || ctx->work_order == NULL)
+        return COSMA_ERR_NOMEM;
+    int fixed = options->schedule == COSMA_SCHEDULE_FIXED;
+    if (fixed && options->order != NULL && !cosma_order_is_topological(graph, options->order)) {
+        cosma_diag_report(diag, COSMA_SEV_ERROR, "the given order is not a complete topological order");
+        return COSMA_ERR_INPUT;
+    }
+    if (!fixed && report_oversized(&ctx->problem, options->budget_bytes, diag) > 0)
+        return COSMA_ERR_INFEASIBLE;
+    for (int32_t o = 0; o < n; o++)
+        ctx->given_order[o] = fixed && options->order != NULL ? options->order[o] : o;
+    if (fixed)
+        return COSMA_OK;
+    if (options->bounds == NULL)
+        return cosma_planner_bounds(graph, &options->mode, ctx->limit * BOUNDS_SHARE, &ctx->bounds, diag);
+    /* The caller's bounds (a symbolic budget): a copy, freed like ours. */
+    ctx->bounds = *options->bounds;
+    ctx->bounds.order = malloc(((size_t)n + 1) * sizeof(int32_t));
+    if (ctx->bounds.order == NULL)
+        return COSMA_ERR_NOMEM;
+    memcpy(ctx->bounds.order, options->bounds->order, (size_t)n * sizeof(int32_t));
+    return COSMA_OK;
+}
+
+static void ctx_free(plan_ctx_t *ctx)
+{
+    cosma_residency_free(&ctx->incumbent.residency);
+    cosma_bounds_free(&ctx->bounds);
+    free(ctx->incumbent.order);
+    free(ctx->given_order);
+    free(ctx->work_order);
+    cosma_problem_free(&ctx->problem);
+}
+
+/* The incumbent as a plan with the ledger's bound, checked by the verifier. */
+static cosma_status_t finish_plan(const plan_ctx_t *ctx, cosma_plan_t **out_plan)
+{
+    if (!ctx->incumbent.have)
+        return report_no_plan(&ctx->problem, ctx->options, &ctx->bounds, ctx->ledger.zero_traffic_impossible,
+                              ctx->diag);
+    cosma_status_t status =
+        assemble_plan(&ctx->problem, ctx->options, ctx->incumbent.order, &ctx->incumbent.residency, ledger_bound(ctx),
+                      ctx->incumbent.method, cosma_clock_seconds() - ctx->started, out_plan);
+    if (status != COSMA_OK)
+        return status;
+    cosma_traffic_t checked;
+    if (cosma_plan_verify(ctx->problem.graph, *out_plan, &checked, ctx->diag) != COSMA_OK) {
+        cosma_diag_report(ctx->diag, COSMA_SEV_ERROR,
+                          "internal error: the planner produced a plan the verifier rejects");
+        cosma_plan_destroy(*out_plan);
+        *out_plan = NULL;
+        return COSMA_ERR_INTERNAL;
+    }
+    return COSMA_OK;
+}
+
+/* The strategies in the order they run; each decides from the context
+ * whether it applies. */
+static const strategy_fn_t STRATEGIES[] = {
+    strategy_candidate_orders, strategy_seeds,     strategy_placement_search, strategy_exhaustive_search,
+    strategy_local_search,     strategy_baselines, strategy_joint_model,
+};
+
+void cosma_plan_options_init(cosma_plan_options_t *options)
+{
+    *options = (cosma_plan_options_t){.schedule = COSMA_SCHEDULE_JOINT,
+                                      .time_limit = COSMA_PLAN_DEFAULT_SECONDS,
+                                      .threads = 1};
 }
 
 cosma_status_t cosma_planner_plan(const cosma_graph_t *graph, const cosma_plan_options_t *options,
                                   cosma_plan_t **out_plan, cosma_diag_t *diag)
 {
     *out_plan = NULL;
-    double started = cosma_clock_seconds();
-    double limit = options->time_limit > 0 ? options->time_limit : 60.0;
-    cosma_problem_t problem;
-    cosma_status_t status = cosma_problem_init(&problem, graph, &options->mode, diag);
-    if (status != COSMA_OK)
-        return status;
-    int32_t n = graph->n_ops;
-    incumbent_t incumbent = {{0}, malloc(((size_t)n + 1) * sizeof(int32_t)), "", 0};
-    cosma_residency_t *best = &incumbent.residency;
-    cosma_bounds_t bounds = {0};
-    uint64_t lower_bound = 0;
-    if (incumbent.order == NULL) {
-        status = COSMA_ERR_NOMEM;
-        goto done;
-    }
-    if (options->schedule == COSMA_SCHEDULE_FIXED && options->order != NULL &&
-        !cosma_order_is_topological(graph, options->order)) {
-        cosma_diag_report(diag, COSMA_SEV_ERROR, "the given order is not a complete topological order");
-        status = COSMA_ERR_INPUT;
-        goto done;
-    }
-    if (options->schedule != COSMA_SCHEDULE_FIXED && report_oversized(&problem, options->budget_bytes, diag) > 0) {
-        status = COSMA_ERR_INFEASIBLE;
-        goto done;
-    }
-
-    /* Candidate orders, best first: for the joint schedule the minimum-peak
-     * order (zero traffic when it fits), then the default order. */
-    int32_t *candidates[2] = {NULL, NULL};
-    int32_t *default_order = malloc(((size_t)n + 1) * sizeof(int32_t));
-    if (default_order == NULL) {
-        status = COSMA_ERR_NOMEM;
-        goto done;
-    }
-    for (int32_t o = 0; o < n; o++)
-        default_order[o] = options->schedule == COSMA_SCHEDULE_FIXED && options->order != NULL ? options->order[o] : o;
-    int n_candidates = 0;
-    if (options->schedule != COSMA_SCHEDULE_FIXED) {
-        status = planner_bounds(graph, options, limit * 0.25, &bounds, diag);
-        if (status != COSMA_OK) {
-            free(default_order);
-            goto done;
-        }
-        candidates[n_candidates++] = bounds.order;
-    }
-    if (options->schedule != COSMA_SCHEDULE_PEAK)
-        candidates[n_candidates++] = default_order;
-
-    for (int c = 0; c < n_candidates; c++) {
-        double left = limit - (cosma_clock_seconds() - started);
-        cosma_residency_options_t residency_options = {options->budget_bytes, left / (n_candidates - c),
-                                                       options->schedule == COSMA_SCHEDULE_PEAK,
-                                                       c == 0 ? options->export_model : NULL};
-        cosma_residency_t result;
-        cosma_status_t attempt = cosma_residency_solve(&problem, candidates[c], &residency_options, &result, diag);
-        if (attempt == COSMA_ERR_INFEASIBLE) {
-            cosma_residency_free(&result);
-            continue;
-        }
-        if (attempt != COSMA_OK) {
-            cosma_residency_free(&result);
-            status = attempt;
-            free(default_order);
-            goto done;
-        }
-        if (!incumbent.have || result.traffic < best->traffic) {
-            cosma_residency_free(best);
-            *best = result;
-            memcpy(incumbent.order, candidates[c], (size_t)n * sizeof(int32_t));
-            incumbent.have = 1;
-            incumbent.method = options->schedule == COSMA_SCHEDULE_FIXED  ? "ilp-fixed"
-                               : options->schedule == COSMA_SCHEDULE_PEAK ? "min-peak"
-                               : c == 0                                   ? "ilp-joint:min-peak-order"
-                                                                          : "ilp-joint:default-order";
-        } else {
-            cosma_residency_free(&result);
-        }
-        if (incumbent.have && best->traffic == 0)
-            break; /* nothing beats zero */
-    }
-    /* Live bytes fit but the tensors did not place: look for a nearby
-     * order whose zero-spill tensors do. */
-    int unplaced = incumbent.have ? best->traffic > 0 : options->schedule == COSMA_SCHEDULE_PEAK;
-    if (unplaced && options->schedule != COSMA_SCHEDULE_FIXED && bounds.m_p_upper <= options->budget_bytes) {
-        memcpy(default_order, bounds.order, (size_t)n * sizeof(int32_t));
-        if (cosma_order_search_placeable(&problem, default_order, options->budget_bytes, started + limit * 0.5))
-            try_order(&problem, default_order, options->budget_bytes, options->schedule == COSMA_SCHEDULE_PEAK,
-                      limit - (cosma_clock_seconds() - started),
-                      options->schedule == COSMA_SCHEDULE_PEAK ? "min-peak:placement-search"
-                                                               : "ilp-joint:placement-search",
-                      &incumbent, diag);
-    }
-    /* Still no zero-traffic plan although the live bytes may fit: on small
-     * graphs, search every order (a proof when none places). */
-    int zero_traffic_impossible = bounds.m_p_lower > options->budget_bytes;
-    unplaced = incumbent.have ? best->traffic > 0 : options->schedule == COSMA_SCHEDULE_PEAK;
-    if (unplaced && options->schedule != COSMA_SCHEDULE_FIXED && !zero_traffic_impossible) {
-        int found = cosma_order_search_zero_traffic(&problem, options->budget_bytes, started + limit * 0.5,
-                                                    default_order);
-        if (found == 1)
-            try_order(&problem, default_order, options->budget_bytes, options->schedule == COSMA_SCHEDULE_PEAK,
-                      limit - (cosma_clock_seconds() - started),
-                      options->schedule == COSMA_SCHEDULE_PEAK ? "min-peak:exhaustive-search"
-                                                               : "ilp-joint:exhaustive-search",
-                      &incumbent, diag);
-        zero_traffic_impossible = found == 0;
-    }
-    /* Joint schedule: the order-free covering bound, then a local search
-     * over orders near the best one while it pays. */
-    uint64_t cover_bound = 0;
-    if (incumbent.have && options->schedule == COSMA_SCHEDULE_JOINT && best->traffic > 0) {
-        cosma_diag_t optional = {emit_as_warning, diag, 0};
-        cover_bound = cosma_problem_traffic_lower_bound(&problem, options->budget_bytes, 5.0,
-                                                        diag != NULL ? &optional : NULL);
-        memcpy(default_order, incumbent.order, (size_t)n * sizeof(int32_t));
-        if (cover_bound < best->traffic &&
-            improve_order(&problem, default_order, options->budget_bytes, cover_bound, started + limit * 0.6, diag))
-            try_order(&problem, default_order, options->budget_bytes, 0, limit - (cosma_clock_seconds() - started),
-                      "ilp-joint:local-search", &incumbent, diag);
-    }
-    /* Never worse than a baseline: their plans are incumbents too (before
-     * the joint model, which starts from the best plan).  The relaxation
-     * of the best order the planner solved decides below whether the joint
-     * model can prove more. */
-    uint64_t order_relaxation = incumbent.have ? best->lower_bound : 0;
-    if (options->schedule != COSMA_SCHEDULE_PEAK && (!incumbent.have || best->traffic > 0)) {
-        status = adopt_baselines(&problem, options,
-                                 options->schedule == COSMA_SCHEDULE_FIXED ? candidates[0] : NULL, bounds.order,
-                                 &incumbent);
-        if (status != COSMA_OK) {
-            free(default_order);
-            goto done;
-        }
-    }
-    /* Joint schedule: the time-indexed model proves a bound for every
-     * order and may find a better one; it starts from the best plan. */
-    uint64_t joint_bound = 0;
-    /* The joint relaxation is no stronger than the best order's own
-     * relaxation: when the order-free bound already reaches that, the
-     * model can prove nothing more (what remains is placement). */
-    if (incumbent.have && options->schedule == COSMA_SCHEDULE_JOINT && best->traffic > 0 &&
-        cover_bound < order_relaxation) {
-        double left = limit - (cosma_clock_seconds() - started);
-        if (left > 2) {
-            cosma_diag_t optional = {emit_as_warning, diag, 0};
-            cosma_status_t joint =
-                cosma_joint_solve(&problem, options->budget_bytes, left * 0.7, JOINT_MAX_COLUMNS, incumbent.order,
-                                  best->intervals, best->n_intervals, default_order, &joint_bound,
-                                  diag != NULL ? &optional : NULL);
-            if (joint == COSMA_OK && memcmp(default_order, incumbent.order, (size_t)n * sizeof(int32_t)) != 0) {
-                try_order(&problem, default_order, options->budget_bytes, 0, limit - (cosma_clock_seconds() - started),
-                          "ilp-joint:time-indexed", &incumbent, diag);
-            } else if (joint == COSMA_ERR_NOMEM) {
-                status = joint;
-                free(default_order);
-                goto done;
-            } else if (joint == COSMA_ERR_SOLVER) {
-                /* The joint model only strengthens the bound: the plan in
-                 * hand stands without it. */
-                cosma_diag_report(diag, COSMA_SEV_WARNING, "the joint model was dropped after the solver failure "
-                                                           "above; the plan stands, with the other bounds");
-                joint_bound = 0;
-            }
-        }
-    }
-    free(default_order);
-    if (!incumbent.have) {
-        status = report_no_plan(&problem, options, &bounds, zero_traffic_impossible, diag);
-        goto done;
-    }
-    /* The bound must hold for the problem as asked: for a fixed order the
-     * ILP's bound; for the joint problem only order-independent facts. */
-    if (options->schedule == COSMA_SCHEDULE_FIXED)
-        lower_bound = best->lower_bound;
-    else if (options->schedule == COSMA_SCHEDULE_PEAK)
-        lower_bound = 0;
-    else if (cosma_problem_order_is_unique(&problem))
-        lower_bound = best->lower_bound; /* joint == fixed: the ILP bound holds */
-    else {
-        lower_bound = best->traffic > 0 ? cover_bound : 0;
-        /* Every order has a step with at least M_P live bytes: below it,
-         * the excess leaves the scratchpad and comes back at least once. */
-        if (bounds.m_p_lower > options->budget_bytes && bounds.m_p_lower - options->budget_bytes > lower_bound)
-            lower_bound = bounds.m_p_lower - options->budget_bytes;
-        if (joint_bound > lower_bound)
-            lower_bound = joint_bound;
-    }
-    status = assemble_plan(&problem, options, incumbent.order, best, lower_bound, incumbent.method,
-                           cosma_clock_seconds() - started, out_plan);
-    if (status != COSMA_OK)
-        goto done;
-    cosma_traffic_t checked;
-    if (cosma_plan_verify(graph, *out_plan, &checked, diag) != COSMA_OK) {
-        cosma_diag_report(diag, COSMA_SEV_ERROR, "internal error: the planner produced a plan the verifier rejects");
-        cosma_plan_destroy(*out_plan);
-        *out_plan = NULL;
-        status = COSMA_ERR_INTERNAL;
-    }
-done:
-    cosma_residency_free(best);
-    cosma_bounds_free(&bounds);
-    free(incumbent.order);
-    cosma_problem_free(&problem);
+    plan_ctx_t ctx;
+    cosma_status_t status = ctx_init(&ctx, graph, options, diag);
+    for (size_t s = 0; status == COSMA_OK && s < sizeof STRATEGIES / sizeof STRATEGIES[0]; s++)
+        status = STRATEGIES[s](&ctx);
+    if (status == COSMA_OK)
+        status = finish_plan(&ctx, out_plan);
+    ctx_free(&ctx);
     return status;
 }

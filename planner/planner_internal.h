@@ -2,34 +2,8 @@
 #ifndef COSMA_PLANNER_INTERNAL_H
 #define COSMA_PLANNER_INTERNAL_H
 
+#include <cosma/place.h>
 #include <cosma/planner.h>
-
-/* A block to place in the scratchpad: resident during steps first..last. */
-typedef struct {
-    int32_t first, last;
-    uint64_t bytes;
-    uint64_t offset; /* out */
-} cosma_place_item_t;
-
-/* Assigns offsets (multiples of align, align >= 1) so that items sharing a
- * step do not overlap, trying to keep the extent within capacity.  Pass
- * capacity UINT64_MAX to simply minimise the extent.  Returns 1 if every
- * item ends at or below capacity, 0 otherwise; *out_extent is the largest
- * offset + bytes.  Deterministic.  -1 when out of memory. */
-int cosma_place_items(cosma_place_item_t *items, int32_t n_items, uint64_t capacity, uint64_t align,
-                      uint64_t *out_extent);
-
-/* The same with a choice of effort: 0 = the greedy orders only (fast,
- * for searches that place many candidates), 1 = as cosma_place_items. */
-int cosma_place_items_effort(cosma_place_item_t *items, int32_t n_items, uint64_t capacity, uint64_t align,
-                             int effort, uint64_t *out_extent);
-
-/* Exact placement by a small ILP (big-M non-overlap per conflicting pair,
- * GLPK).  Returns 1 when placed within capacity (offsets set), 0 when
- * proven impossible, -1 when undecided within the time limit or too large
- * (more than max_items items). */
-int cosma_place_exact(cosma_place_item_t *items, int32_t n_items, uint64_t capacity, int32_t max_items,
-                      double time_limit, cosma_diag_t *diag);
 
 /* Step (1-based) of every operator in order: out_step[op] = t. */
 void cosma_order_steps(const cosma_graph_t *graph, const int32_t *order, int32_t *out_step);
@@ -91,6 +65,28 @@ void cosma_order_move_window(const cosma_problem_t *problem, const int32_t *orde
                              int32_t i, int32_t reach, int32_t *out_lo, int32_t *out_hi);
 /* trial = order with the operator at i moved to j. */
 void cosma_order_move(const int32_t *order, int32_t n, int32_t i, int32_t j, int32_t *trial);
+/* The one order local search: first-improvement moves of one operator
+ * within its dependency window (at most reach positions), kept when the
+ * score drops; stops at target, after max_moves moves, at the deadline, or
+ * when no move helps.  score returns 0 with the order's score, or nonzero
+ * to reject the order; movable (NULL: all) skips operators not worth
+ * moving; accepted (NULL: none) hears of every kept order. */
+typedef struct {
+    int32_t reach;
+    int64_t max_moves;
+    double deadline;
+    uint64_t target;
+    int (*score)(void *ctx, const int32_t *order, uint64_t *out_score);
+    int (*movable)(void *ctx, int32_t op);
+    void (*accepted)(void *ctx, const int32_t *order);
+    void *ctx;
+} cosma_order_search_t;
+
+/* Improves order in place; *inout_score is the order's score on entry and
+ * the result's on exit.  Returns 1 if the order changed. */
+int cosma_order_local_search(const cosma_problem_t *problem, int32_t *order, const cosma_order_search_t *search,
+                             uint64_t *inout_score);
+
 /* When an order's live bytes fit the budget but its zero-spill tensors do
  * not place, moves the operators around the tensors that end up above
  * the budget (keeping the peak within it) while the greedy arena shrinks.
@@ -149,14 +145,29 @@ cosma_status_t cosma_residency_relaxed(const cosma_problem_t *problem, const int
                                        double time_limit, uint64_t *out_cost, cosma_diag_t *diag);
 
 /* The joint time-indexed model (see joint.c): solves order and residency
- * together with placement relaxed.  Returns COSMA_OK with the order of its
- * best solution and its proven bound (valid for every order), or
- * COSMA_ERR_INFEASIBLE when the model would exceed max_columns or found no
- * solution (*out_bound still holds any bound it proved).  start_order and
- * start_intervals (a plan) are handed to the solver as its incumbent. */
-cosma_status_t cosma_joint_solve(const cosma_problem_t *problem, uint64_t budget, double time_limit,
-                                 int64_t max_columns, const int32_t *start_order,
-                                 const cosma_interval_t *start_intervals, int32_t n_start_intervals,
+ * together with placement relaxed. */
+typedef struct {
+    uint64_t budget;
+    double time_limit;     /* seconds */
+    int64_t max_columns;   /* larger models are not built */
+    const int32_t *start_order; /* a plan handed to the solver as its incumbent, or NULL */
+    const cosma_interval_t *start_intervals;
+    int32_t n_start_intervals;
+} cosma_joint_options_t;
+
+/* Largest model tried (columns).  Past this GLPK's node LPs can run far
+ * beyond the time limit (GLPK does not look at the clock inside one LP
+ * solve: seen on ViT-B/16, 27,000 columns). */
+#define COSMA_JOINT_MAX_COLUMNS 15000
+#define COSMA_JOINT_DEFAULT_SECONDS 60.0
+/* Defaults: no budget, COSMA_JOINT_DEFAULT_SECONDS, COSMA_JOINT_MAX_COLUMNS, no start. */
+void cosma_joint_options_init(cosma_joint_options_t *options);
+
+/* Returns COSMA_OK with the order of the best solution and its proven
+ * bound (valid for every order), or COSMA_ERR_INFEASIBLE when the model
+ * would exceed max_columns or found no solution (*out_bound still holds
+ * any bound it proved). */
+cosma_status_t cosma_joint_solve(const cosma_problem_t *problem, const cosma_joint_options_t *options,
                                  int32_t *out_order, uint64_t *out_bound, cosma_diag_t *diag);
 
 /* Order-independent lower bound on non-compulsory traffic at a budget

@@ -355,7 +355,7 @@ uint64_t cosma_problem_traffic_lower_bound(const cosma_problem_t *problem, uint6
         if (unit == 0)
             goto done; /* no operator exceeds the budget in any order */
     }
-    cosma_milp_options_t options = {time_limit, 1};
+    cosma_milp_options_t options = {.time_limit = time_limit, .objective_step = 1};
     cosma_milp_result_t result;
     if (cosma_milp_solve(milp, &options, &result, diag) == COSMA_OK) {
         if (result.bound > 0)

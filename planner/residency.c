@@ -35,6 +35,10 @@
 
 /* Exact placement (a small ILP) is tried only on this many intervals. */
 enum { EXACT_PLACEMENT_ITEMS = 48 };
+#define EXACT_PLACEMENT_SECONDS 2.0
+/* Rounds of the split repair (each evicts one more gap per overflowing
+ * interval). */
+enum { SPLIT_REPAIR_ROUNDS = 16 };
 
 typedef struct {
     int32_t tensor;
@@ -177,26 +181,21 @@ typedef struct {
     int proven;
 } solve_outcome_t;
 
-/* Builds and solves the ILP for the given per-step capacity; keep[] holds
- * the start on entry and the solution on exit. */
 /* No-good cuts: sets of gaps that cannot all be kept (their intervals
  * cannot be placed).  CSR: cut c is gaps[start[c]..start[c+1]). */
 typedef struct {
     int32_t *start;
     int32_t *gaps;
     int32_t n_cuts, n_gaps;
+    size_t cap_start, cap_gaps;
 } cuts_t;
 
 static int cuts_add(cuts_t *cuts, const int32_t *gaps, int32_t n)
 {
-    int32_t *start = realloc(cuts->start, ((size_t)cuts->n_cuts + 2) * sizeof(int32_t));
-    if (start == NULL)
+    if (cosma_array_reserve((void **)&cuts->start, &cuts->cap_start, (size_t)cuts->n_cuts + 2, sizeof(int32_t)) != 0 ||
+        cosma_array_reserve((void **)&cuts->gaps, &cuts->cap_gaps, (size_t)cuts->n_gaps + (size_t)n + 1,
+                            sizeof(int32_t)) != 0)
         return -1;
-    cuts->start = start;
-    int32_t *list = realloc(cuts->gaps, ((size_t)cuts->n_gaps + (size_t)n + 1) * sizeof(int32_t));
-    if (list == NULL)
-        return -1;
-    cuts->gaps = list;
     cuts->start[cuts->n_cuts] = cuts->n_gaps;
     memcpy(cuts->gaps + cuts->n_gaps, gaps, (size_t)n * sizeof(int32_t));
     cuts->n_gaps += n;
@@ -205,14 +204,9 @@ static int cuts_add(cuts_t *cuts, const int32_t *gaps, int32_t n)
     return 0;
 }
 
-static cosma_status_t solve_choice(const layout_t *layout, const uint64_t *capacity, const cuts_t *cuts,
-                                   double time_limit, const char *export_model, unsigned char *keep,
-                                   solve_outcome_t *out, cosma_diag_t *diag)
+/* The start must respect the cuts: evicting more keeps capacity. */
+static void start_within_cuts(const cuts_t *cuts, unsigned char *keep)
 {
-    const cosma_problem_t *problem = layout->problem;
-    const cosma_graph_t *graph = problem->graph;
-    int32_t n = layout->n_steps;
-    /* The start must respect the cuts: evicting more keeps capacity. */
     for (int32_t c = 0; c < cuts->n_cuts; c++) {
         int32_t last_kept = -1, kept = 0;
         for (int32_t k = cuts->start[c]; k < cuts->start[c + 1]; k++)
@@ -223,6 +217,199 @@ static cosma_status_t solve_choice(const layout_t *layout, const uint64_t *capac
         if (kept == cuts->start[c + 1] - cuts->start[c] && last_kept >= 0)
             keep[last_kept] = 0;
     }
+}
+
+/* The residency ILP under construction.  Every coefficient is counted in
+ * units of the sizes' common divisor: smaller numbers keep GLPK's cuts and
+ * tolerances honest, and a capacity rounded down to whole units loses
+ * nothing. */
+typedef struct {
+    const layout_t *layout;
+    const cuts_t *cuts;
+    cosma_milp_t *milp;
+    uint64_t unit;
+    int32_t *spill_col;          /* per tensor or -1 */
+    unsigned char *relocatable;  /* per gap: named by some cut */
+    double *coef;                /* row buffer */
+} model_t;
+
+static void model_free(model_t *m)
+{
+    free(m->spill_col);
+    free(m->relocatable);
+    free(m->coef);
+    cosma_milp_destroy(m->milp);
+}
+
+/* An adjacent gap can only matter through a no-good cut: elsewhere keeping
+ * it is free, so it is fixed (a smaller model, same optimum). */
+static int gap_is_fixed(const model_t *m, int32_t g)
+{
+    return gap_is_adjacent(&m->layout->gaps[g]) && !m->relocatable[g];
+}
+
+/* keep[g] for every gap (column g), then spill[t] per activation. */
+static int add_model_columns(model_t *m)
+{
+    const layout_t *layout = m->layout;
+    const cosma_problem_t *problem = layout->problem;
+    uint64_t constant = 0;
+    char name[48];
+    for (int32_t g = 0; g < layout->n_gaps; g++) {
+        int32_t t = layout->gaps[g].tensor;
+        uint64_t size = problem->size[t] / m->unit;
+        snprintf(name, sizeof name, "keep_%d_%d", (int)t, (int)layout->gaps[g].from);
+        if (cosma_milp_add_col(m->milp, name, gap_is_fixed(m, g) ? 1 : 0, 1, -(double)size, 1) != g)
+            return -1;
+        constant += size;
+    }
+    for (int32_t g = 0; g < layout->n_gaps; g++) {
+        int32_t t = layout->gaps[g].tensor;
+        if (problem->graph->tensors[t].kind != COSMA_TENSOR_ACTIVATION || m->spill_col[t] >= 0 || gap_is_fixed(m, g))
+            continue;
+        snprintf(name, sizeof name, "spill_%d", (int)t);
+        m->spill_col[t] = cosma_milp_add_col(m->milp, name, 0, 1, (double)(problem->size[t] / m->unit), 1);
+        if (m->spill_col[t] < 0)
+            return -1;
+    }
+    cosma_milp_set_objective_constant(m->milp, (double)constant);
+    return 0;
+}
+
+/* One capacity row per step, over the gaps covering it (counting pass),
+ * left out where it can never bind. */
+static int add_capacity_rows(model_t *m, const uint64_t *capacity)
+{
+    const layout_t *layout = m->layout;
+    const uint64_t *size = layout->problem->size;
+    int32_t n = layout->n_steps;
+    int32_t *cover_start = calloc((size_t)n + 2, sizeof(int32_t));
+    int32_t *cover = NULL, *fill = malloc(((size_t)n + 2) * sizeof(int32_t));
+    int ok = cover_start != NULL && fill != NULL;
+    for (int32_t g = 0; ok && g < layout->n_gaps; g++)
+        for (int32_t s = layout->gaps[g].from + 1; s < layout->gaps[g].to; s++)
+            cover_start[s + 1]++;
+    for (int32_t s = 0; ok && s <= n; s++)
+        cover_start[s + 1] += cover_start[s];
+    if (ok) {
+        cover = malloc(((size_t)cover_start[n + 1] + 1) * sizeof(int32_t));
+        m->coef = malloc(((size_t)cover_start[n + 1] + (size_t)layout->n_gaps + 2) * sizeof(double));
+        ok = cover != NULL && m->coef != NULL;
+    }
+    if (ok) {
+        memcpy(fill, cover_start, ((size_t)n + 2) * sizeof(int32_t));
+        for (int32_t g = 0; g < layout->n_gaps; g++)
+            for (int32_t s = layout->gaps[g].from + 1; s < layout->gaps[g].to; s++)
+                cover[fill[s]++] = g;
+    }
+    char name[48];
+    for (int32_t s = 1; ok && s <= n; s++) {
+        int32_t count = cover_start[s + 1] - cover_start[s];
+        uint64_t total = 0;
+        for (int32_t k = 0; k < count; k++) {
+            m->coef[k] = (double)(size[layout->gaps[cover[cover_start[s] + k]].tensor] / m->unit);
+            total += size[layout->gaps[cover[cover_start[s] + k]].tensor];
+        }
+        if (count == 0 || layout->base[s] + total <= capacity[s])
+            continue; /* can never bind */
+        snprintf(name, sizeof name, "capacity_%d", (int)s);
+        ok = cosma_milp_add_row(m->milp, name, -COSMA_MILP_INF, (double)((capacity[s] - layout->base[s]) / m->unit),
+                                count, cover + cover_start[s], m->coef) >= 0;
+    }
+    free(cover_start);
+    free(cover);
+    free(fill);
+    return ok ? 0 : -1;
+}
+
+/* An evicted gap of an activation means it was spilled; no-good cuts:
+ * not every gap of a cut is kept. */
+static int add_spill_and_cut_rows(model_t *m)
+{
+    const layout_t *layout = m->layout;
+    const cuts_t *cuts = m->cuts;
+    char name[48];
+    for (int32_t g = 0; g < layout->n_gaps; g++) {
+        int32_t t = layout->gaps[g].tensor;
+        if (m->spill_col[t] < 0 || gap_is_fixed(m, g))
+            continue;
+        int32_t cols[2] = {m->spill_col[t], g};
+        double ones[2] = {1, 1};
+        snprintf(name, sizeof name, "spilled_%d_%d", (int)t, (int)layout->gaps[g].from);
+        if (cosma_milp_add_row(m->milp, name, 1, COSMA_MILP_INF, 2, cols, ones) < 0)
+            return -1;
+    }
+    for (int32_t c = 0; c < cuts->n_cuts; c++) {
+        int32_t count = cuts->start[c + 1] - cuts->start[c];
+        for (int32_t k = 0; k < count; k++)
+            m->coef[k] = 1;
+        snprintf(name, sizeof name, "nogood_%d", (int)c);
+        if (cosma_milp_add_row(m->milp, name, -COSMA_MILP_INF, (double)(count - 1), count,
+                               cuts->gaps + cuts->start[c], m->coef) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* keep[] (and the spills it implies) as the solver's start. */
+static cosma_status_t set_model_start(const model_t *m, const unsigned char *keep)
+{
+    const layout_t *layout = m->layout;
+    double *start = calloc((size_t)cosma_milp_n_cols(m->milp) + 1, sizeof(double));
+    if (start == NULL)
+        return COSMA_ERR_NOMEM;
+    for (int32_t g = 0; g < layout->n_gaps; g++) {
+        start[g] = keep[g];
+        int32_t t = layout->gaps[g].tensor;
+        if (!keep[g] && m->spill_col[t] >= 0)
+            start[m->spill_col[t]] = 1;
+    }
+    cosma_status_t status = cosma_milp_set_start(m->milp, start);
+    free(start);
+    return status;
+}
+
+/* Takes the solver's choice unless the start was better, and its bound. */
+static cosma_status_t read_choice(const model_t *m, const cosma_milp_result_t *result, unsigned char *keep,
+                                  solve_outcome_t *out, cosma_diag_t *diag)
+{
+    const layout_t *layout = m->layout;
+    if (result->status == COSMA_MILP_OPTIMAL || result->status == COSMA_MILP_FEASIBLE) {
+        unsigned char *candidate = malloc((size_t)layout->n_gaps + 1);
+        if (candidate == NULL)
+            return COSMA_ERR_NOMEM;
+        for (int32_t g = 0; g < layout->n_gaps; g++)
+            candidate[g] = result->values[g] > 0.5;
+        uint64_t cost = choice_cost(layout, candidate);
+        if (cost <= out->objective) {
+            memcpy(keep, candidate, (size_t)layout->n_gaps);
+            out->objective = cost;
+        }
+        free(candidate);
+    }
+    if (result->status == COSMA_MILP_INFEASIBLE) {
+        /* The start satisfies every row, so this is GLPK losing its way
+         * numerically: keep the start and claim no bound. */
+        cosma_diag_report(diag, COSMA_SEV_WARNING, "GLPK reported a residency model infeasible although a "
+                                                   "feasible start was given; keeping the start");
+        return COSMA_OK;
+    }
+    if (result->bound > 0)
+        out->bound = (uint64_t)(result->bound + 0.5) * m->unit;
+    if (out->bound > out->objective)
+        out->bound = out->objective;
+    out->proven = out->bound == out->objective;
+    return COSMA_OK;
+}
+
+/* Builds and solves the ILP for the given per-step capacity; keep[] holds
+ * the start on entry and the solution on exit. */
+static cosma_status_t solve_choice(const layout_t *layout, const uint64_t *capacity, const cuts_t *cuts,
+                                   double time_limit, const char *export_model, unsigned char *keep,
+                                   solve_outcome_t *out, cosma_diag_t *diag)
+{
+    const cosma_problem_t *problem = layout->problem;
+    start_within_cuts(cuts, keep);
     out->objective = choice_cost(layout, keep);
     out->bound = 0;
     out->proven = 0;
@@ -230,173 +417,41 @@ static cosma_status_t solve_choice(const layout_t *layout, const uint64_t *capac
         out->proven = 1;
         return COSMA_OK;
     }
-    cosma_milp_t *milp = cosma_milp_create("cosma_residency");
-    int32_t *spill_col = malloc(((size_t)problem->n_tensors + 1) * sizeof(int32_t));
-    int32_t *cover_start = calloc((size_t)n + 2, sizeof(int32_t));
-    int32_t *cover = NULL;
-    double *coef = NULL, *start = NULL;
-    unsigned char *relocatable = NULL; /* per gap: named by some cut */
+    model_t m = {.layout = layout,
+                 .cuts = cuts,
+                 .milp = cosma_milp_create("cosma_residency"),
+                 .spill_col = malloc(((size_t)problem->n_tensors + 1) * sizeof(int32_t)),
+                 .relocatable = calloc((size_t)layout->n_gaps + 1, 1)};
     cosma_milp_result_t result = {0};
     cosma_status_t status = COSMA_ERR_NOMEM;
-    if (milp == NULL || spill_col == NULL || cover_start == NULL)
+    if (m.milp == NULL || m.spill_col == NULL || m.relocatable == NULL)
         goto done;
-    /* Every coefficient is counted in units of the sizes' common divisor:
-     * smaller numbers keep GLPK's cuts and tolerances honest, and a
-     * capacity rounded down to whole units loses nothing. */
-    uint64_t unit = 0, constant = 0;
-    char name[48];
     for (int32_t t = 0; t < problem->n_tensors; t++)
-        spill_col[t] = -1;
+        m.spill_col[t] = -1;
     for (int32_t g = 0; g < layout->n_gaps; g++)
-        unit = cosma_gcd_u64(unit, problem->size[layout->gaps[g].tensor]);
-    if (unit == 0)
-        unit = 1;
-    /* An adjacent gap can only matter through a no-good cut: elsewhere
-     * keeping it is free, so it is fixed (a smaller model, same optimum). */
-    relocatable = calloc((size_t)layout->n_gaps + 1, 1);
-    if (relocatable == NULL)
-        goto done;
+        m.unit = cosma_gcd_u64(m.unit, problem->size[layout->gaps[g].tensor]);
+    if (m.unit == 0)
+        m.unit = 1;
     for (int32_t k = 0; k < cuts->n_gaps; k++)
-        relocatable[cuts->gaps[k]] = 1;
-    for (int32_t g = 0; g < layout->n_gaps; g++) {
-        int32_t t = layout->gaps[g].tensor;
-        uint64_t size = problem->size[t] / unit;
-        int fixed = gap_is_adjacent(&layout->gaps[g]) && !relocatable[g];
-        snprintf(name, sizeof name, "keep_%d_%d", (int)t, (int)layout->gaps[g].from);
-        if (cosma_milp_add_col(milp, name, fixed ? 1 : 0, 1, -(double)size, 1) != g)
-            goto done;
-        constant += size;
-    }
-    for (int32_t g = 0; g < layout->n_gaps; g++) {
-        int32_t t = layout->gaps[g].tensor;
-        if (graph->tensors[t].kind != COSMA_TENSOR_ACTIVATION || spill_col[t] >= 0 ||
-            (gap_is_adjacent(&layout->gaps[g]) && !relocatable[g]))
-            continue;
-        snprintf(name, sizeof name, "spill_%d", (int)t);
-        spill_col[t] = cosma_milp_add_col(milp, name, 0, 1, (double)(problem->size[t] / unit), 1);
-        if (spill_col[t] < 0)
-            goto done;
-    }
-    cosma_milp_set_objective_constant(milp, (double)constant);
-    /* Capacity rows: gaps covering each step, by a counting pass. */
-    for (int32_t g = 0; g < layout->n_gaps; g++)
-        for (int32_t s = layout->gaps[g].from + 1; s < layout->gaps[g].to; s++)
-            cover_start[s + 1]++;
-    for (int32_t s = 0; s <= n; s++)
-        cover_start[s + 1] += cover_start[s];
-    cover = malloc(((size_t)cover_start[n + 1] + 1) * sizeof(int32_t));
-    coef = malloc(((size_t)cover_start[n + 1] + (size_t)layout->n_gaps + 2) * sizeof(double));
-    int32_t *fill = malloc(((size_t)n + 2) * sizeof(int32_t));
-    if (cover == NULL || coef == NULL || fill == NULL) {
-        free(fill);
+        m.relocatable[cuts->gaps[k]] = 1;
+    if (add_model_columns(&m) != 0 || add_capacity_rows(&m, capacity) != 0 || add_spill_and_cut_rows(&m) != 0)
         goto done;
-    }
-    memcpy(fill, cover_start, ((size_t)n + 2) * sizeof(int32_t));
-    for (int32_t g = 0; g < layout->n_gaps; g++)
-        for (int32_t s = layout->gaps[g].from + 1; s < layout->gaps[g].to; s++)
-            cover[fill[s]++] = g;
-    free(fill);
-    for (int32_t s = 1; s <= n; s++) {
-        int32_t count = cover_start[s + 1] - cover_start[s];
-        if (count == 0)
-            continue;
-        uint64_t total = 0;
-        for (int32_t k = 0; k < count; k++) {
-            coef[k] = (double)(problem->size[layout->gaps[cover[cover_start[s] + k]].tensor] / unit);
-            total += problem->size[layout->gaps[cover[cover_start[s] + k]].tensor];
-        }
-        if (layout->base[s] + total <= capacity[s])
-            continue; /* can never bind */
-        snprintf(name, sizeof name, "capacity_%d", (int)s);
-        if (cosma_milp_add_row(milp, name, -COSMA_MILP_INF, (double)((capacity[s] - layout->base[s]) / unit), count,
-                               cover + cover_start[s], coef) < 0)
-            goto done;
-    }
-    for (int32_t g = 0; g < layout->n_gaps; g++) {
-        int32_t t = layout->gaps[g].tensor;
-        if (spill_col[t] < 0 || (gap_is_adjacent(&layout->gaps[g]) && !relocatable[g]))
-            continue;
-        int32_t cols[2] = {spill_col[t], g};
-        double ones[2] = {1, 1};
-        snprintf(name, sizeof name, "spilled_%d_%d", (int)t, (int)layout->gaps[g].from);
-        if (cosma_milp_add_row(milp, name, 1, COSMA_MILP_INF, 2, cols, ones) < 0)
-            goto done;
-    }
-    for (int32_t c = 0; c < cuts->n_cuts; c++) {
-        int32_t count = cuts->start[c + 1] - cuts->start[c];
-        for (int32_t k = 0; k < count; k++)
-            coef[k] = 1;
-        snprintf(name, sizeof name, "nogood_%d", (int)c);
-        if (cosma_milp_add_row(milp, name, -COSMA_MILP_INF, (double)(count - 1), count, cuts->gaps + cuts->start[c],
-                               coef) < 0)
-            goto done;
-    }
-    int32_t n_cols = cosma_milp_n_cols(milp);
-    start = malloc(((size_t)n_cols + 1) * sizeof(double));
-    if (start == NULL)
+    if ((status = set_model_start(&m, keep)) != COSMA_OK ||
+        (export_model != NULL && (status = cosma_milp_write(m.milp, export_model, diag)) != COSMA_OK))
         goto done;
-    for (int32_t j = 0; j < n_cols; j++)
-        start[j] = 0;
-    for (int32_t g = 0; g < layout->n_gaps; g++) {
-        start[g] = keep[g];
-        int32_t t = layout->gaps[g].tensor;
-        if (!keep[g] && spill_col[t] >= 0)
-            start[spill_col[t]] = 1;
-    }
-    if ((status = cosma_milp_set_start(milp, start)) != COSMA_OK)
-        goto done;
-    if (export_model != NULL && (status = cosma_milp_write(milp, export_model, diag)) != COSMA_OK)
-        goto done;
-    cosma_milp_options_t options = {time_limit, 1};
-    status = cosma_milp_solve(milp, &options, &result, diag);
+    cosma_milp_options_t options = {.time_limit = time_limit, .objective_step = 1};
+    status = cosma_milp_solve(m.milp, &options, &result, diag);
     if (status == COSMA_ERR_SOLVER) {
         /* Keep the heuristic start (it satisfies every row) with no bound. */
         cosma_diag_report(diag, COSMA_SEV_WARNING, "continuing with the heuristic residency after the solver "
                                                    "failure above; its optimality is not proven");
         status = COSMA_OK;
-        goto done;
+    } else if (status == COSMA_OK) {
+        status = read_choice(&m, &result, keep, out, diag);
     }
-    if (status != COSMA_OK)
-        goto done;
-    if (result.status == COSMA_MILP_OPTIMAL || result.status == COSMA_MILP_FEASIBLE) {
-        unsigned char *candidate = malloc((size_t)layout->n_gaps + 1);
-        if (candidate == NULL) {
-            status = COSMA_ERR_NOMEM;
-            goto done;
-        }
-        for (int32_t g = 0; g < layout->n_gaps; g++)
-            candidate[g] = result.values[g] > 0.5;
-        uint64_t cost = choice_cost(layout, candidate);
-        /* Keep the solver's answer unless the start was better. */
-        if (cost <= out->objective) {
-            memcpy(keep, candidate, (size_t)layout->n_gaps);
-            out->objective = cost;
-        }
-        free(candidate);
-    }
-    if (result.status == COSMA_MILP_INFEASIBLE) {
-        /* The start satisfies every row, so this is GLPK losing its way
-         * numerically: keep the start and claim no bound. */
-        cosma_diag_report(diag, COSMA_SEV_WARNING, "GLPK reported a residency model infeasible although a "
-                                                   "feasible start was given; keeping the start");
-        status = COSMA_OK;
-        goto done;
-    }
-    if (result.bound > 0)
-        out->bound = (uint64_t)(result.bound + 0.5) * unit;
-    if (out->bound > out->objective)
-        out->bound = out->objective;
-    out->proven = out->bound == out->objective;
-    status = COSMA_OK;
 done:
     free(result.values);
-    free(relocatable);
-    free(start);
-    free(coef);
-    free(cover);
-    free(cover_start);
-    free(spill_col);
-    cosma_milp_destroy(milp);
+    model_free(&m);
     return status;
 }
 
@@ -467,16 +522,33 @@ static cosma_status_t choice_items(const layout_t *layout, const unsigned char *
     return COSMA_OK;
 }
 
+/* COSMA's placer within the budget: 1 fits, 0 not, -1 out of memory. */
+static int place_greedy(cosma_place_item_t *items, int32_t n, uint64_t budget, uint64_t *out_extent)
+{
+    const cosma_place_options_t options = {.capacity = budget, .align = 1, .effort = 1};
+    return cosma_place(COSMA_PLACER_COSMA, items, n, &options, out_extent);
+}
+
+/* The exact placer within the budget: 1 placed, 0 proven impossible, -1
+ * unknown. */
+static int place_exact(cosma_place_item_t *items, int32_t n, uint64_t budget)
+{
+    const cosma_place_options_t options = {.capacity = budget, .align = 1, .max_items = EXACT_PLACEMENT_ITEMS,
+                                           .time_limit = EXACT_PLACEMENT_SECONDS};
+    uint64_t extent = 0;
+    return cosma_place(COSMA_PLACER_EXACT, items, n, &options, &extent);
+}
+
 /* Exact placement of the intervals of a keep choice: 1 placed, 0 proven
  * impossible, -1 unknown. */
-static int exact_placement(const layout_t *layout, const unsigned char *keep, uint64_t budget, cosma_diag_t *diag)
+static int exact_placement(const layout_t *layout, const unsigned char *keep, uint64_t budget)
 {
     cosma_interval_t *intervals = NULL;
     cosma_place_item_t *items = NULL;
     int32_t n = 0;
     int verdict = -1;
     if (choice_items(layout, keep, &intervals, &n, &items) == COSMA_OK)
-        verdict = cosma_place_exact(items, n, budget, EXACT_PLACEMENT_ITEMS, 2.0, diag);
+        verdict = place_exact(items, n, budget);
     free(intervals);
     free(items);
     return verdict;
@@ -486,7 +558,7 @@ static int exact_placement(const layout_t *layout, const unsigned char *keep, ui
  * the kept gaps, reduced (deletion filter) to a set that still cannot be
  * placed when every other gap is evicted. */
 static cosma_status_t make_cut(const layout_t *layout, const unsigned char *keep, uint64_t budget, double deadline,
-                               cuts_t *cuts, cosma_diag_t *diag)
+                               cuts_t *cuts)
 {
     unsigned char *subset = malloc((size_t)layout->n_gaps + 1);
     int32_t *members = malloc(((size_t)layout->n_gaps + 1) * sizeof(int32_t));
@@ -501,7 +573,7 @@ static cosma_status_t make_cut(const layout_t *layout, const unsigned char *keep
         if (!subset[g])
             continue;
         subset[g] = 0;
-        if (exact_placement(layout, subset, budget, diag) != 0)
+        if (exact_placement(layout, subset, budget) != 0)
             subset[g] = 1; /* needed (or unknown: keep it, still valid) */
     }
     int32_t count = 0;
@@ -523,7 +595,7 @@ static int split_repair(const layout_t *layout, unsigned char *keep, uint64_t bu
                         int32_t *out_n, cosma_diag_t *diag)
 {
     (void)diag;
-    for (int round = 0; round < 16; round++) {
+    for (int round = 0; round < SPLIT_REPAIR_ROUNDS; round++) {
         cosma_interval_t *intervals = NULL;
         cosma_place_item_t *items = NULL;
         int32_t n = 0;
@@ -533,7 +605,7 @@ static int split_repair(const layout_t *layout, unsigned char *keep, uint64_t bu
             return 0;
         }
         uint64_t extent = 0;
-        int fits = cosma_place_items(items, n, budget, 1, &extent);
+        int fits = place_greedy(items, n, budget, &extent);
         if (fits == 1) {
             for (int32_t i = 0; i < n; i++)
                 intervals[i].offset = items[i].offset;
@@ -593,164 +665,225 @@ static cosma_status_t evict_all_plan(const layout_t *layout, unsigned char *keep
     return COSMA_OK;
 }
 
+/* Placement attempts after the first residency: each one cuts off a
+ * residency proven unplaceable or tightens the capacity where placement
+ * overflowed; from REPAIR_LAST_TIGHTEN on every interval's steps drop to
+ * their base.  Each re-solve gets at least REPAIR_MIN_SECONDS, and past
+ * the time limit one last REPAIR_LATE_SECONDS attempt. */
+enum { REPAIR_ATTEMPTS = 24, REPAIR_LAST_TIGHTEN = 20 };
+#define REPAIR_MIN_SECONDS 1.0
+#define REPAIR_LATE_SECONDS 0.5
+
+/* A residency solve in progress: the choice, the capacity it is solved
+ * for, the cuts, the fallback from the split repair and the bound. */
+typedef struct {
+    const cosma_residency_options_t *options;
+    double started;
+    layout_t layout;
+    cuts_t cuts;
+    uint64_t *capacity;      /* per step */
+    unsigned char *keep;     /* per gap */
+    cosma_place_item_t *items;
+    cosma_interval_t *repaired; /* the split repair's plan */
+    int32_t n_repaired;
+    uint64_t repaired_traffic;
+    solve_outcome_t outcome;
+    uint64_t lower_bound;
+    int bound_valid;         /* the ILPs so far relax the problem (capacity rows, valid cuts) */
+} search_t;
+
+/* Full capacity at every step; every operator must fit on its own. */
+static cosma_status_t check_steps_fit(search_t *rs, const cosma_problem_t *problem, const int32_t *order,
+                                      cosma_diag_t *diag)
+{
+    cosma_status_t status = COSMA_OK;
+    uint64_t budget = rs->options->budget;
+    for (int32_t s = 1; s <= problem->n_ops; s++) {
+        rs->capacity[s] = budget;
+        if (rs->layout.base[s] > budget) {
+            const cosma_op_t *op = &problem->graph->ops[order[s - 1]];
+            cosma_diag_report(diag, COSMA_SEV_ERROR,
+                              "budget %llu bytes is below what operator '%s' (%s, step %d) needs: %llu bytes",
+                              (unsigned long long)budget, op->name, op->type, (int)s,
+                              (unsigned long long)rs->layout.base[s]);
+            status = COSMA_ERR_INFEASIBLE;
+        }
+    }
+    return status;
+}
+
+/* Intervals of the current choice, placed: 1 within the budget (offsets
+ * set, or the repaired plan taken when it is cheaper), 0 proven
+ * unplaceable, -1 undecided; an error status through *out_status. */
+static int place_choice(search_t *rs, cosma_residency_t *out_result, uint64_t *out_extent, cosma_status_t *out_status)
+{
+    uint64_t budget = rs->options->budget;
+    cosma_residency_free(out_result);
+    free(rs->items);
+    rs->items = NULL;
+    *out_status = choice_items(&rs->layout, rs->keep, &out_result->intervals, &out_result->n_intervals, &rs->items);
+    if (*out_status != COSMA_OK)
+        return -1;
+    int fits = place_greedy(rs->items, out_result->n_intervals, budget, out_extent);
+    if (fits < 0) {
+        *out_status = COSMA_ERR_NOMEM;
+        return -1;
+    }
+    int exact = fits ? 1 : place_exact(rs->items, out_result->n_intervals, budget);
+    if (exact == 1 && rs->repaired != NULL && rs->repaired_traffic < rs->outcome.objective) {
+        free(out_result->intervals);
+        out_result->intervals = rs->repaired;
+        out_result->n_intervals = rs->n_repaired;
+        rs->repaired = NULL;
+        rs->outcome.objective = rs->repaired_traffic;
+    } else if (exact == 1) {
+        for (int32_t i = 0; i < out_result->n_intervals; i++)
+            out_result->intervals[i].offset = rs->items[i].offset;
+    }
+    return exact;
+}
+
+/* Placement undecided: two heuristic repairs (the bound is not improved
+ * from here on): split the intervals that overflow, kept as a fallback
+ * plan, and tighten the capacity where placement overflowed. */
+static cosma_status_t repair_undecided(search_t *rs, const cosma_residency_t *placed, uint64_t extent, int attempt,
+                                       cosma_diag_t *diag)
+{
+    const layout_t *layout = &rs->layout;
+    uint64_t budget = rs->options->budget;
+    rs->bound_valid = 0;
+    if (rs->repaired == NULL) {
+        unsigned char *copy = malloc((size_t)layout->n_gaps + 1);
+        if (copy == NULL)
+            return COSMA_ERR_NOMEM;
+        memcpy(copy, rs->keep, (size_t)layout->n_gaps);
+        if (split_repair(layout, copy, budget, &rs->repaired, &rs->n_repaired, diag))
+            rs->repaired_traffic = choice_cost(layout, copy);
+        free(copy);
+    }
+    uint64_t overflow = extent - budget;
+    int last = attempt >= REPAIR_LAST_TIGHTEN;
+    for (int32_t i = 0; i < placed->n_intervals; i++)
+        if (last || rs->items[i].offset + rs->items[i].bytes > budget)
+            for (int32_t s = rs->items[i].first; s <= rs->items[i].last; s++)
+                rs->capacity[s] = !last && rs->capacity[s] > layout->base[s] + overflow ? rs->capacity[s] - overflow
+                                                                                        : layout->base[s];
+    return COSMA_OK;
+}
+
+/* The residency ILP again for the changed capacity or cuts; a valid
+ * bound can only rise. */
+static cosma_status_t solve_again(search_t *rs, double seconds, cosma_diag_t *diag)
+{
+    heuristic_choice(&rs->layout, rs->capacity, rs->keep);
+    solve_outcome_t again;
+    cosma_status_t status = solve_choice(&rs->layout, rs->capacity, &rs->cuts, seconds, NULL, rs->keep, &again, diag);
+    if (status != COSMA_OK)
+        return status;
+    if (rs->bound_valid && again.bound > rs->lower_bound)
+        rs->lower_bound = again.bound;
+    rs->outcome = again;
+    return COSMA_OK;
+}
+
+/* No attempt placed: the split repair's plan, or else evicting everything
+ * after every use (always placeable). */
+static cosma_status_t fallback_plan(search_t *rs, cosma_residency_t *out_result)
+{
+    if (rs->repaired == NULL) {
+        cosma_status_t status = evict_all_plan(&rs->layout, rs->keep, &rs->repaired, &rs->n_repaired);
+        if (status != COSMA_OK)
+            return status;
+        rs->repaired_traffic = choice_cost(&rs->layout, rs->keep);
+    }
+    cosma_residency_free(out_result);
+    out_result->intervals = rs->repaired;
+    out_result->n_intervals = rs->n_repaired;
+    rs->repaired = NULL;
+    out_result->traffic = rs->repaired_traffic;
+    out_result->lower_bound = rs->lower_bound;
+    out_result->placed = 1;
+    return COSMA_OK;
+}
+
+/* Solves and places until a placement holds or the attempts run out. */
+static cosma_status_t place_until_fit(search_t *rs, cosma_residency_t *out_result, cosma_diag_t *diag)
+{
+    const cosma_residency_options_t *options = rs->options;
+    for (int attempt = 0; attempt < REPAIR_ATTEMPTS; attempt++) {
+        uint64_t extent = 0;
+        cosma_status_t status = COSMA_OK;
+        int exact = place_choice(rs, out_result, &extent, &status);
+        if (status != COSMA_OK)
+            return status;
+        if (exact == 1) {
+            out_result->traffic = rs->outcome.objective;
+            out_result->lower_bound = rs->lower_bound;
+            out_result->placed = 1;
+            out_result->proven = options->no_spills || (rs->bound_valid && rs->outcome.proven &&
+                                                        rs->lower_bound == rs->outcome.objective);
+            return COSMA_OK;
+        }
+        if (options->no_spills)
+            break;
+        double left = options->time_limit - (cosma_clock_seconds() - rs->started);
+        if (left < REPAIR_MIN_SECONDS && attempt > 0)
+            left = REPAIR_LATE_SECONDS; /* past the limit: one last quick attempt at most */
+        if (left < REPAIR_MIN_SECONDS)
+            left = REPAIR_MIN_SECONDS;
+        /* Proven unplaceable: cut this residency off and solve again; the
+         * bound stays valid and can only rise. */
+        status = exact == 0 ? make_cut(&rs->layout, rs->keep, options->budget, rs->started + options->time_limit,
+                                       &rs->cuts)
+                            : repair_undecided(rs, out_result, extent, attempt, diag);
+        if (status == COSMA_OK)
+            status = solve_again(rs, left, diag);
+        if (status != COSMA_OK)
+            return status;
+    }
+    if (options->no_spills) {
+        out_result->placed = 0;
+        return COSMA_ERR_INFEASIBLE;
+    }
+    return fallback_plan(rs, out_result);
+}
+
 cosma_status_t cosma_residency_solve(const cosma_problem_t *problem, const int32_t *order,
                                      const cosma_residency_options_t *options, cosma_residency_t *out_result,
                                      cosma_diag_t *diag)
 {
     memset(out_result, 0, sizeof *out_result);
-    double started = cosma_clock_seconds();
-    layout_t layout;
-    cuts_t cuts = {0};
-    cosma_interval_t *repaired_intervals = NULL; /* the split repair's plan */
-    int32_t n_repaired = 0;
-    uint64_t repaired_traffic = UINT64_MAX;
-    cosma_status_t status = layout_build(problem, order, &layout);
-    int32_t n = problem->n_ops;
-    uint64_t *capacity = calloc((size_t)n + 2, sizeof(uint64_t));
-    unsigned char *keep = malloc((size_t)layout.n_gaps + 1);
-    cosma_place_item_t *items = NULL;
-    if (status == COSMA_OK && (capacity == NULL || keep == NULL))
+    search_t rs = {.options = options, .started = cosma_clock_seconds(), .repaired_traffic = UINT64_MAX,
+                   .outcome = {0, 0, 1}, .bound_valid = 1};
+    cosma_status_t status = layout_build(problem, order, &rs.layout);
+    rs.capacity = calloc((size_t)problem->n_ops + 2, sizeof(uint64_t));
+    rs.keep = malloc((size_t)rs.layout.n_gaps + 1);
+    if (status == COSMA_OK && (rs.capacity == NULL || rs.keep == NULL))
         status = COSMA_ERR_NOMEM;
+    if (status == COSMA_OK)
+        status = check_steps_fit(&rs, problem, order, diag);
     if (status != COSMA_OK)
         goto done;
-    for (int32_t s = 1; s <= n; s++) {
-        capacity[s] = options->budget;
-        if (layout.base[s] > options->budget) {
-            const cosma_op_t *op = &problem->graph->ops[order[s - 1]];
-            cosma_diag_report(diag, COSMA_SEV_ERROR,
-                              "budget %llu bytes is below what operator '%s' (%s, step %d) needs: %llu bytes",
-                              (unsigned long long)options->budget, op->name, op->type, (int)s,
-                              (unsigned long long)layout.base[s]);
-            status = COSMA_ERR_INFEASIBLE;
-        }
-    }
-    if (status != COSMA_OK)
-        goto done;
-    for (int32_t g = 0; g < layout.n_gaps; g++)
-        keep[g] = 1;
-    /* bound_valid: the ILP solved so far is a relaxation of the problem
-     * (capacity rows plus valid no-good cuts), so its bound holds. */
-    solve_outcome_t outcome = {0, 0, 1};
-    int bound_valid = 1;
+    for (int32_t g = 0; g < rs.layout.n_gaps; g++)
+        rs.keep[g] = 1;
     if (!options->no_spills) {
-        heuristic_choice(&layout, capacity, keep);
-        status = solve_choice(&layout, capacity, &cuts, options->time_limit, options->export_model, keep, &outcome,
-                              diag);
+        heuristic_choice(&rs.layout, rs.capacity, rs.keep);
+        status = solve_choice(&rs.layout, rs.capacity, &rs.cuts, options->time_limit, options->export_model, rs.keep,
+                              &rs.outcome, diag);
         if (status != COSMA_OK)
             goto done;
+        rs.lower_bound = rs.outcome.bound;
     }
-    uint64_t lower_bound = options->no_spills ? 0 : outcome.bound;
-    for (int attempt = 0; attempt < 24; attempt++) {
-        cosma_residency_free(out_result);
-        free(items);
-        items = NULL;
-        status = choice_items(&layout, keep, &out_result->intervals, &out_result->n_intervals, &items);
-        if (status != COSMA_OK)
-            goto done;
-        uint64_t extent = 0;
-        int fits = cosma_place_items(items, out_result->n_intervals, options->budget, 1, &extent);
-        if (fits < 0) {
-            status = COSMA_ERR_NOMEM;
-            goto done;
-        }
-        int exact = fits ? 1 : cosma_place_exact(items, out_result->n_intervals, options->budget, EXACT_PLACEMENT_ITEMS,
-                                                2.0, diag);
-        if (exact == 1 && repaired_intervals != NULL && repaired_traffic < outcome.objective) {
-            free(out_result->intervals);
-            out_result->intervals = repaired_intervals;
-            out_result->n_intervals = n_repaired;
-            repaired_intervals = NULL;
-            outcome.objective = repaired_traffic;
-        } else if (exact == 1) {
-            for (int32_t i = 0; i < out_result->n_intervals; i++)
-                out_result->intervals[i].offset = items[i].offset;
-        }
-        if (exact == 1) {
-            out_result->traffic = outcome.objective;
-            out_result->lower_bound = lower_bound;
-            out_result->placed = 1;
-            out_result->proven =
-                options->no_spills || (bound_valid && outcome.proven && lower_bound == outcome.objective);
-            status = COSMA_OK;
-            goto done;
-        }
-        if (options->no_spills)
-            break;
-        double left = options->time_limit - (cosma_clock_seconds() - started);
-        if (left < 1 && attempt > 0)
-            left = 0.5; /* past the limit: one last quick attempt at most */
-        if (left < 1)
-            left = 1;
-        if (exact == 0) {
-            /* Proven unplaceable: cut this residency off and solve again;
-             * the bound stays valid and can only rise. */
-            status = make_cut(&layout, keep, options->budget, started + options->time_limit, &cuts, diag);
-            if (status != COSMA_OK)
-                goto done;
-        } else {
-            /* Undecided.  Two heuristic repairs (the bound is not improved
-             * from here on): split the intervals that overflow, kept as a
-             * fallback plan, and tighten the capacity where placement
-             * overflowed and solve again. */
-            bound_valid = 0;
-            if (repaired_intervals == NULL) {
-                unsigned char *copy = malloc((size_t)layout.n_gaps + 1);
-                if (copy == NULL) {
-                    status = COSMA_ERR_NOMEM;
-                    goto done;
-                }
-                memcpy(copy, keep, (size_t)layout.n_gaps);
-                if (split_repair(&layout, copy, options->budget, &repaired_intervals, &n_repaired, diag))
-                    repaired_traffic = choice_cost(&layout, copy);
-                free(copy);
-            }
-            uint64_t overflow = extent - options->budget;
-            int last = attempt >= 20;
-            for (int32_t i = 0; i < out_result->n_intervals; i++)
-                if (last || items[i].offset + items[i].bytes > options->budget)
-                    for (int32_t s = items[i].first; s <= items[i].last; s++)
-                        capacity[s] = !last && capacity[s] > layout.base[s] + overflow ? capacity[s] - overflow
-                                                                                       : layout.base[s];
-        }
-        heuristic_choice(&layout, capacity, keep);
-        solve_outcome_t again;
-        status = solve_choice(&layout, capacity, &cuts, left, NULL, keep, &again, diag);
-        if (status != COSMA_OK)
-            goto done;
-        if (bound_valid && again.bound > lower_bound)
-            lower_bound = again.bound;
-        outcome = again;
-    }
-    if (options->no_spills) {
-        out_result->placed = 0;
-        status = COSMA_ERR_INFEASIBLE;
-        goto done;
-    }
-    if (repaired_intervals == NULL) {
-        status = evict_all_plan(&layout, keep, &repaired_intervals, &n_repaired);
-        if (status != COSMA_OK)
-            goto done;
-        repaired_traffic = choice_cost(&layout, keep);
-    }
-    {
-        cosma_residency_free(out_result);
-        out_result->intervals = repaired_intervals;
-        out_result->n_intervals = n_repaired;
-        repaired_intervals = NULL;
-        out_result->traffic = repaired_traffic;
-        out_result->lower_bound = lower_bound;
-        out_result->placed = 1;
-        status = COSMA_OK;
-    }
+    status = place_until_fit(&rs, out_result, diag);
 done:
-    free(repaired_intervals);
-    out_result->seconds = cosma_clock_seconds() - started;
-    free(items);
-    free(keep);
-    free(capacity);
-    free(cuts.start);
-    free(cuts.gaps);
-    layout_free(&layout);
+    free(rs.repaired);
+    out_result->seconds = cosma_clock_seconds() - rs.started;
+    free(rs.items);
+    free(rs.keep);
+    free(rs.capacity);
+    free(rs.cuts.start);
+    free(rs.cuts.gaps);
+    layout_free(&rs.layout);
     return status;
 }
 

@@ -132,8 +132,12 @@ static cosma_plan_t *plan_or_fail(const cosma_graph_t *graph, cosma_mode_t mode,
 {
     test_diag_t diag;
     test_diag_init(&diag);
-    cosma_plan_options_t options = {.mode = mode, .budget_bytes = budget, .schedule = schedule, .time_limit = 20.0,
-                                    .threads = 1};
+    cosma_plan_options_t options;
+    cosma_plan_options_init(&options);
+    options.mode = mode;
+    options.budget_bytes = budget;
+    options.schedule = schedule;
+    options.time_limit = 20.0;
     cosma_plan_t *plan = NULL;
     cosma_status_t status = cosma_planner_plan(graph, &options, &plan, &diag.diag);
     ck_assert_msg(status == expected, "status %d, expected %d: %s", status, expected, diag.text);
@@ -200,8 +204,11 @@ START_TEST(budget_below_m_r_names_the_operator)
     cosma_graph_t *g = skip_chain();
     test_diag_t diag;
     test_diag_init(&diag);
-    cosma_plan_options_t options = {.mode = plain, .budget_bytes = 20, .schedule = COSMA_SCHEDULE_JOINT,
-                                    .time_limit = 5.0, .threads = 1};
+    cosma_plan_options_t options;
+    cosma_plan_options_init(&options);
+    options.mode = plain;
+    options.budget_bytes = 20;
+    options.time_limit = 5.0;
     cosma_plan_t *plan = NULL;
     ck_assert_int_eq(cosma_planner_plan(g, &options, &plan, &diag.diag), COSMA_ERR_INFEASIBLE);
     ck_assert_ptr_null(plan);

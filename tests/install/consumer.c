@@ -27,10 +27,11 @@ int main(int argc, char **argv)
     cosma_status_t status = cosma_frontend_read_yaml(argv[1], &graph, &diag);
     if (status != COSMA_OK)
         return cosma_status_exit_code(status);
-    cosma_plan_options_t options = {.mode = {.with_params = 0, .elem_bytes = 1},
-                                    .budget_bytes = 1u << 20,
-                                    .schedule = COSMA_SCHEDULE_JOINT,
-                                    .time_limit = 10};
+    cosma_plan_options_t options;
+    cosma_plan_options_init(&options);
+    options.mode.elem_bytes = 1;
+    options.budget_bytes = 1u << 20;
+    options.time_limit = 10;
     cosma_plan_t *plan = NULL;
     status = cosma_planner_plan(graph, &options, &plan, &diag);
     cosma_traffic_t traffic;

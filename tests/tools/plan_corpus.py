@@ -32,6 +32,12 @@ def text_edits(base):
         "not_an_object.json": "[" + base + "]",
         "deep_arrays.json": sub('"budget_bytes"', '"x": ' + "[" * 2000 + "]" * 2000 + ', "budget_bytes"'),
         "unclosed_string.json": sub('"method": "ilp-joint', '"method": "ilp-joint\n'),
+        "missing_comma.json": sub('"version": 1,', '"version": 1'),
+        "trailing_comma.json": sub('"elem_bytes": 1}', '"elem_bytes": 1,}'),
+        "bad_literal.json": sub('"params": false', '"params": flase'),
+        "bad_escape.json": sub('"method": "', '"method": "\\q'),
+        "single_quotes.json": sub('"status": "optimal"', "'status': 'optimal'"),
+        "empty.json": "",
     }
 
 

@@ -51,7 +51,17 @@ typedef struct {
     const cosma_bounds_t *bounds; /* this graph and mode's bounds, when the
                                    * caller has them (a symbolic budget); NULL:
                                    * the planner computes them */
+    const cosma_plan_t *const *seeds; /* valid plans of this graph and mode
+                                       * (e.g. at smaller budgets): each that
+                                       * fits the budget is an incumbent */
+    int32_t n_seeds;
 } cosma_plan_options_t;
+
+/* Defaults: activations only with each tensor's element size, no budget,
+ * the joint schedule, COSMA_PLAN_DEFAULT_SECONDS, one thread, no export.
+ * Set fields by name after it, so that new fields keep their defaults. */
+#define COSMA_PLAN_DEFAULT_SECONDS 60.0
+void cosma_plan_options_init(cosma_plan_options_t *options);
 
 /* Plans a graph within a budget.  Every plan is checked with
  * cosma_plan_verify before it is returned.  COSMA_ERR_INFEASIBLE (with the

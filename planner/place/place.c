@@ -1,14 +1,26 @@
-/* place.c: offsets for residency intervals (dynamic storage allocation).
- * Items that share a step must not overlap.  Several greedy orders are
- * tried (by size as in TFLite's greedy planner, by start, by lifetime, by
- * area), each with lowest-offset and best-fit gap choice, then seeded
- * random perturbations of the best order; the smallest extent wins. */
+/* place.c: the COSMA placer and the exact placer behind cosma_place.
+ * COSMA's: several greedy orders are tried (by size as in TFLite's greedy
+ * planner, by start, by lifetime, by area), each with lowest-offset and
+ * best-fit gap choice, then seeded random perturbations of the best order;
+ * the smallest extent wins.  The exact one decides whether the items fit a
+ * capacity at all. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <cosma/ilp.h>
-#include "planner_internal.h"
+#include "place_internal.h"
+
+/* The COSMA placer's perturbation effort: a fixed amount of work (about
+ * PERTURB_WORK pair checks), never a clock, so the same input always gives
+ * the same offsets; between PERTURB_MIN_ROUNDS and PERTURB_MAX_ROUNDS
+ * rounds, stopping after PERTURB_STALE_ROUNDS without improvement. */
+#define PERTURB_WORK 2e8
+#define PERTURB_MIN_ROUNDS 40
+#define PERTURB_MAX_ROUNDS 1500
+#define PERTURB_STALE_ROUNDS 400
+/* The exact placer's exhaustive search stops after this many nodes. */
+#define EXACT_SEARCH_NODES 2000000
 
 typedef struct {
     const cosma_place_item_t *items;
@@ -194,22 +206,11 @@ static uint64_t next_random(uint64_t *state)
     return x;
 }
 
-int cosma_place_items(cosma_place_item_t *items, int32_t n_items, uint64_t capacity, uint64_t align,
+int cosma_place_cosma(cosma_place_item_t *items, int32_t n_items, const cosma_place_options_t *options,
                       uint64_t *out_extent)
 {
-    return cosma_place_items_effort(items, n_items, capacity, align, 1, out_extent);
-}
-
-int cosma_place_items_effort(cosma_place_item_t *items, int32_t n_items, uint64_t capacity, uint64_t align,
-                             int effort, uint64_t *out_extent)
-{
     int32_t n = n_items;
-    if (align == 0)
-        align = 1;
-    if (n == 0) {
-        *out_extent = 0;
-        return 1;
-    }
+    uint64_t align = options->align > 1 ? options->align : 1, capacity = options->capacity;
     int32_t *sequence = malloc((size_t)n * sizeof(int32_t));
     int32_t *best_sequence = malloc((size_t)n * sizeof(int32_t));
     uint64_t *offsets = malloc((size_t)n * sizeof(uint64_t));
@@ -263,18 +264,16 @@ int cosma_place_items_effort(cosma_place_item_t *items, int32_t n_items, uint64_
     }
     /* Seeded perturbations of the best order: swap nearby pairs. */
     uint64_t seed = 0x9E3779B97F4A7C15ull;
-    /* A fixed amount of work (about 2e8 pair checks), never a clock, so
-     * the same input always gives the same offsets. */
     double per_round = (double)n * (double)n + 1.0;
-    int32_t rounds = (int32_t)(2e8 / per_round);
-    if (rounds > 1500)
-        rounds = 1500;
-    if (rounds < 40)
-        rounds = 40;
-    if (effort <= 0)
+    int32_t rounds = (int32_t)(PERTURB_WORK / per_round);
+    if (rounds > PERTURB_MAX_ROUNDS)
+        rounds = PERTURB_MAX_ROUNDS;
+    if (rounds < PERTURB_MIN_ROUNDS)
+        rounds = PERTURB_MIN_ROUNDS;
+    if (options->effort <= 0)
         rounds = 0;
     int32_t stale = 0;
-    for (int32_t round = 0; round < rounds && stale < 400 && best > lower && n > 1; round++) {
+    for (int32_t round = 0; round < rounds && stale < PERTURB_STALE_ROUNDS && best > lower && n > 1; round++) {
         memcpy(sequence, best_sequence, (size_t)n * sizeof(int32_t));
         /* Mostly swaps of near neighbours in the order; every third round
          * one swap across the whole order, as TVM's hill climb does. */
@@ -408,17 +407,16 @@ static int search_packing(search_t *s, int32_t depth, uint64_t last_offset, int3
     return 0;
 }
 
-int cosma_place_exact(cosma_place_item_t *items, int32_t n_items, uint64_t capacity, int32_t max_items,
-                      double time_limit, cosma_diag_t *diag)
+/* Exhaustive search first, then the ILP for what the search left open:
+ * 1 placed within capacity, 0 proven impossible, -1 undecided. */
+static int decide_exact(cosma_place_item_t *items, int32_t n_items, uint64_t capacity, double time_limit)
 {
-    if (n_items > max_items)
-        return -1;
     for (int32_t i = 0; i < n_items; i++)
         if (items[i].bytes > capacity)
             return 0;
     {
         search_t s = {items, n_items, capacity, calloc((size_t)n_items + 1, sizeof(uint64_t)),
-                      calloc((size_t)n_items + 1, 1), 0, 2000000};
+                      calloc((size_t)n_items + 1, 1), 0, EXACT_SEARCH_NODES};
         int found = s.offset != NULL && s.placed != NULL ? search_packing(&s, 0, 0, -1) : -1;
         if (found == 1)
             for (int32_t i = 0; i < n_items; i++)
@@ -455,10 +453,9 @@ int cosma_place_exact(cosma_place_item_t *items, int32_t n_items, uint64_t capac
                 cosma_milp_add_row(milp, NULL, -COSMA_MILP_INF, cap - (double)items[j].bytes, 3, cols, above) < 0)
                 goto done;
         }
-    cosma_milp_options_t options = {time_limit, 0};
+    cosma_milp_options_t options = {.time_limit = time_limit};
     cosma_milp_result_t result;
     /* A solver failure only leaves the question open (-1): no message. */
-    (void)diag;
     if (cosma_milp_solve(milp, &options, &result, NULL) != COSMA_OK)
         goto done;
     if (result.status == COSMA_MILP_INFEASIBLE) {
@@ -484,5 +481,18 @@ int cosma_place_exact(cosma_place_item_t *items, int32_t n_items, uint64_t capac
     free(result.values);
 done:
     cosma_milp_destroy(milp);
+    return verdict;
+}
+
+int cosma_place_exact(cosma_place_item_t *items, int32_t n_items, const cosma_place_options_t *options,
+                      uint64_t *out_extent)
+{
+    if (n_items > options->max_items || options->align > 1)
+        return -1;
+    int verdict = decide_exact(items, n_items, options->capacity, options->time_limit);
+    *out_extent = 0;
+    for (int32_t i = 0; i < n_items && verdict == 1; i++)
+        if (items[i].offset + items[i].bytes > *out_extent)
+            *out_extent = items[i].offset + items[i].bytes;
     return verdict;
 }
