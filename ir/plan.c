@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include <cosma/ir.h>
+#include "ir_internal.h"
 
 const char *cosma_plan_status_name(cosma_plan_status_t status)
 {
@@ -61,12 +62,30 @@ void cosma_plan_sort_intervals(cosma_plan_t *plan)
     qsort(plan->intervals, (size_t)plan->n_intervals, sizeof(cosma_interval_t), compare_intervals);
 }
 
+void cosma_mark_compulsory_loads(const cosma_graph_t *graph, const cosma_interval_t *intervals, int32_t n,
+                                 unsigned char *loaded, unsigned char *out_compulsory)
+{
+    for (int32_t i = 0; i < n; i++) {
+        const cosma_interval_t *iv = &intervals[i];
+        out_compulsory[i] = 0;
+        if (iv->tensor < 0 || iv->tensor >= graph->n_tensors || iv->begin != COSMA_BEGIN_LOAD)
+            continue;
+        cosma_tensor_kind_t kind = graph->tensors[iv->tensor].kind;
+        if ((kind == COSMA_TENSOR_INPUT || kind == COSMA_TENSOR_PARAM) && !loaded[iv->tensor]) {
+            loaded[iv->tensor] = 1;
+            out_compulsory[i] = 1;
+        }
+    }
+}
+
 void cosma_plan_compute_traffic(const cosma_graph_t *graph, cosma_plan_t *plan)
 {
     cosma_traffic_t traffic;
     memset(&traffic, 0, sizeof traffic);
-    /* Inputs and params: the first load of each is compulsory. */
     unsigned char *loaded = calloc((size_t)graph->n_tensors + 1, 1);
+    unsigned char *compulsory = calloc((size_t)plan->n_intervals + 1, 1);
+    if (loaded != NULL && compulsory != NULL)
+        cosma_mark_compulsory_loads(graph, plan->intervals, plan->n_intervals, loaded, compulsory);
     for (int32_t i = 0; i < plan->n_intervals; i++) {
         const cosma_interval_t *iv = &plan->intervals[i];
         if (iv->tensor < 0 || iv->tensor >= graph->n_tensors)
@@ -75,13 +94,10 @@ void cosma_plan_compute_traffic(const cosma_graph_t *graph, cosma_plan_t *plan)
         if (iv->offset + iv->bytes > traffic.peak_bytes)
             traffic.peak_bytes = iv->offset + iv->bytes;
         if (iv->begin == COSMA_BEGIN_LOAD) {
-            int from_host = kind == COSMA_TENSOR_INPUT || kind == COSMA_TENSOR_PARAM;
-            if (from_host && loaded != NULL && !loaded[iv->tensor]) {
-                loaded[iv->tensor] = 1;
+            if (compulsory != NULL && compulsory[i])
                 traffic.compulsory_load_bytes += iv->bytes;
-            } else {
+            else
                 traffic.retrieve_bytes += iv->bytes;
-            }
         } else if (kind == COSMA_TENSOR_OUTPUT) {
             traffic.compulsory_store_bytes += iv->bytes;
         }
@@ -89,5 +105,6 @@ void cosma_plan_compute_traffic(const cosma_graph_t *graph, cosma_plan_t *plan)
             traffic.spill_bytes += iv->bytes;
     }
     free(loaded);
+    free(compulsory);
     plan->traffic = traffic;
 }

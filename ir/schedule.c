@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include <cosma/ir.h>
+#include "ir_internal.h"
 
 const char *cosma_event_kind_name(cosma_event_kind_t kind)
 {
@@ -154,21 +155,13 @@ static cosma_status_t check_plan(const cosma_graph_t *graph, const cosma_plan_t 
     return COSMA_OK;
 }
 
-/* The same rule as cosma_plan_compute_traffic: in canonical order, the
- * first load of an input or parameter is the compulsory one. */
+/* In canonical order (cosma_mark_compulsory_loads, as the traffic). */
 static void mark_compulsory(builder_t *b)
 {
     const cosma_event_schedule_t *s = b->out;
     unsigned char *loaded = cosma_arena_calloc(&b->out->arena, (size_t)b->graph->n_tensors + 1, 1);
-    for (int32_t i = 0; i < s->n_intervals && loaded != NULL; i++) {
-        const cosma_interval_t *iv = &s->intervals[i];
-        cosma_tensor_kind_t kind = b->graph->tensors[iv->tensor].kind;
-        if (iv->begin == COSMA_BEGIN_LOAD && (kind == COSMA_TENSOR_INPUT || kind == COSMA_TENSOR_PARAM) &&
-            !loaded[iv->tensor]) {
-            loaded[iv->tensor] = 1;
-            b->compulsory[i] = 1;
-        }
-    }
+    if (loaded != NULL)
+        cosma_mark_compulsory_loads(b->graph, s->intervals, s->n_intervals, loaded, b->compulsory);
 }
 
 /* The interval holding tensor at step t, or -1. */
