@@ -43,6 +43,9 @@ int cli_graph_option(int argc, char **argv, int *i, cli_graph_options_t *options
 /* Loads a YAML or ONNX graph. */
 cosma_status_t cli_load_graph(const char *path, const cli_graph_options_t *options, cosma_graph_t **out_graph,
                               cosma_diag_t *diag);
+/* The exit code for a status; reports "out of memory" (or the status)
+ * when a failure reached the command without any message. */
+int cli_exit_code(cosma_status_t status, cosma_diag_t *diag);
 /* The accounting mode for a loaded graph under the options. */
 cosma_mode_t cli_mode(const cosma_graph_t *graph, const cli_graph_options_t *options);
 
@@ -72,5 +75,6 @@ int cli_cmd_import(int argc, char **argv);
 int cli_cmd_plan(int argc, char **argv);
 int cli_cmd_verify(int argc, char **argv);
 int cli_cmd_arena(int argc, char **argv);
+int cli_cmd_sweep(int argc, char **argv);
 
 #endif /* COSMA_CLI_H */

@@ -246,7 +246,10 @@ cosma_status_t cli_read_order(const char *path, const cosma_graph_t *graph, int3
                           (int)count, (int)graph->n_ops);
         status = COSMA_ERR_INPUT;
     }
-    if (status == COSMA_OK && !cosma_order_is_topological(graph, out_order)) {
+    int topological = 0;
+    if (status == COSMA_OK)
+        status = cosma_order_check(graph, out_order, &topological);
+    if (status == COSMA_OK && !topological) {
         cosma_diag_report(diag, COSMA_SEV_ERROR, "%s: the order is not topological (an operator comes before "
                           "the producer of one of its inputs)", path);
         status = COSMA_ERR_INPUT;
@@ -254,4 +257,14 @@ cosma_status_t cli_read_order(const char *path, const cosma_graph_t *graph, int3
     free(seen);
     free(text);
     return status;
+}
+
+int cli_exit_code(cosma_status_t status, cosma_diag_t *diag)
+{
+    /* A failure always says so, even where the failing call had nothing
+     * more precise to report (an allocation deep in a library). */
+    if (cosma_status_exit_code(status) == CLI_EXIT_FAILURE && diag->n_errors == 0)
+        cosma_diag_report(diag, COSMA_SEV_ERROR, "%s", status == COSMA_ERR_NOMEM ? "out of memory"
+                                                                               : cosma_status_name(status));
+    return cosma_status_exit_code(status);
 }

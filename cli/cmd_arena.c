@@ -88,7 +88,7 @@ int cli_cmd_arena(int argc, char **argv)
     cosma_graph_t *graph = NULL;
     cosma_status_t status = cli_load_graph(path, &options, &graph, &diag);
     if (status != COSMA_OK)
-        return cosma_status_exit_code(status);
+        return cli_exit_code(status, &diag);
     cosma_mode_t mode = cli_mode(graph, &options);
     int32_t *order = malloc(((size_t)graph->n_ops + 1) * sizeof(int32_t));
     uint64_t *sizes = malloc(((size_t)graph->n_tensors + 1) * sizeof(uint64_t));
@@ -137,7 +137,7 @@ int cli_cmd_arena(int argc, char **argv)
                 status = cosma_arena_size(graph, &mode, order, cosma_arena_algos[a], align, &bytes[a], &diag);
         }
     }
-    int code = cosma_status_exit_code(status);
+    int code = cli_exit_code(status, &diag);
     if (status == COSMA_OK) {
         cosma_buf_t out;
         cosma_buf_init(&out);

@@ -71,5 +71,5 @@ int cli_cmd_import(int argc, char **argv)
     cosma_outputs_destroy(outs);
     cli_signals_restore(&old);
     cosma_graph_destroy(graph);
-    return cosma_status_exit_code(status);
+    return cli_exit_code(status, &diag);
 }

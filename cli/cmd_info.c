@@ -55,7 +55,7 @@ int cli_cmd_info(int argc, char **argv)
     cosma_graph_t *graph = NULL;
     cosma_status_t status = cli_load_graph(path, &options, &graph, &diag);
     if (status != COSMA_OK)
-        return cosma_status_exit_code(status);
+        return cli_exit_code(status, &diag);
     cosma_mode_t mode = cli_mode(graph, &options);
     cosma_graph_stats_t stats;
     cosma_bounds_t plain = {0}, params = {0};
@@ -69,8 +69,11 @@ int cli_cmd_info(int argc, char **argv)
         cosma_bounds_free(&plain);
         cosma_bounds_free(&params);
         cosma_graph_destroy(graph);
-        return cosma_status_exit_code(status);
+        return cli_exit_code(status, &diag);
     }
+    if (plain.stopped_by_clock || params.stopped_by_clock)
+        cosma_diag_report(&diag, COSMA_SEV_WARNING,
+                          "the time limit cut the search for M_P short: m_p is from the best order found so far");
     cosma_buf_t out;
     cosma_buf_init(&out);
     if (json) {

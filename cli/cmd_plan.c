@@ -40,7 +40,8 @@ static const char usage[] =
 
 /* Resolves a symbolic budget; returns 1 and sets *out when text is one. */
 static int symbolic_budget(const char *text, const cosma_graph_t *graph, const cosma_mode_t *mode,
-                           double time_limit, uint64_t *out_bytes, cosma_diag_t *diag, cosma_status_t *out_status)
+                           double time_limit, cosma_bounds_t *out_bounds, uint64_t *out_bytes, cosma_diag_t *diag,
+                           cosma_status_t *out_status)
 {
     char base[8];
     size_t n = strlen(text);
@@ -60,13 +61,15 @@ static int symbolic_budget(const char *text, const cosma_graph_t *graph, const c
     }
     if (strcmp(base, "M_R") != 0 && strcmp(base, "M_H") != 0 && strcmp(base, "M_P") != 0)
         return 0;
-    cosma_bounds_t bounds;
-    /* The same search the planner runs, so M_P means the same order. */
-    *out_status = cosma_planner_bounds(graph, mode, time_limit * 0.25, &bounds, diag);
+    /* Computed once: the planner is handed these bounds, so M_P means the
+     * same order in both. */
+    *out_status = cosma_planner_bounds(graph, mode, time_limit * 0.25, out_bounds, diag);
     if (*out_status != COSMA_OK)
         return 1;
-    *out_bytes = base[2] == 'R' ? bounds.m_r : base[2] == 'H' ? bounds.m_h : bounds.m_p_upper;
-    cosma_bounds_free(&bounds);
+    if (out_bounds->stopped_by_clock)
+        cosma_diag_report(diag, COSMA_SEV_WARNING,
+                          "the time limit cut the search for M_P short: %s is from the best order found so far", text);
+    *out_bytes = base[2] == 'R' ? out_bounds->m_r : base[2] == 'H' ? out_bounds->m_h : out_bounds->m_p_upper;
     return 1;
 }
 
@@ -260,11 +263,13 @@ int cli_cmd_plan(int argc, char **argv)
     if (status != COSMA_OK) {
         cli_signals_track(NULL);
         cosma_outputs_destroy(outs);
-        return cosma_status_exit_code(status);
+        return cli_exit_code(status, &diag);
     }
     cosma_mode_t mode = cli_mode(graph, &options);
     uint64_t budget = 0;
-    if (!symbolic_budget(budget_text, graph, &mode, time_limit, &budget, &diag, &status)) {
+    cosma_bounds_t bounds = {0};
+    int have_bounds = symbolic_budget(budget_text, graph, &mode, time_limit, &bounds, &budget, &diag, &status);
+    if (!have_bounds) {
         status = COSMA_OK;
         if (!cli_parse_bytes(budget_text, &budget) || budget == 0) {
             cli_usage_error("plan", "--budget needs bytes (e.g. 802816, 2MiB, 1.5MB) or M_R, M_H, M_P; got '%s'",
@@ -288,6 +293,7 @@ int cli_cmd_plan(int argc, char **argv)
             plan_options.order = order;
             plan_options.time_limit = time_limit;
             plan_options.export_model = export_temp;
+            plan_options.bounds = have_bounds && bounds.order != NULL ? &bounds : NULL;
             status = cosma_planner_plan(graph, &plan_options, &plan, &diag);
         }
     }
@@ -311,7 +317,8 @@ int cli_cmd_plan(int argc, char **argv)
         printf("  plan written to %s\n", output);
     }
     free(order);
+    cosma_bounds_free(&bounds);
     cosma_plan_destroy(plan);
     cosma_graph_destroy(graph);
-    return cosma_status_exit_code(status);
+    return cli_exit_code(status, &diag);
 }

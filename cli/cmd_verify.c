@@ -116,7 +116,7 @@ int cli_cmd_verify(int argc, char **argv)
     if (status != COSMA_OK) {
         /* An unreadable or malformed file is bad input (2), not a plan
          * that breaks a rule (1). */
-        exit_code = status == COSMA_ERR_IO ? CLI_EXIT_BAD_INPUT : cosma_status_exit_code(status);
+        exit_code = status == COSMA_ERR_IO ? CLI_EXIT_BAD_INPUT : cli_exit_code(status, &diag);
         goto done;
     }
     cosma_traffic_t traffic;
@@ -126,7 +126,7 @@ int cli_cmd_verify(int argc, char **argv)
         goto done;
     }
     if (status != COSMA_OK) {
-        exit_code = cosma_status_exit_code(status);
+        exit_code = cli_exit_code(status, &diag);
         goto done;
     }
     if (json) {

@@ -16,6 +16,7 @@ static const command_t commands[] = {
     {"plan", cli_cmd_plan, "schedule, allocate and spill: write an execution plan for a budget"},
     {"verify", cli_cmd_verify, "check a plan against its graph and recompute its traffic"},
     {"arena", cli_cmd_arena, "zero-spill arena size of placement-only allocators"},
+    {"sweep", cli_cmd_sweep, "plan several budgets, each seeded by the smaller ones: the trade-off table"},
 };
 
 static void print_help(FILE *out)

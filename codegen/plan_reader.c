@@ -83,6 +83,11 @@ static const char *type_name(const cJSON *item)
     return "an unknown value";
 }
 
+static const char *where(const char *path)
+{
+    return path[0] == '\0' ? " at the top level" : "";
+}
+
 static int compare_keys(const void *a, const void *b)
 {
     return strcmp(*(const char *const *)a, *(const char *const *)b);
@@ -105,7 +110,7 @@ static cosma_status_t check_object(const reader_t *r, const cJSON *object, const
         for (const cJSON *a = object->child; a != NULL; a = a->next)
             for (const cJSON *b = object->child; b != a; b = b->next)
                 if (a->string != NULL && b->string != NULL && strcmp(a->string, b->string) == 0)
-                    return fail(r, path, "key \"%.200s\" appears twice", a->string);
+                    return fail(r, path, "key \"%.200s\" appears twice%s", a->string, where(path));
         return COSMA_OK;
     }
     const char **keys = malloc(n * sizeof *keys);
@@ -119,7 +124,7 @@ static cosma_status_t check_object(const reader_t *r, const cJSON *object, const
     cosma_status_t status = COSMA_OK;
     for (size_t i = 1; i < k && status == COSMA_OK; i++)
         if (strcmp(keys[i - 1], keys[i]) == 0)
-            status = fail(r, path, "key \"%.200s\" appears twice", keys[i]);
+            status = fail(r, path, "key \"%.200s\" appears twice%s", keys[i], where(path));
     free(keys);
     return status;
 }
@@ -246,40 +251,7 @@ static int json_equal(const cJSON *a, const cJSON *b)
     return 1; /* null, true, false: the type says it all */
 }
 
-static cosma_status_t syntax_error(const reader_t *r, const char *text, size_t length, const char *where)
-{
-    int line = 1, column = 1;
-    if (where == NULL || where < text || where > text + length)
-        where = text + length;
-    for (const char *p = text; p < where; p++) {
-        if (*p == '\n') {
-            line++;
-            column = 1;
-        } else {
-            column++;
-        }
-    }
-    /* cJSON's position can be a character past the culprit: show the
-     * stretch of the line around it. */
-    const char *from = where, *to = where;
-    while (from > text && from[-1] != '\n' && where - from < 24)
-        from--;
-    while (to < text + length && *to != '\n' && to - where < 24)
-        to++;
-    char near[64];
-    size_t k = 0;
-    for (const char *p = from; p < to && k + 1 < sizeof near; p++)
-        near[k++] = (*p >= 0x20 && *p < 0x7f) ? *p : '?';
-    near[k] = '\0';
-    cosma_loc_t loc = {r->name, line, column};
-    if (where == text + length)
-        cosma_diag_error_at(r->diag, loc, "invalid JSON: the text ends too early");
-    else
-        cosma_diag_error_at(r->diag, loc, "invalid JSON near '%s'", near);
-    return COSMA_ERR_INPUT;
-}
-
-/* ---- what cJSON lets through: checked on the text first ------------- */
+/* ---- the text, checked before cJSON sees it --------------------------- */
 
 typedef struct {
     const reader_t *r;
@@ -307,7 +279,7 @@ static cosma_status_t lex_fail(const lexer_t *lx, size_t start, const char *fmt,
     vsnprintf(message, sizeof message, fmt, ap);
     va_end(ap);
     cosma_loc_t loc = {lx->r->name, line, column};
-    cosma_diag_error_at(lx->r->diag, loc, "%s", message);
+    cosma_diag_error_at(lx->r->diag, loc, "invalid JSON: %s", message);
     return COSMA_ERR_INPUT;
 }
 
@@ -339,10 +311,12 @@ static cosma_status_t lex_string(lexer_t *lx)
         }
         if (c < 0x20)
             return lex_fail(lx, lx->at, "a control character (byte 0x%02x) inside a string", c);
-        if (c == '\\' && lx->at + 1 < lx->length && p[1] == 'u') {
+        if (c == '\\' && (lx->at + 1 >= lx->length || strchr("\"\\/bfnrtu", p[1]) == NULL || p[1] == '\0'))
+            return lex_fail(lx, lx->at, "an invalid escape sequence inside a string");
+        if (c == '\\' && p[1] == 'u') {
             uint32_t unit, low;
             if (lx->at + 6 > lx->length || !hex_value(p + 2, &unit))
-                return COSMA_OK; /* cJSON reports the bad escape */
+                return lex_fail(lx, lx->at, "\\u needs four hexadecimal digits");
             if (unit == 0)
                 return lex_fail(lx, lx->at, "\\u0000 inside a string (names cannot hold NUL characters)");
             if (unit >= 0xDC00 && unit <= 0xDFFF)
@@ -374,35 +348,55 @@ static int is_digit(char c)
     return c >= '0' && c <= '9';
 }
 
+/* Skips digits from *at; returns how many. */
+static size_t skip_digits(const lexer_t *lx, size_t *at)
+{
+    size_t from = *at;
+    while (*at < lx->length && is_digit(lx->text[*at]))
+        (*at)++;
+    return *at - from;
+}
+
 /* A number: RFC 8259's grammar (no leading zeros), not -0, and a value a
  * double holds (1e-400 would silently read as 0, 1e400 as infinity). */
 static cosma_status_t lex_number(lexer_t *lx)
 {
-    size_t start = lx->at, end = start;
     const char *t = lx->text;
-    int negative = t[end] == '-', nonzero = 0, in_exponent = 0;
-    if (negative)
-        end++;
-    if (end < lx->length && t[end] == '0' && end + 1 < lx->length && is_digit(t[end + 1]))
+    size_t start = lx->at, at = start, int_start;
+    if (t[at] == '-')
+        at++;
+    int_start = at;
+    size_t int_digits = skip_digits(lx, &at);
+    if (int_digits == 0)
+        return lex_fail(lx, start, "a malformed number (no digits)");
+    if (int_digits > 1 && t[int_start] == '0')
         return lex_fail(lx, start, "a number with a leading zero (JSON numbers have none)");
-    while (end < lx->length && (is_digit(t[end]) || t[end] == '.' || t[end] == 'e' || t[end] == 'E' ||
-                                ((t[end] == '+' || t[end] == '-') && (t[end - 1] == 'e' || t[end - 1] == 'E')))) {
-        in_exponent |= t[end] == 'e' || t[end] == 'E';
-        nonzero |= !in_exponent && t[end] >= '1' && t[end] <= '9';
-        end++;
+    int nonzero = 0;
+    for (size_t k = int_start; k < at; k++)
+        nonzero |= t[k] != '0';
+    if (at < lx->length && t[at] == '.') {
+        size_t frac = ++at;
+        if (skip_digits(lx, &at) == 0)
+            return lex_fail(lx, start, "a malformed number (no digits after the decimal point)");
+        for (size_t k = frac; k < at; k++)
+            nonzero |= t[k] != '0';
     }
+    if (at < lx->length && (t[at] == 'e' || t[at] == 'E')) {
+        at++;
+        if (at < lx->length && (t[at] == '+' || t[at] == '-'))
+            at++;
+        if (skip_digits(lx, &at) == 0)
+            return lex_fail(lx, start, "a malformed number (no digits in the exponent)");
+    }
+    lx->at = at;
     char number[64];
-    if (end - start >= sizeof number)
+    if (at - start >= sizeof number)
         return lex_fail(lx, start, "a number of more than %zu characters", sizeof number - 1);
-    memcpy(number, t + start, end - start);
-    number[end - start] = '\0';
-    lx->at = end;
-    if (negative && !nonzero)
+    memcpy(number, t + start, at - start);
+    number[at - start] = '\0';
+    if (t[start] == '-' && !nonzero)
         return lex_fail(lx, start, "the number %s is a negative zero", number);
-    char *stop = NULL;
-    double value = strtod(number, &stop);
-    if (stop != number + (end - start))
-        return COSMA_OK; /* malformed: cJSON reports it */
+    double value = strtod(number, NULL);
     if (value == 0.0 && nonzero)
         return lex_fail(lx, start, "the number %s is too small to be held (it would read as 0)", number);
     if (value > 1.7976931348623157e308 || value < -1.7976931348623157e308)
@@ -410,18 +404,92 @@ static cosma_status_t lex_number(lexer_t *lx)
     return COSMA_OK;
 }
 
-static cosma_status_t check_lexical(const reader_t *r, const char *text, size_t length)
+/* A plan nests six levels deep; far deeper text is refused with a clear
+ * message before cJSON (whose own limit is 1000) recurses into it. */
+#define PLAN_MAX_DEPTH 64
+
+typedef enum { X_VALUE, X_VALUE_OR_CLOSE, X_KEY, X_KEY_OR_CLOSE, X_COLON, X_COMMA_OR_CLOSE, X_END } expect_t;
+
+static int is_blank(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* The whole text is checked against JSON's grammar here, with a position
+ * for every error; cJSON then only builds the tree, so a failure of cJSON
+ * on text that passed is out of memory, not bad input. */
+static cosma_status_t check_syntax(const reader_t *r, const char *text, size_t length)
 {
     lexer_t lx = {r, text, length, 0};
+    char stack[PLAN_MAX_DEPTH]; /* '[' or '{' */
+    int depth = 0;
+    expect_t expect = X_VALUE;
     cosma_status_t status = COSMA_OK;
-    while (lx.at < length && status == COSMA_OK) {
-        char c = text[lx.at];
-        if (c == '"')
-            status = lex_string(&lx);
-        else if (c == '-' || is_digit(c))
-            status = lex_number(&lx);
-        else
+    while (status == COSMA_OK) {
+        while (lx.at < length && is_blank(text[lx.at]))
             lx.at++;
+        if (lx.at >= length)
+            return expect == X_END ? COSMA_OK : lex_fail(&lx, length, "the text ends too early");
+        char c = text[lx.at];
+        int value_done = 0;
+        switch (expect) {
+        case X_VALUE_OR_CLOSE:
+        case X_VALUE:
+            if (c == ']' && expect == X_VALUE_OR_CLOSE) {
+                depth--, lx.at++, value_done = 1;
+            } else if (c == '[' || c == '{') {
+                if (depth >= PLAN_MAX_DEPTH)
+                    return lex_fail(&lx, lx.at, "arrays and objects nest deeper than %d levels", PLAN_MAX_DEPTH);
+                stack[depth++] = c;
+                lx.at++;
+                expect = c == '[' ? X_VALUE_OR_CLOSE : X_KEY_OR_CLOSE;
+            } else if (c == '"') {
+                status = lex_string(&lx), value_done = 1;
+            } else if (c == '-' || is_digit(c)) {
+                status = lex_number(&lx), value_done = 1;
+            } else {
+                const char *words[] = {"true", "false", "null"};
+                size_t k = 0;
+                while (k < 3 && (length - lx.at < strlen(words[k]) ||
+                                 memcmp(text + lx.at, words[k], strlen(words[k])) != 0))
+                    k++;
+                if (k == 3)
+                    return lex_fail(&lx, lx.at, "expected a value (found '%c')", c >= 0x20 && c < 0x7f ? c : '?');
+                lx.at += strlen(words[k]), value_done = 1;
+            }
+            break;
+        case X_KEY_OR_CLOSE:
+        case X_KEY:
+            if (c == '}' && expect == X_KEY_OR_CLOSE) {
+                depth--, lx.at++, value_done = 1;
+            } else if (c == '"') {
+                status = lex_string(&lx);
+                expect = X_COLON;
+            } else {
+                return lex_fail(&lx, lx.at, "expected a key (a string in double quotes)");
+            }
+            break;
+        case X_COLON:
+            if (c != ':')
+                return lex_fail(&lx, lx.at, "expected ':' after a key");
+            lx.at++;
+            expect = X_VALUE;
+            break;
+        case X_COMMA_OR_CLOSE:
+            if (c == ',') {
+                lx.at++;
+                expect = stack[depth - 1] == '[' ? X_VALUE : X_KEY;
+            } else if ((c == ']' && stack[depth - 1] == '[') || (c == '}' && stack[depth - 1] == '{')) {
+                depth--, lx.at++, value_done = 1;
+            } else {
+                return lex_fail(&lx, lx.at, "expected ',' or '%c'", stack[depth - 1] == '[' ? ']' : '}');
+            }
+            break;
+        case X_END:
+            return lex_fail(&lx, lx.at, "more text after the plan's JSON object");
+        }
+        if (value_done)
+            expect = depth == 0 ? X_END : X_COMMA_OR_CLOSE;
     }
     return status;
 }
@@ -611,7 +679,11 @@ static cosma_status_t read_totals(const reader_t *r, const cJSON *root, const co
     cosma_status_t status = get_object(r, root, "", "totals", "the traffic totals", &totals);
     if (status != COSMA_OK)
         return status;
-    cosma_plan_compute_traffic(graph, plan);
+    status = cosma_plan_traffic(graph, plan, &plan->traffic);
+    if (status == COSMA_ERR_INPUT)
+        return fail(r, "intervals", "the traffic totals of the intervals overflow 64 bits");
+    if (status != COSMA_OK)
+        return status;
     const cosma_traffic_t *tr = &plan->traffic;
     struct {
         const char *key;
@@ -772,20 +844,14 @@ cosma_status_t cosma_codegen_parse_plan(const char *text, size_t length, const c
     }
     if (text == NULL)
         text = "";
-    cosma_status_t lexical = check_lexical(r, text, length);
-    if (lexical != COSMA_OK)
-        return lexical;
-    const char *end = NULL;
-    cJSON *root = cJSON_ParseWithLengthOpts(text, length, &end, 0);
-    if (root == NULL)
-        return syntax_error(r, text, length, end);
-    /* cJSON stops after the first value; anything but blanks after it is
-     * an error, not an ignored tail. */
-    for (const char *p = end; p != NULL && p < text + length; p++)
-        if (*p != ' ' && *p != '\t' && *p != '\n' && *p != '\r') {
-            cJSON_Delete(root);
-            return syntax_error(r, text, length, p);
-        }
+    cosma_status_t syntax = check_syntax(r, text, length);
+    if (syntax != COSMA_OK)
+        return syntax;
+    cJSON *root = cJSON_ParseWithLength(text, length);
+    if (root == NULL) {
+        cosma_diag_report(diag, COSMA_SEV_ERROR, "%s: out of memory while reading the plan", r->name);
+        return COSMA_ERR_NOMEM;
+    }
 
     cosma_status_t status = check_object(r, root, "", "a cosma plan");
     const cJSON *schedule = NULL, *intervals = NULL, *steps = NULL;

@@ -17,13 +17,8 @@ static const double FONT_WIDTH = 6.4; /* rough advance of an 11 px sans-serif gl
 /* Length of the valid UTF-8 sequence at p, 0 if it is not one. */
 static size_t utf8_sequence(const unsigned char *p)
 {
-    size_t n = p[0] < 0x80 ? 1 : (p[0] & 0xe0) == 0xc0 ? 2 : (p[0] & 0xf0) == 0xe0 ? 3 : (p[0] & 0xf8) == 0xf0 ? 4 : 0;
-    if (n == 0 || (n == 2 && p[0] < 0xc2))
-        return 0;
-    for (size_t k = 1; k < n; k++)
-        if ((p[k] & 0xc0) != 0x80)
-            return 0;
-    return n;
+    uint32_t codepoint;
+    return cosma_utf8_decode((const char *)p, strnlen((const char *)p, 4), &codepoint);
 }
 
 static size_t utf8_chars(const char *text)
@@ -36,33 +31,6 @@ static size_t utf8_chars(const char *text)
     return count;
 }
 
-/* Appends at most max_chars characters of text, XML-escaped; invalid
- * UTF-8 and control characters (not allowed in XML) become '?'. */
-static void xml_text(cosma_buf_t *buf, const char *text, size_t max_chars)
-{
-    size_t count = 0;
-    for (const unsigned char *p = (const unsigned char *)text; *p != '\0' && count < max_chars; count++) {
-        size_t n = utf8_sequence(p);
-        if (n == 0) {
-            cosma_buf_puts(buf, "?");
-            p++;
-            continue;
-        }
-        switch (*p) {
-        case '&': cosma_buf_puts(buf, "&amp;"); break;
-        case '<': cosma_buf_puts(buf, "&lt;"); break;
-        case '>': cosma_buf_puts(buf, "&gt;"); break;
-        case '"': cosma_buf_puts(buf, "&quot;"); break;
-        case '\'': cosma_buf_puts(buf, "&apos;"); break;
-        default:
-            if (*p < 0x20)
-                cosma_buf_puts(buf, "?");
-            else
-                cosma_buf_append(buf, (const char *)p, n);
-        }
-        p += n;
-    }
-}
 
 /* 1,234,567 */
 static void grouped(char *out, size_t size, uint64_t value)
@@ -233,12 +201,12 @@ static void draw_interval(cosma_buf_t *buf, const cosma_graph_t *graph, const co
         h = 0.6;
 
     cosma_buf_puts(buf, "<g><title>");
-    xml_text(buf, tensor->name, SIZE_MAX);
+    cosma_buf_xml_text(buf, tensor->name, SIZE_MAX);
     cosma_buf_printf(buf, " (%s)\n%s bytes at offset %s..%s\nsteps %" PRId32 "..%" PRId32 " (", KIND_LABELS[tensor->kind],
                      bytes, offset, end, iv->first, iv->last);
-    xml_text(buf, graph->ops[plan->order[iv->first - 1]].name, 80);
+    cosma_buf_xml_text(buf, graph->ops[plan->order[iv->first - 1]].name, 80);
     cosma_buf_puts(buf, " .. ");
-    xml_text(buf, graph->ops[plan->order[iv->last - 1]].name, 80);
+    cosma_buf_xml_text(buf, graph->ops[plan->order[iv->last - 1]].name, 80);
     cosma_buf_printf(buf, ")\nbegins: %s; ends: %s</title>",
                      iv->begin == COSMA_BEGIN_CREATE ? "created"
                      : compulsory                    ? "loaded (compulsory)"
@@ -292,9 +260,9 @@ static void draw_interval(cosma_buf_t *buf, const cosma_graph_t *graph, const co
         else
             cosma_buf_printf(buf, "<text x=\"%.2f\" y=\"%.2f\" text-anchor=\"middle\">", x + w / 2, y + h / 2 + 4);
         if (fit >= chars) {
-            xml_text(buf, tensor->name, SIZE_MAX);
+            cosma_buf_xml_text(buf, tensor->name, SIZE_MAX);
         } else {
-            xml_text(buf, tensor->name, fit - 1);
+            cosma_buf_xml_text(buf, tensor->name, fit - 1);
             cosma_buf_puts(buf, "\xe2\x80\xa6");
         }
         cosma_buf_puts(buf, "</text>");
@@ -375,17 +343,17 @@ static cosma_status_t emit_svg(const cosma_graph_t *graph, const cosma_plan_t *p
                      "font-family=\"DejaVu Sans, Helvetica, Arial, sans-serif\">\n",
                      SVG_WIDTH, SVG_HEIGHT, SVG_WIDTH, SVG_HEIGHT);
     cosma_buf_puts(buf, "<title>cosma plan: ");
-    xml_text(buf, graph->name, 200);
+    cosma_buf_xml_text(buf, graph->name, 200);
     cosma_buf_puts(buf, "</title>\n<rect class=\"background\" width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>\n");
     cosma_buf_printf(buf, "<text x=\"%.2f\" y=\"32\" font-size=\"20\" font-weight=\"bold\">", PLOT_X0);
-    xml_text(buf, graph->name, 90);
+    cosma_buf_xml_text(buf, graph->name, 90);
     cosma_buf_printf(buf, " \xe2\x80\x94 budget %s B", budget);
     if (plan->budget_bytes >= 1000)
         cosma_buf_printf(buf, " (%s)", budget_h);
     cosma_buf_printf(buf, ", %s", cosma_plan_status_name(plan->status));
     if (plan->method != NULL && plan->method[0] != '\0') {
         cosma_buf_puts(buf, " (");
-        xml_text(buf, plan->method, 60);
+        cosma_buf_xml_text(buf, plan->method, 60);
         cosma_buf_puts(buf, ")");
     }
     cosma_buf_puts(buf, "</text>\n");

@@ -465,6 +465,48 @@ static int read_tensor_list(reader_t *r, yaml_node_t *list, const char *key, con
     return 0;
 }
 
+/* Attribute lists up to this long are checked pairwise for duplicates;
+ * longer ones are sorted, so a hostile list costs O(n log n). */
+#define SMALL_ATTRS 16
+
+typedef struct {
+    const char *key;
+    size_t index;
+} keyed_t;
+
+static int compare_keyed(const void *a, const void *b)
+{
+    const keyed_t *x = a, *y = b;
+    int c = strcmp(x->key, y->key);
+    return c != 0 ? c : (x->index > y->index) - (x->index < y->index);
+}
+
+/* Reports every repeated key of r->attrs[0..n) against its first use;
+ * -1 when out of memory. */
+static int check_duplicate_attrs(reader_t *r, yaml_node_t *node, const char *what, size_t n)
+{
+    keyed_t *keys = malloc(n * sizeof *keys);
+    if (keys == NULL)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        keys[i].key = r->attrs[i].key;
+        keys[i].index = i;
+    }
+    qsort(keys, n, sizeof *keys, compare_keyed);
+    for (size_t i = 1, first = 0; i < n; i++) {
+        if (strcmp(keys[i].key, keys[first].key) != 0 || keys[i].key[0] == '\0') {
+            first = i;
+            continue;
+        }
+        yaml_node_t *at = node_at(r, node->data.mapping.pairs.start[keys[i].index].key);
+        yaml_node_t *earlier = node_at(r, node->data.mapping.pairs.start[keys[first].index].key);
+        error_at(r, at, "duplicate attribute '%s' in %s (first given at line %d)", keys[i].key, what,
+                 (int)earlier->start_mark.line + 1);
+    }
+    free(keys);
+    return 0;
+}
+
 static int read_attrs(reader_t *r, yaml_node_t *node, const char *what, int32_t *out_count)
 {
     *out_count = 0;
@@ -488,7 +530,7 @@ static int read_attrs(reader_t *r, yaml_node_t *node, const char *what, int32_t 
         const char *key_text = "", *value_text = "";
         snprintf(label, sizeof label, "an attribute name of %s", what);
         if (read_string(r, key, label, &key_text) == 0) {
-            for (size_t j = 0; j < i; j++)
+            for (size_t j = 0; j < i && n <= SMALL_ATTRS; j++)
                 if (strcmp(r->attrs[j].key, key_text) == 0) {
                     yaml_node_t *first = node_at(r, node->data.mapping.pairs.start[j].key);
                     error_at(r, key, "duplicate attribute '%s' in %s (first given at line %d)", key_text, what,
@@ -510,6 +552,8 @@ static int read_attrs(reader_t *r, yaml_node_t *node, const char *what, int32_t 
         r->attrs[i].key = key_text;
         r->attrs[i].value = value_text;
     }
+    if (n > SMALL_ATTRS && check_duplicate_attrs(r, node, what, n) != 0)
+        return -1;
     *out_count = (int32_t)n;
     return 0;
 }
@@ -586,7 +630,9 @@ static cosma_loc_t loc_of_offset(const reader_t *r, size_t offset)
 
 static cosma_status_t report_parser_error(reader_t *r, const yaml_parser_t *parser)
 {
-    if (parser->error == YAML_MEMORY_ERROR) {
+    /* libyaml names every syntax problem; an error without one is a failed
+     * allocation (some of its paths do not set YAML_MEMORY_ERROR). */
+    if (parser->error == YAML_MEMORY_ERROR || parser->problem == NULL) {
         cosma_diag_report(r->diag, COSMA_SEV_ERROR, "%s: out of memory while parsing YAML", r->file);
         return COSMA_ERR_NOMEM;
     }

@@ -170,6 +170,7 @@ typedef struct {
     double *row_value;
     double *start;       /* 1-based start for glp_ios_heur_sol */
     cosma_outputs_t *outputs; /* cosma_milp_write's file, until committed */
+    int own_env;              /* glp_init_env created the environment */
 } hook_ctx_t;
 
 static void hook_ctx_free(hook_ctx_t *ctx)
@@ -198,9 +199,10 @@ static void error_hook(void *info)
 }
 
 /* GLPK aborts the process when its environment cannot be created on first
- * use: create it here, where a failure is a status.  GLPK 5 has no way to
- * read the hooks a host program installed, so cosma's are set for the
- * duration of one call and reset after it (see docs/reliability.md). */
+ * use: create it here, where a failure is a status, and free it after the
+ * call if cosma created it (a host program's own environment stays).  GLPK
+ * 5 has no way to read the hooks a host program installed, so cosma's are
+ * set for the duration of one call and reset after it (docs/reliability.md). */
 static cosma_status_t glpk_begin(hook_ctx_t *ctx, cosma_diag_t *diag)
 {
     int rc = glp_init_env();
@@ -209,15 +211,18 @@ static cosma_status_t glpk_begin(hook_ctx_t *ctx, cosma_diag_t *diag)
                           rc == 2 ? "out of memory" : "unsupported programming model");
         return rc == 2 ? COSMA_ERR_NOMEM : COSMA_ERR_SOLVER;
     }
+    ctx->own_env = rc == 0;
     glp_term_hook(terminal_hook, ctx);
     glp_error_hook(error_hook, ctx);
     return COSMA_OK;
 }
 
-static void glpk_end(void)
+static void glpk_end(const hook_ctx_t *ctx)
 {
     glp_term_hook(NULL, NULL);
     glp_error_hook(NULL, NULL);
+    if (ctx->own_env)
+        glp_free_env();
 }
 
 static int col_kind(const col_t *col)
@@ -299,14 +304,30 @@ typedef struct {
     int start_offered;
     double deadline;      /* 0 = none */
     double *start_buffer; /* 1-based copy of the start, owned by the solve */
+    int64_t node_limit;   /* 0 = none */
+    int64_t nodes;        /* created so far */
+    int64_t iterations;   /* simplex iterations so far */
+    int stopped_by_clock;
+    int stopped_by_nodes;
 } search_ctx_t;
 
 static void search_callback(glp_tree *tree, void *info)
 {
     search_ctx_t *ctx = info;
-    /* GLPK checks tm_lim only between its own phases; this stops the
+    int active = 0, current = 0, total = 0;
+    glp_ios_tree_size(tree, &active, &current, &total);
+    ctx->nodes = total;
+    ctx->iterations = glp_get_it_cnt(glp_ios_get_prob(tree));
+    /* The node count is the same on every machine; the clock is a guard.
+     * GLPK checks tm_lim only between its own phases; this stops the
      * search at the next callback once the deadline has passed. */
+    if (ctx->node_limit > 0 && total > ctx->node_limit) {
+        ctx->stopped_by_nodes = 1;
+        glp_ios_terminate(tree);
+        return;
+    }
     if (ctx->deadline > 0 && cosma_clock_seconds() > ctx->deadline) {
+        ctx->stopped_by_clock = 1;
         glp_ios_terminate(tree);
         return;
     }
@@ -369,7 +390,7 @@ cosma_status_t cosma_milp_solve(cosma_milp_t *milp, const cosma_milp_options_t *
     if (lp == NULL || (milp->start != NULL && ctx->start == NULL)) {
         if (lp != NULL)
             glp_delete_prob(lp);
-        glpk_end();
+        glpk_end(ctx);
         hook_ctx_free(ctx);
         cosma_diag_report(diag, COSMA_SEV_ERROR, "out of memory while building the GLPK model");
         return COSMA_ERR_NOMEM;
@@ -419,7 +440,12 @@ cosma_status_t cosma_milp_solve(cosma_milp_t *milp, const cosma_milp_options_t *
         double left = limit > 0 ? limit - (cosma_clock_seconds() - started) : 0;
         if (limit > 0)
             mip.tm_lim = (int)fmax(1.0, fmin(left * 1000.0, 2e9));
-        search_ctx_t search = {milp, bound, 1, 0, limit > 0 ? started + limit : 0, ctx->start};
+        search_ctx_t search = {.milp = milp,
+                               .best_bound = bound,
+                               .have_bound = 1,
+                               .deadline = limit > 0 ? started + limit : 0,
+                               .start_buffer = ctx->start,
+                               .node_limit = options != NULL && options->node_limit > 0 ? options->node_limit : 0};
         mip.cb_func = search_callback;
         mip.cb_info = &search;
         rc = glp_intopt(lp, &mip);
@@ -441,11 +467,17 @@ cosma_status_t cosma_milp_solve(cosma_milp_t *milp, const cosma_milp_options_t *
         }
         if (rc != 0 && rc != GLP_ETMLIM && rc != GLP_EMIPGAP && status == COSMA_MILP_NO_SOLUTION)
             cosma_diag_report(diag, COSMA_SEV_NOTE, "GLPK branch-and-bound stopped with code %d", rc);
+        out_result->nodes = search.nodes;
+        out_result->iterations = search.iterations;
+        out_result->stopped_by_clock =
+            status != COSMA_MILP_OPTIMAL && status != COSMA_MILP_INFEASIBLE && !search.stopped_by_nodes &&
+            (search.stopped_by_clock || rc == GLP_ETMLIM);
     } else if (rc == GLP_ETMLIM) {
         status = COSMA_MILP_NO_SOLUTION;
+        out_result->stopped_by_clock = 1;
     } else {
         glp_delete_prob(lp);
-        glpk_end();
+        glpk_end(ctx);
         hook_ctx_free(ctx);
         cosma_diag_report(diag, COSMA_SEV_ERROR, "GLPK could not solve the LP relaxation (code %d)", rc);
         return COSMA_ERR_SOLVER;
@@ -457,7 +489,7 @@ cosma_status_t cosma_milp_solve(cosma_milp_t *milp, const cosma_milp_options_t *
                 values[j] = glp_mip_col_val(lp, j + 1);
     }
     glp_delete_prob(lp);
-    glpk_end();
+    glpk_end(ctx);
     hook_ctx_free(ctx);
     if ((status == COSMA_MILP_OPTIMAL || status == COSMA_MILP_FEASIBLE) && values == NULL)
         return COSMA_ERR_NOMEM;
@@ -509,7 +541,7 @@ cosma_status_t cosma_milp_write(cosma_milp_t *milp, const char *path, cosma_diag
         status = cosma_outputs_commit(ctx->outputs, diag);
     if (lp != NULL)
         glp_delete_prob(lp);
-    glpk_end();
+    glpk_end(ctx);
     hook_ctx_free(ctx);
     if (status == COSMA_ERR_NOMEM)
         cosma_diag_report(diag, COSMA_SEV_ERROR, "out of memory while writing model '%s'", path);

@@ -124,3 +124,30 @@ cosma_status_t cosma_file_read(const char *path, char **out_data, size_t *out_le
     *out_length = buf.length;
     return COSMA_OK;
 }
+
+void cosma_buf_xml_text(cosma_buf_t *buf, const char *text, size_t max_chars)
+{
+    size_t count = 0, left = strlen(text);
+    for (const char *p = text; left > 0 && count < max_chars; count++) {
+        uint32_t codepoint;
+        size_t n = cosma_utf8_decode(p, left, &codepoint);
+        if (n == 0 || codepoint < 0x20) {
+            cosma_buf_puts(buf, "?");
+            n = n == 0 ? 1 : n;
+        } else if (*p == '&') {
+            cosma_buf_puts(buf, "&amp;");
+        } else if (*p == '<') {
+            cosma_buf_puts(buf, "&lt;");
+        } else if (*p == '>') {
+            cosma_buf_puts(buf, "&gt;");
+        } else if (*p == '"') {
+            cosma_buf_puts(buf, "&quot;");
+        } else if (*p == '\'') {
+            cosma_buf_puts(buf, "&apos;");
+        } else {
+            cosma_buf_append(buf, p, n);
+        }
+        p += n;
+        left -= n;
+    }
+}

@@ -298,13 +298,13 @@ static int check_acyclic(const cosma_graph_t *graph, cosma_diag_t *diag)
         free(queue);
         return -1;
     }
+    /* Counted per distinct input, and released once per consumer: an
+     * operator reading a tensor many times costs no more. */
     for (int32_t o = 0; o < n; o++) {
         const cosma_op_t *op = &graph->ops[o];
-        for (int32_t i = 0; i < op->n_inputs; i++) {
-            int32_t t = op->inputs[i];
-            if (t >= 0 && graph->tensors[t].producer >= 0)
+        for (int32_t i = 0; i < op->n_distinct_inputs; i++)
+            if (graph->tensors[op->distinct[i]].producer >= 0)
                 pending[o]++;
-        }
     }
     int32_t head = 0, tail = 0;
     for (int32_t o = 0; o < n; o++)
@@ -314,13 +314,9 @@ static int check_acyclic(const cosma_graph_t *graph, cosma_diag_t *diag)
         const cosma_op_t *op = &graph->ops[queue[head++]];
         for (int32_t k = 0; k < op->n_outputs; k++) {
             const cosma_tensor_t *tensor = &graph->tensors[op->outputs[k]];
-            for (int32_t c = 0; c < tensor->n_consumers; c++) {
-                int32_t consumer = tensor->consumers[c];
-                const cosma_op_t *cop = &graph->ops[consumer];
-                for (int32_t i = 0; i < cop->n_inputs; i++)
-                    if (cop->inputs[i] == op->outputs[k] && --pending[consumer] == 0)
-                        queue[tail++] = consumer;
-            }
+            for (int32_t c = 0; c < tensor->n_consumers; c++)
+                if (--pending[tensor->consumers[c]] == 0)
+                    queue[tail++] = tensor->consumers[c];
         }
     }
     int result = 0;
@@ -337,6 +333,35 @@ static int check_acyclic(const cosma_graph_t *graph, cosma_diag_t *diag)
     free(pending);
     free(queue);
     return result;
+}
+
+/* Each operator's distinct tensors (inputs first), in O(operands) with a
+ * per-tensor mark (scratch: n_tensors entries), so that operators with
+ * very many operands cost linear, not quadratic, time everywhere. */
+static int derive_distinct(cosma_graph_t *graph, int32_t *mark)
+{
+    for (int32_t t = 0; t < graph->n_tensors; t++)
+        mark[t] = -1;
+    for (int32_t o = 0; o < graph->n_ops; o++) {
+        cosma_op_t *op = &graph->ops[o];
+        op->distinct = cosma_arena_calloc(&graph->arena, (size_t)op->n_inputs + (size_t)op->n_outputs + 1,
+                                          sizeof(int32_t));
+        if (op->distinct == NULL)
+            return -1;
+        op->n_distinct = 0;
+        for (int pass = 0; pass < 2; pass++) {
+            const int32_t *list = pass == 0 ? op->inputs : op->outputs;
+            int32_t n = pass == 0 ? op->n_inputs : op->n_outputs;
+            for (int32_t i = 0; i < n; i++)
+                if (list[i] >= 0 && mark[list[i]] != o) {
+                    mark[list[i]] = o;
+                    op->distinct[op->n_distinct++] = list[i];
+                }
+            if (pass == 0)
+                op->n_distinct_inputs = op->n_distinct;
+        }
+    }
+    return 0;
 }
 
 cosma_status_t cosma_graph_finalize(cosma_graph_t *graph, cosma_diag_t *diag)
@@ -371,8 +396,13 @@ cosma_status_t cosma_graph_finalize(cosma_graph_t *graph, cosma_diag_t *diag)
         int bad_dim = 0;
         for (int32_t d = 0; d < tensor->rank; d++)
             bad_dim |= tensor->dims[d] <= 0;
-        if (!bad_dim && (overflow || bytes > (UINT64_MAX >> 2))) {
+        if (!bad_dim && overflow) {
             cosma_diag_error_at(diag, tensor->loc, "tensor '%s': size in bytes overflows 64 bits", tensor->name);
+            errors++;
+        } else if (!bad_dim && bytes > (UINT64_MAX >> 2)) {
+            cosma_diag_error_at(diag, tensor->loc,
+                                "tensor '%s' takes %llu bytes, more than 2^62 (the largest tensor cosma plans)",
+                                tensor->name, (unsigned long long)bytes);
             errors++;
         } else if (!bad_dim && tensor->dtype == COSMA_DTYPE_RAW && tensor->raw_bytes == 0) {
             cosma_diag_error_at(diag, tensor->loc, "tensor '%s' has zero size", tensor->name);
@@ -432,6 +462,10 @@ cosma_status_t cosma_graph_finalize(cosma_graph_t *graph, cosma_diag_t *diag)
                 tensor->n_consumers++;
             }
         }
+    }
+    if (derive_distinct(graph, last_reader) != 0) {
+        free(last_reader);
+        return COSMA_ERR_NOMEM;
     }
     free(last_reader);
 
@@ -502,10 +536,15 @@ cosma_status_t cosma_graph_sizes(const cosma_graph_t *graph, const cosma_mode_t 
         out_sizes[t] = 0;
         if (!cosma_tensor_is_planned(graph, t, mode))
             continue;
-        if (cosma_tensor_bytes(&graph->tensors[t], mode->elem_bytes, &out_sizes[t]) ||
-            out_sizes[t] > (UINT64_MAX >> 2)) {
+        if (cosma_tensor_bytes(&graph->tensors[t], mode->elem_bytes, &out_sizes[t])) {
             cosma_diag_error_at(diag, graph->tensors[t].loc, "tensor '%s': size in bytes overflows 64 bits",
                                 graph->tensors[t].name);
+            return COSMA_ERR_INPUT;
+        }
+        if (out_sizes[t] > (UINT64_MAX >> 2)) {
+            cosma_diag_error_at(diag, graph->tensors[t].loc,
+                                "tensor '%s' takes %llu bytes, more than 2^62 (the largest tensor cosma plans)",
+                                graph->tensors[t].name, (unsigned long long)out_sizes[t]);
             return COSMA_ERR_INPUT;
         }
         if (cosma_u64_add(total, out_sizes[t], &total) || total > MAX_TOTAL_BYTES) {
@@ -524,7 +563,13 @@ int32_t cosma_op_operands(const cosma_graph_t *graph, int32_t op_index, const co
 {
     const cosma_op_t *op = &graph->ops[op_index];
     int32_t count = 0;
-    for (int32_t pass = 0; pass < 2; pass++) {
+    if (op->distinct != NULL) {
+        for (int32_t i = 0; i < op->n_distinct; i++)
+            if (cosma_tensor_is_planned(graph, op->distinct[i], mode))
+                out_tensors[count++] = op->distinct[i];
+        return count;
+    }
+    for (int32_t pass = 0; pass < 2; pass++) { /* before finalize: quadratic */
         const int32_t *list = pass == 0 ? op->inputs : op->outputs;
         int32_t n = pass == 0 ? op->n_inputs : op->n_outputs;
         for (int32_t i = 0; i < n; i++) {
@@ -543,10 +588,16 @@ int32_t cosma_op_operands(const cosma_graph_t *graph, int32_t op_index, const co
 
 int cosma_order_is_topological(const cosma_graph_t *graph, const int32_t *order)
 {
+    int is = 0;
+    return cosma_order_check(graph, order, &is) == COSMA_OK && is;
+}
+
+cosma_status_t cosma_order_check(const cosma_graph_t *graph, const int32_t *order, int *out_is)
+{
     int32_t n = graph->n_ops;
     int32_t *step = malloc(((size_t)n + 1) * sizeof(int32_t));
     if (step == NULL)
-        return 0;
+        return COSMA_ERR_NOMEM;
     for (int32_t o = 0; o < n; o++)
         step[o] = -1;
     int ok = 1;
@@ -565,7 +616,8 @@ int cosma_order_is_topological(const cosma_graph_t *graph, const int32_t *order)
         }
     }
     free(step);
-    return ok;
+    *out_is = ok;
+    return COSMA_OK;
 }
 
 cosma_status_t cosma_order_peak_checked(const cosma_graph_t *graph, const int32_t *order, const uint64_t *sizes,

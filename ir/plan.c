@@ -78,33 +78,48 @@ void cosma_mark_compulsory_loads(const cosma_graph_t *graph, const cosma_interva
     }
 }
 
-void cosma_plan_compute_traffic(const cosma_graph_t *graph, cosma_plan_t *plan)
+cosma_status_t cosma_plan_traffic(const cosma_graph_t *graph, const cosma_plan_t *plan, cosma_traffic_t *out_traffic)
 {
     cosma_traffic_t traffic;
     memset(&traffic, 0, sizeof traffic);
     unsigned char *loaded = calloc((size_t)graph->n_tensors + 1, 1);
     unsigned char *compulsory = calloc((size_t)plan->n_intervals + 1, 1);
-    if (loaded != NULL && compulsory != NULL)
-        cosma_mark_compulsory_loads(graph, plan->intervals, plan->n_intervals, loaded, compulsory);
+    if (loaded == NULL || compulsory == NULL) {
+        free(loaded);
+        free(compulsory);
+        return COSMA_ERR_NOMEM;
+    }
+    cosma_mark_compulsory_loads(graph, plan->intervals, plan->n_intervals, loaded, compulsory);
+    int overflow = 0;
     for (int32_t i = 0; i < plan->n_intervals; i++) {
         const cosma_interval_t *iv = &plan->intervals[i];
         if (iv->tensor < 0 || iv->tensor >= graph->n_tensors)
             continue;
         cosma_tensor_kind_t kind = graph->tensors[iv->tensor].kind;
-        if (iv->offset + iv->bytes > traffic.peak_bytes)
-            traffic.peak_bytes = iv->offset + iv->bytes;
-        if (iv->begin == COSMA_BEGIN_LOAD) {
-            if (compulsory != NULL && compulsory[i])
-                traffic.compulsory_load_bytes += iv->bytes;
-            else
-                traffic.retrieve_bytes += iv->bytes;
-        } else if (kind == COSMA_TENSOR_OUTPUT) {
-            traffic.compulsory_store_bytes += iv->bytes;
-        }
+        uint64_t end;
+        overflow |= cosma_u64_add(iv->offset, iv->bytes, &end);
+        if (end > traffic.peak_bytes)
+            traffic.peak_bytes = end;
+        uint64_t *sum = NULL;
+        if (iv->begin == COSMA_BEGIN_LOAD)
+            sum = compulsory[i] ? &traffic.compulsory_load_bytes : &traffic.retrieve_bytes;
+        else if (kind == COSMA_TENSOR_OUTPUT)
+            sum = &traffic.compulsory_store_bytes;
+        if (sum != NULL)
+            overflow |= cosma_u64_add(*sum, iv->bytes, sum);
         if (iv->end == COSMA_END_SPILL)
-            traffic.spill_bytes += iv->bytes;
+            overflow |= cosma_u64_add(traffic.spill_bytes, iv->bytes, &traffic.spill_bytes);
     }
     free(loaded);
     free(compulsory);
-    plan->traffic = traffic;
+    if (overflow)
+        return COSMA_ERR_INPUT;
+    *out_traffic = traffic;
+    return COSMA_OK;
+}
+
+void cosma_plan_compute_traffic(const cosma_graph_t *graph, cosma_plan_t *plan)
+{
+    if (cosma_plan_traffic(graph, plan, &plan->traffic) != COSMA_OK)
+        memset(&plan->traffic, 0xff, sizeof plan->traffic); /* never a plausible total */
 }

@@ -37,9 +37,16 @@ static int has_bit(const word_t *bits, int32_t i)
     return (int)((bits[i / 64] >> (i % 64)) & 1u);
 }
 
-static uint64_t hash_bits(const word_t *bits, size_t words)
+/* Zobrist hashing: a set's hash is the XOR of its operators' keys, so a
+ * child's hash is its parent's with one key toggled (O(1) per candidate
+ * instead of hashing the whole bitset).  Keys are splitmix64 of the
+ * operator index: fixed, so the search is deterministic. */
+static uint64_t op_key(int32_t op)
 {
-    return cosma_hash_bytes(COSMA_HASH_INIT, bits, words * sizeof *bits);
+    uint64_t z = (uint64_t)op * 0x9E3779B97F4A7C15ull + 0x632BE59BD9B4E019ull;
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
 }
 
 static int layer_reserve(layer_t *layer, int32_t states, int32_t ready, size_t words)
@@ -142,7 +149,7 @@ static int beam_start(beam_t *b)
     for (int32_t o = 0; o < n; o++)
         if (problem->pred_start[o + 1] == problem->pred_start[o])
             cur->ready[cur->n_ready++] = o;
-    cur->states[0] = (state_t){0, 0, hash_bits(cur->bits, b->words), -1, -1, 0, cur->n_ready, 0};
+    cur->states[0] = (state_t){0, 0, 0, -1, -1, 0, cur->n_ready, 0}; /* the empty set hashes to 0 */
     return 0;
 }
 
@@ -244,7 +251,7 @@ static int expand_layer(beam_t *b, uint64_t cutoff)
             /* Hash and compare the child set in place, then restore. */
             word_t saved = bits[op / 64];
             bits[op / 64] = saved | ((word_t)1 << (op % 64));
-            uint64_t h = hash_bits(bits, b->words);
+            uint64_t h = state->hash ^ op_key(op);
             int32_t found;
             size_t slot = table_find(b, bits, h, &found);
             int failed = 0;
@@ -371,13 +378,11 @@ done:
 /* The M_P search: beams of BEAM_FIRST_WIDTH states, growing by
  * BEAM_WIDTH_GROWTH while width x operators stays within BEAM_MAX_WORK (a
  * fixed amount of work, so the result does not depend on the machine; the
- * time limit, BOUNDS_DEFAULT_SECONDS when none is given, is a guard).  The
- * search for a placeable order of that peak gets PLACEABLE_SEARCH_SECONDS
- * beyond it. */
+ * time limit, BOUNDS_DEFAULT_SECONDS when none is given, is a guard, and
+ * the search for a placeable order of that peak keeps to it too). */
 enum { BEAM_FIRST_WIDTH = 64, BEAM_WIDTH_GROWTH = 4 };
 #define BEAM_MAX_WORK 4e6
 #define BOUNDS_DEFAULT_SECONDS 10.0
-#define PLACEABLE_SEARCH_SECONDS 5.0
 
 cosma_status_t cosma_planner_bounds(const cosma_graph_t *graph, const cosma_mode_t *mode, double time_limit,
                                     cosma_bounds_t *out_bounds, cosma_diag_t *diag)
@@ -419,6 +424,7 @@ cosma_status_t cosma_planner_bounds(const cosma_graph_t *graph, const cosma_mode
          width *= BEAM_WIDTH_GROWTH) {
         int pruned = 0, timed_out = 0;
         uint64_t peak = beam_search(&problem, width, best, deadline, trial, &pruned, &timed_out);
+        out_bounds->stopped_by_clock = timed_out;
         if (timed_out || peak == UINT64_MAX)
             break; /* out of time or memory: nothing proven by this round */
         if (peak != UINT64_MAX && peak <= best) {
@@ -437,7 +443,7 @@ cosma_status_t cosma_planner_bounds(const cosma_graph_t *graph, const cosma_mode
     }
     /* Among orders of that peak, prefer one whose tensors also place
      * within it, so a spill-free plan at M_P exists when we can find one. */
-    cosma_order_search_placeable(&problem, order, best, deadline + PLACEABLE_SEARCH_SECONDS);
+    cosma_order_search_placeable(&problem, order, best, deadline);
     out_bounds->m_p_upper = best;
     out_bounds->m_p_lower = exact ? best : lower;
     out_bounds->m_p_exact = exact;

@@ -192,13 +192,38 @@ static int try_order(const cosma_problem_t *problem, const int32_t *order, uint6
  * incumbents: the paper's 64 bytes, and none. */
 static const uint64_t baseline_alignments[] = {64, 1};
 
+/* Makes a finished plan (a baseline's, a caller's seed) the incumbent when
+ * it has less traffic.  The incumbent's order-specific bound is kept only
+ * when the plan runs in the same order (an order's bound at this budget);
+ * otherwise nothing is known about the new order.  A copy that cannot be
+ * made leaves the incumbent as it was. */
+static void adopt_plan(const cosma_problem_t *problem, const cosma_plan_t *plan, const char *method,
+                       incumbent_t *incumbent)
+{
+    int32_t n = problem->n_ops;
+    uint64_t traffic = plan->traffic.spill_bytes + plan->traffic.retrieve_bytes;
+    if (incumbent->have && traffic >= incumbent->residency.traffic)
+        return;
+    cosma_interval_t *copy = malloc(((size_t)plan->n_intervals + 1) * sizeof(cosma_interval_t));
+    if (copy == NULL)
+        return;
+    memcpy(copy, plan->intervals, (size_t)plan->n_intervals * sizeof(cosma_interval_t));
+    int same_order = incumbent->have && memcmp(plan->order, incumbent->order, (size_t)n * sizeof(int32_t)) == 0;
+    uint64_t bound = same_order ? incumbent->residency.lower_bound : 0;
+    cosma_residency_free(&incumbent->residency);
+    incumbent->residency = (cosma_residency_t){
+        .traffic = traffic, .lower_bound = bound, .placed = 1, .intervals = copy, .n_intervals = plan->n_intervals};
+    memcpy(incumbent->order, plan->order, (size_t)n * sizeof(int32_t));
+    incumbent->method = method;
+    incumbent->have = 1;
+}
+
 /* Every baseline plan is a valid plan for the same budget: adopts the best
  * one when it beats the incumbent, so the result is never worse than any
  * baseline.  Joint schedule: the baselines in the default and the
- * minimum-peak order; fixed: both policies in the fixed order.  The
- * incumbent's order-specific bound is kept only when the baseline runs in
- * the same order.  Baselines that cannot run (alignment, a step that does
- * not place) are skipped silently. */
+ * minimum-peak order; fixed: both policies in the fixed order.  Baselines
+ * that cannot run (alignment, a step that does not place) are skipped
+ * silently. */
 static cosma_status_t adopt_baselines(const cosma_problem_t *problem, const cosma_plan_options_t *options,
                                       const int32_t *fixed_order, const int32_t *peak_order, incumbent_t *incumbent)
 {
@@ -217,24 +242,11 @@ static cosma_status_t adopt_baselines(const cosma_problem_t *problem, const cosm
             if (cosma_baseline_plan_in_order(problem->graph, &options->mode, options->budget_bytes, name,
                                              baseline_alignments[a], order, &plan, NULL) != COSMA_OK)
                 continue;
-            uint64_t traffic = plan->traffic.spill_bytes + plan->traffic.retrieve_bytes;
-            cosma_interval_t *copy = NULL;
-            if (!incumbent->have || traffic < incumbent->residency.traffic)
-                copy = malloc(((size_t)plan->n_intervals + 1) * sizeof(cosma_interval_t));
-            if (copy != NULL) {
-                memcpy(copy, plan->intervals, (size_t)plan->n_intervals * sizeof(cosma_interval_t));
-                int same_order = incumbent->have && memcmp(order, incumbent->order, (size_t)n * sizeof(int32_t)) == 0;
-                uint64_t bound = same_order ? incumbent->residency.lower_bound : 0;
-                cosma_residency_free(&incumbent->residency);
-                incumbent->residency = (cosma_residency_t){
-                    .traffic = traffic, .lower_bound = bound, .placed = 1, .intervals = copy,
-                    .n_intervals = plan->n_intervals};
-                memcpy(incumbent->order, order, (size_t)n * sizeof(int32_t));
-                incumbent->method = fixed_order != NULL ? "ilp-fixed:baseline-incumbent"
-                                    : peak              ? "ilp-joint:baseline-incumbent(min-peak order)"
-                                                        : "ilp-joint:baseline-incumbent(default order)";
-                incumbent->have = 1;
-            }
+            adopt_plan(problem, plan,
+                       fixed_order != NULL ? "ilp-fixed:baseline-incumbent"
+                       : peak              ? "ilp-joint:baseline-incumbent(min-peak order)"
+                                           : "ilp-joint:baseline-incumbent(default order)",
+                       incumbent);
             cosma_plan_destroy(plan);
         }
     }
@@ -389,6 +401,33 @@ static cosma_status_t strategy_local_search(plan_ctx_t *ctx)
     return COSMA_OK;
 }
 
+/* Whether a caller's seed plan is a valid plan here: this graph and mode,
+ * within this budget, in the fixed order for a fixed schedule, and without
+ * traffic for a minimum-peak one.  The final plan is verified anyway. */
+static int seed_fits(const plan_ctx_t *ctx, const cosma_plan_t *seed)
+{
+    const cosma_plan_options_t *options = ctx->options;
+    int32_t n = ctx->problem.n_ops;
+    if (seed == NULL || seed->n_steps != n || seed->graph_hash != cosma_graph_hash(ctx->problem.graph) ||
+        seed->mode.with_params != options->mode.with_params || seed->mode.elem_bytes != options->mode.elem_bytes ||
+        seed->traffic.peak_bytes > options->budget_bytes)
+        return 0;
+    if (is_schedule(ctx, COSMA_SCHEDULE_FIXED) && memcmp(seed->order, ctx->given_order, (size_t)n * sizeof(int32_t)))
+        return 0;
+    return !is_schedule(ctx, COSMA_SCHEDULE_PEAK) || seed->traffic.spill_bytes + seed->traffic.retrieve_bytes == 0;
+}
+
+/* Strategy: the caller's seed plans (for example a sweep's plans at smaller
+ * budgets) are incumbents when they fit, so more memory never gives a
+ * worse plan. */
+static cosma_status_t strategy_seeds(plan_ctx_t *ctx)
+{
+    for (int32_t k = 0; k < ctx->options->n_seeds; k++)
+        if (seed_fits(ctx, ctx->options->seeds[k]))
+            adopt_plan(&ctx->problem, ctx->options->seeds[k], "seed-plan", &ctx->incumbent);
+    return COSMA_OK;
+}
+
 /* Strategy: never worse than a baseline: their plans are incumbents too
  * (before the joint model, which starts from the best plan).  The bound of
  * the best order solved so far is noted first: it decides whether the
@@ -490,7 +529,15 @@ static cosma_status_t ctx_init(plan_ctx_t *ctx, const cosma_graph_t *graph, cons
         ctx->given_order[o] = fixed && options->order != NULL ? options->order[o] : o;
     if (fixed)
         return COSMA_OK;
-    return cosma_planner_bounds(graph, &options->mode, ctx->limit * BOUNDS_SHARE, &ctx->bounds, diag);
+    if (options->bounds == NULL)
+        return cosma_planner_bounds(graph, &options->mode, ctx->limit * BOUNDS_SHARE, &ctx->bounds, diag);
+    /* The caller's bounds (a symbolic budget): a copy, freed like ours. */
+    ctx->bounds = *options->bounds;
+    ctx->bounds.order = malloc(((size_t)n + 1) * sizeof(int32_t));
+    if (ctx->bounds.order == NULL)
+        return COSMA_ERR_NOMEM;
+    memcpy(ctx->bounds.order, options->bounds->order, (size_t)n * sizeof(int32_t));
+    return COSMA_OK;
 }
 
 static void ctx_free(plan_ctx_t *ctx)
@@ -528,8 +575,8 @@ static cosma_status_t finish_plan(const plan_ctx_t *ctx, cosma_plan_t **out_plan
 /* The strategies in the order they run; each decides from the context
  * whether it applies. */
 static const strategy_fn_t STRATEGIES[] = {
-    strategy_candidate_orders, strategy_placement_search, strategy_exhaustive_search,
-    strategy_local_search,     strategy_baselines,        strategy_joint_model,
+    strategy_candidate_orders, strategy_seeds,     strategy_placement_search, strategy_exhaustive_search,
+    strategy_local_search,     strategy_baselines, strategy_joint_model,
 };
 
 void cosma_plan_options_init(cosma_plan_options_t *options)

@@ -1,24 +1,28 @@
 #!/usr/bin/env bash
-# Installs what is missing, then builds cosma twice with warnings as errors,
-# with gcc in Release (build/) and with clang (build-clang/), and runs every
-# test suite (Check suites, end-to-end CLI tests, the install test) on both
-# through ctest.  COSMA_TEST_COMPILERS="gcc" limits it to one compiler.
+# Installs what is missing, then builds cosma with warnings as errors and runs
+# every test suite (Check suites, end-to-end CLI tests, the install test)
+# through ctest on each build: gcc in Release (build/), clang (build-clang/),
+# and gcc with AddressSanitizer and UndefinedBehaviorSanitizer (COSMA_SANITIZE,
+# build-asan/).  COSMA_TEST_BUILDS="gcc" (any of gcc clang asan) picks builds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 jobs=$(nproc)
 
-build_and_test() { # DIR COMPILER BUILD_TYPE
-  echo "== $2 $3 in $1"
-  cmake -S . -B "$1" -DCMAKE_C_COMPILER="$2" -DCMAKE_BUILD_TYPE="$3" -DCOSMA_WERROR=ON >/dev/null
-  cmake --build "$1" -j"$jobs"
-  ctest --test-dir "$1" --output-on-failure -j"$jobs"
+build_and_test() { # DIR COMPILER BUILD_TYPE [CMAKE_OPTION...]
+  local dir=$1 compiler=$2 type=$3
+  shift 3
+  echo "== $compiler $type $* in $dir"
+  cmake -S . -B "$dir" -DCMAKE_C_COMPILER="$compiler" -DCMAKE_BUILD_TYPE="$type" -DCOSMA_WERROR=ON "$@" >/dev/null
+  cmake --build "$dir" -j"$jobs"
+  ctest --test-dir "$dir" --output-on-failure -j"$jobs"
 }
 
-for compiler in ${COSMA_TEST_COMPILERS:-gcc clang}; do
-  case $compiler in
+for build in ${COSMA_TEST_BUILDS:-gcc clang asan}; do
+  case $build in
     gcc) build_and_test build gcc Release ;;
     clang) build_and_test build-clang clang RelWithDebInfo ;;
-    *) echo "unknown compiler '$compiler' in COSMA_TEST_COMPILERS" >&2; exit 2 ;;
+    asan) build_and_test build-asan gcc RelWithDebInfo -DCOSMA_SANITIZE=ON ;;
+    *) echo "unknown build '$build' in COSMA_TEST_BUILDS" >&2; exit 2 ;;
   esac
 done

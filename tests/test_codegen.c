@@ -417,9 +417,9 @@ typedef struct {
 
 static const bad_case_t BAD_CASES[] = {
     /* 0 syntax */
-    {"  \"version\": 1,\n", "  \"version\": 1,,\n", "plan.json:3:17: invalid JSON near '  \"version\": 1,,'"},
+    {"  \"version\": 1,\n", "  \"version\": 1,,\n", "plan.json:3:16: invalid JSON: expected a key (a string in double quotes)"},
     {NULL, "", "plan.json:1:1: invalid JSON: the text ends too early"},
-    {"  }\n}\n", "  }\n}\n}\n", "plan.json:44:1: invalid JSON near '}'"},
+    {"  }\n}\n", "  }\n}\n}\n", "plan.json:44:1: invalid JSON: more text after the plan's JSON object"},
     {NULL, "[1, 2]", "plan.json: expected a cosma plan (a JSON object), got an array"},
     /* 4 identity */
     {"\"format\": \"cosma-plan\"", "\"format\": \"cosma-plot\"",

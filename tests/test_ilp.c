@@ -32,7 +32,7 @@ START_TEST(solves_a_knapsack_to_optimality)
     cosma_milp_t *milp = knapsack();
     test_diag_t diag;
     test_diag_init(&diag);
-    cosma_milp_options_t options = {10, 1};
+    cosma_milp_options_t options = {.time_limit = 10, .objective_step = 1};
     cosma_milp_result_t result;
     ck_assert_int_eq(cosma_milp_solve(milp, &options, &result, &diag.diag), COSMA_OK);
     ck_assert_int_eq(result.status, COSMA_MILP_OPTIMAL);
@@ -48,13 +48,47 @@ START_TEST(solves_a_knapsack_to_optimality)
 }
 END_TEST
 
+/* An equality knapsack with odd weights and an even right-hand side: the
+ * LP relaxation is fractional and no cut GLPK has closes it at the root,
+ * so branch-and-bound needs many nodes; a node limit stops it after the
+ * same number of nodes on any machine, and the clock is not the reason. */
+START_TEST(node_limit_stops_the_search_deterministically)
+{
+    enum { ITEMS = 24 };
+    cosma_milp_t *milp = cosma_milp_create("parity");
+    int32_t cols[ITEMS];
+    double ones[ITEMS];
+    for (int32_t i = 0; i < ITEMS; i++) {
+        cols[i] = cosma_milp_add_col(milp, NULL, 0, 1, 1, 1);
+        ones[i] = 2 * (i % 5) + 1;
+    }
+    ck_assert_int_ge(cosma_milp_add_row(milp, "parity", 24, 24, ITEMS, cols, ones), 0);
+    int64_t nodes[2];
+    for (int run = 0; run < 2; run++) {
+        cosma_milp_options_t options = {.time_limit = 30, .objective_step = 1, .node_limit = 5};
+        cosma_milp_result_t result;
+        ck_assert_int_eq(cosma_milp_solve(milp, &options, &result, NULL), COSMA_OK);
+        /* Stopped, not solved: at the first callback past the limit
+         * (a branching creates two nodes at once). */
+        ck_assert_int_ne(result.status, COSMA_MILP_OPTIMAL);
+        ck_assert_int_gt(result.nodes, 5);
+        ck_assert_int_le(result.nodes, 5 + 2);
+        ck_assert_int_eq(result.stopped_by_clock, 0);
+        nodes[run] = result.nodes;
+        free(result.values);
+    }
+    ck_assert_int_eq(nodes[0], nodes[1]);
+    cosma_milp_destroy(milp);
+}
+END_TEST
+
 START_TEST(objective_constant_and_start)
 {
     cosma_milp_t *milp = knapsack();
     cosma_milp_set_objective_constant(milp, 100);
     double start[3] = {1, 0, 1}; /* value 8: feasible, not optimal */
     ck_assert_int_eq(cosma_milp_set_start(milp, start), COSMA_OK);
-    cosma_milp_options_t options = {10, 1};
+    cosma_milp_options_t options = {.time_limit = 10, .objective_step = 1};
     cosma_milp_result_t result;
     ck_assert_int_eq(cosma_milp_solve(milp, &options, &result, NULL), COSMA_OK);
     ck_assert_int_eq(result.status, COSMA_MILP_OPTIMAL);
@@ -73,7 +107,7 @@ START_TEST(proves_infeasibility)
     int32_t cols[2] = {0, 1};
     double ones[2] = {1, 1};
     cosma_milp_add_row(milp, "need", 3, COSMA_MILP_INF, 2, cols, ones);
-    cosma_milp_options_t options = {10, 1};
+    cosma_milp_options_t options = {.time_limit = 10, .objective_step = 1};
     cosma_milp_result_t result;
     ck_assert_int_eq(cosma_milp_solve(milp, &options, &result, NULL), COSMA_OK);
     ck_assert_int_eq(result.status, COSMA_MILP_INFEASIBLE);
@@ -113,7 +147,7 @@ START_TEST(bound_rounds_up_to_the_grid)
     int32_t cols[2] = {0, 1};
     double twos[2] = {2, 2};
     cosma_milp_add_row(milp, "cover", 3, COSMA_MILP_INF, 2, cols, twos);
-    cosma_milp_options_t options = {10, 1};
+    cosma_milp_options_t options = {.time_limit = 10, .objective_step = 1};
     cosma_milp_result_t result;
     ck_assert_int_eq(cosma_milp_solve(milp, &options, &result, NULL), COSMA_OK);
     ck_assert_int_eq(result.status, COSMA_MILP_OPTIMAL);
@@ -168,6 +202,7 @@ int main(void)
     TCase *tc = tcase_create("glpk");
     tcase_add_test(tc, solves_a_knapsack_to_optimality);
     tcase_add_test(tc, objective_constant_and_start);
+    tcase_add_test(tc, node_limit_stops_the_search_deterministically);
     tcase_add_test(tc, proves_infeasibility);
     tcase_add_test(tc, rejects_bad_columns);
     tcase_add_test(tc, bound_rounds_up_to_the_grid);

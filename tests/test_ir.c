@@ -334,6 +334,64 @@ START_TEST(utilities)
 }
 END_TEST
 
+/* The one UTF-8 decoder: strict, and what JSON output is built with. */
+START_TEST(utf8_decoder_and_json_strings)
+{
+    uint32_t cp = 0;
+    ck_assert_uint_eq(cosma_utf8_decode("A", 1, &cp), 1);
+    ck_assert_uint_eq(cp, 'A');
+    ck_assert_uint_eq(cosma_utf8_decode("\xc3\xa9", 2, &cp), 2);
+    ck_assert_uint_eq(cp, 0xE9);
+    ck_assert_uint_eq(cosma_utf8_decode("\xf0\x9f\x98\x80", 4, &cp), 4);
+    ck_assert_uint_eq(cp, 0x1F600);
+    ck_assert_uint_eq(cosma_utf8_decode("\xc0\xaf", 2, &cp), 0);         /* overlong '/' */
+    ck_assert_uint_eq(cosma_utf8_decode("\xed\xa0\x80", 3, &cp), 0);     /* surrogate */
+    ck_assert_uint_eq(cosma_utf8_decode("\xf4\x90\x80\x80", 4, &cp), 0); /* > U+10FFFF */
+    ck_assert_uint_eq(cosma_utf8_decode("\xc3", 1, &cp), 0);              /* cut short */
+    ck_assert_uint_eq(cosma_utf8_decode("\x80", 1, &cp), 0);              /* lone continuation */
+    ck_assert_uint_eq(cosma_utf8_invalid_at("ab\xc3\xa9\xff", 5), 4);
+    ck_assert_uint_eq(cosma_utf8_invalid_at("ok", 2), 2);
+    cosma_buf_t buf;
+    cosma_buf_init(&buf);
+    cosma_buf_json_string(&buf, "a\xc3\xa9\xff\xc3");
+    ck_assert_str_eq(buf.data, "\"a\xc3\xa9\\ufffd\\ufffd\"");
+    ck_assert_uint_eq(cosma_utf8_invalid_at(buf.data, buf.length), buf.length);
+    cosma_buf_free(&buf);
+}
+END_TEST
+
+/* Sums of sizes near 2^62 are checked: an error, never a wrapped peak. */
+START_TEST(peak_overflow_is_an_error)
+{
+    cosma_graph_t *g = test_graph_new("big");
+    uint64_t huge = (UINT64_C(1) << 62) - 1;
+    int32_t x, a, b, y;
+    cosma_loc_t loc = {"big.yaml", 1, 1};
+    ck_assert_int_eq(cosma_graph_add_tensor(g, "x", COSMA_TENSOR_INPUT, COSMA_DTYPE_RAW, -1, NULL, huge, loc, &x), COSMA_OK);
+    ck_assert_int_eq(cosma_graph_add_tensor(g, "a", COSMA_TENSOR_ACTIVATION, COSMA_DTYPE_RAW, -1, NULL, huge, loc, &a), COSMA_OK);
+    ck_assert_int_eq(cosma_graph_add_tensor(g, "b", COSMA_TENSOR_ACTIVATION, COSMA_DTYPE_RAW, -1, NULL, huge, loc, &b), COSMA_OK);
+    ck_assert_int_eq(cosma_graph_add_tensor(g, "y", COSMA_TENSOR_OUTPUT, COSMA_DTYPE_RAW, -1, NULL, huge, loc, &y), COSMA_OK);
+    test_graph_op(g, "f", "x", "a,b");
+    test_graph_op(g, "g", "a,b", "y");
+    ck_assert_int_eq(cosma_graph_finalize(g, NULL), COSMA_OK);
+    uint64_t sizes[4] = {huge, huge, huge, huge}, peak = 0;
+    int32_t order[2] = {0, 1};
+    /* Three live tensors of 2^62 - 1 bytes: below 2^64, exact. */
+    ck_assert_int_eq(cosma_order_peak_checked(g, order, sizes, &peak), COSMA_OK);
+    ck_assert_uint_eq(peak, 3 * huge);
+    sizes[0] = sizes[1] = sizes[2] = UINT64_MAX / 2;
+    ck_assert_int_eq(cosma_order_peak_checked(g, order, sizes, &peak), COSMA_ERR_INPUT);
+    ck_assert_uint_eq(cosma_order_peak(g, order, sizes), UINT64_MAX);
+    /* The sizes themselves refuse a graph whose total passes 2^63 - 1. */
+    test_diag_t diag;
+    test_diag_init(&diag);
+    cosma_mode_t mode = {0, 0};
+    ck_assert_int_eq(cosma_graph_sizes(g, &mode, sizes, &diag.diag), COSMA_ERR_INPUT);
+    ck_assert(test_diag_contains(&diag, "tensor 'b': the planned tensors up to this one take more than 2^63 - 1"));
+    cosma_graph_destroy(g);
+}
+END_TEST
+
 int main(void)
 {
     Suite *suite = suite_create("ir");
@@ -350,6 +408,8 @@ int main(void)
     tcase_add_test(tc, checked_arithmetic_and_names);
     tcase_add_test(tc, arena_buffers_and_files);
     tcase_add_test(tc, utilities);
+    tcase_add_test(tc, utf8_decoder_and_json_strings);
+    tcase_add_test(tc, peak_overflow_is_an_error);
     suite_add_tcase(suite, tc);
     SRunner *runner = srunner_create(suite);
     srunner_run_all(runner, CK_NORMAL);

@@ -453,7 +453,7 @@ static int decide_exact(cosma_place_item_t *items, int32_t n_items, uint64_t cap
                 cosma_milp_add_row(milp, NULL, -COSMA_MILP_INF, cap - (double)items[j].bytes, 3, cols, above) < 0)
                 goto done;
         }
-    cosma_milp_options_t options = {time_limit, 0};
+    cosma_milp_options_t options = {.time_limit = time_limit};
     cosma_milp_result_t result;
     /* A solver failure only leaves the question open (-1): no message. */
     if (cosma_milp_solve(milp, &options, &result, NULL) != COSMA_OK)

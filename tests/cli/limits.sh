@@ -1,6 +1,7 @@
 # limits.sh: one reproducer of each crash and blow-up of issue 11, each
 # under a time bound: deep ONNX subgraphs, a 200,000-operator chain, deep
-# YAML flow nesting, 100,000 operators of one name, a plan with 300,000
+# YAML flow nesting, 100,000 operators of one name, an operator with
+# 100,000 inputs, a plan with 300,000
 # unknown keys and one with 200,000 intervals ending at one step, sizes
 # near 2^62.  Inputs are generated here, not committed.
 # Run as: bash limits.sh PATH_TO_COSMA SOURCE_DIR
@@ -59,6 +60,24 @@ expect_stderr_contains "deep.yaml:3:73: lists and mappings nest deeper than 64 l
 within 20 "$COSMA" import same.onnx -o same.yaml
 expect_eq "100,000 nodes named alike: exit status" "$RC" 0
 expect_eq "distinct operator names" "$(grep -o '{name: "n[_0-9]*"' same.yaml | sort -u | wc -l)" 100000
+
+# 4b. One operator with 100,000 distinct inputs: its distinct operands are
+# derived once, in linear time (they were searched pairwise).
+"$PYTHON" "$CRAFT" wide 100000 wide.onnx
+within 10 "$COSMA" import wide.onnx -o wide.yaml
+expect_eq "operator with 100,000 inputs: exit status" "$RC" 0
+
+# 4c. 200,000 attributes of one operator: duplicates found by sorting.
+"$PYTHON" - <<'PY'
+with open("attrs.yaml", "w") as f:
+    f.write("cosma_graph: 1\nname: g\ntensors:\n  - {name: x, kind: input, bytes: 4}\n"
+            "  - {name: y, kind: output, bytes: 4}\noperators:\n  - name: op\n    type: Relu\n"
+            "    inputs: [x]\n    outputs: [y]\n    attrs:\n")
+    f.write("".join("      a%d: 1\n" % i for i in range(200000)) + "      a7: 2\n")
+PY
+within 10 "$COSMA" info attrs.yaml
+expect_eq "200,000 attributes with one repeated: exit status" "$RC" 2
+expect_stderr_contains "attrs.yaml:200012:7: duplicate attribute 'a7' in operator 'op' (first given at line 19)"
 
 # 5 and 6: plans.  A real plan of the small graph, then hostile variants.
 TINY=$SRC/tests/data/tiny.yaml

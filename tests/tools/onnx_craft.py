@@ -5,6 +5,7 @@ protobuf encoder of its own (no onnx package needed).
     python3 onnx_craft.py chain N OUT        N Relu nodes in a chain
     python3 onnx_craft.py nested DEPTH OUT   If nodes whose then_branch holds an If ... DEPTH deep
     python3 onnx_craft.py samename N OUT     a chain of N nodes all named "n"
+    python3 onnx_craft.py wide N OUT         one Concat reading N distinct graph inputs
     python3 onnx_craft.py corpus DIR         the bad ONNX files of tests/data/bad/onnx
 """
 import os
@@ -91,6 +92,12 @@ def chain(n, same_name=False):
     return model(graph(nodes, [value_info("t0", [1, 4])], [value_info("t%d" % n, [1, 4])], infos))
 
 
+def wide(n):
+    inputs = [value_info("x%d" % i, [1, 4]) for i in range(n)]
+    concat = node("Concat", ["x%d" % i for i in range(n)], ["y"], name="cat")
+    return model(graph([concat], inputs, [value_info("y", [1, 4 * n])]))
+
+
 def nested(depth):
     # Innermost body: an empty graph; each level wraps it in an If node.
     body = graph([], [], [], name="b")
@@ -138,6 +145,12 @@ def corpus():
         "unnamed_input.onnx": small(inputs=[value_info("", [1, 8])]),
         "output_never_made.onnx": small(outputs=[value_info("y", [1, 8]), value_info("z", [1, 8])]),
         "empty_graph.onnx": model(graph([], [], [])),
+        "constant_no_value.onnx": small(nodes=[node("Constant", [], ["c"], name="k"),
+                                               node("Add", ["x", "c"], ["a"], name="first"), relu("a", "y", "second")]),
+        "negative_dim.onnx": small(infos=[value_info("a", [1, -3])]),
+        "unnamed_initializer.onnx": small(inits=[initializer("", [2, 2])]),
+        # ONNX without the .onnx extension is recognised by its content.
+        "model_without_extension.bin": small(nodes=[relu("x", "a", "first"), relu("nowhere", "y", "second")]),
     }
 
 
@@ -152,7 +165,8 @@ def main(argv):
                 f.write(data)
         return 0
     n = int(argv[2])
-    data = {"chain": lambda: chain(n), "nested": lambda: nested(n), "samename": lambda: chain(n, True)}[what]()
+    data = {"chain": lambda: chain(n), "nested": lambda: nested(n), "samename": lambda: chain(n, True),
+            "wide": lambda: wide(n)}[what]()
     with open(argv[3], "wb") as f:
         f.write(data)
     return 0

@@ -48,13 +48,20 @@ typedef struct {
     double objective;  /* of the solution, constant included */
     double bound;      /* proven lower bound, constant included */
     double seconds;
+    int64_t nodes;     /* branch-and-bound nodes created */
+    int64_t iterations; /* simplex iterations, the LP relaxation's included */
+    int stopped_by_clock; /* the time limit, not the node limit or a proof,
+                             ended the search: the result depends on speed */
     double *values;    /* n_cols entries, malloc'd: caller frees */
 } cosma_milp_result_t;
 
 typedef struct {
-    double time_limit;      /* seconds; <= 0: none */
+    double time_limit;      /* seconds; <= 0: none.  A guard: results that
+                               stop on it depend on the machine's speed */
     double objective_step;  /* > 0 when every solution's objective is a
                                multiple of it (bounds are rounded up to it) */
+    int64_t node_limit;     /* branch-and-bound nodes; <= 0: none.  The
+                               deterministic way to bound the effort */
 } cosma_milp_options_t;
 
 /* Solves the problem.  GLPK's terminal output is captured (notes go to

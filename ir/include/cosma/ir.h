@@ -144,6 +144,9 @@ void cosma_buf_printf(cosma_buf_t *buf, const char *fmt, ...)
 /* Appends text as a JSON string literal, quotes included; bytes that are
  * not UTF-8 become U+FFFD, so the output is always valid UTF-8. */
 void cosma_buf_json_string(cosma_buf_t *buf, const char *text);
+/* Appends at most max_chars characters of text, XML-escaped; invalid UTF-8
+ * and control characters (not allowed in XML) become '?'. */
+void cosma_buf_xml_text(cosma_buf_t *buf, const char *text, size_t max_chars);
 
 /* ---- safe outputs (output.c) ---------------------------------------- */
 
@@ -246,6 +249,10 @@ typedef struct {
     cosma_attr_t *attrs;
     int32_t n_attrs;
     cosma_loc_t loc;
+    /* Derived by cosma_graph_finalize: the distinct tensors the operator
+     * touches, its distinct inputs first (n_distinct_inputs of them). */
+    int32_t *distinct;
+    int32_t n_distinct, n_distinct_inputs;
 } cosma_op_t;
 
 /* A graph owns all of its memory through its arena.  Operators are stored
@@ -320,7 +327,9 @@ int32_t cosma_op_operands(const cosma_graph_t *graph, int32_t op, const cosma_mo
                           int32_t *out_tensors);
 
 /* Whether order (n_ops entries, a permutation of operator indices) is a
- * complete topological order. */
+ * complete topological order, in *out_is (COSMA_ERR_NOMEM otherwise). */
+cosma_status_t cosma_order_check(const cosma_graph_t *graph, const int32_t *order, int *out_is);
+/* The same as a value; 0 also when out of memory: prefer cosma_order_check. */
 int cosma_order_is_topological(const cosma_graph_t *graph, const int32_t *order);
 
 /* Facts about a graph under a mode. */
@@ -417,7 +426,11 @@ cosma_plan_t *cosma_plan_create(int32_t n_steps, int32_t n_intervals);
 void cosma_plan_destroy(cosma_plan_t *plan);
 /* Sorts intervals by (first, tensor, offset) for a canonical plan. */
 void cosma_plan_sort_intervals(cosma_plan_t *plan);
-/* Recomputes plan->traffic from the intervals (no checking). */
+/* The traffic totals of the intervals (no other checking): COSMA_ERR_NOMEM,
+ * or COSMA_ERR_INPUT when a total overflows 64 bits (nothing reported). */
+cosma_status_t cosma_plan_traffic(const cosma_graph_t *graph, const cosma_plan_t *plan, cosma_traffic_t *out_traffic);
+/* The same into plan->traffic; on failure every field is UINT64_MAX, never
+ * a plausible total.  Prefer cosma_plan_traffic. */
 void cosma_plan_compute_traffic(const cosma_graph_t *graph, cosma_plan_t *plan);
 
 /* ---- event schedule -------------------------------------------------- */

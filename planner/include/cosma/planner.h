@@ -21,10 +21,13 @@ typedef struct {
     int m_p_exact;         /* m_p_upper == m_p_lower */
     uint64_t m_h;          /* (m_r + m_p_upper) / 2 */
     int32_t *order;        /* the best order found (n_ops entries, malloc'd) */
+    int stopped_by_clock;  /* the time limit cut the M_P search short */
 } cosma_bounds_t;
 
-/* Computes M_R and M_P for a mode.  time_limit bounds the exact search for
- * M_P, in seconds.  out_bounds->order is the caller's to free. */
+/* Computes M_R and M_P for a mode.  The search for M_P is limited by a
+ * fixed amount of work, so every command that asks gets the same M_P;
+ * time_limit (seconds) is only a guard, and when it cuts the search short
+ * stopped_by_clock says so.  out_bounds->order is the caller's to free. */
 cosma_status_t cosma_planner_bounds(const cosma_graph_t *graph, const cosma_mode_t *mode, double time_limit,
                                     cosma_bounds_t *out_bounds, cosma_diag_t *diag);
 void cosma_bounds_free(cosma_bounds_t *bounds);
@@ -45,6 +48,13 @@ typedef struct {
     double time_limit;        /* seconds for the whole solve */
     int threads;              /* 0 = 1 (GLPK is single-threaded) */
     const char *export_model; /* write the ILP as .lp or .mps; NULL = no */
+    const cosma_bounds_t *bounds; /* this graph and mode's bounds, when the
+                                   * caller has them (a symbolic budget); NULL:
+                                   * the planner computes them */
+    const cosma_plan_t *const *seeds; /* valid plans of this graph and mode
+                                       * (e.g. at smaller budgets): each that
+                                       * fits the budget is an incumbent */
+    int32_t n_seeds;
 } cosma_plan_options_t;
 
 /* Defaults: activations only with each tensor's element size, no budget,

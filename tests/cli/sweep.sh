@@ -1,0 +1,57 @@
+# sweep.sh: `cosma sweep`: one table over several budgets, seeded upwards so
+# that traffic never grows with the budget; symbolic budgets, a budget
+# below M_R as an infeasible row, bad lists, the CSV / Markdown / SVG files.
+# Run as: bash sweep.sh PATH_TO_COSMA SOURCE_DIR
+source "$(dirname "$0")/lib.bash" "$@"
+
+# monotone CSV: traffic never grows and the bound never exceeds it.
+monotone()
+{
+    "$PYTHON" - "$1" <<'PY'
+import csv, sys
+rows = [r for r in csv.DictReader(open(sys.argv[1])) if r["status"] != "infeasible"]
+budgets = [int(r["budget_bytes"]) for r in rows]
+traffic = [int(r["non_compulsory_bytes"]) for r in rows]
+bounds = [int(r["lower_bound_bytes"]) for r in rows]
+assert budgets == sorted(budgets), budgets
+assert all(a >= b for a, b in zip(traffic, traffic[1:])), traffic
+assert all(b <= t for b, t in zip(bounds, traffic)), (bounds, traffic)
+PY
+}
+
+G=$GRAPHS/resnet50.yaml
+expect_exit 0 cosma sweep "$G" --elem-bytes 1 --budgets M_P,M_R,M_H,1MiB --time-limit 10 \
+    --csv r.csv --markdown r.md --svg r.svg
+expect_stdout_contains "| budget | bytes | traffic | lower bound | gap | status | method | solve s |"
+expect_same_file "stdout is the Markdown file" "$OUT" r.md
+expect_eq "rows (1MiB is below M_R)" "$(tail -n +2 r.csv | wc -l)" 4
+expect_true "1MiB is an infeasible row" grep -q '^1MiB,1048576,,,,infeasible' r.csv
+expect_true "sorted by budget, traffic never grows" monotone r.csv
+expect_true "the SVG is well-formed XML" "$PYTHON" -c 'import sys, xml.dom.minidom as m; m.parse(sys.argv[1])' r.svg
+expect_true "M_P costs nothing" grep -q '^M_P,[0-9]*,0,0,' r.csv
+
+# The same sweep twice: byte-identical tables.
+expect_exit 0 cosma sweep "$G" --elem-bytes 1 --budgets M_R,M_H --time-limit 10 --csv a.csv
+expect_exit 0 cosma sweep "$G" --elem-bytes 1 --budgets M_R,M_H --time-limit 10 --csv b.csv
+expect_true "deterministic" cmp -s <(cut -d, -f1-7 a.csv) <(cut -d, -f1-7 b.csv)
+
+# With parameters, a mid-size model whose plans cost something.
+E=$GRAPHS/example.yaml
+expect_exit 0 cosma sweep "$E" --params --budgets M_Rp,M_Hp,M_Pp --time-limit 10 --csv e.csv
+expect_true "with parameters: traffic never grows" monotone e.csv
+
+# Bad lists: exit 2, nothing written.
+expect_exit 2 cosma sweep "$G" --budgets M_R,lots --csv bad.csv
+expect_stderr_contains "--budgets: 'lots' is not a budget"
+expect_no_file "no table on bad input" bad.csv
+expect_exit 2 cosma sweep "$G" --budgets M_Rp
+expect_stderr_contains "budget M_Rp needs --params"
+expect_exit 2 cosma sweep "$G"
+expect_stderr_contains "missing --budgets"
+expect_exit 2 cosma sweep "$G" --budgets "$(seq -s, 1 65)"
+expect_stderr_contains "at most 64 budgets"
+expect_exit 2 cosma sweep "$G" --budgets M_R --csv "$G"
+expect_exit 0 cosma sweep --help
+expect_stdout_contains "usage: cosma sweep GRAPH --budgets"
+
+finish
