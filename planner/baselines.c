@@ -80,11 +80,10 @@ static int32_t next_use(const sim_t *s, int32_t x)
 
 /* ---- the arena: TFLite's SimpleMemoryArena::Allocate ------------------- */
 
-/* Best fit among the gaps between resident blocks (smallest gap that holds
- * the aligned block, the lowest on ties); when none fits, after the last
- * block if that stays inside the budget.  Returns 1 and the offset, or 0. */
-/* Best fit in the arena (TFLite's rule, cosma_place_gap) within the
- * budget: 0 when x does not fit anywhere. */
+/* Best fit among the gaps between resident blocks (cosma_place_gap's
+ * rule: smallest gap that holds the aligned block, the lowest on ties);
+ * when none fits, after the last block if that stays inside the budget.
+ * Returns 1 and the offset, or 0.  spans: scratch of n entries. */
 static int fit_best(const block_t *blocks, int32_t n, uint64_t bytes, uint64_t align, uint64_t budget,
                     cosma_span_t *spans, uint64_t *out_offset)
 {
@@ -455,8 +454,8 @@ static cosma_status_t sim_init(sim_t *s, const cosma_graph_t *graph, const cosma
     int32_t *step = malloc(no * sizeof *step);
     if (s->size == NULL || s->use_start == NULL || s->use_next == NULL || s->last_step == NULL || s->host == NULL ||
         s->stay_first == NULL || s->stay_offset == NULL || s->stay_load == NULL || s->layout == NULL ||
-        s->trial == NULL || s->spans == NULL || s->evicted == NULL || s->placed == NULL || s->placed_offset == NULL || s->out == NULL ||
-        s->operand == NULL || s->operands == NULL || s->resident_inputs == NULL || step == NULL) {
+        s->trial == NULL || s->spans == NULL || s->evicted == NULL || s->placed == NULL || s->placed_offset == NULL ||
+        s->out == NULL || s->operand == NULL || s->operands == NULL || s->resident_inputs == NULL || step == NULL) {
         free(step);
         return COSMA_ERR_NOMEM;
     }

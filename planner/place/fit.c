@@ -142,8 +142,10 @@ static uint64_t place_in_order(block_t *blocks, int32_t n, const int32_t *order,
             if (blocks[conflicts->list[c]].placed)
                 scratch[m++] = conflicts->list[c];
         cosma_sort_indices_in(scratch, tmp, m, compare_by_offset, blocks);
-        for (int32_t j = 0; j < m; j++)
-            spans[j] = (cosma_span_t){blocks[scratch[j]].offset, blocks[scratch[j]].offset + blocks[scratch[j]].bytes};
+        for (int32_t j = 0; j < m; j++) {
+            const block_t *other = &blocks[scratch[j]];
+            spans[j] = (cosma_span_t){other->offset, other->offset + other->bytes};
+        }
         b->offset = cosma_place_gap(spans, m, b->bytes, align, fit);
         b->placed = 1;
         if (b->offset + b->bytes > extent)
