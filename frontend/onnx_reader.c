@@ -435,6 +435,8 @@ static int constant_shape(reader_t *reader, const char *name, const Onnx__NodePr
 /* Attribute strings are bytes: keep the prefix that is UTF-8 text. */
 static void append_text(cosma_buf_t *buf, const char *text, size_t length)
 {
+    if (length == 0)
+        return; /* protobuf-c leaves an empty string's data NULL */
     size_t valid = cosma_utf8_invalid_at(text, length);
     const char *nul = memchr(text, '\0', valid);
     cosma_buf_append(buf, text, nul != NULL ? (size_t)(nul - text) : valid);

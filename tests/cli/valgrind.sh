@@ -1,13 +1,13 @@
 # valgrind.sh: import, info, plan (with every output), verify and arena on
 # the small test graph and on the example graph under valgrind
 # --leak-check=full: no error and no leak.  Skipped (ctest status 77) where
-# valgrind is not installed, and in sanitizer builds (COSMA_TEST_TIME_SCALE
-# set), whose ASan already checks the same.
+# valgrind is not installed or tests/CMakeLists.txt sets COSMA_SKIP_VALGRIND
+# (sanitizer builds, whose ASan checks the same, and clang builds).
 # Run as: bash valgrind.sh PATH_TO_COSMA SOURCE_DIR
 source "$(dirname "$0")/lib.bash" "$@"
 
-if ! command -v valgrind >/dev/null 2>&1 || [ -n "${COSMA_TEST_TIME_SCALE:-}" ]; then
-    echo "skipped: no valgrind, or a sanitizer build"
+if ! command -v valgrind >/dev/null 2>&1 || [ -n "${COSMA_SKIP_VALGRIND:-}" ]; then
+    echo "skipped: no valgrind, or a sanitizer or clang build"
     exit 77
 fi
 # vg NAME CMD...: the command under valgrind must exit 0 with a clean report.
