@@ -8,6 +8,7 @@
 
 #include <cosma/frontend.h>
 #include <cosma/ir.h>
+#include <cosma/planner.h>
 
 /* Exit codes of the command. */
 enum { CLI_EXIT_OK = 0, CLI_EXIT_NO_RESULT = 1, CLI_EXIT_BAD_INPUT = 2, CLI_EXIT_FAILURE = 3 };
@@ -68,6 +69,15 @@ void cli_signals_restore(const sigset_t *old);
 void cli_signals_track(const char *temp);
 /* Flushes standard output: a write error turns a success into exit 2. */
 int cli_finish_stdout(int code);
+
+/* The progress line of a solve (cli_progress.c): pass cli_progress_report
+ * and the state as the planner's progress callback. */
+typedef struct {
+    int enabled, terminal, shown;
+    double last; /* elapsed seconds at the last line */
+} cli_progress_t;
+void cli_progress_init(cli_progress_t *progress, int quiet);
+void cli_progress_report(void *ctx, const cosma_progress_t *progress);
 
 /* Subcommands: each returns the process exit code. */
 int cli_cmd_info(int argc, char **argv);

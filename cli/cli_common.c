@@ -175,7 +175,8 @@ int cli_graph_option(int argc, char **argv, int *i, cli_graph_options_t *options
 cosma_status_t cli_load_graph(const char *path, const cli_graph_options_t *options, cosma_graph_t **out_graph,
                               cosma_diag_t *diag)
 {
-    cosma_import_options_t import = {options->dims, options->n_dims, options->elem_bytes};
+    cosma_import_options_t import = {
+        .dims = options->dims, .n_dims = options->n_dims, .elem_bytes = options->elem_bytes};
     return cosma_frontend_load(path, &import, out_graph, diag);
 }
 

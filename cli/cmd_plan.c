@@ -20,8 +20,8 @@ static const char usage[] =
     "  --params            parameters must be resident while their operator runs\n"
     "  --elem-bytes N      count every element as N bytes (the paper uses 1)\n"
     "  --schedule S        joint (default: order chosen with the plan), fixed (the\n"
-    "                      graph's order, or --order FILE), peak (minimum-peak\n"
-    "                      order, no spills)\n"
+    "                      graph's order, or --order FILE), peak (a zero-traffic\n"
+    "                      plan: no spills and no reloads, in a low-peak order)\n"
     "  --order FILE        operator names, one per line (implies --schedule fixed)\n"
     "  --time-limit S      seconds for the whole solve (default 60)\n"
     "  --threads N         accepted for compatibility; GLPK uses one thread\n"
@@ -33,10 +33,12 @@ static const char usage[] =
     "  --emit-c FILE.h     write the plan as static C arrays\n"
     "  --svg FILE.svg      draw the scratchpad over time\n"
     "  --dim NAME=VALUE    bind a symbolic ONNX dimension\n"
+    "  -q, --quiet         no progress line on stderr (by default one line, updated\n"
+    "                      in place on a terminal, else printed every 5 s)\n"
     "Exit status: 0 plan written, 1 proven that no plan exists within the budget\n"
-    "(an operator does not fit; with --schedule peak: no spill-free plan exists),\n"
+    "(an operator does not fit; with --schedule peak: no zero-traffic plan exists),\n"
     "2 bad usage or input, 3 internal or solver failure (also: --schedule peak\n"
-    "found no spill-free plan but could not prove that none exists).\n";
+    "found no zero-traffic plan but could not prove that none exists).\n";
 
 /* Resolves a symbolic budget; returns 1 and sets *out when text is one. */
 static int symbolic_budget(const char *text, const cosma_graph_t *graph, const cosma_mode_t *mode,
@@ -149,10 +151,15 @@ int cli_cmd_plan(int argc, char **argv)
     const char *baseline = NULL, *value;
     double time_limit = 60.0;
     uint64_t align = 64;
+    int quiet = 0;
     for (int i = 1; i < argc; i++) {
         if (cli_flag(argv, &i, "--help") || cli_flag(argv, &i, "-h")) {
             fputs(usage, stdout);
             return CLI_EXIT_OK;
+        }
+        if (cli_flag(argv, &i, "--quiet") || cli_flag(argv, &i, "-q")) {
+            quiet = 1;
+            continue;
         }
         int taken = cli_graph_option(argc, argv, &i, &options, &diag);
         if (taken < 0)
@@ -294,6 +301,10 @@ int cli_cmd_plan(int argc, char **argv)
             plan_options.time_limit = time_limit;
             plan_options.export_model = export_temp;
             plan_options.bounds = have_bounds && bounds.order != NULL ? &bounds : NULL;
+            cli_progress_t progress;
+            cli_progress_init(&progress, quiet);
+            plan_options.progress = cli_progress_report;
+            plan_options.progress_ctx = &progress;
             status = cosma_planner_plan(graph, &plan_options, &plan, &diag);
         }
     }

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include <cosma/ir.h>
+#include "ir_internal.h"
 
 const char *cosma_plan_status_name(cosma_plan_status_t status)
 {
@@ -61,14 +62,34 @@ void cosma_plan_sort_intervals(cosma_plan_t *plan)
     qsort(plan->intervals, (size_t)plan->n_intervals, sizeof(cosma_interval_t), compare_intervals);
 }
 
+void cosma_mark_compulsory_loads(const cosma_graph_t *graph, const cosma_interval_t *intervals, int32_t n,
+                                 unsigned char *loaded, unsigned char *out_compulsory)
+{
+    for (int32_t i = 0; i < n; i++) {
+        const cosma_interval_t *iv = &intervals[i];
+        out_compulsory[i] = 0;
+        if (iv->tensor < 0 || iv->tensor >= graph->n_tensors || iv->begin != COSMA_BEGIN_LOAD)
+            continue;
+        cosma_tensor_kind_t kind = graph->tensors[iv->tensor].kind;
+        if ((kind == COSMA_TENSOR_INPUT || kind == COSMA_TENSOR_PARAM) && !loaded[iv->tensor]) {
+            loaded[iv->tensor] = 1;
+            out_compulsory[i] = 1;
+        }
+    }
+}
+
 cosma_status_t cosma_plan_traffic(const cosma_graph_t *graph, const cosma_plan_t *plan, cosma_traffic_t *out_traffic)
 {
     cosma_traffic_t traffic;
     memset(&traffic, 0, sizeof traffic);
-    /* Inputs and params: the first load of each is compulsory. */
     unsigned char *loaded = calloc((size_t)graph->n_tensors + 1, 1);
-    if (loaded == NULL)
+    unsigned char *compulsory = calloc((size_t)plan->n_intervals + 1, 1);
+    if (loaded == NULL || compulsory == NULL) {
+        free(loaded);
+        free(compulsory);
         return COSMA_ERR_NOMEM;
+    }
+    cosma_mark_compulsory_loads(graph, plan->intervals, plan->n_intervals, loaded, compulsory);
     int overflow = 0;
     for (int32_t i = 0; i < plan->n_intervals; i++) {
         const cosma_interval_t *iv = &plan->intervals[i];
@@ -80,19 +101,17 @@ cosma_status_t cosma_plan_traffic(const cosma_graph_t *graph, const cosma_plan_t
         if (end > traffic.peak_bytes)
             traffic.peak_bytes = end;
         uint64_t *sum = NULL;
-        if (iv->begin == COSMA_BEGIN_LOAD) {
-            int from_host = kind == COSMA_TENSOR_INPUT || kind == COSMA_TENSOR_PARAM;
-            sum = from_host && !loaded[iv->tensor] ? &traffic.compulsory_load_bytes : &traffic.retrieve_bytes;
-            loaded[iv->tensor] |= (unsigned char)from_host;
-        } else if (kind == COSMA_TENSOR_OUTPUT) {
+        if (iv->begin == COSMA_BEGIN_LOAD)
+            sum = compulsory[i] ? &traffic.compulsory_load_bytes : &traffic.retrieve_bytes;
+        else if (kind == COSMA_TENSOR_OUTPUT)
             sum = &traffic.compulsory_store_bytes;
-        }
         if (sum != NULL)
             overflow |= cosma_u64_add(*sum, iv->bytes, sum);
         if (iv->end == COSMA_END_SPILL)
             overflow |= cosma_u64_add(traffic.spill_bytes, iv->bytes, &traffic.spill_bytes);
     }
     free(loaded);
+    free(compulsory);
     if (overflow)
         return COSMA_ERR_INPUT;
     *out_traffic = traffic;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include <cosma/ir.h>
+#include "ir_internal.h"
 
 const char *cosma_event_kind_name(cosma_event_kind_t kind)
 {
@@ -61,42 +62,17 @@ static cosma_status_t groups_build(cosma_arena_t *arena, const cosma_interval_t 
     return COSMA_OK;
 }
 
-/* Ends within a step go by (tensor, offset, canonical index).  A heap
- * sort: no allocation, and a hand-made plan with every interval ending at
- * one step stays O(n log n). */
-static int end_before(const cosma_interval_t *iv, int32_t a, int32_t b)
+/* Ends within a step go by (tensor, offset, canonical index): a total
+ * order, sorted with ir's stable index sort (O(n log n) even when every
+ * interval of a hand-made plan ends at one step). */
+static int compare_ends(const void *ctx, int32_t a, int32_t b)
 {
-    const cosma_interval_t *x = &iv[a], *y = &iv[b];
+    const cosma_interval_t *x = (const cosma_interval_t *)ctx + a, *y = (const cosma_interval_t *)ctx + b;
     if (x->tensor != y->tensor)
-        return x->tensor < y->tensor;
+        return x->tensor < y->tensor ? -1 : 1;
     if (x->offset != y->offset)
-        return x->offset < y->offset;
-    return a < b;
-}
-
-static void sift_down(const cosma_interval_t *iv, int32_t *items, int32_t root, int32_t count)
-{
-    for (int32_t child; (child = 2 * root + 1) < count; root = child) {
-        if (child + 1 < count && end_before(iv, items[child], items[child + 1]))
-            child++;
-        if (!end_before(iv, items[root], items[child]))
-            return;
-        int32_t swap = items[root];
-        items[root] = items[child];
-        items[child] = swap;
-    }
-}
-
-static void sort_by_tensor(const cosma_interval_t *iv, int32_t *items, int32_t count)
-{
-    for (int32_t root = count / 2 - 1; root >= 0; root--)
-        sift_down(iv, items, root, count);
-    for (int32_t end = count - 1; end > 0; end--) {
-        int32_t swap = items[0];
-        items[0] = items[end];
-        items[end] = swap;
-        sift_down(iv, items, 0, end);
-    }
+        return x->offset < y->offset ? -1 : 1;
+    return (a > b) - (a < b);
 }
 
 static cosma_status_t check_order(const cosma_graph_t *graph, const cosma_plan_t *plan, cosma_diag_t *diag)
@@ -154,21 +130,13 @@ static cosma_status_t check_plan(const cosma_graph_t *graph, const cosma_plan_t 
     return COSMA_OK;
 }
 
-/* The same rule as cosma_plan_compute_traffic: in canonical order, the
- * first load of an input or parameter is the compulsory one. */
+/* In canonical order (cosma_mark_compulsory_loads, as the traffic). */
 static void mark_compulsory(builder_t *b)
 {
     const cosma_event_schedule_t *s = b->out;
     unsigned char *loaded = cosma_arena_calloc(&b->out->arena, (size_t)b->graph->n_tensors + 1, 1);
-    for (int32_t i = 0; i < s->n_intervals && loaded != NULL; i++) {
-        const cosma_interval_t *iv = &s->intervals[i];
-        cosma_tensor_kind_t kind = b->graph->tensors[iv->tensor].kind;
-        if (iv->begin == COSMA_BEGIN_LOAD && (kind == COSMA_TENSOR_INPUT || kind == COSMA_TENSOR_PARAM) &&
-            !loaded[iv->tensor]) {
-            loaded[iv->tensor] = 1;
-            b->compulsory[i] = 1;
-        }
-    }
+    if (loaded != NULL)
+        cosma_mark_compulsory_loads(b->graph, s->intervals, s->n_intervals, loaded, b->compulsory);
 }
 
 /* The interval holding tensor at step t, or -1. */
@@ -297,8 +265,12 @@ static cosma_status_t build(builder_t *b)
         (status = groups_build(&s->arena, s->intervals, n, b->graph->n_tensors, KEY_TENSOR, &b->of_tensor)) !=
             COSMA_OK)
         return status;
+    int32_t *scratch = cosma_arena_calloc(&s->arena, (size_t)n + 1, sizeof(int32_t));
+    if (scratch == NULL)
+        return COSMA_ERR_NOMEM;
     for (int32_t t = 0; t <= plan->n_steps; t++)
-        sort_by_tensor(s->intervals, b->ending.items + b->ending.at[t], b->ending.at[t + 1] - b->ending.at[t]);
+        cosma_sort_indices_in(b->ending.items + b->ending.at[t], scratch, b->ending.at[t + 1] - b->ending.at[t],
+                              compare_ends, s->intervals);
     mark_compulsory(b);
     for (int32_t t = 1; t <= plan->n_steps; t++) {
         s->step_events[t - 1] = s->n_events;

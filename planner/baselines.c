@@ -42,6 +42,7 @@ typedef struct {
     /* The arena at the start of the step, sorted by offset, and the trial
      * copy a step is placed into until it succeeds. */
     block_t *layout, *trial;
+    cosma_span_t *spans;         /* scratch for the gap rule, one per tensor */
     int32_t n_layout, n_trial;
     int32_t *evicted, n_evicted; /* trial evictions, in order */
     int32_t *placed, n_placed;   /* trial placements, in order */
@@ -79,30 +80,19 @@ static int32_t next_use(const sim_t *s, int32_t x)
 
 /* ---- the arena: TFLite's SimpleMemoryArena::Allocate ------------------- */
 
-/* Best fit among the gaps between resident blocks (smallest gap that holds
- * the aligned block, the lowest on ties); when none fits, after the last
- * block if that stays inside the budget.  Returns 1 and the offset, or 0. */
+/* Best fit among the gaps between resident blocks (cosma_place_gap's
+ * rule: smallest gap that holds the aligned block, the lowest on ties);
+ * when none fits, after the last block if that stays inside the budget.
+ * Returns 1 and the offset, or 0.  spans: scratch of n entries. */
 static int fit_best(const block_t *blocks, int32_t n, uint64_t bytes, uint64_t align, uint64_t budget,
-                    uint64_t *out_offset)
+                    cosma_span_t *spans, uint64_t *out_offset)
 {
-    uint64_t current = 0, best = UINT64_MAX, best_gap = UINT64_MAX;
-    for (int32_t i = 0; i < n; i++) {
-        uint64_t candidate = cosma_align_up(current, align);
-        if (candidate <= blocks[i].offset && blocks[i].offset - candidate >= bytes &&
-            blocks[i].offset - current < best_gap) {
-            best = candidate;
-            best_gap = blocks[i].offset - current;
-        }
-        if (blocks[i].end > current)
-            current = blocks[i].end;
-    }
-    if (best == UINT64_MAX) {
-        uint64_t candidate = cosma_align_up(current, align);
-        if (candidate > budget || budget - candidate < bytes)
-            return 0;
-        best = candidate;
-    }
-    *out_offset = best;
+    for (int32_t i = 0; i < n; i++)
+        spans[i] = (cosma_span_t){blocks[i].offset, blocks[i].end};
+    uint64_t offset = cosma_place_gap(spans, n, bytes, align, COSMA_FIT_BEST);
+    if (offset > budget || budget - offset < bytes)
+        return 0;
+    *out_offset = offset;
     return 1;
 }
 
@@ -220,7 +210,7 @@ static int trial_place(sim_t *s, int32_t x)
 {
     for (;;) {
         uint64_t offset;
-        if (fit_best(s->trial, s->n_trial, s->size[x], s->align, s->budget, &offset)) {
+        if (fit_best(s->trial, s->n_trial, s->size[x], s->align, s->budget, s->spans, &offset)) {
             block_t block = {offset, offset + s->size[x], x};
             blocks_insert(s->trial, &s->n_trial, block);
             s->placed[s->n_placed] = x;
@@ -428,6 +418,7 @@ static void sim_free(sim_t *s)
     free(s->stay_load);
     free(s->layout);
     free(s->trial);
+    free(s->spans);
     free(s->evicted);
     free(s->placed);
     free(s->placed_offset);
@@ -452,6 +443,7 @@ static cosma_status_t sim_init(sim_t *s, const cosma_graph_t *graph, const cosma
     s->stay_load = calloc(nt, 1);
     s->layout = malloc(nt * sizeof *s->layout);
     s->trial = malloc(nt * sizeof *s->trial);
+    s->spans = malloc(nt * sizeof *s->spans);
     s->evicted = malloc(2 * nt * sizeof *s->evicted);
     s->placed = malloc(nt * sizeof *s->placed);
     s->placed_offset = malloc(nt * sizeof *s->placed_offset);
@@ -462,8 +454,8 @@ static cosma_status_t sim_init(sim_t *s, const cosma_graph_t *graph, const cosma
     int32_t *step = malloc(no * sizeof *step);
     if (s->size == NULL || s->use_start == NULL || s->use_next == NULL || s->last_step == NULL || s->host == NULL ||
         s->stay_first == NULL || s->stay_offset == NULL || s->stay_load == NULL || s->layout == NULL ||
-        s->trial == NULL || s->evicted == NULL || s->placed == NULL || s->placed_offset == NULL || s->out == NULL ||
-        s->operand == NULL || s->operands == NULL || s->resident_inputs == NULL || step == NULL) {
+        s->trial == NULL || s->spans == NULL || s->evicted == NULL || s->placed == NULL || s->placed_offset == NULL ||
+        s->out == NULL || s->operand == NULL || s->operands == NULL || s->resident_inputs == NULL || step == NULL) {
         free(step);
         return COSMA_ERR_NOMEM;
     }

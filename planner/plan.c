@@ -72,20 +72,20 @@ static cosma_status_t report_no_plan(const cosma_problem_t *problem, const cosma
     }
     if (bounds->m_p_lower > options->budget_bytes) {
         cosma_diag_report(diag, COSMA_SEV_ERROR,
-                          bounds->m_p_exact ? "no spill-free plan within %llu bytes: the minimum-peak order needs %llu bytes"
-                                            : "no spill-free plan within %llu bytes: every order needs at least %llu bytes",
+                          bounds->m_p_exact ? "no zero-traffic plan within %llu bytes: the minimum-peak order needs %llu bytes"
+                                            : "no zero-traffic plan within %llu bytes: every order needs at least %llu bytes",
                           budget, (unsigned long long)bounds->m_p_lower);
         return COSMA_ERR_INFEASIBLE;
     }
     if (zero_traffic_impossible) {
         cosma_diag_report(diag, COSMA_SEV_ERROR,
-                          "no spill-free plan within %llu bytes: every order whose live bytes fit was tried and "
+                          "no zero-traffic plan within %llu bytes: every order whose live bytes fit was tried and "
                           "none of them places",
                           budget);
         return COSMA_ERR_INFEASIBLE;
     }
     cosma_diag_report(diag, COSMA_SEV_ERROR,
-                      "no spill-free plan found within %llu bytes (the minimum-peak order needs %llu bytes and "
+                      "no zero-traffic plan found within %llu bytes (the minimum-peak order needs %llu bytes and "
                       "could not be placed); the search is incomplete, so none is proven not to exist",
                       budget, (unsigned long long)bounds->m_p_upper);
     return COSMA_ERR_SOLVER;
@@ -574,10 +574,33 @@ static cosma_status_t finish_plan(const plan_ctx_t *ctx, cosma_plan_t **out_plan
 
 /* The strategies in the order they run; each decides from the context
  * whether it applies. */
-static const strategy_fn_t STRATEGIES[] = {
-    strategy_candidate_orders, strategy_seeds,     strategy_placement_search, strategy_exhaustive_search,
-    strategy_local_search,     strategy_baselines, strategy_joint_model,
+static const struct {
+    strategy_fn_t run;
+    const char *name; /* for progress reports */
+} STRATEGIES[] = {
+    {strategy_candidate_orders, "candidate orders"}, {strategy_seeds, "seed plans"},
+    {strategy_placement_search, "placement search"}, {strategy_exhaustive_search, "exhaustive order search"},
+    {strategy_local_search, "order local search"},   {strategy_baselines, "baselines"},
+    {strategy_joint_model, "joint model"},
 };
+enum { N_STRATEGIES = sizeof STRATEGIES / sizeof STRATEGIES[0] };
+
+static void report_progress(const plan_ctx_t *ctx, int32_t index)
+{
+    if (ctx->options->progress == NULL)
+        return;
+    const incumbent_t *inc = &ctx->incumbent;
+    cosma_progress_t progress = {.phase = index < N_STRATEGIES ? STRATEGIES[index].name : "done",
+                                 .phase_index = index + 1,
+                                 .n_phases = N_STRATEGIES,
+                                 .elapsed = cosma_clock_seconds() - ctx->started,
+                                 .have_plan = inc->have,
+                                 .traffic = inc->have ? inc->residency.traffic : 0,
+                                 .bound = inc->have ? ledger_bound(ctx) : 0};
+    if (progress.bound > progress.traffic)
+        progress.bound = progress.traffic;
+    ctx->options->progress(ctx->options->progress_ctx, &progress);
+}
 
 void cosma_plan_options_init(cosma_plan_options_t *options)
 {
@@ -592,8 +615,12 @@ cosma_status_t cosma_planner_plan(const cosma_graph_t *graph, const cosma_plan_o
     *out_plan = NULL;
     plan_ctx_t ctx;
     cosma_status_t status = ctx_init(&ctx, graph, options, diag);
-    for (size_t s = 0; status == COSMA_OK && s < sizeof STRATEGIES / sizeof STRATEGIES[0]; s++)
-        status = STRATEGIES[s](&ctx);
+    for (int32_t s = 0; status == COSMA_OK && s < N_STRATEGIES; s++) {
+        report_progress(&ctx, s);
+        status = STRATEGIES[s].run(&ctx);
+    }
+    if (status == COSMA_OK)
+        report_progress(&ctx, N_STRATEGIES);
     if (status == COSMA_OK)
         status = finish_plan(&ctx, out_plan);
     ctx_free(&ctx);

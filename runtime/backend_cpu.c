@@ -13,7 +13,7 @@ static cosma_status_t cpu_open(cosma_runtime_t *rt, cosma_diag_t *diag)
 {
     rt->arena = malloc(rt->arena_bytes);
     rt->host = malloc(rt->host_bytes + 1);
-    rt->backend_state = rt->arena;
+    rt->backend_state = rt; /* non-NULL: close frees whatever was allocated */
     if (rt->arena == NULL || rt->host == NULL) {
         cosma_diag_report(diag, COSMA_SEV_ERROR, "runtime: cannot allocate a %llu-byte arena and %llu host bytes",
                           (unsigned long long)rt->arena_bytes, (unsigned long long)rt->host_bytes);

@@ -82,8 +82,9 @@ static uint64_t align_host(uint64_t bytes)
     return (bytes + RT_HOST_ALIGN - 1) / RT_HOST_ALIGN * RT_HOST_ALIGN;
 }
 
-/* Refuses what the verifier refuses, plus what only a runtime cares about:
- * an infeasible plan, offsets off the required alignment. */
+/* Refuses what the verifier refuses, plus a plan made for another graph
+ * (the plan reader checks that for files, not for plans built in memory),
+ * an infeasible plan and offsets off the required alignment. */
 static cosma_status_t validate(const cosma_graph_t *graph, const cosma_plan_t *plan,
                                const cosma_runtime_options_t *options, cosma_diag_t *diag)
 {
@@ -91,6 +92,14 @@ static cosma_status_t validate(const cosma_graph_t *graph, const cosma_plan_t *p
         cosma_diag_report(diag, COSMA_SEV_ERROR, "runtime: the plan for graph '%s' is infeasible: nothing to run",
                           graph->name);
         return COSMA_ERR_INFEASIBLE;
+    }
+    uint64_t hash = cosma_graph_hash(graph);
+    if (plan->graph_hash != hash) {
+        cosma_diag_report(diag, COSMA_SEV_ERROR,
+                          "runtime: the plan was made for graph hash %016" PRIx64 ", not for graph '%s' (hash %016" PRIx64
+                          ")",
+                          plan->graph_hash, graph->name, hash);
+        return COSMA_ERR_INPUT;
     }
     cosma_traffic_t traffic;
     if (cosma_plan_verify(graph, plan, &traffic, diag) != COSMA_OK) {

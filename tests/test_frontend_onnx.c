@@ -335,7 +335,8 @@ static cosma_status_t import_tiny(const char *path, int64_t n, uint32_t elem_byt
                                   test_diag_t *recorder)
 {
     cosma_dim_binding_t bindings[2] = {{"BATCH", 7}, {"N", n}};
-    cosma_import_options_t options = {bindings, n > 0 ? 2 : 1, elem_bytes};
+    cosma_import_options_t options = {.dims = bindings, .n_dims = n > 0 ? 2 : 1,
+                                      .elem_bytes = elem_bytes};
     test_diag_init(recorder);
     return cosma_frontend_read_onnx(path, &options, out_graph, &recorder->diag);
 }

@@ -1,6 +1,8 @@
 /* test_oracle.c: the planner's public API against the exhaustive oracle
- * (tests/oracle/) on random tiny graphs where fragmentation matters, and on
- * the three reproducers of issue 8 (tests/data/: reloc1, noplan1, peakmiss1).
+ * (tests/oracle/) on 1000 random tiny graphs (fixed seeds; two in three
+ * chosen so that fragmentation matters), on the three reproducers of issue
+ * 8 (tests/data/: reloc1, noplan1, peakmiss1) and on three more that this
+ * test found (tests/data/oracle_*.yaml).
  *
  * Per graph and mode (activations only, with parameters):
  *  - cosma_planner_bounds: m_r equals the brute-force M_R, m_p_lower <= M_P
@@ -8,7 +10,8 @@
  * Per budget (M_R - 1, M_R, M_H, M_P, M_P + 1 and one in between), for each
  * schedule, against the optimum it promises:
  *  - joint: the optimum over every order;
- *  - fixed (the graph's default order): the optimum over that order only;
+ *  - fixed: the optimum over the given order only, once with the graph's
+ *    default order and once with a random one passed as options.order;
  *  - peak ("minimum-peak order, no spills"): the optimum over every order
  *    among plans without spills (drops and retrieves of tensors with a host
  *    copy allowed); a plan it returns must have no spill.  Peak promises a
@@ -40,11 +43,27 @@
 enum {
     N_RANDOM_GRAPHS = 1000, /* seeds 1..N: each gives one graph, planned in both modes */
     ORACLE_STATES = 1 << 15, /* per question; a budget whose search is larger is skipped */
-    MAX_BUDGETS = 8,
-    N_SCHEDULES = 3
+    MAX_BUDGETS = 8
 };
 
-static const double planner_time_limit = 2.0; /* seconds per planner call; tiny graphs need far less */
+/* What is asked of the planner, each against its own optimum. */
+typedef enum {
+    Q_JOINT = 0, /* joint schedule: every order */
+    Q_FIXED,     /* fixed schedule, the graph's default order */
+    Q_ORDER,     /* fixed schedule, a random topological order given as options.order */
+    Q_PEAK,      /* peak schedule: every order, no spills */
+    N_QUESTIONS
+} question_t;
+
+static const char *const question_names[N_QUESTIONS] = {"joint", "fixed", "fixed --order", "peak"};
+static const cosma_schedule_t question_schedules[N_QUESTIONS] = {COSMA_SCHEDULE_JOINT, COSMA_SCHEDULE_FIXED,
+                                                                 COSMA_SCHEDULE_FIXED, COSMA_SCHEDULE_PEAK};
+
+/* Seconds per planner call: a guard these graphs never reach (at most about
+ * 1 s for all of a graph's calls, measured).  Not smaller: with 2 s the
+ * planner skips its time-indexed joint model (seen on tiny graphs that it
+ * then solves in 0.1 s at 5 s), and that model's bound would go unchecked. */
+static const double planner_time_limit = 10.0;
 
 /* ---- random graphs ---------------------------------------------------- */
 
@@ -228,27 +247,26 @@ static cosma_tensor_kind_t sketch_kind(const sketch_t *k, int t)
     return read == k->other_kind[t] ? COSMA_TENSOR_OUTPUT : COSMA_TENSOR_ACTIVATION;
 }
 
-static cosma_graph_t *sketch_build(const sketch_t *k_in, uint32_t seed)
+static cosma_graph_t *sketch_build(const sketch_t *k, uint32_t seed)
 {
-    const sketch_t k = *k_in;
     char name[32];
     snprintf(name, sizeof name, "rand%u", seed);
     cosma_graph_t *g = test_graph_new(name);
-    for (int t = 0; t < k.n_tensors; t++) {
+    for (int t = 0; t < k->n_tensors; t++) {
         snprintf(name, sizeof name, "t%d", t);
-        test_graph_tensor(g, name, sketch_kind(&k, t), k.bytes[t]);
+        test_graph_tensor(g, name, sketch_kind(k, t), k->bytes[t]);
     }
-    for (int op = 0; op < k.n_ops; op++) {
+    for (int op = 0; op < k->n_ops; op++) {
         int32_t in[GEN_MAX_READS], out[3];
-        for (int i = 0; i < k.n_reads[op]; i++)
-            in[i] = k.reads[op][i];
-        for (int i = 0; i < k.n_outputs[op]; i++)
-            out[i] = k.outputs[op][i];
+        for (int i = 0; i < k->n_reads[op]; i++)
+            in[i] = k->reads[op][i];
+        for (int i = 0; i < k->n_outputs[op]; i++)
+            out[i] = k->outputs[op][i];
         snprintf(name, sizeof name, "op%d", op);
         cosma_loc_t loc = {0};
         int32_t index;
         ck_assert_int_eq(
-            cosma_graph_add_op(g, name, "T", in, k.n_reads[op], out, k.n_outputs[op], NULL, 0, loc, &index),
+            cosma_graph_add_op(g, name, "T", in, k->n_reads[op], out, k->n_outputs[op], NULL, 0, loc, &index),
             COSMA_OK);
     }
     test_diag_t diag;
@@ -293,15 +311,14 @@ static cosma_graph_t *random_graph(uint32_t seed)
 
 /* ---- checking one graph in one mode ----------------------------------- */
 
-static const char *const schedule_names[N_SCHEDULES] = {"joint", "fixed", "peak"};
-
 typedef struct {
     const cosma_graph_t *graph;
     cosma_mode_t mode;
     int32_t default_order[ORACLE_MAX_OPS];
+    int32_t given_order[ORACLE_MAX_OPS]; /* Q_ORDER's */
     cosma_buf_t report; /* one line per broken assertion */
     int n_failures;
-    int n_questions, n_skipped; /* (budget, schedule) pairs; skipped: the oracle's search was too large */
+    int n_questions, n_skipped; /* (budget, question) pairs; skipped: the oracle's search was too large */
     int n_above_optimum;        /* allowed (status feasible) but counted */
     int n_peak_retrieve_only;   /* peak said no plan; the only spill-free plans retrieve */
     double oracle_seconds, planner_seconds; /* printed with COSMA_ORACLE_STATS=1 */
@@ -333,16 +350,22 @@ static uint64_t non_compulsory(const cosma_traffic_t *t)
     return t->spill_bytes + t->retrieve_bytes;
 }
 
-/* The oracle's answer for one schedule's promise; its witness must verify
- * with exactly the optimum (a check of the oracle's reading of the model). */
-static oracle_outcome_t oracle_answer(check_t *c, uint64_t budget, int schedule, uint64_t *out_optimum)
+/* The order a question fixes, or NULL. */
+static const int32_t *question_order(const check_t *c, question_t q)
+{
+    return q == Q_FIXED ? c->default_order : q == Q_ORDER ? c->given_order : NULL;
+}
+
+/* The oracle's answer to a question; its witness must verify with exactly
+ * the optimum (a check of the oracle's reading of the model). */
+static oracle_outcome_t oracle_answer(check_t *c, uint64_t budget, question_t q, uint64_t *out_optimum)
 {
     oracle_options_t options;
     oracle_options_init(&options);
     options.mode = c->mode;
     options.budget_bytes = budget;
-    options.order = schedule == COSMA_SCHEDULE_FIXED ? c->default_order : NULL;
-    options.allow_spill = schedule != COSMA_SCHEDULE_PEAK;
+    options.order = question_order(c, q);
+    options.allow_spill = q != Q_PEAK;
     options.max_states = ORACLE_STATES;
     oracle_result_t result;
     double start = now_seconds();
@@ -351,15 +374,15 @@ static oracle_outcome_t oracle_answer(check_t *c, uint64_t budget, int schedule,
     c->oracle_states += result.states;
     *out_optimum = result.traffic;
     if (outcome == ORACLE_NOMEM) {
-        check_fail(c, "oracle-out-of-memory", budget, schedule_names[schedule], "%zu states", result.states);
+        check_fail(c, "oracle-out-of-memory", budget, question_names[q], "%zu states", result.states);
     } else if (outcome == ORACLE_FOUND) {
         test_diag_t diag;
         test_diag_init(&diag);
         cosma_traffic_t traffic;
         if (cosma_plan_verify(c->graph, result.witness, &traffic, &diag.diag) != COSMA_OK)
-            check_fail(c, "oracle-witness", budget, schedule_names[schedule], "verifier rejects: %s", diag.text);
+            check_fail(c, "oracle-witness", budget, question_names[q], "verifier rejects: %s", diag.text);
         else if (non_compulsory(&traffic) != result.traffic)
-            check_fail(c, "oracle-witness", budget, schedule_names[schedule], "traffic %llu, oracle says %llu",
+            check_fail(c, "oracle-witness", budget, question_names[q], "traffic %llu, oracle says %llu",
                        (unsigned long long)non_compulsory(&traffic), (unsigned long long)result.traffic);
         cosma_plan_destroy(result.witness);
     }
@@ -367,10 +390,10 @@ static oracle_outcome_t oracle_answer(check_t *c, uint64_t budget, int schedule,
 }
 
 /* A plan the planner returned, against the oracle's optimum. */
-static void check_plan(check_t *c, uint64_t budget, int schedule, const cosma_plan_t *plan, oracle_outcome_t oracle,
+static void check_plan(check_t *c, uint64_t budget, question_t q, const cosma_plan_t *plan, oracle_outcome_t oracle,
                        uint64_t optimum)
 {
-    const char *name = schedule_names[schedule];
+    const char *name = question_names[q];
     test_diag_t diag;
     test_diag_init(&diag);
     cosma_traffic_t traffic;
@@ -401,19 +424,21 @@ static void check_plan(check_t *c, uint64_t budget, int schedule, const cosma_pl
     if (plan->status == COSMA_PLAN_OPTIMAL && moved != optimum)
         check_fail(c, "false-optimal", budget, name, "status optimal, traffic %llu, optimum %llu",
                    (unsigned long long)moved, (unsigned long long)optimum);
-    if (schedule == COSMA_SCHEDULE_FIXED && memcmp(plan->order, c->default_order, (size_t)c->graph->n_ops * sizeof(int32_t)))
-        check_fail(c, "fixed-order-changed", budget, name, "the plan's order is not the graph's");
-    if (schedule == COSMA_SCHEDULE_PEAK && traffic.spill_bytes != 0)
+    const int32_t *order = question_order(c, q);
+    if (order != NULL && memcmp(plan->order, order, (size_t)c->graph->n_ops * sizeof(int32_t)) != 0)
+        check_fail(c, "fixed-order-changed", budget, name, "the plan's order is not the one asked for");
+    if (q == Q_PEAK && traffic.spill_bytes != 0)
         check_fail(c, "peak-spills", budget, name, "spill bytes %llu", (unsigned long long)traffic.spill_bytes);
 }
 
-static void check_schedule(check_t *c, uint64_t budget, int schedule, oracle_outcome_t oracle, uint64_t optimum)
+static void check_question(check_t *c, uint64_t budget, question_t q, oracle_outcome_t oracle, uint64_t optimum)
 {
     cosma_plan_options_t options;
     cosma_plan_options_init(&options);
     options.mode = c->mode;
     options.budget_bytes = budget;
-    options.schedule = (cosma_schedule_t)schedule;
+    options.schedule = question_schedules[q];
+    options.order = question_order(c, q);
     options.time_limit = planner_time_limit;
     test_diag_t diag;
     test_diag_init(&diag);
@@ -421,19 +446,19 @@ static void check_schedule(check_t *c, uint64_t budget, int schedule, oracle_out
     double start = now_seconds();
     cosma_status_t status = cosma_planner_plan(c->graph, &options, &plan, &diag.diag);
     c->planner_seconds += now_seconds() - start;
-    int retrieve_only = schedule == COSMA_SCHEDULE_PEAK && optimum > 0;
+    int retrieve_only = q == Q_PEAK && optimum > 0;
     if (status == COSMA_OK) {
-        check_plan(c, budget, schedule, plan, oracle, optimum);
+        check_plan(c, budget, q, plan, oracle, optimum);
     } else if (oracle == ORACLE_FOUND && status == COSMA_ERR_INFEASIBLE && retrieve_only) {
         c->n_peak_retrieve_only++;
     } else if (oracle == ORACLE_FOUND) {
         const char *what = status != COSMA_ERR_INFEASIBLE ? "planner-error"
-                           : schedule != COSMA_SCHEDULE_PEAK ? "false-infeasible"
+                           : q != Q_PEAK                     ? "false-infeasible"
                                                              : "peak-misses-zero-traffic";
         char first_line[200];
         snprintf(first_line, sizeof first_line, "%.199s", diag.text);
         first_line[strcspn(first_line, "\n")] = '\0';
-        check_fail(c, what, budget, schedule_names[schedule], "%s (\"%s\"), oracle optimum %llu",
+        check_fail(c, what, budget, question_names[q], "%s (\"%s\"), oracle optimum %llu",
                    cosma_status_name(status), first_line, (unsigned long long)optimum);
     }
     cosma_plan_destroy(plan);
@@ -441,21 +466,21 @@ static void check_schedule(check_t *c, uint64_t budget, int schedule, oracle_out
 
 static void check_budget(check_t *c, uint64_t budget)
 {
-    oracle_outcome_t oracle[N_SCHEDULES];
-    uint64_t optimum[N_SCHEDULES];
-    for (int s = 0; s < N_SCHEDULES; s++)
-        oracle[s] = oracle_answer(c, budget, s, &optimum[s]);
-    /* The joint optimum is the least of the three (a sanity check of the oracle). */
-    for (int s = 1; s < N_SCHEDULES; s++)
+    oracle_outcome_t oracle[N_QUESTIONS];
+    uint64_t optimum[N_QUESTIONS];
+    for (int q = 0; q < N_QUESTIONS; q++)
+        oracle[q] = oracle_answer(c, budget, (question_t)q, &optimum[q]);
+    /* The joint optimum is the least of all (a sanity check of the oracle). */
+    for (int s = 1; s < N_QUESTIONS; s++)
         if (oracle[s] == ORACLE_FOUND && oracle[0] != ORACLE_TOO_BIG &&
             (oracle[0] != ORACLE_FOUND || optimum[0] > optimum[s]))
-            check_fail(c, "oracle-inconsistent", budget, schedule_names[s], "optimum %llu below the joint one",
+            check_fail(c, "oracle-inconsistent", budget, question_names[s], "optimum %llu below the joint one",
                        (unsigned long long)optimum[s]);
-    for (int s = 0; s < N_SCHEDULES; s++) {
-        if (oracle[s] == ORACLE_TOO_BIG)
+    for (int q = 0; q < N_QUESTIONS; q++) {
+        if (oracle[q] == ORACLE_TOO_BIG)
             c->n_skipped++;
         else
-            check_schedule(c, budget, s, oracle[s], optimum[s]);
+            check_question(c, budget, (question_t)q, oracle[q], optimum[q]);
         c->n_questions++;
     }
 }
@@ -503,12 +528,36 @@ static int budgets_pick(const oracle_bounds_t *b, uint32_t seed, uint64_t *out)
     return budget_add(out, n, b->m_r + rng_below(&rng, (uint32_t)(b->m_p - b->m_r + 3)));
 }
 
-static void check_init(check_t *c, const cosma_graph_t *graph)
+/* A topological order drawn at random: each step runs one of the ready
+ * operators, chosen by the seed. */
+static void random_order(const cosma_graph_t *graph, uint32_t seed, int32_t *out)
+{
+    rng_t rng = {seed * 0xD1B54A32D192ED03ull + 7};
+    int done[ORACLE_MAX_OPS] = {0};
+    for (int32_t step = 0; step < graph->n_ops; step++) {
+        int32_t ready[ORACLE_MAX_OPS], n_ready = 0;
+        for (int32_t o = 0; o < graph->n_ops; o++) {
+            int ok = !done[o];
+            for (int32_t i = 0; i < graph->ops[o].n_inputs && ok; i++) {
+                int32_t x = graph->ops[o].inputs[i];
+                ok = x < 0 || graph->tensors[x].producer < 0 || done[graph->tensors[x].producer];
+            }
+            if (ok)
+                ready[n_ready++] = o;
+        }
+        out[step] = ready[rng_below(&rng, (uint32_t)n_ready)];
+        done[out[step]] = 1;
+    }
+}
+
+static void check_init(check_t *c, const cosma_graph_t *graph, uint32_t seed)
 {
     memset(c, 0, sizeof *c);
     c->graph = graph;
-    for (int32_t o = 0; o < graph->n_ops && o < ORACLE_MAX_OPS; o++)
+    ck_assert_int_le(graph->n_ops, ORACLE_MAX_OPS);
+    for (int32_t o = 0; o < graph->n_ops; o++)
         c->default_order[o] = o;
+    random_order(graph, seed, c->given_order);
     cosma_buf_init(&c->report);
 }
 
@@ -524,8 +573,11 @@ static void check_finish(check_t *c)
     if (c->n_failures > 0) {
         cosma_buf_puts(&c->report, "--- graph (save as g.yaml):\n");
         cosma_frontend_emit_yaml(c->graph, &c->report);
-        cosma_buf_puts(&c->report, "--- reproduce: cosma plan g.yaml --budget B [--params] --schedule S -o p.json, "
-                                   "B, mode and S as in a line above\n");
+        cosma_buf_puts(&c->report, "--- order for 'fixed --order' (save as order.txt):");
+        for (int32_t step = 0; step < c->graph->n_ops; step++)
+            cosma_buf_printf(&c->report, " %s", c->graph->ops[c->given_order[step]].name);
+        cosma_buf_puts(&c->report, "\n--- reproduce: cosma plan g.yaml --budget B [--params] --schedule S "
+                                   "[--order order.txt] -o p.json, B, mode and S as in a line above\n");
         fprintf(stderr, "%s", c->report.data);
     }
     int n_failures = c->n_failures;
@@ -549,7 +601,7 @@ static int graph_has_params(const cosma_graph_t *graph)
 static void check_graph(const cosma_graph_t *graph, uint32_t seed)
 {
     check_t c;
-    check_init(&c, graph);
+    check_init(&c, graph, seed);
     for (int with_params = 0; with_params <= graph_has_params(graph); with_params++) {
         c.mode.with_params = with_params;
         c.mode.elem_bytes = 0;
@@ -586,74 +638,56 @@ static cosma_graph_t *read_graph(const char *relative)
 
 /* The reproducer's claim about the optimum of a schedule's promise
  * (activations only), then every check at its budget. */
-static void check_reproducer(const char *file, uint64_t budget, cosma_schedule_t schedule, uint64_t expected)
+static void check_reproducer(const char *file, uint64_t budget, question_t q, uint64_t expected)
 {
     cosma_graph_t *g = read_graph(file);
     check_t c;
-    check_init(&c, g);
+    check_init(&c, g, 0);
     uint64_t optimum = 0;
-    ck_assert_int_eq(oracle_answer(&c, budget, schedule, &optimum), ORACLE_FOUND);
+    ck_assert_int_eq(oracle_answer(&c, budget, q, &optimum), ORACLE_FOUND);
     ck_assert_uint_eq(optimum, expected);
     check_budget(&c, budget);
     check_finish(&c);
     cosma_graph_destroy(g);
 }
 
-/* Budget 6: optimum 1 (e is stored, dropped and loaded at another offset). */
-START_TEST(reloc1_relocates)
-{
-    check_reproducer("tests/data/reloc1.yaml", 6, COSMA_SCHEDULE_JOINT, 1);
-}
-END_TEST
+/* Each reproducer: its budget, the question, and the true optimum. */
+typedef struct {
+    const char *file;
+    uint64_t budget;
+    question_t question;
+    uint64_t optimum;
+} reproducer_t;
 
-/* Budget 6 = M_R: optimum 2 (e spilled and loaded back at offset 0). */
-START_TEST(noplan1_has_a_plan_at_m_r)
-{
-    check_reproducer("tests/data/noplan1.yaml", 6, COSMA_SCHEDULE_JOINT, 2);
-}
-END_TEST
+static const reproducer_t reproducers[] = {
+    /* issue 8: e is stored, dropped at step 4 and loaded at another offset */
+    {"tests/data/reloc1.yaml", 6, Q_JOINT, 1},
+    /* issue 8, budget M_R: e spilled and loaded back at offset 0 */
+    {"tests/data/noplan1.yaml", 6, Q_JOINT, 2},
+    /* issue 8, budget M_P: zero traffic in the order op0 op1 op2 op4 op3 op5 */
+    {"tests/data/peakmiss1.yaml", 20, Q_PEAK, 0},
+    /* found by this test: M_R = M_P = 9, the planner claimed 6 optimal */
+    {"tests/data/oracle_optimal1.yaml", 9, Q_JOINT, 2},
+    /* found by this test: M_R = M_P = 8, the planner found no plan */
+    {"tests/data/oracle_noplan1.yaml", 8, Q_JOINT, 1},
+    /* found by this test: the default order, the planner claimed 4 optimal */
+    {"tests/data/oracle_fixed1.yaml", 6, Q_FIXED, 2},
+};
+enum { N_REPRODUCERS = sizeof reproducers / sizeof reproducers[0] };
 
-/* Budget 20 = M_P: a zero-traffic plan exists (order op0 op1 op2 op4 op3 op5). */
-START_TEST(peakmiss1_places_without_traffic)
+START_TEST(reproducer_matches_the_oracle)
 {
-    check_reproducer("tests/data/peakmiss1.yaml", 20, COSMA_SCHEDULE_PEAK, 0);
-}
-END_TEST
-
-/* Found by the random test and shrunk (tests/data/oracle_*.yaml): budget
- * 9 = M_R = M_P, optimum 2, where the planner claimed 6 optimal. */
-START_TEST(oracle_optimal1_relocates)
-{
-    check_reproducer("tests/data/oracle_optimal1.yaml", 9, COSMA_SCHEDULE_JOINT, 2);
-}
-END_TEST
-
-/* Budget 8 = M_R = M_P: optimum 1, where the planner found no plan. */
-START_TEST(oracle_noplan1_has_a_plan_at_m_r)
-{
-    check_reproducer("tests/data/oracle_noplan1.yaml", 8, COSMA_SCHEDULE_JOINT, 1);
-}
-END_TEST
-
-/* Budget 6, the default order: optimum 2, where the planner claimed 4
- * optimal for that order. */
-START_TEST(oracle_fixed1_relocates)
-{
-    check_reproducer("tests/data/oracle_fixed1.yaml", 6, COSMA_SCHEDULE_FIXED, 2);
+    const reproducer_t *r = &reproducers[_i];
+    check_reproducer(r->file, r->budget, r->question, r->optimum);
 }
 END_TEST
 
 static Suite *oracle_suite(void)
 {
     Suite *suite = suite_create("oracle");
-    TCase *reproducers = tcase_create("issue 8 reproducers");
-    tcase_add_test(reproducers, reloc1_relocates);
-    tcase_add_test(reproducers, noplan1_has_a_plan_at_m_r);
-    tcase_add_test(reproducers, peakmiss1_places_without_traffic);
-    tcase_add_test(reproducers, oracle_optimal1_relocates);
-    tcase_add_test(reproducers, oracle_noplan1_has_a_plan_at_m_r);
-    tcase_add_test(reproducers, oracle_fixed1_relocates);
-    suite_add_tcase(suite, reproducers);
+    TCase *regressions = tcase_create("reproducers");
+    tcase_add_loop_test(regressions, reproducer_matches_the_oracle, 0, N_REPRODUCERS);
+    suite_add_tcase(suite, regressions);
     TCase *random = tcase_create("random graphs");
     tcase_set_timeout(random, 120);
     tcase_add_loop_test(random, random_graphs_match_the_oracle, 1, N_RANDOM_GRAPHS + 1);

@@ -113,8 +113,14 @@ START_TEST(test_overlap_refused)
     ck_assert_ptr_null(rt);
     ck_assert(test_diag_contains(&diag, "refused at open"));
     ck_assert(test_diag_contains(&diag, "overlap"));
-    /* Offsets off the required alignment are refused too. */
+    /* So are a plan of another graph and offsets off the required alignment. */
     cosma_plan_t *good = tiny_plan(graph);
+    options.align = 1;
+    good->graph_hash ^= 1;
+    test_diag_init(&diag);
+    ck_assert_int_eq(cosma_runtime_open(graph, good, &options, &rt, &diag.diag), COSMA_ERR_INPUT);
+    ck_assert(test_diag_contains(&diag, "not for graph 'tiny'"));
+    good->graph_hash ^= 1;
     options.align = 32;
     test_diag_init(&diag);
     ck_assert_int_eq(cosma_runtime_open(graph, good, &options, &rt, &diag.diag), COSMA_ERR_INPUT);
@@ -154,6 +160,48 @@ START_TEST(test_skipped_load_caught)
     ck_assert_int_eq(cosma_runtime_figures(rt, &model, &figures), COSMA_OK);
     ck_assert(!figures.bytes_match);
     ck_assert_uint_eq(figures.actual_h2d_bytes, 16);
+    cosma_runtime_close(rt);
+    cosma_plan_destroy(plan);
+    cosma_graph_destroy(graph);
+}
+END_TEST
+
+/* A registered kernel: every output byte is the sum of the first bytes
+ * of the inputs plus its tag; the reference uses it too on cpu. */
+static cosma_status_t sum_kernel(const cosma_kernel_args_t *args, void *user)
+{
+    unsigned char value = *(const unsigned char *)user;
+    for (int32_t k = 0; k < args->n_inputs; k++)
+        if (args->inputs[k] != NULL)
+            value = (unsigned char)(value + ((const unsigned char *)args->inputs[k])[0]);
+    for (int32_t o = 0; o < args->n_outputs; o++)
+        memset(args->outputs[o], value, args->output_bytes[o]);
+    return COSMA_OK;
+}
+
+START_TEST(test_registered_kernel)
+{
+    cosma_graph_t *graph = tiny_graph();
+    cosma_plan_t *plan = tiny_plan(graph);
+    cosma_runtime_options_t options = checked_options(COSMA_RUN_STREAMS);
+    cosma_runtime_t *rt = NULL;
+    test_diag_t diag;
+    test_diag_init(&diag);
+    ck_assert_int_eq(cosma_runtime_open(graph, plan, &options, &rt, &diag.diag), COSMA_OK);
+    unsigned char tag = 5, x[16], w[8];
+    memset(x, 1, sizeof x);
+    memset(w, 2, sizeof w);
+    ck_assert_int_eq(cosma_runtime_set_kernel(rt, "Op", sum_kernel, &tag, &diag.diag), COSMA_OK);
+    ck_assert_int_eq(cosma_runtime_bind(rt, "x", x, sizeof x, &diag.diag), COSMA_OK);
+    ck_assert_int_eq(cosma_runtime_bind(rt, "w", w, sizeof w, &diag.diag), COSMA_OK);
+    ck_assert_int_eq(cosma_runtime_run(rt, &diag.diag), COSMA_OK);
+    ck_assert_int_eq(cosma_runtime_check_outputs(rt, &diag.diag), COSMA_OK);
+    /* a = 5 + 1 + 2 = 8, b = 5 + 1 = 6, y = 5 + 8 + 6 = 19 */
+    const void *y;
+    uint64_t bytes;
+    ck_assert_int_eq(cosma_runtime_output(rt, "y", &y, &bytes, &diag.diag), COSMA_OK);
+    ck_assert_uint_eq(bytes, 8);
+    ck_assert_int_eq(((const unsigned char *)y)[7], 19);
     cosma_runtime_close(rt);
     cosma_plan_destroy(plan);
     cosma_graph_destroy(graph);
@@ -500,6 +548,7 @@ static Suite *runtime_suite(void)
     tcase_add_test(run, test_overlap_refused);
     tcase_add_test(run, test_skipped_load_caught);
     tcase_add_test(run, test_default_kernel);
+    tcase_add_test(run, test_registered_kernel);
     tcase_add_test(run, test_report);
     tcase_add_test(run, test_static_plan);
     suite_add_tcase(suite, run);

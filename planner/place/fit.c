@@ -20,8 +20,6 @@ typedef struct {
     int32_t *list;
 } conflicts_t;
 
-typedef enum { FIT_BEST, FIT_FIRST } fit_t;
-
 /* Size descending, then earlier first use, then lower item index: the
  * order of TFLite's ArenaPlanner::CreateTensorAllocationVector. */
 static int compare_by_size(const void *ctx, int32_t a, int32_t b)
@@ -108,14 +106,31 @@ static int conflicts_build_items(const cosma_place_item_t *items, int32_t n, blo
     return conflicts_build(blocks, n, out);
 }
 
+uint64_t cosma_place_gap(const cosma_span_t *spans, int32_t n_spans, uint64_t bytes, uint64_t align, cosma_fit_t fit)
+{
+    uint64_t current = 0, best = UINT64_MAX, best_gap = UINT64_MAX;
+    for (int32_t j = 0; j < n_spans; j++) {
+        uint64_t candidate = cosma_align_up(current, align);
+        if (candidate <= spans[j].offset && spans[j].offset - candidate >= bytes) {
+            uint64_t gap = spans[j].offset - current;
+            if (fit == COSMA_FIT_FIRST)
+                return candidate;
+            if (gap < best_gap) {
+                best = candidate;
+                best_gap = gap;
+            }
+        }
+        if (spans[j].end > current)
+            current = spans[j].end;
+    }
+    return best != UINT64_MAX ? best : cosma_align_up(current, align);
+}
+
 /* Places blocks in the given order; each goes into a gap between the
- * already placed blocks it conflicts with (scanned in offset order):
- * FIT_BEST takes the smallest gap that fits (TFLite SimpleMemoryArena),
- * FIT_FIRST the lowest one (TFLite Micro GreedyMemoryPlanner, TVM); with
- * no fitting gap the block goes after the highest conflicting one.
- * scratch holds n + 1 entries.  Returns the extent. */
+ * already placed blocks it conflicts with, by cosma_place_gap's rule.
+ * scratch and spans hold n + 1 entries.  Returns the extent. */
 static uint64_t place_in_order(block_t *blocks, int32_t n, const int32_t *order, const conflicts_t *conflicts,
-                               fit_t fit, uint64_t align, int32_t *scratch, int32_t *tmp)
+                               cosma_fit_t fit, uint64_t align, int32_t *scratch, int32_t *tmp, cosma_span_t *spans)
 {
     uint64_t extent = 0;
     for (int32_t i = 0; i < n; i++)
@@ -127,30 +142,14 @@ static uint64_t place_in_order(block_t *blocks, int32_t n, const int32_t *order,
             if (blocks[conflicts->list[c]].placed)
                 scratch[m++] = conflicts->list[c];
         cosma_sort_indices_in(scratch, tmp, m, compare_by_offset, blocks);
-        uint64_t current = 0, best = UINT64_MAX, best_gap = UINT64_MAX;
         for (int32_t j = 0; j < m; j++) {
             const block_t *other = &blocks[scratch[j]];
-            uint64_t candidate = cosma_align_up(current, align);
-            if (candidate <= other->offset && other->offset - candidate >= b->bytes) {
-                uint64_t gap = other->offset - current;
-                if (fit == FIT_FIRST) {
-                    best = candidate;
-                    break;
-                }
-                if (gap < best_gap) {
-                    best = candidate;
-                    best_gap = gap;
-                }
-            }
-            if (other->offset + other->bytes > current)
-                current = other->offset + other->bytes;
+            spans[j] = (cosma_span_t){other->offset, other->offset + other->bytes};
         }
-        if (best == UINT64_MAX)
-            best = cosma_align_up(current, align);
-        b->offset = best;
+        b->offset = cosma_place_gap(spans, m, b->bytes, align, fit);
         b->placed = 1;
-        if (best + b->bytes > extent)
-            extent = best + b->bytes;
+        if (b->offset + b->bytes > extent)
+            extent = b->offset + b->bytes;
     }
     return extent;
 }
@@ -184,8 +183,10 @@ static int hill_climb(block_t *blocks, int32_t n, int32_t *order, const conflict
     int32_t *first_level = malloc(((size_t)n + 1) * sizeof(int32_t));
     int32_t *second_level = malloc(((size_t)conflicts->start[n] + 1) * sizeof(int32_t));
     uint64_t *saved = malloc(((size_t)n + 1) * sizeof(uint64_t));
+    cosma_span_t *spans = malloc(((size_t)n + 1) * sizeof(cosma_span_t));
     if (scratch == NULL || tmp == NULL || pos == NULL || top == NULL || first_level == NULL ||
-        second_level == NULL || saved == NULL) {
+        second_level == NULL || saved == NULL || spans == NULL) {
+        free(spans);
         free(saved);
         free(scratch);
         free(tmp);
@@ -195,7 +196,7 @@ static int hill_climb(block_t *blocks, int32_t n, int32_t *order, const conflict
         free(second_level);
         return -1;
     }
-    uint64_t best = place_in_order(blocks, n, order, conflicts, FIT_FIRST, align, scratch, tmp);
+    uint64_t best = place_in_order(blocks, n, order, conflicts, COSMA_FIT_FIRST, align, scratch, tmp, spans);
     for (int32_t k = 0; k < n; k++)
         pos[order[k]] = k;
     for (int32_t i = 0; i < n; i++)
@@ -240,7 +241,7 @@ static int hill_climb(block_t *blocks, int32_t n, int32_t *order, const conflict
         order[pb] = a;
         pos[a] = pb;
         pos[b] = pa;
-        uint64_t extent = place_in_order(blocks, n, order, conflicts, FIT_FIRST, align, scratch, tmp);
+        uint64_t extent = place_in_order(blocks, n, order, conflicts, COSMA_FIT_FIRST, align, scratch, tmp, spans);
         if (extent < best) {
             best = extent;
             for (int32_t i = 0; i < n; i++)
@@ -261,6 +262,7 @@ static int hill_climb(block_t *blocks, int32_t n, int32_t *order, const conflict
     free(first_level);
     free(second_level);
     free(saved);
+    free(spans);
     *out_extent = best;
     return 0;
 }
@@ -277,9 +279,11 @@ static int fit_run(run_t run, cosma_place_item_t *items, int32_t n, const cosma_
     int32_t *sorted = malloc(((size_t)n + 1) * sizeof(int32_t));
     int32_t *tmp = malloc(((size_t)n + 1) * sizeof(int32_t));
     int32_t *scratch = malloc(((size_t)n + 1) * sizeof(int32_t));
+    cosma_span_t *spans = malloc(((size_t)n + 1) * sizeof(cosma_span_t));
     conflicts_t conflicts = {NULL, NULL};
     int result = -1;
-    if (blocks == NULL || sorted == NULL || tmp == NULL || scratch == NULL || conflicts_build_items(items, n, blocks, &conflicts) != 0)
+    if (blocks == NULL || sorted == NULL || tmp == NULL || scratch == NULL || spans == NULL ||
+        conflicts_build_items(items, n, blocks, &conflicts) != 0)
         goto done;
     for (int32_t i = 0; i < n; i++)
         sorted[i] = i;
@@ -289,8 +293,8 @@ static int fit_run(run_t run, cosma_place_item_t *items, int32_t n, const cosma_
         if (hill_climb(blocks, n, sorted, &conflicts, align, &extent) != 0)
             goto done;
     } else {
-        extent = place_in_order(blocks, n, sorted, &conflicts, run == RUN_BEST_FIT ? FIT_BEST : FIT_FIRST, align,
-                                scratch, tmp);
+        extent = place_in_order(blocks, n, sorted, &conflicts, run == RUN_BEST_FIT ? COSMA_FIT_BEST : COSMA_FIT_FIRST,
+                                align, scratch, tmp, spans);
     }
     for (int32_t i = 0; i < n; i++)
         items[i].offset = blocks[i].offset;
@@ -302,6 +306,7 @@ done:
     free(sorted);
     free(tmp);
     free(scratch);
+    free(spans);
     return result;
 }
 

@@ -174,7 +174,7 @@ expect_true "dn.mps is MPS" grep -qE '^ROWS' dn.mps
 # --schedule peak below M_P: no spill-free plan exists.
 expect_exit 1 cosma plan "$D" --elem-bytes 1 --budget M_R --schedule peak -o dn-peak.json
 expect_stdout_empty
-expect_stderr_contains "no spill-free plan within $(json_get densenet121-info.json m_r) bytes: the minimum-peak order needs $(json_get densenet121-info.json m_p) bytes"
+expect_stderr_contains "no zero-traffic plan within $(json_get densenet121-info.json m_r) bytes: the minimum-peak order needs $(json_get densenet121-info.json m_p) bytes"
 expect_no_file "no spill-free plan" dn-peak.json
 
 # ---- tampered plans --------------------------------------------------------
@@ -274,5 +274,21 @@ expect_exit 0 cosma plan "$G" --params --budget M_Pp -o params.json --summary pa
 expect_json_eq params-s.json params true
 expect_json_eq params-s.json budget_bytes "$(json_get example-native-info.json m_p_params)"
 expect_exit 0 cosma verify "$G" params.json
+
+# Progress: nothing on stderr for a short run (not a terminal), and with
+# --quiet; on a terminal one line per phase, rewritten in place and
+# cleared before the result.
+expect_exit 0 cosma plan "$G" --budget M_R -o progress.json
+expect_stderr_empty
+expect_exit 0 cosma plan "$G" --budget M_R -o quiet.json --quiet
+expect_stderr_empty
+if command -v script >/dev/null 2>&1; then
+    run script -qec "$COSMA plan $G --budget M_R -o tty.json" /dev/null
+    expect_eq "plan on a terminal" "$RC" 0
+    expect_stdout_contains "[    0.0 s] 1/7 candidate orders: no plan yet"
+    expect_stdout_contains "7/7 joint model: traffic"
+    run script -qec "$COSMA plan $G --budget M_R -o tty-quiet.json -q" /dev/null
+    expect_true "no progress with -q on a terminal" sh -c "! grep -q 'candidate orders' '$OUT'"
+fi
 
 finish

@@ -1,5 +1,5 @@
-/* oracle.c: exhaustive exact planning of tiny graphs by a Dijkstra search
- * over step boundaries, independent of planner/ (see oracle.h).
+/* oracle.c: exhaustive exact planning of tiny graphs by an A* search over
+ * step boundaries, independent of planner/ (see oracle.h).
  *
  * The model (docs/model.md, docs/design.md, docs/plan-format.md): one
  * operator per step in a topological order; at its step all its distinct
@@ -122,7 +122,9 @@ static int instance_build(const cosma_graph_t *graph, const cosma_mode_t *mode, 
         return -1;
     out->n_ops = graph->n_ops;
     out->n_tensors = graph->n_tensors;
-    out->budget = budget > ORACLE_MAX_BUDGET ? ORACLE_MAX_BUDGET + 1 : (uint32_t)budget;
+    if (budget > ORACLE_MAX_BUDGET)
+        return -1;
+    out->budget = (uint32_t)budget;
     uint64_t sizes[ORACLE_MAX_TENSORS];
     if (cosma_graph_sizes(graph, mode, sizes, NULL) != COSMA_OK)
         return -1;
@@ -379,7 +381,6 @@ static void search_relax(search_t *s, const state_key_t *reached, arrival_t *a)
 /* ---- one step: choose what stays and where the new tensors go --------- */
 
 typedef struct {
-    const state_key_t *from;
     state_key_t to;                /* offsets of the tensors that stay after the step */
     arrival_t arrival;
     uint8_t occ[ORACLE_MAX_BUDGET + 1]; /* bytes in use during the step */
@@ -517,7 +518,6 @@ static void step_try_keep(search_t *s, int32_t u, const state_key_t *from, uint3
     uint32_t fresh = operands & ~resident;
     step_t st;
     memset(&st, 0, sizeof st);
-    st.from = from;
     st.to.done = from->done | bit(o);
     st.to.spilled = from->spilled | spills;
     uint32_t stays = (resident & ~operands) | (resident & keep);
@@ -701,7 +701,7 @@ oracle_outcome_t oracle_plan_solve(const cosma_graph_t *graph, const oracle_opti
 {
     memset(out_result, 0, sizeof *out_result);
     instance_t in;
-    if (instance_build(graph, &options->mode, options->budget_bytes, &in) != 0 || options->budget_bytes > ORACLE_MAX_BUDGET)
+    if (instance_build(graph, &options->mode, options->budget_bytes, &in) != 0)
         return out_result->outcome = ORACLE_TOO_BIG;
     for (int32_t o = 0; o < in.n_ops; o++)
         if (mask_bytes(&in, in.inputs[o] | in.outputs[o]) > in.budget)

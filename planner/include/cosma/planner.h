@@ -40,6 +40,19 @@ typedef enum {
     COSMA_SCHEDULE_PEAK       /* minimum-peak order, no spills */
 } cosma_schedule_t;
 
+/* Where a solve stands, reported before each of its phases and once at
+ * the end (phase "done"). */
+typedef struct {
+    const char *phase;            /* the strategy about to run */
+    int32_t phase_index, n_phases; /* 1-based; n_phases + 1 at the end */
+    double elapsed;               /* seconds since the solve started */
+    int have_plan;                /* an incumbent exists */
+    uint64_t traffic;             /* its non-compulsory bytes */
+    uint64_t bound;               /* the lower bound it would have now */
+} cosma_progress_t;
+
+typedef void (*cosma_progress_fn)(void *ctx, const cosma_progress_t *progress);
+
 typedef struct {
     cosma_mode_t mode;
     uint64_t budget_bytes;
@@ -55,6 +68,8 @@ typedef struct {
                                        * (e.g. at smaller budgets): each that
                                        * fits the budget is an incumbent */
     int32_t n_seeds;
+    cosma_progress_fn progress;   /* optional: told where the solve stands */
+    void *progress_ctx;
 } cosma_plan_options_t;
 
 /* Defaults: activations only with each tensor's element size, no budget,

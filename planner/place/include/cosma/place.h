@@ -51,6 +51,20 @@ void cosma_place_options_init(cosma_place_options_t *options);
 int cosma_place(cosma_placer_t placer, cosma_place_item_t *items, int32_t n_items,
                 const cosma_place_options_t *options, uint64_t *out_extent);
 
+/* An occupied range of the scratchpad, [offset, end). */
+typedef struct {
+    uint64_t offset, end;
+} cosma_span_t;
+
+typedef enum { COSMA_FIT_BEST = 0, COSMA_FIT_FIRST } cosma_fit_t;
+
+/* TFLite's gap rule, shared by its placers and the replacement baselines:
+ * among the gaps between spans (sorted by offset) that hold `bytes` at an
+ * aligned offset, the smallest (COSMA_FIT_BEST, TFLite's
+ * SimpleMemoryArena) or the lowest (COSMA_FIT_FIRST, TFLite Micro); with
+ * none, the aligned end of the highest span.  Returns the offset. */
+uint64_t cosma_place_gap(const cosma_span_t *spans, int32_t n_spans, uint64_t bytes, uint64_t align, cosma_fit_t fit);
+
 /* Name of a placer ("greedy-by-size", "first-fit", "hill-climb", "cosma",
  * "exact"), and the placer of a name: 0, or -1 for an unknown name. */
 const char *cosma_placer_name(cosma_placer_t placer);
