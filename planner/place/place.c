@@ -196,16 +196,6 @@ static int compare_items(const void *context, int32_t i, int32_t j)
     return (i > j) - (i < j);
 }
 
-static uint64_t next_random(uint64_t *state)
-{
-    uint64_t x = *state;
-    x ^= x << 13;
-    x ^= x >> 7;
-    x ^= x << 17;
-    *state = x;
-    return x;
-}
-
 int cosma_place_cosma(cosma_place_item_t *items, int32_t n_items, const cosma_place_options_t *options,
                       uint64_t *out_extent)
 {
@@ -263,7 +253,7 @@ int cosma_place_cosma(cosma_place_item_t *items, int32_t n_items, const cosma_pl
         }
     }
     /* Seeded perturbations of the best order: swap nearby pairs. */
-    uint64_t seed = 0x9E3779B97F4A7C15ull;
+    uint64_t seed = COSMA_RANDOM_SEED;
     double per_round = (double)n * (double)n + 1.0;
     int32_t rounds = (int32_t)(PERTURB_WORK / per_round);
     if (rounds > PERTURB_MAX_ROUNDS)
@@ -278,11 +268,11 @@ int cosma_place_cosma(cosma_place_item_t *items, int32_t n_items, const cosma_pl
         /* Mostly swaps of near neighbours in the order; every third round
          * one swap across the whole order, as TVM's hill climb does. */
         int global = round % 3 == 2;
-        int32_t swaps = global ? 1 : 1 + (int32_t)(next_random(&seed) % 4);
+        int32_t swaps = global ? 1 : 1 + (int32_t)(cosma_random_next(&seed) % 4);
         for (int32_t s = 0; s < swaps; s++) {
-            int32_t a = (int32_t)(next_random(&seed) % (uint64_t)n);
-            int32_t b = global ? (int32_t)(next_random(&seed) % (uint64_t)n)
-                               : a + 1 + (int32_t)(next_random(&seed) % 8);
+            int32_t a = (int32_t)(cosma_random_next(&seed) % (uint64_t)n);
+            int32_t b = global ? (int32_t)(cosma_random_next(&seed) % (uint64_t)n)
+                               : a + 1 + (int32_t)(cosma_random_next(&seed) % 8);
             if (b >= n)
                 b = n - 1;
             int32_t swap = sequence[a];
