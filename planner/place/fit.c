@@ -174,18 +174,10 @@ static int hill_climb(block_t *blocks, int32_t n, int32_t *order, const conflict
     int32_t *second_level = malloc(((size_t)conflicts->start[n] + 1) * sizeof(int32_t));
     uint64_t *saved = malloc(((size_t)n + 1) * sizeof(uint64_t));
     cosma_span_t *spans = malloc(((size_t)n + 1) * sizeof(cosma_span_t));
+    int result = -1;
     if (scratch == NULL || tmp == NULL || pos == NULL || top == NULL || first_level == NULL ||
-        second_level == NULL || saved == NULL || spans == NULL) {
-        free(spans);
-        free(saved);
-        free(scratch);
-        free(tmp);
-        free(pos);
-        free(top);
-        free(first_level);
-        free(second_level);
-        return -1;
-    }
+        second_level == NULL || saved == NULL || spans == NULL)
+        goto done;
     uint64_t best = place_in_order(blocks, n, order, conflicts, COSMA_FIT_FIRST, align, scratch, tmp, spans);
     for (int32_t k = 0; k < n; k++)
         pos[order[k]] = k;
@@ -245,6 +237,9 @@ static int hill_climb(block_t *blocks, int32_t n, int32_t *order, const conflict
                 blocks[i].offset = saved[i];
         }
     }
+    *out_extent = best;
+    result = 0;
+done:
     free(scratch);
     free(tmp);
     free(pos);
@@ -253,8 +248,7 @@ static int hill_climb(block_t *blocks, int32_t n, int32_t *order, const conflict
     free(second_level);
     free(saved);
     free(spans);
-    *out_extent = best;
-    return 0;
+    return result;
 }
 
 typedef enum { RUN_BEST_FIT, RUN_FIRST_FIT, RUN_HILL_CLIMB } run_t;
