@@ -1,6 +1,6 @@
 /* util.c: the one copy of each small utility every module shares: FNV-1a
- * hashing, alignment, the monotonic clock, a stable index sort and
- * growable arrays. */
+ * hashing, alignment, a seeded pseudo-random sequence, the monotonic
+ * clock, a stable index sort and growable arrays. */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -33,6 +33,17 @@ uint64_t cosma_align_up(uint64_t value, uint64_t align)
     if (rem == 0)
         return value;
     return value > UINT64_MAX - (align - rem) ? UINT64_MAX : value + (align - rem);
+}
+
+uint64_t cosma_random_next(uint64_t *state)
+{
+    /* xorshift64 (Marsaglia 2003): shifts 13, 7, 17. */
+    uint64_t x = *state;
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    *state = x;
+    return x;
 }
 
 double cosma_clock_seconds(void)

@@ -33,9 +33,6 @@
 #include <cosma/ilp.h>
 #include "planner_internal.h"
 
-/* Exact placement (a small ILP) is tried only on this many intervals. */
-enum { EXACT_PLACEMENT_ITEMS = 48 };
-#define EXACT_PLACEMENT_SECONDS 2.0
 /* Rounds of the split repair (each evicts one more gap per overflowing
  * interval). */
 enum { SPLIT_REPAIR_ROUNDS = 16 };
@@ -529,12 +526,14 @@ static int place_greedy(cosma_place_item_t *items, int32_t n, uint64_t budget, u
     return cosma_place(COSMA_PLACER_COSMA, items, n, &options, out_extent);
 }
 
-/* The exact placer within the budget: 1 placed, 0 proven impossible, -1
- * unknown. */
+/* The exact placer within the budget, with its default limits
+ * (COSMA_PLACE_EXACT_MAX_ITEMS intervals, COSMA_PLACE_EXACT_SECONDS): 1
+ * placed, 0 proven impossible, -1 unknown. */
 static int place_exact(cosma_place_item_t *items, int32_t n, uint64_t budget)
 {
-    const cosma_place_options_t options = {.capacity = budget, .align = 1, .max_items = EXACT_PLACEMENT_ITEMS,
-                                           .time_limit = EXACT_PLACEMENT_SECONDS};
+    cosma_place_options_t options;
+    cosma_place_options_init(&options);
+    options.capacity = budget;
     uint64_t extent = 0;
     return cosma_place(COSMA_PLACER_EXACT, items, n, &options, &extent);
 }

@@ -154,16 +154,6 @@ static uint64_t place_in_order(block_t *blocks, int32_t n, const int32_t *order,
     return extent;
 }
 
-static uint64_t xorshift64(uint64_t *state)
-{
-    uint64_t x = *state;
-    x ^= x << 13;
-    x ^= x >> 7;
-    x ^= x << 17;
-    *state = x;
-    return x;
-}
-
 /* TVM's hill climb (src/tir/usmp/algo/hill_climb.cc), made deterministic:
  * pick a block at the top of the arena, swap one of its neighbours placed
  * before it (first level) with a neighbour of a neighbour (second level)
@@ -184,18 +174,10 @@ static int hill_climb(block_t *blocks, int32_t n, int32_t *order, const conflict
     int32_t *second_level = malloc(((size_t)conflicts->start[n] + 1) * sizeof(int32_t));
     uint64_t *saved = malloc(((size_t)n + 1) * sizeof(uint64_t));
     cosma_span_t *spans = malloc(((size_t)n + 1) * sizeof(cosma_span_t));
+    int result = -1;
     if (scratch == NULL || tmp == NULL || pos == NULL || top == NULL || first_level == NULL ||
-        second_level == NULL || saved == NULL || spans == NULL) {
-        free(spans);
-        free(saved);
-        free(scratch);
-        free(tmp);
-        free(pos);
-        free(top);
-        free(first_level);
-        free(second_level);
-        return -1;
-    }
+        second_level == NULL || saved == NULL || spans == NULL)
+        goto done;
     uint64_t best = place_in_order(blocks, n, order, conflicts, COSMA_FIT_FIRST, align, scratch, tmp, spans);
     for (int32_t k = 0; k < n; k++)
         pos[order[k]] = k;
@@ -205,7 +187,7 @@ static int hill_climb(block_t *blocks, int32_t n, int32_t *order, const conflict
     int32_t attempts = HILL_CLIMB_ATTEMPTS;
     if (cost * attempts > HILL_CLIMB_WORK)
         attempts = (int32_t)(HILL_CLIMB_WORK / cost);
-    uint64_t rng = 0x9E3779B97F4A7C15ull;
+    uint64_t rng = COSMA_RANDOM_SEED;
     for (int32_t attempt = 0; attempt < attempts; attempt++) {
         /* Offsets are those of the best order here (a rejected swap
          * restores them), so "top" reads the current best layout. */
@@ -215,7 +197,7 @@ static int hill_climb(block_t *blocks, int32_t n, int32_t *order, const conflict
                 top[n_top++] = order[k];
         if (n_top == 0)
             break;
-        int32_t node = top[xorshift64(&rng) % (uint64_t)n_top];
+        int32_t node = top[cosma_random_next(&rng) % (uint64_t)n_top];
         int32_t n_first = 0, n_second = 0;
         for (int32_t c = conflicts->start[node]; c < conflicts->start[node + 1]; c++) {
             int32_t c1 = conflicts->list[c];
@@ -227,12 +209,12 @@ static int hill_climb(block_t *blocks, int32_t n, int32_t *order, const conflict
         }
         if (n_first == 0)
             break; /* the top block sits alone at offset 0: the extent is its size, optimal */
-        int32_t a = first_level[xorshift64(&rng) % (uint64_t)n_first], b = a;
+        int32_t a = first_level[cosma_random_next(&rng) % (uint64_t)n_first], b = a;
         for (int tries = 0; tries < 8 && b == a; tries++) {
-            if (n_second > 0 && xorshift64(&rng) % 100 > 25)
-                b = second_level[xorshift64(&rng) % (uint64_t)n_second];
+            if (n_second > 0 && cosma_random_next(&rng) % 100 > 25)
+                b = second_level[cosma_random_next(&rng) % (uint64_t)n_second];
             else
-                b = first_level[xorshift64(&rng) % (uint64_t)n_first];
+                b = first_level[cosma_random_next(&rng) % (uint64_t)n_first];
         }
         if (b == a)
             continue;
@@ -255,6 +237,9 @@ static int hill_climb(block_t *blocks, int32_t n, int32_t *order, const conflict
                 blocks[i].offset = saved[i];
         }
     }
+    *out_extent = best;
+    result = 0;
+done:
     free(scratch);
     free(tmp);
     free(pos);
@@ -263,8 +248,7 @@ static int hill_climb(block_t *blocks, int32_t n, int32_t *order, const conflict
     free(second_level);
     free(saved);
     free(spans);
-    *out_extent = best;
-    return 0;
+    return result;
 }
 
 typedef enum { RUN_BEST_FIT, RUN_FIRST_FIT, RUN_HILL_CLIMB } run_t;

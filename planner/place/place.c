@@ -19,6 +19,10 @@
 #define PERTURB_MIN_ROUNDS 40
 #define PERTURB_MAX_ROUNDS 1500
 #define PERTURB_STALE_ROUNDS 400
+/* A round swaps 1 to PERTURB_MAX_SWAPS pairs at most PERTURB_NEAR apart;
+ * every PERTURB_GLOBAL_EVERY-th round one pair anywhere.  The greedy
+ * orders use GREEDY_ORDER_KEYS sort keys. */
+enum { PERTURB_MAX_SWAPS = 4, PERTURB_NEAR = 8, PERTURB_GLOBAL_EVERY = 3, GREEDY_ORDER_KEYS = 4 };
 /* The exact placer's exhaustive search stops after this many nodes. */
 #define EXACT_SEARCH_NODES 2000000
 
@@ -196,120 +200,145 @@ static int compare_items(const void *context, int32_t i, int32_t j)
     return (i > j) - (i < j);
 }
 
-static uint64_t next_random(uint64_t *state)
+/* The COSMA placer's working state: the order being tried and the best. */
+typedef struct {
+    const cosma_place_item_t *items;
+    int32_t n;
+    uint64_t align;
+    int32_t *sequence, *best_sequence;
+    uint64_t *offsets, *best_offsets;
+    unsigned char *placed;
+    span_t *spans;
+    conflict_index_t index, *conflicts; /* conflicts: &index, or NULL for plain scans */
+    uint64_t best;
+    int best_fit_mode;
+} cosma_run_t;
+
+static void run_free(cosma_run_t *r)
 {
-    uint64_t x = *state;
-    x ^= x << 13;
-    x ^= x >> 7;
-    x ^= x << 17;
-    *state = x;
-    return x;
+    if (r->conflicts != NULL)
+        conflict_index_free(r->conflicts);
+    free(r->sequence);
+    free(r->best_sequence);
+    free(r->offsets);
+    free(r->best_offsets);
+    free(r->placed);
+    free(r->spans);
 }
 
-int cosma_place_cosma(cosma_place_item_t *items, int32_t n_items, const cosma_place_options_t *options,
-                      uint64_t *out_extent)
+/* The live-bytes peak of the aligned items, a lower bound on any extent
+ * (0 when out of memory: no early stop); *out_max_step their last step. */
+static uint64_t live_peak(const cosma_place_item_t *items, int32_t n, uint64_t align, int32_t *out_max_step)
 {
-    int32_t n = n_items;
-    uint64_t align = options->align > 1 ? options->align : 1, capacity = options->capacity;
-    int32_t *sequence = malloc((size_t)n * sizeof(int32_t));
-    int32_t *best_sequence = malloc((size_t)n * sizeof(int32_t));
-    uint64_t *offsets = malloc((size_t)n * sizeof(uint64_t));
-    uint64_t *best_offsets = malloc((size_t)n * sizeof(uint64_t));
-    unsigned char *placed = malloc((size_t)n);
-    span_t *spans = malloc(((size_t)n + 1) * sizeof(span_t));
-    if (sequence == NULL || best_sequence == NULL || offsets == NULL || best_offsets == NULL || placed == NULL ||
-        spans == NULL) {
-        free(sequence);
-        free(best_sequence);
-        free(offsets);
-        free(best_offsets);
-        free(placed);
-        free(spans);
-        return -1;
-    }
-    /* The live-bytes peak is a lower bound: stop as soon as it is met. */
     int32_t max_step = 0;
     for (int32_t i = 0; i < n; i++)
         if (items[i].last > max_step)
             max_step = items[i].last;
+    *out_max_step = max_step;
     uint64_t *live = calloc((size_t)max_step + 2, sizeof(uint64_t));
     uint64_t lower = 0;
-    if (live != NULL) {
-        for (int32_t i = 0; i < n; i++)
-            for (int32_t t = items[i].first; t <= items[i].last; t++)
-                live[t] += cosma_align_up(items[i].bytes, align);
-        for (int32_t t = 0; t <= max_step; t++)
-            if (live[t] > lower)
-                lower = live[t];
-        free(live);
+    if (live == NULL)
+        return 0;
+    for (int32_t i = 0; i < n; i++)
+        for (int32_t t = items[i].first; t <= items[i].last; t++)
+            live[t] += cosma_align_up(items[i].bytes, align);
+    for (int32_t t = 0; t <= max_step; t++)
+        if (live[t] > lower)
+            lower = live[t];
+    free(live);
+    return lower;
+}
+
+/* Places in run->sequence with one gap rule and keeps the result when it
+ * is at most (accept_equal) or below the best. */
+static int try_sequence(cosma_run_t *r, int best_fit, int accept_equal)
+{
+    uint64_t extent = place_sequence(r->items, r->sequence, r->n, r->align, best_fit, r->offsets, r->placed,
+                                     r->spans, r->conflicts);
+    int better = extent < r->best;
+    if (better || (accept_equal && extent == r->best)) {
+        r->best = extent;
+        r->best_fit_mode = best_fit;
+        memcpy(r->best_offsets, r->offsets, (size_t)r->n * sizeof(uint64_t));
+        memcpy(r->best_sequence, r->sequence, (size_t)r->n * sizeof(int32_t));
     }
-    conflict_index_t index;
-    conflict_index_t *conflicts = conflict_index_init(&index, items, n, max_step) == 0 ? &index : NULL;
-    uint64_t best = UINT64_MAX;
-    int best_fit_mode = 0;
-    for (int key = 0; key < 4 && best > lower; key++) {
-        for (int32_t i = 0; i < n; i++)
-            sequence[i] = i;
-        sort_ctx_t ctx = {items, key};
-        cosma_sort_indices(sequence, n, compare_items, &ctx);
-        for (int fit = 0; fit < 2 && best > lower; fit++) {
-            uint64_t extent = place_sequence(items, sequence, n, align, fit, offsets, placed, spans, conflicts);
-            if (extent < best) {
-                best = extent;
-                best_fit_mode = fit;
-                memcpy(best_offsets, offsets, (size_t)n * sizeof(uint64_t));
-                memcpy(best_sequence, sequence, (size_t)n * sizeof(int32_t));
-            }
-        }
+    return better;
+}
+
+/* The greedy orders (by size, start, lifetime, area), each with both gap
+ * rules, until one meets the lower bound. */
+static void greedy_orders(cosma_run_t *r, uint64_t lower)
+{
+    for (int key = 0; key < GREEDY_ORDER_KEYS && r->best > lower; key++) {
+        for (int32_t i = 0; i < r->n; i++)
+            r->sequence[i] = i;
+        sort_ctx_t ctx = {r->items, key};
+        cosma_sort_indices(r->sequence, r->n, compare_items, &ctx);
+        for (int fit = 0; fit < 2 && r->best > lower; fit++)
+            try_sequence(r, fit, 0);
     }
-    /* Seeded perturbations of the best order: swap nearby pairs. */
-    uint64_t seed = 0x9E3779B97F4A7C15ull;
+}
+
+/* Seeded perturbations of the best order: mostly swaps of near neighbours
+ * in the order; every PERTURB_GLOBAL_EVERY-th round one swap across the
+ * whole order, as TVM's hill climb does. */
+static void perturb(cosma_run_t *r, uint64_t lower, int effort)
+{
+    int32_t n = r->n;
+    uint64_t seed = COSMA_RANDOM_SEED;
     double per_round = (double)n * (double)n + 1.0;
     int32_t rounds = (int32_t)(PERTURB_WORK / per_round);
     if (rounds > PERTURB_MAX_ROUNDS)
         rounds = PERTURB_MAX_ROUNDS;
     if (rounds < PERTURB_MIN_ROUNDS)
         rounds = PERTURB_MIN_ROUNDS;
-    if (options->effort <= 0)
+    if (effort <= 0)
         rounds = 0;
     int32_t stale = 0;
-    for (int32_t round = 0; round < rounds && stale < PERTURB_STALE_ROUNDS && best > lower && n > 1; round++) {
-        memcpy(sequence, best_sequence, (size_t)n * sizeof(int32_t));
-        /* Mostly swaps of near neighbours in the order; every third round
-         * one swap across the whole order, as TVM's hill climb does. */
-        int global = round % 3 == 2;
-        int32_t swaps = global ? 1 : 1 + (int32_t)(next_random(&seed) % 4);
+    for (int32_t round = 0; round < rounds && stale < PERTURB_STALE_ROUNDS && r->best > lower && n > 1; round++) {
+        memcpy(r->sequence, r->best_sequence, (size_t)n * sizeof(int32_t));
+        int global = round % PERTURB_GLOBAL_EVERY == PERTURB_GLOBAL_EVERY - 1;
+        int32_t swaps = global ? 1 : 1 + (int32_t)(cosma_random_next(&seed) % PERTURB_MAX_SWAPS);
         for (int32_t s = 0; s < swaps; s++) {
-            int32_t a = (int32_t)(next_random(&seed) % (uint64_t)n);
-            int32_t b = global ? (int32_t)(next_random(&seed) % (uint64_t)n)
-                               : a + 1 + (int32_t)(next_random(&seed) % 8);
+            int32_t a = (int32_t)(cosma_random_next(&seed) % (uint64_t)n);
+            int32_t b = global ? (int32_t)(cosma_random_next(&seed) % (uint64_t)n)
+                               : a + 1 + (int32_t)(cosma_random_next(&seed) % PERTURB_NEAR);
             if (b >= n)
                 b = n - 1;
-            int32_t swap = sequence[a];
-            sequence[a] = sequence[b];
-            sequence[b] = swap;
+            int32_t swap = r->sequence[a];
+            r->sequence[a] = r->sequence[b];
+            r->sequence[b] = swap;
         }
-        uint64_t extent =
-            place_sequence(items, sequence, n, align, best_fit_mode, offsets, placed, spans, conflicts);
-        stale = extent < best ? 0 : stale + 1;
-        if (extent <= best) {
-            best = extent;
-            memcpy(best_offsets, offsets, (size_t)n * sizeof(uint64_t));
-            memcpy(best_sequence, sequence, (size_t)n * sizeof(int32_t));
-        }
+        stale = try_sequence(r, r->best_fit_mode, 1) ? 0 : stale + 1;
     }
-    for (int32_t i = 0; i < n; i++)
-        items[i].offset = best_offsets[i];
-    *out_extent = best;
-    if (conflicts != NULL)
-        conflict_index_free(conflicts);
-    free(sequence);
-    free(best_sequence);
-    free(offsets);
-    free(best_offsets);
-    free(placed);
-    free(spans);
-    return best <= capacity ? 1 : 0;
+}
+
+int cosma_place_cosma(cosma_place_item_t *items, int32_t n_items, const cosma_place_options_t *options,
+                      uint64_t *out_extent)
+{
+    int32_t n = n_items;
+    cosma_run_t r = {.items = items, .n = n, .align = options->align > 1 ? options->align : 1, .best = UINT64_MAX};
+    r.sequence = malloc((size_t)n * sizeof(int32_t));
+    r.best_sequence = malloc((size_t)n * sizeof(int32_t));
+    r.offsets = malloc((size_t)n * sizeof(uint64_t));
+    r.best_offsets = malloc((size_t)n * sizeof(uint64_t));
+    r.placed = malloc((size_t)n);
+    r.spans = malloc(((size_t)n + 1) * sizeof(span_t));
+    int result = -1;
+    if (r.sequence != NULL && r.best_sequence != NULL && r.offsets != NULL && r.best_offsets != NULL &&
+        r.placed != NULL && r.spans != NULL) {
+        int32_t max_step;
+        uint64_t lower = live_peak(items, n, r.align, &max_step);
+        r.conflicts = conflict_index_init(&r.index, items, n, max_step) == 0 ? &r.index : NULL;
+        greedy_orders(&r, lower);
+        perturb(&r, lower, options->effort);
+        for (int32_t i = 0; i < n; i++)
+            items[i].offset = r.best_offsets[i];
+        *out_extent = r.best;
+        result = r.best <= options->capacity ? 1 : 0;
+    }
+    run_free(&r);
+    return result;
 }
 
 /* Exhaustive search over bottom-left placements: some packing, if any

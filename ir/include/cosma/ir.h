@@ -98,6 +98,11 @@ uint64_t cosma_hash_string(uint64_t hash, const char *text); /* without the NUL 
  * at UINT64_MAX instead of wrapping, so an overflow never looks small. */
 uint64_t cosma_align_up(uint64_t value, uint64_t align);
 
+/* A deterministic pseudo-random sequence (xorshift64) for the seeded
+ * searches: state must start nonzero, COSMA_RANDOM_SEED by default. */
+#define COSMA_RANDOM_SEED 0x9E3779B97F4A7C15ull
+uint64_t cosma_random_next(uint64_t *state);
+
 /* Seconds on the monotonic clock (for deadlines; never in outputs). */
 double cosma_clock_seconds(void);
 

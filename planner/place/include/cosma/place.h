@@ -40,7 +40,7 @@ typedef struct {
 
 /* Defaults: no capacity, no alignment, full effort, exact placer on up to
  * COSMA_PLACE_EXACT_MAX_ITEMS items for COSMA_PLACE_EXACT_SECONDS. */
-#define COSMA_PLACE_EXACT_MAX_ITEMS 60
+#define COSMA_PLACE_EXACT_MAX_ITEMS 48
 #define COSMA_PLACE_EXACT_SECONDS 2.0
 void cosma_place_options_init(cosma_place_options_t *options);
 
