@@ -4,7 +4,6 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <cosma/verify.h>
 
@@ -72,14 +71,12 @@ void cosma_runtime_options_init(cosma_runtime_options_t *options)
 
 double rt_clock_seconds(void)
 {
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (double)now.tv_sec + 1e-9 * (double)now.tv_nsec;
+    return cosma_clock_seconds(); /* ir's one clock */
 }
 
 static uint64_t align_host(uint64_t bytes)
 {
-    return (bytes + RT_HOST_ALIGN - 1) / RT_HOST_ALIGN * RT_HOST_ALIGN;
+    return cosma_align_up(bytes, RT_HOST_ALIGN);
 }
 
 /* Refuses what the verifier refuses, plus a plan made for another graph

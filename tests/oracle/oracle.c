@@ -187,11 +187,7 @@ typedef struct {
 
 static uint64_t key_hash(const state_key_t *key)
 {
-    const unsigned char *p = (const unsigned char *)key;
-    uint64_t h = 14695981039346656037ull;
-    for (size_t i = 0; i < sizeof *key; i++)
-        h = (h ^ p[i]) * 1099511628211ull;
-    return h;
+    return cosma_hash_bytes(COSMA_HASH_INIT, key, sizeof *key);
 }
 
 static void search_fail(search_t *s, oracle_outcome_t why)
