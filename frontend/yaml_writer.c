@@ -13,47 +13,16 @@
  * are written as explicit keys ("? key : value"). */
 #define MAX_IMPLICIT_KEY 1000
 
-/* Decodes one UTF-8 sequence at p; returns its length, or 0 when it is
- * not valid UTF-8 (overlong forms and surrogates included). */
+/* ir's one strict decoder over a NUL-terminated string: length of the
+ * sequence at p, 0 when it is not valid UTF-8. */
 static size_t utf8_decode(const unsigned char *p, uint32_t *out_cp)
 {
-    if (p[0] < 0x80) {
-        *out_cp = p[0];
-        return 1;
-    }
-    size_t n;
-    uint32_t cp, min;
-    if ((p[0] & 0xE0) == 0xC0) {
-        n = 2, cp = p[0] & 0x1Fu, min = 0x80;
-    } else if ((p[0] & 0xF0) == 0xE0) {
-        n = 3, cp = p[0] & 0x0Fu, min = 0x800;
-    } else if ((p[0] & 0xF8) == 0xF0) {
-        n = 4, cp = p[0] & 0x07u, min = 0x10000;
-    } else {
-        return 0;
-    }
-    for (size_t i = 1; i < n; i++) {
-        if ((p[i] & 0xC0) != 0x80) /* also stops at the terminating NUL */
-            return 0;
-        cp = (cp << 6) | (p[i] & 0x3Fu);
-    }
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-        return 0;
-    *out_cp = cp;
-    return n;
+    return cosma_utf8_decode((const char *)p, strnlen((const char *)p, 4), out_cp);
 }
 
 static int utf8_valid(const char *text)
 {
-    const unsigned char *p = (const unsigned char *)text;
-    uint32_t cp;
-    while (*p != '\0') {
-        size_t n = utf8_decode(p, &cp);
-        if (n == 0)
-            return 0;
-        p += n;
-    }
-    return 1;
+    return cosma_utf8_invalid_at(text, strlen(text)) == strlen(text);
 }
 
 /* Characters a YAML reader accepts verbatim inside a double-quoted scalar
