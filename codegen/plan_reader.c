@@ -900,7 +900,6 @@ cosma_status_t cosma_codegen_parse_plan(const char *text, size_t length, const c
     if ((status = cosma_graph_sizes(graph, &plan->mode, sizes, diag)) != COSMA_OK ||
         (status = read_intervals(r, intervals, graph, sizes, plan)) != COSMA_OK)
         goto done;
-    cosma_plan_sort_intervals(plan);
     if ((status = read_totals(r, root, graph, plan)) != COSMA_OK ||
         (status = get_array(r, root, "", "steps", &steps)) != COSMA_OK ||
         (status = check_steps(r, steps, graph, plan)) != COSMA_OK)

@@ -275,6 +275,19 @@ expect_json_eq params-s.json params true
 expect_json_eq params-s.json budget_bytes "$(json_get example-native-info.json m_p_params)"
 expect_exit 0 cosma verify "$G" params.json
 
+# A plan's intervals may come in any order: the reader keeps the file's
+# order (so the verifier's "interval #i" is the i-th in the file) and the
+# plan still verifies.
+T=$SRC/tests/data/tiny.yaml
+expect_exit 0 cosma plan "$T" --budget M_R -o tiny.json --quiet
+"$PYTHON" - tiny.json tiny-reversed.json <<'PY'
+import json, sys
+plan = json.load(open(sys.argv[1]))
+plan["intervals"].reverse()
+json.dump(plan, open(sys.argv[2], "w"), indent=2)
+PY
+expect_exit 0 cosma verify "$T" tiny-reversed.json
+
 # Progress: nothing on stderr for a short run (not a terminal), and with
 # --quiet; on a terminal one line per phase, rewritten in place and
 # cleared before the result.

@@ -418,7 +418,7 @@ typedef struct {
     uint64_t budget_bytes;
     int32_t n_steps;
     int32_t *order; /* operator index run at step t is order[t - 1] */
-    cosma_interval_t *intervals; /* sorted by (first, tensor) */
+    cosma_interval_t *intervals; /* the planner's sorted by (first, tensor); a read plan's in file order */
     int32_t n_intervals;
     cosma_plan_status_t status;
     const char *method;        /* e.g. "ilp-joint", "baseline:default-belady" */
