@@ -78,6 +78,8 @@ typedef struct {
 } cli_progress_t;
 void cli_progress_init(cli_progress_t *progress, int quiet);
 void cli_progress_report(void *ctx, const cosma_progress_t *progress);
+/* Clears a line still shown on a terminal (call when the solve returns). */
+void cli_progress_end(cli_progress_t *progress);
 
 /* Subcommands: each returns the process exit code. */
 int cli_cmd_info(int argc, char **argv);

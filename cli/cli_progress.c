@@ -21,8 +21,7 @@ void cli_progress_report(void *ctx, const cosma_progress_t *p)
     if (!progress->enabled)
         return;
     if (progress->terminal && done) {
-        if (progress->shown)
-            fputs("\r\033[K", stderr); /* the result follows on stdout */
+        cli_progress_end(progress);
         return;
     }
     if (!progress->terminal && (done || p->elapsed - progress->last < PROGRESS_LOG_SECONDS))
@@ -38,4 +37,12 @@ void cli_progress_report(void *ctx, const cosma_progress_t *p)
     fflush(stderr);
     progress->last = p->elapsed;
     progress->shown = 1;
+}
+
+void cli_progress_end(cli_progress_t *progress)
+{
+    /* A line left on a terminal would run into the result or an error. */
+    if (progress->enabled && progress->terminal && progress->shown)
+        fputs("\r\033[K", stderr);
+    progress->shown = 0;
 }

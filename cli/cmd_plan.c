@@ -306,6 +306,7 @@ int cli_cmd_plan(int argc, char **argv)
             plan_options.progress = cli_progress_report;
             plan_options.progress_ctx = &progress;
             status = cosma_planner_plan(graph, &plan_options, &plan, &diag);
+            cli_progress_end(&progress);
         }
     }
     if (status == COSMA_OK) {
