@@ -17,21 +17,6 @@
 /* tiny: x (input, 16 B), w (param, 8 B), a (32 B), b (16 B), y (output, 8 B)
  *   op1: x, w -> a      op2: x -> b      op3: a, b -> y
  * Tensor indices x=0 w=1 a=2 b=3 y=4; default order op1, op2, op3. */
-static cosma_graph_t *tiny_graph(const char *name)
-{
-    cosma_graph_t *graph = test_graph_new(name);
-    test_graph_tensor(graph, "x", COSMA_TENSOR_INPUT, 16);
-    test_graph_tensor(graph, "w", COSMA_TENSOR_PARAM, 8);
-    test_graph_tensor(graph, "a", COSMA_TENSOR_ACTIVATION, 32);
-    test_graph_tensor(graph, "b", COSMA_TENSOR_ACTIVATION, 16);
-    test_graph_tensor(graph, "y", COSMA_TENSOR_OUTPUT, 8);
-    test_graph_op(graph, "op1", "x,w", "a");
-    test_graph_op(graph, "op2", "x", "b");
-    test_graph_op(graph, "op3", "a,b", "y");
-    ck_assert_int_eq(cosma_graph_finalize(graph, NULL), COSMA_OK);
-    return graph;
-}
-
 static void set_interval(cosma_interval_t *iv, int32_t tensor, int32_t first, int32_t last, uint64_t offset,
                          uint64_t bytes, cosma_begin_t begin, cosma_end_t end)
 {
@@ -214,7 +199,7 @@ static const char TINY_PLAN[] =
 
 START_TEST(test_plan_exact_text)
 {
-    cosma_graph_t *graph = tiny_graph("tiny");
+    cosma_graph_t *graph = test_doc_graph();
     cosma_plan_t *plan = tiny_plan(graph, 0);
     ck_assert_uint_eq(plan->traffic.spill_bytes, 32);
     ck_assert_uint_eq(plan->traffic.retrieve_bytes, 32);
@@ -236,7 +221,7 @@ END_TEST
  * gives w's offset. */
 START_TEST(test_plan_params_events)
 {
-    cosma_graph_t *graph = tiny_graph("tiny");
+    cosma_graph_t *graph = test_doc_graph();
     cosma_plan_t *plan = tiny_plan(graph, 1);
     ck_assert_uint_eq(plan->traffic.compulsory_load_bytes, 24);
     char *text = emit_text(graph, plan);
@@ -261,7 +246,7 @@ END_TEST
 START_TEST(test_plan_round_trip)
 {
     for (int with_params = 0; with_params < 2; with_params++) {
-        cosma_graph_t *graph = tiny_graph("tiny");
+        cosma_graph_t *graph = test_doc_graph();
         cosma_plan_t *plan = tiny_plan(graph, with_params);
         plan->status = with_params ? COSMA_PLAN_OPTIMAL : COSMA_PLAN_FEASIBLE;
         plan->mode.elem_bytes = with_params ? 0 : 0;
@@ -292,7 +277,7 @@ END_TEST
 START_TEST(test_plan_files_deterministic)
 {
     make_tmp_dir();
-    cosma_graph_t *graph = tiny_graph("tiny");
+    cosma_graph_t *graph = test_doc_graph();
     cosma_plan_t *plan = tiny_plan(graph, 0);
     test_diag_t diag;
     test_diag_init(&diag);
@@ -324,7 +309,7 @@ END_TEST
 /* An infeasible plan: no schedule, no intervals; it still round-trips. */
 START_TEST(test_plan_infeasible)
 {
-    cosma_graph_t *graph = tiny_graph("tiny");
+    cosma_graph_t *graph = test_doc_graph();
     cosma_plan_t *plan = cosma_plan_create(0, 0);
     plan->status = COSMA_PLAN_INFEASIBLE;
     plan->budget_bytes = 40;
@@ -348,7 +333,7 @@ END_TEST
 /* Plans the writer refuses: they are bugs of the caller, not files. */
 START_TEST(test_plan_writer_usage)
 {
-    cosma_graph_t *graph = tiny_graph("tiny");
+    cosma_graph_t *graph = test_doc_graph();
     cosma_plan_t *plan = tiny_plan(graph, 0);
     test_diag_t diag;
     cosma_buf_t buf;
@@ -505,7 +490,7 @@ static const bad_case_t BAD_CASES[] = {
 
 START_TEST(test_reader_errors)
 {
-    cosma_graph_t *graph = tiny_graph("tiny");
+    cosma_graph_t *graph = test_doc_graph();
     cosma_plan_t *plan = tiny_plan(graph, 0);
     char *text = emit_text(graph, plan);
     const bad_case_t *bad = &BAD_CASES[_i];
@@ -529,7 +514,7 @@ END_TEST
 /* The same tiny plan read against a graph whose content differs. */
 START_TEST(test_reader_hash_mismatch)
 {
-    cosma_graph_t *graph = tiny_graph("tiny");
+    cosma_graph_t *graph = test_doc_graph();
     cosma_graph_t *other = test_graph_new("tiny2");
     test_graph_tensor(other, "x", COSMA_TENSOR_INPUT, 16);
     test_graph_tensor(other, "w", COSMA_TENSOR_PARAM, 8);
@@ -566,7 +551,7 @@ END_TEST
  * valgrind with CK_FORK=no to see the latter). */
 START_TEST(test_reader_never_crashes)
 {
-    cosma_graph_t *graph = tiny_graph("tiny");
+    cosma_graph_t *graph = test_doc_graph();
     cosma_plan_t *plan = tiny_plan(graph, 1);
     char *text = emit_text(graph, plan);
     size_t length = strlen(text);
@@ -607,7 +592,7 @@ END_TEST
 
 START_TEST(test_summary)
 {
-    cosma_graph_t *graph = tiny_graph("tiny");
+    cosma_graph_t *graph = test_doc_graph();
     cosma_plan_t *plan = tiny_plan(graph, 0);
     cosma_buf_t buf;
     cosma_buf_init(&buf);
@@ -797,7 +782,7 @@ static const char TINY_MAIN[] =
 START_TEST(test_c_header)
 {
     make_tmp_dir();
-    cosma_graph_t *graph = tiny_graph("tiny");
+    cosma_graph_t *graph = test_doc_graph();
     cosma_plan_t *plan = tiny_plan(graph, 0);
     cosma_graph_t *odd = odd_graph();
     cosma_plan_t *oplan = odd_plan(odd);
@@ -850,7 +835,7 @@ END_TEST
 START_TEST(test_c_header_infeasible)
 {
     make_tmp_dir();
-    cosma_graph_t *graph = tiny_graph("tiny");
+    cosma_graph_t *graph = test_doc_graph();
     cosma_plan_t *plan = cosma_plan_create(0, 0);
     plan->status = COSMA_PLAN_INFEASIBLE;
     ck_assert_int_eq(cosma_codegen_write_c_header(graph, plan, tmp_path("tiny.h"), NULL), COSMA_OK);
@@ -888,7 +873,7 @@ END_TEST
 START_TEST(test_svg)
 {
     make_tmp_dir();
-    cosma_graph_t *graph = tiny_graph("tiny");
+    cosma_graph_t *graph = test_doc_graph();
     cosma_plan_t *plan = tiny_plan(graph, 0);
     test_diag_t diag;
     test_diag_init(&diag);
@@ -1007,7 +992,7 @@ START_TEST(test_svg_long)
     free(svg);
     if (dir != NULL) {
         snprintf(path, sizeof path, "%s/tiny.svg", dir);
-        cosma_graph_t *tiny = tiny_graph("tiny");
+        cosma_graph_t *tiny = test_doc_graph();
         cosma_plan_t *tplan = tiny_plan(tiny, 1);
         ck_assert_int_eq(cosma_codegen_write_svg(tiny, tplan, path, &diag.diag), COSMA_OK);
         cosma_plan_destroy(tplan);

@@ -24,20 +24,8 @@
 /* tiny of docs/plan-format.md (tests/support): x (input 16), w (param 8),
  * a (32), b (16), y (output 8); op1: x, w -> a; op2: x -> b; op3: a, b -> y.
  * Step 2 spills a, step 3 drops x and retrieves a.  Intervals, in the
- * fixture's order: y, a (retrieved), b, a (created), x. */
-static cosma_graph_t *tiny_graph(void)
-{
-    cosma_graph_t *graph = test_doc_graph();
-    ck_assert_ptr_nonnull(graph);
-    return graph;
-}
-
-static cosma_plan_t *tiny_plan(const cosma_graph_t *graph)
-{
-    cosma_plan_t *plan = test_doc_plan(graph);
-    ck_assert_ptr_nonnull(plan);
-    return plan;
-}
+ * fixture's order: y, a (retrieved), b, a (created), x.  Most tests below
+ * run it (test_doc_graph, test_doc_plan). */
 
 static cosma_runtime_options_t checked_options(cosma_run_mode_t mode)
 {
@@ -51,8 +39,8 @@ static cosma_runtime_options_t checked_options(cosma_run_mode_t mode)
 
 START_TEST(test_tiny_runs)
 {
-    cosma_graph_t *graph = tiny_graph();
-    cosma_plan_t *plan = tiny_plan(graph);
+    cosma_graph_t *graph = test_doc_graph();
+    cosma_plan_t *plan = test_doc_plan(graph);
     test_diag_t diag;
     test_diag_init(&diag);
     for (int mode = COSMA_RUN_GRAPH; mode <= COSMA_RUN_SERIAL; mode++) {
@@ -101,8 +89,8 @@ END_TEST
 /* b moved onto a's bytes while a is still live: refused at open. */
 START_TEST(test_overlap_refused)
 {
-    cosma_graph_t *graph = tiny_graph();
-    cosma_plan_t *plan = tiny_plan(graph);
+    cosma_graph_t *graph = test_doc_graph();
+    cosma_plan_t *plan = test_doc_plan(graph);
     plan->intervals[2].offset = 0; /* b onto x at step 2: both live */
     cosma_plan_compute_traffic(graph, plan);
     cosma_runtime_options_t options = checked_options(COSMA_RUN_SERIAL);
@@ -114,7 +102,7 @@ START_TEST(test_overlap_refused)
     ck_assert(test_diag_contains(&diag, "refused at open"));
     ck_assert(test_diag_contains(&diag, "overlap"));
     /* So are a plan of another graph and offsets off the required alignment. */
-    cosma_plan_t *good = tiny_plan(graph);
+    cosma_plan_t *good = test_doc_plan(graph);
     options.align = 1;
     good->graph_hash ^= 1;
     test_diag_init(&diag);
@@ -135,8 +123,8 @@ END_TEST
  * at the step that reads it, or by the output comparison. */
 START_TEST(test_skipped_load_caught)
 {
-    cosma_graph_t *graph = tiny_graph();
-    cosma_plan_t *plan = tiny_plan(graph);
+    cosma_graph_t *graph = test_doc_graph();
+    cosma_plan_t *plan = test_doc_plan(graph);
     test_diag_t diag;
     test_diag_init(&diag);
     cosma_runtime_options_t options = checked_options(COSMA_RUN_SERIAL);
@@ -181,8 +169,8 @@ static cosma_status_t sum_kernel(const cosma_kernel_args_t *args, void *user)
 
 START_TEST(test_registered_kernel)
 {
-    cosma_graph_t *graph = tiny_graph();
-    cosma_plan_t *plan = tiny_plan(graph);
+    cosma_graph_t *graph = test_doc_graph();
+    cosma_plan_t *plan = test_doc_plan(graph);
     cosma_runtime_options_t options = checked_options(COSMA_RUN_STREAMS);
     cosma_runtime_t *rt = NULL;
     test_diag_t diag;
@@ -348,8 +336,8 @@ static void assert_deps_sound(const cosma_graph_t *graph, const cosma_plan_t *pl
 
 START_TEST(test_deps_tiny)
 {
-    cosma_graph_t *graph = tiny_graph();
-    cosma_plan_t *plan = tiny_plan(graph);
+    cosma_graph_t *graph = test_doc_graph();
+    cosma_plan_t *plan = test_doc_plan(graph);
     assert_deps_sound(graph, plan, 0);
     assert_deps_sound(graph, plan, 1);
     cosma_plan_destroy(plan);
@@ -472,8 +460,8 @@ static char *slurp(const char *path)
 
 START_TEST(test_report)
 {
-    cosma_graph_t *graph = tiny_graph();
-    cosma_plan_t *plan = tiny_plan(graph);
+    cosma_graph_t *graph = test_doc_graph();
+    cosma_plan_t *plan = test_doc_plan(graph);
     cosma_runtime_options_t options = checked_options(COSMA_RUN_SERIAL);
     cosma_runtime_t *rt = NULL;
     ck_assert_int_eq(cosma_runtime_open(graph, plan, &options, &rt, NULL), COSMA_OK);

@@ -14,20 +14,6 @@
 #include <cosma/planner.h>
 #include "test_support.h"
 
-static cosma_graph_t *tiny_graph(void)
-{
-    cosma_graph_t *graph = test_doc_graph();
-    ck_assert_ptr_nonnull(graph);
-    return graph;
-}
-
-static cosma_plan_t *tiny_plan(const cosma_graph_t *graph)
-{
-    cosma_plan_t *plan = test_doc_plan(graph);
-    ck_assert_ptr_nonnull(plan);
-    return plan;
-}
-
 static void assert_event(const cosma_event_t *e, cosma_event_kind_t kind, int32_t step, int32_t tensor,
                          uint64_t offset, uint64_t bytes, int compulsory)
 {
@@ -41,8 +27,8 @@ static void assert_event(const cosma_event_t *e, cosma_event_kind_t kind, int32_
 
 START_TEST(test_tiny_events)
 {
-    cosma_graph_t *graph = tiny_graph();
-    cosma_plan_t *plan = tiny_plan(graph);
+    cosma_graph_t *graph = test_doc_graph();
+    cosma_plan_t *plan = test_doc_plan(graph);
     cosma_event_schedule_t *s = NULL;
     ck_assert_int_eq(cosma_schedule_build(graph, plan, &s, NULL), COSMA_OK);
     ck_assert_int_eq(s->n_steps, 3);
@@ -83,8 +69,8 @@ END_TEST
 
 START_TEST(test_bad_plans)
 {
-    cosma_graph_t *graph = tiny_graph();
-    cosma_plan_t *plan = tiny_plan(graph);
+    cosma_graph_t *graph = test_doc_graph();
+    cosma_plan_t *plan = test_doc_plan(graph);
     cosma_event_schedule_t *s = NULL;
     test_diag_t diag;
     test_diag_init(&diag);
@@ -210,8 +196,8 @@ static int32_t assert_steps_match(const cosma_graph_t *graph, const cosma_plan_t
 
 START_TEST(test_tiny_matches_writer)
 {
-    cosma_graph_t *graph = tiny_graph();
-    cosma_plan_t *plan = tiny_plan(graph);
+    cosma_graph_t *graph = test_doc_graph();
+    cosma_plan_t *plan = test_doc_plan(graph);
     assert_steps_match(graph, plan);
     cosma_plan_t *none = cosma_plan_create(0, 0);
     none->status = COSMA_PLAN_INFEASIBLE;

@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <check.h>
+
 #include "test_support.h"
 
 static void record(void *ctx, cosma_severity_t severity, const char *message)
@@ -85,10 +87,7 @@ cosma_graph_t *test_doc_graph(void)
     test_graph_op(graph, "op1", "x,w", "a");
     test_graph_op(graph, "op2", "x", "b");
     test_graph_op(graph, "op3", "a,b", "y");
-    if (cosma_graph_finalize(graph, NULL) != COSMA_OK) {
-        cosma_graph_destroy(graph);
-        return NULL;
-    }
+    ck_assert_int_eq(cosma_graph_finalize(graph, NULL), COSMA_OK);
     return graph;
 }
 
@@ -99,8 +98,7 @@ cosma_plan_t *test_doc_plan(const cosma_graph_t *graph)
         {3, 2, 3, 16, 16, COSMA_BEGIN_CREATE, COSMA_END_DROP}, {2, 1, 1, 16, 32, COSMA_BEGIN_CREATE, COSMA_END_SPILL},
         {0, 1, 2, 0, 16, COSMA_BEGIN_LOAD, COSMA_END_DROP}};
     cosma_plan_t *plan = cosma_plan_create(3, 5);
-    if (plan == NULL)
-        return NULL;
+    ck_assert_ptr_nonnull(plan);
     for (int32_t t = 0; t < 3; t++)
         plan->order[t] = t;
     memcpy(plan->intervals, intervals, sizeof intervals);

@@ -27,9 +27,9 @@ int32_t test_graph_op(cosma_graph_t *graph, const char *name, const char *inputs
 
 /* The example of docs/plan-format.md: graph "tiny" with x (input, 16 B),
  * w (param, 8), a (32), b (16), y (output, 8); op1: x, w -> a;
- * op2: x -> b; op3: a, b -> y (NULL if it does not finalize).  Its plan at
- * 64 B: a spilled at step 2, x dropped and a retrieved at step 3;
- * intervals given out of canonical order. */
+ * op2: x -> b; op3: a, b -> y.  Its plan at 64 B: a spilled at step 2, x
+ * dropped and a retrieved at step 3; intervals given out of canonical
+ * order.  Both fail the running Check test when they cannot be built. */
 cosma_graph_t *test_doc_graph(void);
 cosma_plan_t *test_doc_plan(const cosma_graph_t *graph);
 
