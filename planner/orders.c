@@ -42,6 +42,24 @@ void cosma_order_move(const int32_t *order, int32_t n, int32_t i, int32_t j, int
     trial[j] = op;
 }
 
+/* The zero-spill intervals of an order (each planned tensor resident from
+ * its first to its last use) as placement items; first and last are
+ * scratch of n_tensors entries, tensor_of (optional) gets each item's
+ * tensor.  Returns the number of items. */
+static int32_t zero_spill_items(const cosma_problem_t *problem, const int32_t *order, int32_t *first, int32_t *last,
+                                cosma_place_item_t *items, int32_t *tensor_of)
+{
+    cosma_order_lifetimes(problem->graph, &problem->mode, order, first, last);
+    int32_t n_items = 0;
+    for (int32_t t = 0; t < problem->n_tensors; t++)
+        if (problem->size[t] > 0 && first[t] > 0) {
+            if (tensor_of != NULL)
+                tensor_of[n_items] = t;
+            items[n_items++] = (cosma_place_item_t){first[t], last[t], problem->size[t], 0};
+        }
+    return n_items;
+}
+
 /* Zero-spill arena of an order (greedy placement only).  Also returns the
  * peak of live bytes and marks the operators that touch a tensor placed
  * above the budget. */
@@ -57,13 +75,7 @@ static uint64_t order_extent(const cosma_problem_t *problem, const int32_t *orde
     uint64_t extent = UINT64_MAX;
     if (first == NULL || last == NULL || tensor_of == NULL || items == NULL)
         goto done;
-    cosma_order_lifetimes(graph, &problem->mode, order, first, last);
-    int32_t n_items = 0;
-    for (int32_t t = 0; t < m; t++)
-        if (problem->size[t] > 0 && first[t] > 0) {
-            items[n_items] = (cosma_place_item_t){first[t], last[t], problem->size[t], 0};
-            tensor_of[n_items++] = t;
-        }
+    int32_t n_items = zero_spill_items(problem, order, first, last, items, tensor_of);
     *out_peak = cosma_order_peak(graph, order, problem->size);
     const cosma_place_options_t quick = {.capacity = budget, .align = 1, .effort = 0};
     if (cosma_place(COSMA_PLACER_COSMA, items, n_items, &quick, &extent) < 0) {
@@ -230,11 +242,7 @@ typedef struct {
 static int zero_search_place(zero_search_t *z)
 {
     const cosma_problem_t *problem = z->problem;
-    cosma_order_lifetimes(problem->graph, &problem->mode, z->order, z->first, z->last);
-    int32_t n_items = 0;
-    for (int32_t t = 0; t < problem->n_tensors; t++)
-        if (problem->size[t] > 0 && z->first[t] > 0)
-            z->items[n_items++] = (cosma_place_item_t){z->first[t], z->last[t], problem->size[t], 0};
+    int32_t n_items = zero_spill_items(problem, z->order, z->first, z->last, z->items, NULL);
     uint64_t extent = 0;
     const cosma_place_options_t options = {.capacity = z->budget, .align = 1, .effort = 1,
                                            .max_items = ZERO_TRAFFIC_EXACT_ITEMS,

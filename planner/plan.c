@@ -61,9 +61,8 @@ static cosma_status_t report_no_plan(const cosma_problem_t *problem, const cosma
                                      const cosma_bounds_t *bounds, int zero_traffic_impossible, cosma_diag_t *diag)
 {
     unsigned long long budget = (unsigned long long)options->budget_bytes;
-    for (int32_t o = 0; o < problem->n_ops; o++)
-        if (cosma_problem_working_set(problem, o) > options->budget_bytes)
-            return COSMA_ERR_INFEASIBLE; /* the operator was named already */
+    if (report_oversized(problem, options->budget_bytes, NULL) > 0)
+        return COSMA_ERR_INFEASIBLE; /* the operators were named already */
     if (options->schedule != COSMA_SCHEDULE_PEAK) {
         /* A budget that holds every working set always has a plan (evict
          * everything after every use): reaching here is a bug. */
