@@ -23,6 +23,8 @@ static const char usage[] =
     "                      graph's order, or --order FILE), peak (a zero-traffic\n"
     "                      plan: no spills and no reloads, in a low-peak order)\n"
     "  --order FILE        operator names, one per line (implies --schedule fixed)\n"
+    "  --method M          auto (default: divide-and-conquer when the whole joint\n"
+    "                      model is too large for the time limit), ilp, dc\n"
     "  --time-limit S      seconds for the whole solve (default 60)\n"
     "  --threads N         accepted for compatibility; GLPK uses one thread\n"
     "  --baseline NAME     plan with a baseline instead: default-belady,\n"
@@ -148,7 +150,7 @@ int cli_cmd_plan(int argc, char **argv)
     cli_graph_options_t options = {0};
     const char *path = NULL, *output = NULL, *budget_text = NULL, *schedule_text = NULL, *order_path = NULL;
     const char *summary_path = NULL, *export_path = NULL, *header_path = NULL, *svg_path = NULL;
-    const char *baseline = NULL, *value;
+    const char *baseline = NULL, *method_text = NULL, *value;
     double time_limit = 60.0;
     uint64_t align = 64;
     int quiet = 0;
@@ -176,6 +178,8 @@ int cli_cmd_plan(int argc, char **argv)
             target = &schedule_text;
         else if (cli_option(argc, argv, &i, "--order", &value))
             target = &order_path;
+        else if (cli_option(argc, argv, &i, "--method", &value))
+            target = &method_text;
         else if (cli_option(argc, argv, &i, "--summary", &value))
             target = &summary_path;
         else if (cli_option(argc, argv, &i, "--export-model", &value))
@@ -230,6 +234,9 @@ int cli_cmd_plan(int argc, char **argv)
         if (order_path != NULL && schedule != COSMA_SCHEDULE_FIXED)
             return cli_usage_error("plan", "--order needs --schedule fixed");
     }
+    cosma_method_t method = COSMA_METHOD_AUTO;
+    if (method_text != NULL && !cli_parse_method(method_text, &method))
+        return cli_usage_error("plan", "--method must be auto, ilp or dc, not '%s'", method_text);
     if (export_path != NULL) {
         size_t n = strlen(export_path);
         if (n < 4 || (strcmp(export_path + n - 3, ".lp") != 0 && strcmp(export_path + n - 4, ".mps") != 0))
@@ -297,6 +304,7 @@ int cli_cmd_plan(int argc, char **argv)
             plan_options.mode = mode;
             plan_options.budget_bytes = budget;
             plan_options.schedule = schedule;
+            plan_options.method = method;
             plan_options.order = order;
             plan_options.time_limit = time_limit;
             plan_options.export_model = export_temp;

@@ -571,6 +571,42 @@ static cosma_status_t finish_plan(const plan_ctx_t *ctx, cosma_plan_t **out_plan
     return COSMA_OK;
 }
 
+/* Divide-and-conquer (after the local search, from its order) ends by
+ * this share of the limit, leaving time for its order's residency and the
+ * baselines; auto picks it when the whole graph's joint model
+ * has more columns than the limit or than this many per second left. */
+#define DC_SHARE 0.8
+#define DC_JOINT_COLUMNS_PER_SECOND 500.0
+
+static int dc_wanted(const plan_ctx_t *ctx)
+{
+    if (ctx->options->method != COSMA_METHOD_AUTO)
+        return ctx->options->method == COSMA_METHOD_DC;
+    int64_t columns = cosma_joint_columns(&ctx->problem, NULL);
+    return columns < 0 || columns > COSMA_JOINT_MAX_COLUMNS ||
+           (double)columns > DC_JOINT_COLUMNS_PER_SECOND * time_left(ctx);
+}
+
+/* Strategy (joint schedule, when dc_wanted): divide-and-conquer improves
+ * the incumbent's order window by window (planner/dc.c, docs/dc.md); the
+ * new order gets its residency and placement like any other. */
+static cosma_status_t strategy_divide_and_conquer(plan_ctx_t *ctx)
+{
+    if (!is_schedule(ctx, COSMA_SCHEDULE_JOINT) || !has_traffic(ctx) || !dc_wanted(ctx))
+        return COSMA_OK;
+    cosma_dc_options_t options;
+    cosma_dc_options_init(&options);
+    options.budget = ctx->options->budget_bytes;
+    options.deadline = deadline_at(ctx, DC_SHARE);
+    cosma_diag_t optional = {emit_as_warning, ctx->diag, 0};
+    cosma_status_t status = cosma_dc_order(&ctx->problem, ctx->incumbent.order, &options, ctx->work_order, NULL,
+                                           ctx->diag != NULL ? &optional : NULL);
+    if (status == COSMA_OK)
+        try_order(&ctx->problem, ctx->work_order, ctx->options->budget_bytes, 0, time_left(ctx),
+                  "ilp-joint:divide-and-conquer", &ctx->incumbent, ctx->diag);
+    return status;
+}
+
 /* The strategies in the order they run; each decides from the context
  * whether it applies. */
 static const struct {
@@ -579,7 +615,8 @@ static const struct {
 } STRATEGIES[] = {
     {strategy_candidate_orders, "candidate orders"}, {strategy_seeds, "seed plans"},
     {strategy_placement_search, "placement search"}, {strategy_exhaustive_search, "exhaustive order search"},
-    {strategy_local_search, "order local search"},   {strategy_baselines, "baselines"},
+    {strategy_local_search, "order local search"},   {strategy_divide_and_conquer, "divide and conquer"},
+    {strategy_baselines, "baselines"},
     {strategy_joint_model, "joint model"},
 };
 enum { N_STRATEGIES = sizeof STRATEGIES / sizeof STRATEGIES[0] };
