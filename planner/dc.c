@@ -18,10 +18,15 @@
 /* Columns a window's model aims at, and the most it may have with its
  * lookahead: GLPK closes models of this size in well under a second. */
 enum { DC_WINDOW_COLUMNS = 700, DC_WINDOW_MAX_COLUMNS = 1000 };
+/* The most operators a window (with its lookahead) has: its residency
+ * buffer is this many steps per tensor. */
+enum { DC_WINDOW_MAX_OPS = 512 };
 /* The lookahead past the cut, as a fraction of the window (in operators). */
 enum { DC_LOOKAHEAD_DIVISOR = 2 };
-/* The share of a window's time for its reference order's model. */
+/* The share of a window's time for its reference order's model, and the
+ * time a window with a cost may take for its free model. */
 #define DC_FIXED_SHARE 0.3
+#define DC_FREE_SECONDS 5.0
 /* Operators a window grows by while it is sized, and the fewest it has. */
 enum { DC_GROW_STEP = 4, DC_MIN_WINDOW = 2 };
 
@@ -70,6 +75,7 @@ typedef struct {
     int32_t *tensors;          /* the current window's tensors by local number */
     int32_t n_local;
     uint64_t *live;            /* live bytes across each cut position (n + 1) */
+    uint8_t *resident;         /* the reference order's residency in a window (tensor x step) */
     int64_t *signature;        /* scratch */
     int32_t *solution;         /* scratch: a window's solved order */
     dc_cache_t cache;
@@ -165,6 +171,8 @@ static int32_t choose_cut(dc_t *dc, int32_t p0)
     int32_t n = dc->problem->n_ops, p1 = p0 + DC_MIN_WINDOW < n ? p0 + DC_MIN_WINDOW : n;
     while (p1 < n) {
         int32_t next = p1 + DC_GROW_STEP < n ? p1 + DC_GROW_STEP : n;
+        if (next - p0 > DC_WINDOW_MAX_OPS / 2)
+            break;
         int64_t columns = window_columns(dc, p0, next);
         if (columns < 0 || columns > dc->options->window_columns)
             break;
@@ -310,6 +318,9 @@ static int solve_window(dc_t *dc, int32_t p0, int32_t end, int32_t commit, int f
     cosma_joint_window_t window;
     set_window(dc, p0, end, &window);
     window.fixed = fixed;
+    /* The reference order's solution is the free model's start. */
+    window.out_resident = fixed ? dc->resident : NULL;
+    window.start_resident = fixed ? NULL : dc->resident;
     window.commit = commit;
     window.out_state = out_state;
     cosma_joint_options_t options;
@@ -327,27 +338,35 @@ static int solve_window(dc_t *dc, int32_t p0, int32_t end, int32_t commit, int f
     return status == COSMA_OK;
 }
 
-/* A window's new order is kept only when it costs less than the
- * reference order of the same window from the same state (so a window
- * never makes the order worse by its own measure); the reference order's
- * state is next_state otherwise.  Returns 1 reordered, 0 kept, -1 out of
- * memory. */
+/* A window's new order (in dc->solution) is kept only when it costs less
+ * than the reference order of the same window from the same state (so a
+ * window never makes the order worse by its own measure); the reference
+ * order's state is next_state otherwise.  Returns 1 reordered, 0 kept (the
+ * caller restores the reference order), -1 out of memory. */
 static int reorder_window(dc_t *dc, int32_t p0, int32_t end, int32_t commit, double seconds)
 {
     uint64_t kept_cost = UINT64_MAX, cost;
     int kept = solve_window(dc, p0, end, commit, 1, seconds * DC_FIXED_SHARE, dc->next_state, &kept_cost);
     if (kept < 0)
         return -1;
-    if (kept == 0)
+    if (kept == 0) {
         fallback_state(dc, p0, commit);
-    int solved = solve_window(dc, p0, end, commit, 0, seconds * (1 - DC_FIXED_SHARE), dc->free_state, &cost);
+        return 0; /* no start for the free model either */
+    }
+    if (kept_cost == 0)
+        return 0; /* nothing to gain */
+    /* Only windows with a cost can gain: they get the time the others
+     * did not need, up to DC_FREE_SECONDS, at most half of what is left. */
+    double left = dc->options->deadline - cosma_clock_seconds(), free_seconds = seconds * (1 - DC_FIXED_SHARE);
+    if (free_seconds < DC_FREE_SECONDS)
+        free_seconds = DC_FREE_SECONDS < left / 2 ? DC_FREE_SECONDS : left / 2;
+    int solved = solve_window(dc, p0, end, commit, 0, free_seconds, dc->free_state, &cost);
     if (solved < 0)
         return -1;
     if (solved && cost < kept_cost) {
         memcpy(dc->next_state, dc->free_state, (size_t)dc->problem->n_tensors);
         return 1;
     }
-    memcpy(dc->solution, dc->order + p0, (size_t)(end - p0) * sizeof(int32_t));
     return 0;
 }
 
@@ -384,6 +403,8 @@ static int32_t step_window(dc_t *dc, int32_t p0, double seconds_left)
         int reordered = reorder_window(dc, p0, end, commit, seconds);
         if (reordered < 0)
             return -1;
+        if (!reordered)
+            memcpy(dc->solution, dc->order + p0, (size_t)(end - p0) * sizeof(int32_t));
         cache_add(dc, p0, end, n_signature);
         *(reordered ? &dc->stats.n_solved : &dc->stats.n_fixed) += 1;
     }
@@ -411,9 +432,10 @@ static int dc_alloc(dc_t *dc, int32_t n, int32_t m)
     dc->tensors = malloc(((size_t)m + 1) * sizeof(int32_t));
     dc->live = malloc(((size_t)n + 1) * sizeof(uint64_t));
     dc->signature = malloc((signature + 1) * sizeof(int64_t));
+    dc->resident = malloc((size_t)m * DC_WINDOW_MAX_OPS + 1);
     if (dc->order == NULL || dc->position == NULL || dc->solution == NULL || dc->key == NULL || dc->state == NULL ||
         dc->next_state == NULL || dc->free_state == NULL || dc->after == NULL || dc->local == NULL || dc->tensors == NULL || dc->live == NULL ||
-        dc->signature == NULL)
+        dc->signature == NULL || dc->resident == NULL)
         return -1;
     for (int32_t a = 0; a < m; a++)
         dc->local[a] = -1;
@@ -434,6 +456,7 @@ static void dc_free(dc_t *dc)
     free(dc->tensors);
     free(dc->live);
     free(dc->signature);
+    free(dc->resident);
     cache_free(&dc->cache);
 }
 

@@ -512,9 +512,10 @@ static cosma_status_t set_start(builder_t *b, const cosma_joint_options_t *optio
 }
 
 /* A window's start: its operators in the given order, every tensor
- * resident only at the steps that use it (always within the budget, since
- * every working set fits), loaded where it becomes resident, spilled when
- * it is loaded or left behind without a host copy. */
+ * resident where start_resident says (a solution with that order) or else
+ * only at the steps that use it (always within the budget, since every
+ * working set fits), loaded where it becomes resident, spilled when it is
+ * loaded or left behind without a host copy. */
 static cosma_status_t set_window_start(builder_t *b, const cosma_joint_window_t *window)
 {
     const joint_t *j = &b->j;
@@ -522,7 +523,11 @@ static cosma_status_t set_window_start(builder_t *b, const cosma_joint_window_t 
     double *start = calloc((size_t)cosma_milp_n_cols(b->milp) + 1, sizeof(double));
     if (start == NULL)
         return COSMA_ERR_NOMEM;
-    for (int32_t k = 0; k < window->n_ops; k++) {
+    int32_t n_steps = window->n_ops;
+    for (int32_t a = 0; a < problem->n_tensors && window->start_resident != NULL; a++)
+        for (int32_t t = j->lo[a]; j->r_col[a] >= 0 && t <= j->hi[a]; t++)
+            start[j->r_col[a] + (t - j->lo[a])] = window->start_resident[(size_t)a * (size_t)n_steps + (size_t)t - 1];
+    for (int32_t k = 0; k < n_steps; k++) {
         int32_t op = window->ops[k];
         start[x_of(j, op, k + 1)] = 1;
         for (int32_t e = problem->operand_start[op]; e < problem->operand_start[op + 1]; e++) {
@@ -617,6 +622,18 @@ static void read_state(const builder_t *b, const cosma_milp_result_t *result, co
     }
 }
 
+/* The solution's residency of every tensor at every step of a window. */
+static void read_resident(const builder_t *b, const cosma_milp_result_t *result, cosma_joint_window_t *window)
+{
+    const joint_t *j = &b->j;
+    size_t n_steps = (size_t)window->n_ops;
+    memset(window->out_resident, 0, (size_t)b->problem->n_tensors * n_steps);
+    for (int32_t a = 0; a < b->problem->n_tensors; a++)
+        for (int32_t t = j->lo[a]; j->r_col[a] >= 0 && t <= j->hi[a]; t++)
+            window->out_resident[(size_t)a * n_steps + (size_t)t - 1] =
+                result->values[j->r_col[a] + (t - j->lo[a])] > 0.5;
+}
+
 void cosma_joint_options_init(cosma_joint_options_t *options)
 {
     *options = (cosma_joint_options_t){.time_limit = COSMA_JOINT_DEFAULT_SECONDS,
@@ -674,6 +691,8 @@ cosma_status_t cosma_joint_solve(const cosma_problem_t *problem, const cosma_joi
         window->out_cost = result.objective > 0 ? (uint64_t)(result.objective + 0.5) * b.unit : 0;
         if (window->out_state != NULL)
             read_state(&b, &result, window);
+        if (window->out_resident != NULL)
+            read_resident(&b, &result, window);
     }
 done:
     free(result.values);

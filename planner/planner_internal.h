@@ -150,14 +150,17 @@ enum { COSMA_JOINT_RESIDENT = 1, COSMA_JOINT_HOST_COPY = 2, COSMA_JOINT_FIRST_LO
 /* A window for the joint model (divide-and-conquer): its operators take
  * steps 1..n_ops, every tensor enters in state[a], and after[a] says that
  * an operator after the window reads it (left non-resident, it costs its
- * reload and, without a host copy, its spill).  The window's solution
- * order is its start (every tensor resident only where used). */
+ * reload and, without a host copy, its spill).  The solver starts from the
+ * operators in the given order with start_resident (by default every
+ * tensor resident only where used). */
 typedef struct {
     const int32_t *ops;       /* the window's operators in a topological order */
     int32_t n_ops;
     const uint8_t *state;     /* per tensor: COSMA_JOINT_* at entry */
     const uint8_t *after;     /* per tensor: read after the window */
     int fixed;                /* keep the operators in the given order */
+    const uint8_t *start_resident; /* NULL, or the start's residency, [a * n_ops + t - 1] */
+    uint8_t *out_resident;    /* NULL, or written on success: the solution's, same layout */
     int32_t commit;           /* out_state is the state after this many steps */
     uint8_t *out_state;       /* per tensor, written on success; NULL: not wanted */
     uint64_t out_cost;        /* on success: the solution's cost (bytes, with the reloads after) */
