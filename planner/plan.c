@@ -113,7 +113,11 @@ static cosma_status_t assemble_plan(const cosma_problem_t *problem, const cosma_
     plan->graph_hash = cosma_graph_hash(graph);
     plan->mode = options->mode;
     plan->budget_bytes = options->budget_bytes;
-    cosma_plan_compute_traffic(graph, plan);
+    cosma_status_t status = cosma_plan_traffic(graph, plan, &plan->traffic);
+    if (status != COSMA_OK) {
+        cosma_plan_destroy(plan);
+        return status;
+    }
     uint64_t traffic = plan->traffic.spill_bytes + plan->traffic.retrieve_bytes;
     if (lower_bound > traffic)
         lower_bound = traffic;
@@ -554,9 +558,14 @@ static cosma_status_t ctx_init(plan_ctx_t *ctx, const cosma_graph_t *graph, cons
     if (ctx->incumbent.order == NULL || ctx->given_order == NULL || ctx->work_order == NULL)
         return COSMA_ERR_NOMEM;
     int fixed = options->schedule == COSMA_SCHEDULE_FIXED;
-    if (fixed && options->order != NULL && !cosma_order_is_topological(graph, options->order)) {
-        cosma_diag_report(diag, COSMA_SEV_ERROR, "the given order is not a complete topological order");
-        return COSMA_ERR_INPUT;
+    if (fixed && options->order != NULL) {
+        int topological = 0;
+        if ((status = cosma_order_check(graph, options->order, &topological)) != COSMA_OK)
+            return status;
+        if (!topological) {
+            cosma_diag_report(diag, COSMA_SEV_ERROR, "the given order is not a complete topological order");
+            return COSMA_ERR_INPUT;
+        }
     }
     if (!fixed && report_oversized(&ctx->problem, options->budget_bytes, diag) > 0)
         return COSMA_ERR_INFEASIBLE;
