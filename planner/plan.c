@@ -13,6 +13,12 @@ enum { MAX_ORDER_MOVES = 3000 };
 /* How far (positions) the order local search moves one operator. */
 enum { LOCAL_SEARCH_REACH = 6 };
 
+/* The simplex iterations the order local search may spend on its scores:
+ * its fixed amount of work (moves are counted too, MAX_ORDER_MOVES).  On
+ * the bundled Transformer and AmoebaNet about 10 s of the 2-core machine,
+ * well inside the search's share of the default time limit when busy. */
+#define LOCAL_SEARCH_ITERATIONS INT64_C(150000)
+
 /* How the planner spends its time limit.  The strategies run in turn;
  * each *_SHARE is the fraction of the limit, counted from the start, by
  * which that strategy must end (JOINT_SHARE: of the time still left). */
@@ -129,19 +135,26 @@ static cosma_status_t assemble_plan(const cosma_problem_t *problem, const cosma_
 }
 
 /* The order search's score: the capacity-relaxed traffic (solver trouble
- * only ends the search early: warnings). */
+ * only ends the search early: warnings).  Once the search has spent its
+ * simplex iterations every further move fails at once, so the search ends
+ * after the same moves on any machine. */
 typedef struct {
     const cosma_problem_t *problem;
     uint64_t budget;
     cosma_diag_t *optional;
+    int64_t work_left; /* simplex iterations */
 } relaxed_score_t;
 
 static int relaxed_score(void *ctx, const int32_t *order, uint64_t *out_score)
 {
-    const relaxed_score_t *r = ctx;
-    return cosma_residency_relaxed(r->problem, order, r->budget, RELAXED_SECONDS, out_score, r->optional) == COSMA_OK
-               ? 0
-               : -1;
+    relaxed_score_t *r = ctx;
+    if (r->work_left <= 0)
+        return -1;
+    int64_t work = 0;
+    cosma_status_t status =
+        cosma_residency_relaxed(r->problem, order, r->budget, RELAXED_SECONDS, out_score, &work, r->optional);
+    r->work_left -= work > 0 ? work : 1;
+    return status == COSMA_OK ? 0 : -1;
 }
 
 /* Local search over orders on the capacity-relaxed traffic, down to
@@ -150,7 +163,7 @@ static int improve_order(const cosma_problem_t *problem, int32_t *order, uint64_
                          double deadline, cosma_diag_t *diag)
 {
     cosma_diag_t optional = {emit_as_warning, diag, 0};
-    relaxed_score_t score = {problem, budget, &optional};
+    relaxed_score_t score = {problem, budget, &optional, LOCAL_SEARCH_ITERATIONS};
     uint64_t cost;
     if (relaxed_score(&score, order, &cost) != 0)
         return 0;
