@@ -26,6 +26,7 @@ static const int awaited_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGUSR2};
 struct cli_solve {
     pthread_mutex_t lock;
     pthread_t waiter;
+    double started;         /* the command's clock at its start */
     cli_job_fn job;
     void *job_ctx;
     int done;
@@ -34,6 +35,7 @@ struct cli_solve {
     cosma_progress_t progress;
     char phase[64];
     int have_progress;
+    cli_progress_t line;    /* drawn by both threads, under lock */
 };
 
 static void solve_offer(void *ctx, cosma_plan_t *plan)
@@ -53,7 +55,9 @@ static void solve_progress(void *ctx, const cosma_progress_t *progress)
     solve->progress = *progress;
     snprintf(solve->phase, sizeof solve->phase, "%s", progress->phase != NULL ? progress->phase : "");
     solve->progress.phase = solve->phase;
+    solve->progress.elapsed = cosma_clock_seconds() - solve->started; /* the command's clock */
     solve->have_progress = 1;
+    cli_progress_report(&solve->line, &solve->progress);
     pthread_mutex_unlock(&solve->lock);
 }
 
@@ -96,32 +100,23 @@ static int take_pending(const sigset_t *set)
     return ending;
 }
 
-/* Redraws the progress line with the clock of the waiting thread. */
-static void redraw(cli_solve_t *solve, cli_progress_t *line, double started)
+/* Redraws the progress line (drawn by the worker at each phase) with the
+ * clock of the waiting thread, so that it moves during a long phase. */
+static void redraw(cli_solve_t *solve)
 {
     pthread_mutex_lock(&solve->lock);
-    cosma_progress_t progress = solve->progress;
-    char phase[sizeof solve->phase];
-    memcpy(phase, solve->phase, sizeof phase);
-    int have = solve->have_progress;
+    cosma_progress_t progress = solve->have_progress ? solve->progress : (cosma_progress_t){.phase = "bounds"};
+    progress.elapsed = cosma_clock_seconds() - solve->started;
+    if (progress.phase_index <= progress.n_phases) /* else the worker is finishing */
+        cli_progress_report(&solve->line, &progress);
     pthread_mutex_unlock(&solve->lock);
-    if (!have)
-        progress = (cosma_progress_t){.phase = "bounds"};
-    progress.phase = have ? phase : progress.phase;
-    progress.elapsed = cosma_clock_seconds() - started;
-    if (progress.phase_index > progress.n_phases)
-        return; /* the worker is finishing */
-    cli_progress_report(line, &progress);
 }
 
 /* Waits for the worker, a signal or the deadline; returns how it ended. */
-static cli_solve_end_t await_worker(cli_solve_t *solve, double started, double deadline, int quiet,
-                                    int *out_signal)
+static cli_solve_end_t await_worker(cli_solve_t *solve, double deadline, int *out_signal)
 {
     sigset_t set;
     awaited_set(&set);
-    cli_progress_t line;
-    cli_progress_init(&line, quiet);
     cli_solve_end_t end = CLI_SOLVE_FINISHED;
     for (;;) {
         pthread_mutex_lock(&solve->lock);
@@ -144,9 +139,11 @@ static cli_solve_end_t await_worker(cli_solve_t *solve, double started, double d
         }
         if (sig < 0 && errno != EAGAIN && errno != EINTR)
             break; /* cannot wait for signals: wait for the worker only */
-        redraw(solve, &line, started);
+        redraw(solve);
     }
-    cli_progress_end(&line);
+    pthread_mutex_lock(&solve->lock);
+    cli_progress_end(&solve->line);
+    pthread_mutex_unlock(&solve->lock);
     return end;
 }
 
@@ -161,7 +158,9 @@ cli_solve_end_t cli_solve_run(cli_job_fn job, void *job_ctx, double started, dou
         return CLI_SOLVE_FINISHED;
     }
     pthread_mutex_init(&solve->lock, NULL);
+    cli_progress_init(&solve->line, quiet);
     solve->waiter = pthread_self();
+    solve->started = started;
     solve->job = job;
     solve->job_ctx = job_ctx;
     /* The worker inherits the mask: only this thread takes the signals. */
@@ -180,7 +179,7 @@ cli_solve_end_t cli_solve_run(cli_job_fn job, void *job_ctx, double started, dou
     }
     double overrun = time_limit * OVERRUN_SHARE > OVERRUN_MIN_SECONDS ? time_limit * OVERRUN_SHARE
                                                                        : OVERRUN_MIN_SECONDS;
-    cli_solve_end_t end = await_worker(solve, started, started + time_limit + overrun, quiet, out_signal);
+    cli_solve_end_t end = await_worker(solve, started + time_limit + overrun, out_signal);
     if (end == CLI_SOLVE_FINISHED) {
         pthread_join(worker, NULL);
         /* The worker's wake-up, and a signal that came as it finished: the
