@@ -90,25 +90,17 @@ static int find_key_points(dc_t *dc)
     int32_t n = problem->n_ops;
     if (!cosma_problem_closure_affordable(problem))
         return 0;
-    size_t words = ((size_t)n + 63) / 64;
-    uint64_t *anc = calloc((size_t)n * words + 1, sizeof(uint64_t));
-    uint64_t *desc = calloc((size_t)n * words + 1, sizeof(uint64_t));
-    if (anc == NULL || desc == NULL) {
-        free(anc);
-        free(desc);
-        return -1;
-    }
-    cosma_problem_closure(problem, anc, desc, words);
-    for (int32_t o = 0; o < n; o++) {
-        int64_t related = 0;
-        for (size_t w = 0; w < words; w++)
-            related += __builtin_popcountll(anc[(size_t)o * words + w] | desc[(size_t)o * words + w]);
-        dc->key[o] = related == n - 1;
+    int32_t *ancestors = malloc(((size_t)n + 1) * sizeof(int32_t));
+    int32_t *descendants = malloc(((size_t)n + 1) * sizeof(int32_t));
+    int ok = ancestors != NULL && descendants != NULL &&
+             cosma_problem_relative_counts(problem, ancestors, descendants) == 0;
+    for (int32_t o = 0; ok && o < n; o++) {
+        dc->key[o] = ancestors[o] + descendants[o] == n - 1;
         dc->stats.n_key_points += dc->key[o];
     }
-    free(anc);
-    free(desc);
-    return 0;
+    free(ancestors);
+    free(descendants);
+    return ok ? 0 : -1;
 }
 
 /* Live bytes across every cut of the current order: live[q] counts the

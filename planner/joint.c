@@ -70,9 +70,7 @@ static int read_after(const joint_t *j, int32_t a)
     return j->after != NULL && j->after[a];
 }
 
-/* Operators before / after o in every order (ancestor / descendant
- * counts) bound the steps o can run at. */
-static int whole_graph_windows(const cosma_problem_t *problem, joint_t *j)
+int cosma_problem_relative_counts(const cosma_problem_t *problem, int32_t *out_ancestors, int32_t *out_descendants)
 {
     int32_t n = problem->n_ops;
     size_t words = ((size_t)n + 63) / 64;
@@ -85,16 +83,28 @@ static int whole_graph_windows(const cosma_problem_t *problem, joint_t *j)
     }
     cosma_problem_closure(problem, anc, desc, words);
     for (int32_t o = 0; o < n; o++) {
-        int32_t before = 0, after = 0;
+        out_ancestors[o] = out_descendants[o] = 0;
         for (size_t w = 0; w < words; w++) {
-            before += __builtin_popcountll(anc[(size_t)o * words + w]);
-            after += __builtin_popcountll(desc[(size_t)o * words + w]);
+            out_ancestors[o] += __builtin_popcountll(anc[(size_t)o * words + w]);
+            out_descendants[o] += __builtin_popcountll(desc[(size_t)o * words + w]);
         }
-        j->asap[o] = before + 1;
-        j->alap[o] = n - after;
     }
     free(anc);
     free(desc);
+    return 0;
+}
+
+/* Operators before / after o in every order (ancestor / descendant
+ * counts) bound the steps o can run at. */
+static int whole_graph_windows(const cosma_problem_t *problem, joint_t *j)
+{
+    int32_t n = problem->n_ops;
+    if (cosma_problem_relative_counts(problem, j->asap, j->alap) != 0)
+        return -1;
+    for (int32_t o = 0; o < n; o++) {
+        j->asap[o] += 1;
+        j->alap[o] = n - j->alap[o];
+    }
     return 0;
 }
 

@@ -41,6 +41,10 @@ void cosma_problem_free(cosma_problem_t *problem);
  * anc and desc hold n_ops rows of `words` 64-bit words, zeroed. */
 void cosma_problem_closure(const cosma_problem_t *problem, uint64_t *anc, uint64_t *desc, size_t words);
 
+/* Per operator: how many operators are its ancestors and descendants
+ * (from the closure; -1 when out of memory). */
+int cosma_problem_relative_counts(const cosma_problem_t *problem, int32_t *out_ancestors, int32_t *out_descendants);
+
 /* The closure takes 2 n^2 bits: it is built only while that stays within
  * COSMA_CLOSURE_MAX_BYTES (about 46,000 operators).  Past it the analyses
  * that need it fall back to weaker bounds that are still valid, so memory
@@ -140,9 +144,10 @@ cosma_status_t cosma_residency_solve(const cosma_problem_t *problem, const int32
 void cosma_residency_free(cosma_residency_t *result);
 
 /* The capacity-relaxed traffic of an order (no placement): the score the
- * order search optimises. */
+ * order search optimises.  *out_work: the simplex iterations it took (a
+ * measure of effort that does not depend on the machine). */
 cosma_status_t cosma_residency_relaxed(const cosma_problem_t *problem, const int32_t *order, uint64_t budget,
-                                       double time_limit, uint64_t *out_cost, cosma_diag_t *diag);
+                                       double time_limit, uint64_t *out_cost, int64_t *out_work, cosma_diag_t *diag);
 
 /* A tensor's state where a window of an order begins or ends (flags). */
 enum { COSMA_JOINT_RESIDENT = 1, COSMA_JOINT_HOST_COPY = 2, COSMA_JOINT_FIRST_LOAD = 4 };

@@ -26,18 +26,24 @@ static cosma_graph_t *finalize(cosma_graph_t *graph)
 /* x(1) -> op1 -> a(10) -> op2 -> b(10) -> op3 -> c(10); op4 reads a and c
  * and writes d(1).  At 21 bytes, a must leave the scratchpad during op3:
  * the whole graph's optimum is spill 10 + retrieve 10 = 20. */
+static const struct {
+    const char *name;
+    cosma_tensor_kind_t kind;
+    uint64_t bytes;
+} chain_tensors[] = {{"x", COSMA_TENSOR_INPUT, 1},
+                     {"a", COSMA_TENSOR_ACTIVATION, 10},
+                     {"b", COSMA_TENSOR_ACTIVATION, 10},
+                     {"c", COSMA_TENSOR_ACTIVATION, 10},
+                     {"d", COSMA_TENSOR_OUTPUT, 1}};
+static const char *const chain_ops[][3] = {{"op1", "x", "a"}, {"op2", "a", "b"}, {"op3", "b", "c"}, {"op4", "a,c", "d"}};
+
 static cosma_graph_t *skip_chain(void)
 {
     cosma_graph_t *g = test_graph_new("skip_chain");
-    test_graph_tensor(g, "x", COSMA_TENSOR_INPUT, 1);
-    test_graph_tensor(g, "a", COSMA_TENSOR_ACTIVATION, 10);
-    test_graph_tensor(g, "b", COSMA_TENSOR_ACTIVATION, 10);
-    test_graph_tensor(g, "c", COSMA_TENSOR_ACTIVATION, 10);
-    test_graph_tensor(g, "d", COSMA_TENSOR_OUTPUT, 1);
-    test_graph_op(g, "op1", "x", "a");
-    test_graph_op(g, "op2", "a", "b");
-    test_graph_op(g, "op3", "b", "c");
-    test_graph_op(g, "op4", "a,c", "d");
+    for (size_t k = 0; k < sizeof chain_tensors / sizeof chain_tensors[0]; k++)
+        test_graph_tensor(g, chain_tensors[k].name, chain_tensors[k].kind, chain_tensors[k].bytes);
+    for (size_t k = 0; k < sizeof chain_ops / sizeof chain_ops[0]; k++)
+        test_graph_op(g, chain_ops[k][0], chain_ops[k][1], chain_ops[k][2]);
     return finalize(g);
 }
 
@@ -128,6 +134,15 @@ START_TEST(state_across_a_cut_is_exact)
 }
 END_TEST
 
+/* The problem of g and its default order as the reference. */
+static void setup(const cosma_graph_t *g, cosma_problem_t *problem, test_diag_t *diag, int32_t *reference)
+{
+    test_diag_init(diag);
+    ck_assert_int_eq(cosma_problem_init(problem, g, &plain, &diag->diag), COSMA_OK);
+    for (int32_t o = 0; o < g->n_ops; o++)
+        reference[o] = o;
+}
+
 /* Small windows on a 30-operator graph: several windows, each solved or
  * reused, the stitched order topological, and the same twice. */
 START_TEST(windows_stitch_a_topological_order)
@@ -135,11 +150,8 @@ START_TEST(windows_stitch_a_topological_order)
     cosma_graph_t *g = layered(10, 3);
     cosma_problem_t problem;
     test_diag_t diag;
-    test_diag_init(&diag);
-    ck_assert_int_eq(cosma_problem_init(&problem, g, &plain, &diag.diag), COSMA_OK);
-    int32_t n = g->n_ops, reference[30], order[30], again[30];
-    for (int32_t o = 0; o < n; o++)
-        reference[o] = o;
+    int32_t reference[30], order[30], again[30];
+    setup(g, &problem, &diag, reference);
     cosma_dc_options_t options;
     cosma_dc_options_init(&options);
     options.budget = 60;
@@ -168,11 +180,8 @@ START_TEST(windows_keep_the_deadline)
     cosma_graph_t *g = layered(40, 4);
     cosma_problem_t problem;
     test_diag_t diag;
-    test_diag_init(&diag);
-    ck_assert_int_eq(cosma_problem_init(&problem, g, &plain, &diag.diag), COSMA_OK);
-    int32_t n = g->n_ops, reference[160], order[160];
-    for (int32_t o = 0; o < n; o++)
-        reference[o] = o;
+    int32_t reference[160], order[160];
+    setup(g, &problem, &diag, reference);
     const double seconds = 2.0;
     cosma_dc_options_t options;
     cosma_dc_options_init(&options);

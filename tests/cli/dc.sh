@@ -15,6 +15,6 @@ done
 # A generated layered DAG (bench/layered_dag.py) with --method dc gives a
 # verified plan.
 "$PYTHON" "$SRC/bench/layered_dag.py" --ops 120 --layers 20 --seed 3 --min-bytes 256 --max-bytes 4096 -o dag.yaml
-expect_exit 0 cosma plan dag.yaml --budget M_R -o dag.json --method dc --time-limit 10 -q
+expect_exit 0 cosma plan dag.yaml --budget M_R -o dag.json --method dc --time-limit 60 -q
 expect_exit 0 cosma verify dag.yaml dag.json
 finish
