@@ -133,9 +133,8 @@ static void compute_live(dc_t *dc)
         dc->live[q] += dc->live[q - 1]; /* the differences summed up */
 }
 
-/* The window order[p0 .. p1) as the joint model sees it: after[] marks
- * the tensors read at p1 or later. */
-static void set_window(dc_t *dc, int32_t p0, int32_t p1, cosma_joint_window_t *out_window)
+/* after[a]: tensor a is read at position p1 or later. */
+static void mark_read_after(dc_t *dc, int32_t p1)
 {
     const cosma_problem_t *problem = dc->problem;
     for (int32_t a = 0; a < problem->n_tensors; a++) {
@@ -144,6 +143,12 @@ static void set_window(dc_t *dc, int32_t p0, int32_t p1, cosma_joint_window_t *o
         for (int32_t c = 0; c < tensor->n_consumers && !dc->after[a]; c++)
             dc->after[a] = dc->position[tensor->consumers[c]] >= p1;
     }
+}
+
+/* The window order[p0 .. p1) as the joint model sees it. */
+static void set_window(dc_t *dc, int32_t p0, int32_t p1, cosma_joint_window_t *out_window)
+{
+    mark_read_after(dc, p1);
     *out_window = (cosma_joint_window_t){
         .ops = dc->order + p0, .n_ops = p1 - p0, .state = dc->state, .after = dc->after, .commit = p1 - p0};
 }
@@ -288,9 +293,10 @@ static void fallback_state(dc_t *dc, int32_t p0, int32_t commit)
 {
     const cosma_problem_t *problem = dc->problem;
     for (int32_t a = 0; a < problem->n_tensors; a++) {
+        const cosma_tensor_t *tensor = &problem->graph->tensors[a];
         uint8_t state = dc->state[a] & (uint8_t)~COSMA_JOINT_RESIDENT;
-        if (problem->graph->tensors[a].kind == COSMA_TENSOR_ACTIVATION)
-            state |= COSMA_JOINT_HOST_COPY;
+        if (tensor->kind == COSMA_TENSOR_ACTIVATION && dc->position[tensor->producer] < p0 + commit)
+            state |= COSMA_JOINT_HOST_COPY; /* made before the cut */
         dc->next_state[a] = state;
     }
     for (int32_t p = p0; p < p0 + commit; p++) {
@@ -380,8 +386,7 @@ static int32_t step_window(dc_t *dc, int32_t p0, double seconds_left)
     /* The time left shared by the windows still to come, if all were this long. */
     double seconds = seconds_left * (double)commit / (double)(n - p0);
     dc->stats.n_windows++;
-    cosma_joint_window_t window;
-    set_window(dc, p0, end, &window);
+    mark_read_after(dc, end);
     int32_t n_signature = window_signature(dc, p0, end, commit);
     const dc_cached_t *hit = cache_find(&dc->cache, dc->signature, n_signature);
     if (hit != NULL) {
