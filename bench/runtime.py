@@ -74,12 +74,14 @@ def main():
             "%.2f" % (best / lb) if best and lb else "-",
             "%d/%d, slowest %.0f%%" % (big90, big, 100 * slowest) if big else "-"))
     lines = [
-        "Cost model (`cosma calibrate --backend cuda`): host to device %.2f GB/s + %.2f us, device to host "
-        "%.2f GB/s + %.2f us, duplex slowdown x%.3f, %.2f us per cross-stream dependency, %.2f us between graph-replayed kernels, "
-        "%.2f us per kernel launch from the host." % (
-            cost["h2d_bytes_per_second"] / 1e9, cost["h2d_latency_seconds"] * 1e6,
-            cost["d2h_bytes_per_second"] / 1e9, cost["d2h_latency_seconds"] * 1e6, cost["duplex_slowdown"],
-            cost["dependency_seconds"] * 1e6, cost["kernel_gap_seconds"] * 1e6, cost["launch_seconds"] * 1e6),
+        "Cost model (`cosma calibrate --backend cuda`): host to device %.2f GB/s + %.2f us (x%.3f while the other "
+        "direction copies), device to host %.2f GB/s + %.2f us (x%.3f), %.2f us from a node's end to a waiting node "
+        "of another lane, %.2f us per kernel that waits on another lane and %.2f us more when it is also waited "
+        "for, %.2f us between graph-replayed kernels, %.2f us per kernel launch from the host." % (
+            cost["h2d_bytes_per_second"] / 1e9, cost["h2d_latency_seconds"] * 1e6, cost["h2d_duplex_slowdown"],
+            cost["d2h_bytes_per_second"] / 1e9, cost["d2h_latency_seconds"] * 1e6, cost["d2h_duplex_slowdown"],
+            cost["dependency_seconds"] * 1e6, cost["wait_seconds"] * 1e6, cost["signal_seconds"] * 1e6,
+            cost["kernel_gap_seconds"] * 1e6, cost["launch_seconds"] * 1e6),
         "",
         "| model | budget | in (MiB) | out (MiB) | outputs and CUPTI bytes as planned | lower bound (ms) | "
         "predicted, graph (ms) | graph (ms) | vs its prediction | streams (ms) | vs its prediction | "

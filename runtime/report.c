@@ -87,21 +87,27 @@ static void add_node(figures_t *f, const cosma_runtime_t *rt, const cosma_cost_m
  * the gap between graph-replayed kernels, and when the host issues the
  * launches (streams, serial) at least their issue time (the default
  * kernel launches once per RT_OPERANDS_PER_LAUNCH inputs, and as often for
- * the outputs). */
+ * the outputs); plus the cost of waiting on another lane and of being
+ * waited for. */
 static double node_duration(const cosma_runtime_t *rt, const cosma_cost_model_t *m, const rt_node_t *node,
                             double span)
 {
     if (node->kind != RT_NODE_RUN || rt->options.backend == COSMA_BACKEND_CPU)
         return span;
-    if (rt->options.mode == COSMA_RUN_GRAPH)
-        return span + m->kernel_gap_seconds;
-    const cosma_event_t *run = &rt->schedule->events[node->event];
-    int32_t inputs = 0;
-    for (int32_t k = 0; k < run->n_inputs; k++)
-        inputs += rt->schedule->operands[run->operands + k].tensor >= 0;
-    int32_t per = RT_OPERANDS_PER_LAUNCH;
-    int32_t launches = (inputs + per - 1) / per + (run->n_outputs + per - 1) / per;
-    return fmax(span + m->kernel_gap_seconds, m->launch_seconds * launches);
+    double own = span + m->kernel_gap_seconds;
+    if (rt->options.mode != COSMA_RUN_GRAPH) {
+        const cosma_event_t *run = &rt->schedule->events[node->event];
+        int32_t inputs = 0;
+        for (int32_t k = 0; k < run->n_inputs; k++)
+            inputs += rt->schedule->operands[run->operands + k].tensor >= 0;
+        int32_t per = RT_OPERANDS_PER_LAUNCH;
+        int32_t launches = (inputs + per - 1) / per + (run->n_outputs + per - 1) / per;
+        own = fmax(own, m->launch_seconds * launches);
+    }
+    if (rt->options.mode == COSMA_RUN_SERIAL)
+        return own;
+    int waits = node->wait[RT_LANE_UP] >= 0 || node->wait[RT_LANE_DOWN] >= 0;
+    return own + (waits ? m->wait_seconds + (node->waited_on ? m->signal_seconds : 0) : 0);
 }
 
 static cosma_status_t figures_build(const cosma_runtime_t *rt, const cosma_cost_model_t *m, figures_t *f)
@@ -178,11 +184,13 @@ static void emit_json(cosma_buf_t *b, const cosma_runtime_t *rt, const cosma_cos
     cosma_buf_printf(b,
                      ",\n  \"cupti\": %s,\n  \"bytes_match\": %s,\n  \"cost_model\": {\"backend\": \"%s\", "
                      "\"h2d_latency_seconds\": %.9g, \"h2d_bytes_per_second\": %.9g, \"d2h_latency_seconds\": %.9g, "
-                     "\"d2h_bytes_per_second\": %.9g, \"duplex_slowdown\": %.6g, \"dependency_seconds\": %.9g, "
+                     "\"d2h_bytes_per_second\": %.9g, \"h2d_duplex_slowdown\": %.6g, \"d2h_duplex_slowdown\": %.6g, "
+                     "\"dependency_seconds\": %.9g, \"wait_seconds\": %.9g, \"signal_seconds\": %.9g, "
                      "\"kernel_gap_seconds\": %.9g, \"launch_seconds\": %.9g},\n",
                      rt->trace.from_cupti ? "true" : "false", f->bytes_match ? "true" : "false", m->backend,
                      m->h2d_latency_seconds, m->h2d_bytes_per_second, m->d2h_latency_seconds, m->d2h_bytes_per_second,
-                     m->duplex_slowdown, m->dependency_seconds, m->kernel_gap_seconds, m->launch_seconds);
+                     m->h2d_duplex_slowdown, m->d2h_duplex_slowdown, m->dependency_seconds, m->wait_seconds,
+                     m->signal_seconds, m->kernel_gap_seconds, m->launch_seconds);
     cosma_buf_puts(b, "  \"totals\": {\n");
     json_step(b, "    ", &f->total);
     cosma_buf_printf(b,

@@ -130,18 +130,22 @@ const cosma_run_stats_t *cosma_runtime_stats(const cosma_runtime_t *runtime);
 /* ---- cost model, calibration, report ---------------------------------- */
 
 /* Copy time = latency + bytes / bandwidth per direction; while both
- * directions copy at once each takes duplex_slowdown times as long per
- * byte; every wait across lanes costs dependency_seconds.  Beyond its kernels'
- * own time an operator costs kernel_gap_seconds when replayed from a CUDA
- * graph (the gap between back-to-back kernels), and at least
- * launch_seconds per kernel launch when issued from the host (streams and
- * serial mode). */
+ * directions copy at once a copy takes its direction's duplex slowdown
+ * times as long per byte.  A node that waits for a node of another lane
+ * starts dependency_seconds after that node ends at the earliest; a kernel
+ * that waits on another lane costs wait_seconds more even when the wait is
+ * already satisfied, and signal_seconds more again when a node of another
+ * lane also waits for it.  Beyond its kernels' own time an operator costs
+ * kernel_gap_seconds when replayed from a CUDA graph (the gap between
+ * back-to-back kernels), and at least launch_seconds per kernel launch
+ * when issued from the host (streams and serial mode). */
 typedef struct {
     char backend[16];
     double h2d_latency_seconds, h2d_bytes_per_second;
     double d2h_latency_seconds, d2h_bytes_per_second;
-    double duplex_slowdown;
+    double h2d_duplex_slowdown, d2h_duplex_slowdown;
     double dependency_seconds;
+    double wait_seconds, signal_seconds;
     double kernel_gap_seconds;
     double launch_seconds;
 } cosma_cost_model_t;
