@@ -192,8 +192,11 @@ void cosma_runtime_set_profiling(cosma_runtime_t *runtime, int on);
 
 /* ---- static plans (a header written by cosma plan --emit-c) ---------- */
 
-/* The same types as a generated header's (codegen/c_header.c), guarded
- * alike so that both may be included in either order. */
+/* The types of a generated header.  The one definition: cosma plan
+ * --emit-c copies the text between the markers into every header it writes
+ * (CMakeLists.txt embeds it in codegen/c_header.c), guarded so that headers
+ * and this file may be included in any order. */
+/* cosma-plan-types-begin */
 #ifndef COSMA_PLAN_TYPES_V1
 #define COSMA_PLAN_TYPES_V1
 #define COSMA_PLAN_NO_OFFSET UINT64_MAX /* operand not in the scratchpad */
@@ -217,6 +220,7 @@ typedef struct {
     uint64_t offset;    /* COSMA_PLAN_NO_OFFSET: not resident (a streamed parameter) */
 } cosma_plan_operand_t;
 #endif
+/* cosma-plan-types-end */
 
 /* The tables of one generated header. */
 typedef struct {
