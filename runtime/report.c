@@ -32,6 +32,8 @@ typedef struct {
     double predicted_seconds, lower_bound_seconds;
     int64_t n_big;            /* copies >= 1 MiB */
     int64_t n_big_90;         /* of those, at >= 90% of the calibrated bandwidth */
+    int64_t n_big_90_model;   /* of those, at >= 90% of the model's rate for their size */
+    int64_t n_waits;          /* cross-lane waits */
     double big_min_ratio, big_mean_ratio; /* achieved / calibrated bandwidth */
     int bytes_match;
     int32_t first_mismatch; /* node, or -1 */
@@ -69,14 +71,18 @@ static void add_node(figures_t *f, const cosma_runtime_t *rt, const cosma_cost_m
             f->first_mismatch = n;
         }
         double bw = d == 0 ? m->h2d_bytes_per_second : m->d2h_bytes_per_second;
+        double latency = d == 0 ? m->h2d_latency_seconds : m->d2h_latency_seconds;
         if (node->bytes >= BIG_COPY_BYTES && node_seconds(t) > 0) {
             double ratio = (double)t->bytes / node_seconds(t) / bw;
+            f->n_big_90_model += (latency + (double)node->bytes / bw) / node_seconds(t) >= 0.9;
             f->big_min_ratio = f->n_big == 0 ? ratio : fmin(f->big_min_ratio, ratio);
             f->big_mean_ratio += ratio;
             f->n_big++;
             f->n_big_90 += ratio >= 0.9;
         }
     }
+    for (int l = 0; l < RT_N_LANES; l++)
+        f->n_waits += node->wait[l] >= 0;
     const rt_trace_node_t *p = &f->predicted[n];
     if (s->predicted_end == 0 || p->start < s->predicted_start)
         s->predicted_start = p->start;
@@ -199,10 +205,11 @@ static void emit_json(cosma_buf_t *b, const cosma_runtime_t *rt, const cosma_cos
                      ", \"kernels\": %" PRId64 ",\n    \"wall_seconds\": %.9f, \"predicted_seconds\": %.9f"
                      ", \"lower_bound_seconds\": %.9f,\n    \"big_copies\": %" PRId64
                      ", \"big_copies_at_90\": %" PRId64
-                     ", \"big_copy_min_bandwidth_ratio\": %.4f, \"big_copy_mean_bandwidth_ratio\": %.4f\n  },\n",
+                     ", \"big_copy_min_bandwidth_ratio\": %.4f, \"big_copy_mean_bandwidth_ratio\": %.4f"
+                     ", \"big_copies_at_90_of_model\": %" PRId64 ", \"cross_lane_waits\": %" PRId64 "\n  },\n",
                      st->h2d_bytes, st->d2h_bytes, st->n_h2d, st->n_d2h, st->n_kernels, rt->trace.wall_seconds,
                      f->predicted_seconds, f->lower_bound_seconds, f->n_big, f->n_big_90, f->big_min_ratio,
-                     f->big_mean_ratio);
+                     f->big_mean_ratio, f->n_big_90_model, f->n_waits);
     cosma_buf_puts(b, "  \"steps\": [\n");
     for (int32_t t = 1; t <= rt->plan->n_steps; t++) {
         cosma_buf_printf(b, "    {\"step\": %" PRId32 ", \"operator\": ", t);
@@ -333,6 +340,7 @@ cosma_status_t cosma_runtime_figures(const cosma_runtime_t *rt, const cosma_cost
             .wall_seconds = rt->trace.wall_seconds, .predicted_seconds = f.predicted_seconds,
             .lower_bound_seconds = f.lower_bound_seconds, .big_copies = f.n_big, .big_copies_at_90 = f.n_big_90,
             .big_copy_min_ratio = f.big_min_ratio, .big_copy_mean_ratio = f.big_mean_ratio,
+            .big_copies_at_90_of_model = f.n_big_90_model, .cross_lane_waits = f.n_waits,
             .bytes_match = f.bytes_match, .from_cupti = rt->trace.from_cupti};
     }
     figures_free(&f);

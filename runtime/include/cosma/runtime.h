@@ -181,6 +181,9 @@ typedef struct {
     int64_t big_copies_at_90;    /* those at 90% of the calibrated bandwidth or more */
     double big_copy_min_ratio;   /* their lowest achieved / calibrated bandwidth */
     double big_copy_mean_ratio;
+    int64_t big_copies_at_90_of_model; /* those at 90% or more of the model's rate for their size
+                                          (bytes / (latency + bytes / bandwidth)) */
+    int64_t cross_lane_waits;    /* dependencies across lanes that a run resolves */
     int bytes_match;             /* every copy moved exactly its planned bytes */
     int from_cupti;
 } cosma_run_figures_t;
