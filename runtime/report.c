@@ -89,31 +89,31 @@ static void add_node(figures_t *f, const cosma_runtime_t *rt, const cosma_cost_m
     s->predicted_end = fmax(s->predicted_end, p->end);
 }
 
-/* What a kernel-lane node costs in the prediction: its measured span plus
- * the gap between graph-replayed kernels, and when the host issues the
- * launches (streams, serial) at least their issue time (the default
- * kernel launches once per RT_OPERANDS_PER_LAUNCH inputs, and as often for
- * the outputs); plus the cost of waiting on another lane and of being
- * waited for. */
+/* What a kernel-lane node costs in the prediction: on the device its
+ * measured span, the gap between back-to-back kernels and, when it waits
+ * on another lane, the cost of that wait (more when it is also waited
+ * for); when the host issues the launches (streams, serial), at least
+ * their issue time, which overlaps the device's (the default kernel
+ * launches once per RT_OPERANDS_PER_LAUNCH inputs, and as often for the
+ * outputs). */
 static double node_duration(const cosma_runtime_t *rt, const cosma_cost_model_t *m, const rt_node_t *node,
                             double span)
 {
     if (node->kind != RT_NODE_RUN || rt->options.backend == COSMA_BACKEND_CPU)
         return span;
-    double own = span + m->kernel_gap_seconds;
-    if (rt->options.mode != COSMA_RUN_GRAPH) {
-        const cosma_event_t *run = &rt->schedule->events[node->event];
-        int32_t inputs = 0;
-        for (int32_t k = 0; k < run->n_inputs; k++)
-            inputs += rt->schedule->operands[run->operands + k].tensor >= 0;
-        int32_t per = RT_OPERANDS_PER_LAUNCH;
-        int32_t launches = (inputs + per - 1) / per + (run->n_outputs + per - 1) / per;
-        own = fmax(own, m->launch_seconds * launches);
-    }
-    if (rt->options.mode == COSMA_RUN_SERIAL)
-        return own;
+    double device = span + m->kernel_gap_seconds;
     int waits = node->wait[RT_LANE_UP] >= 0 || node->wait[RT_LANE_DOWN] >= 0;
-    return own + (waits ? m->wait_seconds + (node->waited_on ? m->signal_seconds : 0) : 0);
+    if (rt->options.mode != COSMA_RUN_SERIAL && waits)
+        device += m->wait_seconds + (node->waited_on ? m->signal_seconds : 0);
+    if (rt->options.mode == COSMA_RUN_GRAPH)
+        return device;
+    const cosma_event_t *run = &rt->schedule->events[node->event];
+    int32_t inputs = 0;
+    for (int32_t k = 0; k < run->n_inputs; k++)
+        inputs += rt->schedule->operands[run->operands + k].tensor >= 0;
+    int32_t per = RT_OPERANDS_PER_LAUNCH;
+    int32_t launches = (inputs + per - 1) / per + (run->n_outputs + per - 1) / per;
+    return fmax(device, m->launch_seconds * launches);
 }
 
 static cosma_status_t figures_build(const cosma_runtime_t *rt, const cosma_cost_model_t *m, figures_t *f)

@@ -222,6 +222,9 @@ static cosma_status_t capture(cosma_runtime_t *rt, cuda_state_t *st, cosma_diag_
     if (error != cudaSuccess || end != cudaSuccess)
         return fail_at(rt, NULL, "capturing the run as a CUDA graph", error != cudaSuccess ? error : end, diag);
     CUDA_TRY(cudaGraphInstantiate(&st->exec, st->graph, 0), NULL);
+    /* Uploaded now, so that no timed or profiled run pays for it. */
+    CUDA_TRY(cudaGraphUpload(st->exec, origin), NULL);
+    CUDA_TRY(cudaStreamSynchronize(origin), NULL);
     return COSMA_OK;
 }
 
@@ -431,6 +434,7 @@ static cosma_status_t cuda_open(cosma_runtime_t *rt, cosma_diag_t *diag)
         CUDA_TRY(cudaEventCreateWithFlags(&st->join[l], cudaEventDisableTiming), NULL);
     }
     CUDA_TRY(cudaEventCreateWithFlags(&st->fork, cudaEventDisableTiming), NULL);
+    CUDA_TRY(cudaStreamCreateWithFlags(&st->probe, cudaStreamNonBlocking), NULL);
     for (int32_t k = 0; k < rt->deps.n_nodes; k++)
         if (rt->deps.nodes[k].waited_on)
             CUDA_TRY(cudaEventCreateWithFlags(&st->events[k], cudaEventDisableTiming), &rt->deps.nodes[k]);
@@ -482,22 +486,7 @@ static cosma_status_t cuda_read(cosma_runtime_t *rt, uint64_t offset, uint64_t b
 static cosma_status_t cuda_execute(cosma_runtime_t *rt, cuda_state_t *st, cosma_diag_t *diag)
 {
     int checked = rt->options.check_all;
-    if (st->kernels_version != rt->kernels_version) { /* kernels registered since the last run */
-        probe_registered(rt, st);
-        if (st->exec != NULL) {
-            cudaGraphExecDestroy(st->exec);
-            cudaGraphDestroy(st->graph);
-            st->exec = NULL;
-            st->graph = NULL;
-        }
-        st->kernels_version = rt->kernels_version;
-    }
     if (!checked && rt->options.mode == COSMA_RUN_GRAPH) {
-        if (st->exec == NULL) {
-            cosma_status_t status = capture(rt, st, diag);
-            if (status != COSMA_OK)
-                return status;
-        }
         CUDA_TRY(cudaGraphLaunch(st->exec, st->lane[RT_LANE_UP]), NULL);
         CUDA_TRY(cudaStreamSynchronize(st->lane[RT_LANE_UP]), NULL);
         return COSMA_OK;
@@ -508,10 +497,32 @@ static cosma_status_t cuda_execute(cosma_runtime_t *rt, cuda_state_t *st, cosma_
     return status;
 }
 
+/* After set_kernel: count the registered kernels' launches and capture the
+ * run again (graph mode), before the run is timed or profiled. */
+static cosma_status_t refresh_kernels(cosma_runtime_t *rt, cuda_state_t *st, cosma_diag_t *diag)
+{
+    if (st->kernels_version == rt->kernels_version)
+        return COSMA_OK;
+    probe_registered(rt, st);
+    st->kernels_version = rt->kernels_version;
+    if (rt->options.mode != COSMA_RUN_GRAPH)
+        return COSMA_OK;
+    if (st->exec != NULL)
+        cudaGraphExecDestroy(st->exec);
+    if (st->graph != NULL)
+        cudaGraphDestroy(st->graph);
+    st->exec = NULL;
+    st->graph = NULL;
+    return capture(rt, st, diag);
+}
+
 static cosma_status_t cuda_run(cosma_runtime_t *rt, cosma_diag_t *diag)
 {
     cuda_state_t *st = rt->backend_state;
     CUDA_TRY(cudaSetDevice(st->device), NULL);
+    cosma_status_t refreshed = refresh_kernels(rt, st, diag);
+    if (refreshed != COSMA_OK)
+        return refreshed;
     char source[160] = "runtime counters (CUPTI off for this run)";
 #ifdef COSMA_HAVE_CUPTI
     uint64_t t0 = 0;
