@@ -138,16 +138,9 @@ __global__ void stream_read(const uint4 *p, size_t n, unsigned *out)
  * event that a copy stream waits on (a tiny copy after), 2 each kernel
  * waits on an event of a tiny copy issued long before, 3 both, 4 each
  * kernel waits on the copy just before it (copy -> kernel -> copy ...). */
-static double chain(int mode, int graph, int n, cudaStream_t k, cudaStream_t c, char *dev, char *host,
-                    cudaEvent_t *ev, cudaEvent_t *ev2, size_t copy_bytes, long long ns, double *out_gap_us)
+static void issue_chain(int mode, int n, cudaStream_t k, cudaStream_t c, char *dev, char *host, cudaEvent_t *ev,
+                        cudaEvent_t *ev2, size_t copy_bytes, long long ns, cudaEvent_t fork, cudaEvent_t join)
 {
-    cudaGraph_t g;
-    cudaGraphExec_t x;
-    cudaEvent_t fork, join;
-    CK(cudaEventCreateWithFlags(&fork, cudaEventDisableTiming));
-    CK(cudaEventCreateWithFlags(&join, cudaEventDisableTiming));
-    if (graph)
-        CK(cudaStreamBeginCapture(k, cudaStreamCaptureModeThreadLocal));
     CK(cudaEventRecord(fork, k));
     CK(cudaStreamWaitEvent(c, fork, 0));
     if (mode == 2 || mode == 3)
@@ -172,6 +165,21 @@ static double chain(int mode, int graph, int n, cudaStream_t k, cudaStream_t c, 
     }
     CK(cudaEventRecord(join, c));
     CK(cudaStreamWaitEvent(k, join, 0));
+}
+
+/* Seconds per chain (best of the timed issues or replays); the mean CUPTI
+ * gap between its kernels in out_gap_us (graph mode). */
+static double chain(int mode, int graph, int n, cudaStream_t k, cudaStream_t c, char *dev, char *host,
+                    cudaEvent_t *ev, cudaEvent_t *ev2, size_t copy_bytes, long long ns, double *out_gap_us)
+{
+    cudaGraph_t g;
+    cudaGraphExec_t x;
+    cudaEvent_t fork, join;
+    CK(cudaEventCreateWithFlags(&fork, cudaEventDisableTiming));
+    CK(cudaEventCreateWithFlags(&join, cudaEventDisableTiming));
+    if (graph)
+        CK(cudaStreamBeginCapture(k, cudaStreamCaptureModeThreadLocal));
+    issue_chain(mode, n, k, c, dev, host, ev, ev2, copy_bytes, ns, fork, join); /* streams: the warm-up */
     if (graph) {
         CK(cudaStreamEndCapture(k, &g));
         CK(cudaGraphInstantiate(&x, g, 0));
@@ -185,30 +193,8 @@ static double chain(int mode, int graph, int n, cudaStream_t k, cudaStream_t c, 
         clock_gettime(CLOCK_MONOTONIC, &a);
         if (graph)
             CK(cudaGraphLaunch(x, k));
-        else if (r > 0) { /* reissue */
-            CK(cudaEventRecord(fork, k));
-            CK(cudaStreamWaitEvent(c, fork, 0));
-            if (mode == 2 || mode == 3)
-                for (int i = 0; i < n; i++) {
-                    copy(dev + 4096 * (i % 64), host + 4096 * (i % 64), 256, 0, c);
-                    CK(cudaEventRecord(ev2[i], c));
-                }
-            for (int i = 0; i < n; i++) {
-                if (mode == 4) {
-                    copy(dev + (i % 2) * copy_bytes, host, copy_bytes, 0, c);
-                    CK(cudaEventRecord(ev2[i], c));
-                }
-                if (mode >= 2)
-                    CK(cudaStreamWaitEvent(k, ev2[i], 0));
-                spin<<<1, 32, 0, k>>>(ns);
-                if (mode == 1 || mode == 3 || mode == 4) {
-                    CK(cudaEventRecord(ev[i], k));
-                    CK(cudaStreamWaitEvent(c, ev[i], 0));
-                    if (mode != 4)
-                        copy(dev + (1 << 20), host, 256, 0, c);
-                }
-            }
-        }
+        else if (r > 0)
+            issue_chain(mode, n, k, c, dev, host, ev, ev2, copy_bytes, ns, fork, join);
         CK(cudaDeviceSynchronize());
         clock_gettime(CLOCK_MONOTONIC, &b);
         double t = (b.tv_sec - a.tv_sec) + 1e-9 * (b.tv_nsec - a.tv_nsec);
