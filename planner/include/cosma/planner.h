@@ -90,8 +90,9 @@ typedef struct {
 } cosma_plan_options_t;
 
 /* Defaults: activations only with each tensor's element size, no budget,
- * the joint schedule, COSMA_METHOD_AUTO, COSMA_PLAN_DEFAULT_SECONDS, one thread, no export.
- * Set fields by name after it, so that new fields keep their defaults. */
+ * the joint schedule, COSMA_METHOD_AUTO, COSMA_PLAN_DEFAULT_SECONDS, one
+ * thread, no export.  Set fields by name after it, so that new fields keep
+ * their defaults. */
 #define COSMA_PLAN_DEFAULT_SECONDS 60.0
 void cosma_plan_options_init(cosma_plan_options_t *options);
 
