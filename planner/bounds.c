@@ -1,8 +1,9 @@
 /* bounds.c: M_R, and M_P (the minimum over topological orders of the peak
  * of live bytes) by a dynamic program over scheduled-operator sets, pruned
- * to a beam when the state space is too large.  Without beam pruning the
- * result is exact; a lower bound comes from the order-independent
- * forced-live analysis (cosma_problem_forced_live). */
+ * to a beam when the state space is too large, and to one child per state
+ * where an exchange argument shows that loses nothing.  Without beam
+ * pruning the result is exact; a lower bound comes from the
+ * order-independent forced-live analysis (cosma_problem_forced_live). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -119,6 +120,8 @@ typedef struct {
     size_t table_cap, table_size;
     int32_t *hist_parent, *hist_op, *hist_start; /* per layer, per kept state */
     size_t hist_parent_cap, hist_op_cap, hist_len;
+    uint64_t *added, *freed; /* per ready operator of the state expanded (n_ops) */
+    uint64_t floor;          /* a proven lower bound on the minimum peak */
 } beam_t;
 
 static void beam_free(beam_t *b)
@@ -129,6 +132,8 @@ static void beam_free(beam_t *b)
     free(b->hist_op);
     free(b->hist_start);
     free(b->table);
+    free(b->added);
+    free(b->freed);
 }
 
 /* Layer 0: the empty set; ready = operators with no predecessors. */
@@ -140,8 +145,10 @@ static int beam_start(beam_t *b)
     b->cur = &b->layers[0];
     b->next = &b->layers[1];
     b->hist_start = calloc((size_t)n + 2, sizeof(int32_t));
+    b->added = malloc(((size_t)n + 1) * sizeof(uint64_t));
+    b->freed = malloc(((size_t)n + 1) * sizeof(uint64_t));
     layer_t *cur = b->cur;
-    if (b->hist_start == NULL || layer_reserve(cur, 1, n, b->words) != 0)
+    if (b->hist_start == NULL || b->added == NULL || b->freed == NULL || layer_reserve(cur, 1, n, b->words) != 0)
         return -1;
     memset(cur->bits, 0, b->words * sizeof(word_t));
     cur->n_states = 1;
@@ -223,9 +230,31 @@ static int add_child(beam_t *b, int32_t s, int32_t op, const word_t *bits, state
     return 0;
 }
 
-/* Builds the next layer: every state expanded by every ready operator,
- * children with the same set merged (keeping the lower peak), children
- * above the cutoff dropped. */
+/* Fills b->added and b->freed for every ready operator of state s and
+ * returns the index (in its ready list) of one that an optimal completion
+ * may run first, or -1.  Exchange argument: when op frees at least the
+ * bytes it makes live and its own step stays within max(state peak,
+ * floor), moving op to the front of any completion raises no step (the
+ * steps it jumps over hold its outputs earlier but no longer its freed
+ * inputs) and adds a step below the completion's peak (every order peaks
+ * at floor or more).  So the search stays exact with that one child; it
+ * is what makes the chains of NAS cells and transformer layers cheap. */
+static int32_t ready_deltas(beam_t *b, int32_t s)
+{
+    const state_t *state = &b->cur->states[s];
+    const word_t *bits = b->cur->bits + (size_t)s * b->words;
+    uint64_t limit = state->peak > b->floor ? state->peak : b->floor;
+    for (int32_t r = 0; r < state->n_ready; r++) {
+        step_delta(b->problem, bits, b->cur->ready[state->ready_at + r], &b->added[r], &b->freed[r]);
+        if (b->added[r] <= b->freed[r] && state->carried + b->added[r] <= limit)
+            return r;
+    }
+    return -1;
+}
+
+/* Builds the next layer: every state expanded by every ready operator (or
+ * by its dominant one, see ready_deltas), children with the same set
+ * merged (keeping the lower peak), children above the cutoff dropped. */
 static int expand_layer(beam_t *b, uint64_t cutoff)
 {
     layer_t *cur = b->cur, *next = b->next;
@@ -240,10 +269,11 @@ static int expand_layer(beam_t *b, uint64_t cutoff)
     for (int32_t s = 0; s < cur->n_states; s++) {
         const state_t *state = &cur->states[s];
         word_t *bits = cur->bits + (size_t)s * b->words;
-        for (int32_t r = 0; r < state->n_ready; r++) {
+        int32_t dominant = ready_deltas(b, s);
+        int32_t r_first = dominant >= 0 ? dominant : 0, r_end = dominant >= 0 ? dominant + 1 : state->n_ready;
+        for (int32_t r = r_first; r < r_end; r++) {
             int32_t op = cur->ready[state->ready_at + r];
-            uint64_t added, freed;
-            step_delta(b->problem, bits, op, &added, &freed);
+            uint64_t added = b->added[r], freed = b->freed[r];
             uint64_t live = state->carried + added;
             uint64_t peak = live > state->peak ? live : state->peak;
             if (peak > cutoff)
@@ -333,16 +363,19 @@ static int record_layer(beam_t *b, int32_t depth)
     return 0;
 }
 
-/* One beam search of width `width`.  Returns the best peak and its order;
- * *out_pruned tells whether any state was dropped for width (if not, the
- * result is the exact minimum).  `cutoff`: states whose peak exceeds it are
- * dropped without loss of exactness.  Returns UINT64_MAX on failure. */
-static uint64_t beam_search(const cosma_problem_t *problem, int32_t width, uint64_t cutoff, double deadline,
-                            int32_t *out_order, int *out_pruned, int *out_timed_out)
+/* One beam search of width `width`: 0 with *out_peak the best peak and
+ * out_order its order, or UINT64_MAX when every state went above `cutoff`
+ * (states above it are dropped without loss of exactness); -1 when out of
+ * memory or time (*out_timed_out).  *out_pruned tells whether a state was
+ * dropped for width: if not, *out_peak is the exact minimum, or no order
+ * peaks within the cutoff.  floor: a proven lower bound on the minimum. */
+static int beam_search(const cosma_problem_t *problem, int32_t width, uint64_t cutoff, uint64_t floor, double deadline,
+                       int32_t *out_order, uint64_t *out_peak, int *out_pruned, int *out_timed_out)
 {
     int32_t n = problem->n_ops;
-    beam_t b = {.problem = problem};
-    uint64_t result = UINT64_MAX;
+    beam_t b = {.problem = problem, .floor = floor};
+    int failed = -1;
+    *out_peak = UINT64_MAX;
     *out_pruned = 0;
     *out_timed_out = 0;
     if (beam_start(&b) != 0)
@@ -352,8 +385,12 @@ static uint64_t beam_search(const cosma_problem_t *problem, int32_t width, uint6
             *out_timed_out = 1;
             goto done;
         }
-        if (expand_layer(&b, cutoff) != 0 || b.next->n_states == 0) /* none: all above the cutoff */
+        if (expand_layer(&b, cutoff) != 0)
             goto done;
+        if (b.next->n_states == 0) { /* all above the cutoff */
+            failed = 0;
+            goto done;
+        }
         if (b.next->n_states > width) {
             *out_pruned = 1;
             if (prune_layer(&b, width) != 0)
@@ -363,25 +400,28 @@ static uint64_t beam_search(const cosma_problem_t *problem, int32_t width, uint6
             goto done;
     }
     /* cur holds exactly one state: every operator scheduled. */
-    result = b.cur->states[0].peak;
+    *out_peak = b.cur->states[0].peak;
     int32_t index = 0;
     for (int32_t depth = n; depth >= 1; depth--) {
         size_t at = (size_t)b.hist_start[depth] + (size_t)index;
         out_order[depth - 1] = b.hist_op[at];
         index = b.hist_parent[at];
     }
+    failed = 0;
 done:
     beam_free(&b);
-    return result;
+    return failed;
 }
 
 /* The M_P search: beams of BEAM_FIRST_WIDTH states, growing by
  * BEAM_WIDTH_GROWTH while width x operators stays within BEAM_MAX_WORK (a
  * fixed amount of work, so the result does not depend on the machine; the
  * time limit, BOUNDS_DEFAULT_SECONDS when none is given, is a guard, and
- * the search for a placeable order of that peak keeps to it too). */
-enum { BEAM_FIRST_WIDTH = 64, BEAM_WIDTH_GROWTH = 4 };
-#define BEAM_MAX_WORK 4e6
+ * the search for a placeable order of that peak keeps to it too).  The
+ * work allows width 16,384 on NASNet-A's 879 operators, where the exact
+ * dynamic program needs it. */
+enum { BEAM_FIRST_WIDTH = 64, BEAM_WIDTH_GROWTH = 16 };
+#define BEAM_MAX_WORK 2e7
 #define BOUNDS_DEFAULT_SECONDS 10.0
 
 cosma_status_t cosma_planner_bounds(const cosma_graph_t *graph, const cosma_mode_t *mode, double time_limit,
@@ -423,11 +463,14 @@ cosma_status_t cosma_planner_bounds(const cosma_graph_t *graph, const cosma_mode
     for (int32_t width = BEAM_FIRST_WIDTH; !exact && (double)width * (double)n <= BEAM_MAX_WORK;
          width *= BEAM_WIDTH_GROWTH) {
         int pruned = 0, timed_out = 0;
-        uint64_t peak = beam_search(&problem, width, best, deadline, trial, &pruned, &timed_out);
-        out_bounds->stopped_by_clock = timed_out;
-        if (timed_out || peak == UINT64_MAX)
+        uint64_t peak;
+        if (beam_search(&problem, width, best, lower, deadline, trial, &peak, &pruned, &timed_out) != 0) {
+            out_bounds->stopped_by_clock = timed_out;
             break; /* out of time or memory: nothing proven by this round */
-        if (peak != UINT64_MAX && peak <= best) {
+        }
+        /* A narrow beam can lose every state to the cutoff (it kept states
+         * that all peak higher later): a wider one may not. */
+        if (peak <= best) {
             if (peak < best || !pruned)
                 memcpy(order, trial, (size_t)n * sizeof(int32_t));
             best = peak;
