@@ -1,0 +1,279 @@
+/* test_peak.c: minimum-peak scheduling (cosma_planner_bounds) on graphs
+ * whose optimum is known by hand, one of them built so that the default
+ * order is far from it and one so wide that the search must give up on
+ * exactness, and the bounds against the oracle's brute-force M_P
+ * (tests/oracle/) on random graphs made of parallel chains, where the
+ * search's one-child rule (planner/bounds.c, ready_deltas) fires most. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cosma/planner.h>
+#include "oracle/oracle.h"
+#include "test_support.h"
+
+/* Seconds for one bounds call: a guard these graphs never reach. */
+static const double time_limit = 30.0;
+
+/* Bounds of g (activations only, raw byte sizes); the order the search
+ * returns must be topological and peak at exactly m_p_upper. */
+static cosma_bounds_t bounds_checked(const cosma_graph_t *g)
+{
+    test_diag_t diag;
+    test_diag_init(&diag);
+    cosma_mode_t mode = {0, 0};
+    cosma_bounds_t b;
+    ck_assert_int_eq(cosma_planner_bounds(g, &mode, time_limit, &b, &diag.diag), COSMA_OK);
+    uint64_t *sizes = calloc((size_t)g->n_tensors + 1, sizeof(uint64_t));
+    ck_assert_ptr_nonnull(sizes);
+    ck_assert_int_eq(cosma_graph_sizes(g, &mode, sizes, &diag.diag), COSMA_OK);
+    int topological = 0;
+    ck_assert_int_eq(cosma_order_check(g, b.order, &topological), COSMA_OK);
+    ck_assert(topological);
+    ck_assert_uint_eq(cosma_order_peak(g, b.order, sizes), b.m_p_upper);
+    ck_assert_uint_le(b.m_p_lower, b.m_p_upper);
+    ck_assert_int_eq(b.m_p_exact, b.m_p_lower == b.m_p_upper);
+    free(sizes);
+    return b;
+}
+
+/* k independent chains, each `make_i` (no inputs) -> big_i (10 bytes) ->
+ * `shrink_i` -> small_i (1 byte), and a join of every small_i into y
+ * (1 byte).  interleaved: the default order makes every big tensor first
+ * (peak 10 k + 1 at the first shrink).  By hand: running chains one after
+ * the other peaks at the last chain's shrink, (k - 1) small tensors +
+ * big + small = k + 10, and no order does better (whenever two big
+ * tensors are live at once the step holds 20 or more, and some chain
+ * runs last, its shrink holding big, small and the k - 1 others). */
+static cosma_graph_t *chains_graph(int k, int interleaved)
+{
+    cosma_graph_t *g = test_graph_new("chains");
+    char name[32], inputs[1024] = "";
+    for (int i = 0; i < k; i++) {
+        snprintf(name, sizeof name, "big%d", i);
+        test_graph_tensor(g, name, COSMA_TENSOR_ACTIVATION, 10);
+        snprintf(name, sizeof name, "small%d", i);
+        test_graph_tensor(g, name, COSMA_TENSOR_ACTIVATION, 1);
+    }
+    test_graph_tensor(g, "y", COSMA_TENSOR_OUTPUT, 1);
+    char out[32];
+    for (int pass = 0; pass < 2; pass++)
+        for (int i = 0; i < k; i++) {
+            if (!interleaved || pass == 0) {
+                snprintf(name, sizeof name, "make%d", i);
+                snprintf(out, sizeof out, "big%d", i);
+                test_graph_op(g, name, "", out);
+            }
+            if (!interleaved || pass == 1) {
+                snprintf(name, sizeof name, "shrink%d", i);
+                snprintf(out, sizeof out, "small%d", i);
+                char in[32];
+                snprintf(in, sizeof in, "big%d", i);
+                test_graph_op(g, name, in, out);
+            }
+            if (!interleaved)
+                pass = 1;
+        }
+    for (int i = 0; i < k; i++) {
+        size_t at = strlen(inputs);
+        snprintf(inputs + at, sizeof inputs - at, "%ssmall%d", i > 0 ? "," : "", i);
+    }
+    test_graph_op(g, "join", inputs, "y");
+    ck_assert_int_eq(cosma_graph_finalize(g, NULL), COSMA_OK);
+    return g;
+}
+
+START_TEST(chains_in_a_bad_default_order)
+{
+    cosma_graph_t *g = chains_graph(4, 1);
+    cosma_bounds_t b = bounds_checked(g);
+    ck_assert_uint_eq(b.m_r, 11);
+    ck_assert_uint_eq(b.m_p_upper, 14); /* default order: 41 */
+    ck_assert(b.m_p_exact);
+    cosma_bounds_free(&b);
+    cosma_graph_destroy(g);
+}
+END_TEST
+
+/* 20 chains: the sets of finished chains of one length, C(20, 10) =
+ * 184,756 at the widest step, are more than the widest beam keeps, so the
+ * search cannot prove its order; it must still find the optimum and keep
+ * a valid bound (here the join's operands, k + 1 = 21). */
+START_TEST(too_wide_to_prove)
+{
+    cosma_graph_t *g = chains_graph(20, 1);
+    cosma_bounds_t b = bounds_checked(g);
+    ck_assert_uint_eq(b.m_p_upper, 30);
+    ck_assert(!b.m_p_exact);
+    ck_assert_uint_ge(b.m_p_lower, 21);
+    ck_assert_uint_le(b.m_p_lower, 30);
+    cosma_bounds_free(&b);
+    cosma_graph_destroy(g);
+}
+END_TEST
+
+/* A hill before a valley: chain A makes a1 -> A1 (1), a2(A1) -> A2 (8),
+ * a3(A2) -> A3 (1); chain B makes b1 -> B1 (4), b2(B1) -> B2 (2); the
+ * join reads A3 and B2 (-> y, 1).  The default order is the greedy one
+ * that always runs the operator whose step holds the fewest bytes: a1 (1),
+ * b1 (5), b2 (7), then a2 climbs A's hill beside A1 and B2: 3 + 8 = 11.
+ * By hand the minimum is 9, A's working set at a2 or a3 (M_R): run A to
+ * its valley first (9, leaving A3 = 1), then B (1 + 4 + 2 = 7). */
+START_TEST(hill_before_a_valley)
+{
+    cosma_graph_t *g = test_graph_new("hill");
+    const char *tensors[] = {"A1", "A2", "A3", "B1", "B2"};
+    const uint64_t bytes[] = {1, 8, 1, 4, 2};
+    for (int i = 0; i < 5; i++)
+        test_graph_tensor(g, tensors[i], COSMA_TENSOR_ACTIVATION, bytes[i]);
+    test_graph_tensor(g, "y", COSMA_TENSOR_OUTPUT, 1);
+    test_graph_op(g, "a1", "", "A1");
+    test_graph_op(g, "b1", "", "B1");
+    test_graph_op(g, "b2", "B1", "B2");
+    test_graph_op(g, "a2", "A1", "A2");
+    test_graph_op(g, "a3", "A2", "A3");
+    test_graph_op(g, "join", "A3,B2", "y");
+    ck_assert_int_eq(cosma_graph_finalize(g, NULL), COSMA_OK);
+    cosma_bounds_t b = bounds_checked(g);
+    ck_assert_uint_eq(b.m_r, 9);
+    ck_assert_uint_eq(b.m_p_upper, 9);
+    ck_assert(b.m_p_exact);
+    cosma_bounds_free(&b);
+    cosma_graph_destroy(g);
+}
+END_TEST
+
+/* Where the one-child rule must not fire: s makes x and w (8 each); u(x)
+ * -> z (8) frees what it adds, v(w) -> q (1), join(z, q) -> y (1).  After
+ * s, u is memory-neutral but its step would hold w, x and z = 24; v first
+ * holds 17, then u holds q, x, z = 17: the minimum is 17, above M_R (16,
+ * at s and at u), so only the search can prove it. */
+START_TEST(neutral_step_not_first)
+{
+    cosma_graph_t *g = test_graph_new("neutral");
+    test_graph_tensor(g, "x", COSMA_TENSOR_ACTIVATION, 8);
+    test_graph_tensor(g, "w", COSMA_TENSOR_ACTIVATION, 8);
+    test_graph_tensor(g, "z", COSMA_TENSOR_ACTIVATION, 8);
+    test_graph_tensor(g, "q", COSMA_TENSOR_ACTIVATION, 1);
+    test_graph_tensor(g, "y", COSMA_TENSOR_OUTPUT, 1);
+    test_graph_op(g, "s", "", "x,w");
+    test_graph_op(g, "u", "x", "z");
+    test_graph_op(g, "v", "w", "q");
+    test_graph_op(g, "join", "z,q", "y");
+    ck_assert_int_eq(cosma_graph_finalize(g, NULL), COSMA_OK);
+    cosma_bounds_t b = bounds_checked(g);
+    ck_assert_uint_eq(b.m_r, 16);
+    ck_assert_uint_eq(b.m_p_upper, 17);
+    ck_assert(b.m_p_exact);
+    cosma_bounds_free(&b);
+    cosma_graph_destroy(g);
+}
+END_TEST
+
+/* ---- against brute force ------------------------------------------------ */
+
+typedef struct {
+    uint64_t state;
+} rng_t;
+
+static uint32_t rng_below(rng_t *rng, uint32_t n)
+{
+    rng->state = rng->state * 6364136223846793005ull + 1442695040888963407ull;
+    return (uint32_t)((rng->state >> 33) % n);
+}
+
+enum { N_RANDOM = 300, MAX_CHAINS = 5, MAX_CHAIN_OPS = 4 };
+
+/* A random graph of parallel chains in the shape of a NAS cell: an input
+ * read by the first operator of every chain, chains of 1-4 operators whose
+ * sizes often repeat (the memory-neutral steps the one-child rule takes),
+ * some chains reading a second tensor of an earlier chain, and a join.
+ * At most 1 + 5 x 4 + 1 = 22 tensors and 21 operators: within the oracle
+ * when the chains are short enough, skipped otherwise. */
+static cosma_graph_t *random_chains(uint32_t seed)
+{
+    rng_t rng = {seed * 2654435761u + 1};
+    cosma_graph_t *g = test_graph_new("chains");
+    test_graph_tensor(g, "x", COSMA_TENSOR_INPUT, 1 + rng_below(&rng, 6));
+    int n_chains = 2 + (int)rng_below(&rng, MAX_CHAINS - 1);
+    char last[MAX_CHAINS][16], join[256] = "", name[16], in[48];
+    int budget_ops = ORACLE_MAX_OPS - 1;
+    for (int c = 0; c < n_chains; c++) {
+        snprintf(last[c], sizeof last[c], "x");
+        int len = 1 + (int)rng_below(&rng, MAX_CHAIN_OPS);
+        uint64_t size = 1 + rng_below(&rng, 8);
+        for (int s = 0; s < len && budget_ops > 0; s++, budget_ops--) {
+            if (rng_below(&rng, 3) == 0)
+                size = 1 + rng_below(&rng, 8); /* else: the same size again */
+            snprintf(name, sizeof name, "t%d_%d", c, s);
+            test_graph_tensor(g, name, COSMA_TENSOR_ACTIVATION, size);
+            if (c > 0 && s == 0 && rng_below(&rng, 3) == 0)
+                snprintf(in, sizeof in, "%s,%s", last[c], last[rng_below(&rng, (uint32_t)c)]);
+            else
+                snprintf(in, sizeof in, "%s", last[c]);
+            char op[16];
+            snprintf(op, sizeof op, "o%d_%d", c, s);
+            test_graph_op(g, op, in, name);
+            snprintf(last[c], sizeof last[c], "%s", name);
+        }
+        if (strcmp(last[c], "x") != 0) {
+            size_t at = strlen(join);
+            snprintf(join + at, sizeof join - at, "%s%s", at > 0 ? "," : "", last[c]);
+        }
+    }
+    test_graph_tensor(g, "y", COSMA_TENSOR_OUTPUT, 1);
+    test_graph_op(g, "join", join, "y");
+    ck_assert_int_eq(cosma_graph_finalize(g, NULL), COSMA_OK);
+    return g;
+}
+
+START_TEST(random_chains_match_brute_force)
+{
+    int compared = 0;
+    for (uint32_t seed = 1; seed <= N_RANDOM; seed++) {
+        cosma_graph_t *g = random_chains(seed);
+        cosma_mode_t mode = {0, 0};
+        oracle_bounds_t brute;
+        if (oracle_bounds_compute(g, &mode, &brute) == ORACLE_FOUND) {
+            cosma_bounds_t b = bounds_checked(g);
+            ck_assert_msg(b.m_p_lower <= brute.m_p && brute.m_p <= b.m_p_upper,
+                          "seed %u: m_p in [%llu, %llu], brute force %llu", seed,
+                          (unsigned long long)b.m_p_lower, (unsigned long long)b.m_p_upper,
+                          (unsigned long long)brute.m_p);
+            ck_assert_msg(b.m_p_exact && b.m_p_upper == brute.m_p, "seed %u: not exact (%llu, brute force %llu)",
+                          seed, (unsigned long long)b.m_p_upper, (unsigned long long)brute.m_p);
+            ck_assert_uint_eq(b.m_r, brute.m_r);
+            cosma_bounds_free(&b);
+            compared++;
+        }
+        cosma_graph_destroy(g);
+    }
+    ck_assert_int_ge(compared, N_RANDOM / 2); /* most fit the oracle */
+}
+END_TEST
+
+static Suite *peak_suite(void)
+{
+    Suite *suite = suite_create("peak");
+    TCase *hand = tcase_create("known by hand");
+    tcase_add_test(hand, chains_in_a_bad_default_order);
+    tcase_add_test(hand, too_wide_to_prove);
+    tcase_add_test(hand, hill_before_a_valley);
+    tcase_add_test(hand, neutral_step_not_first);
+    suite_add_tcase(suite, hand);
+    TCase *brute = tcase_create("brute force");
+    tcase_set_timeout(brute, 120);
+    tcase_add_test(brute, random_chains_match_brute_force);
+    suite_add_tcase(suite, brute);
+    return suite;
+}
+
+int main(void)
+{
+    SRunner *runner = srunner_create(peak_suite());
+    srunner_run_all(runner, CK_NORMAL);
+    int failed = srunner_ntests_failed(runner);
+    srunner_free(runner);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
