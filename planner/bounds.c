@@ -136,8 +136,17 @@ static void beam_free(beam_t *b)
     free(b->freed);
 }
 
-/* Layer 0: the empty set; ready = operators with no predecessors. */
-static int beam_start(beam_t *b)
+/* A range of the default order that every topological order runs as one
+ * block: operators [begin, end), after all of [0, begin) (the prefix). */
+typedef struct {
+    int32_t begin, end;
+    const word_t *prefix; /* bits of [0, begin) */
+    uint64_t carried;     /* live bytes after the prefix */
+} segment_t;
+
+/* Layer 0: the prefix; ready = the segment's operators whose
+ * predecessors all ran in it.  Hashes are relative to the prefix. */
+static int beam_start(beam_t *b, const segment_t *seg)
 {
     const cosma_problem_t *problem = b->problem;
     int32_t n = problem->n_ops;
@@ -150,13 +159,17 @@ static int beam_start(beam_t *b)
     layer_t *cur = b->cur;
     if (b->hist_start == NULL || b->added == NULL || b->freed == NULL || layer_reserve(cur, 1, n, b->words) != 0)
         return -1;
-    memset(cur->bits, 0, b->words * sizeof(word_t));
+    memcpy(cur->bits, seg->prefix, b->words * sizeof(word_t));
     cur->n_states = 1;
     cur->n_ready = 0;
-    for (int32_t o = 0; o < n; o++)
-        if (problem->pred_start[o + 1] == problem->pred_start[o])
+    for (int32_t o = seg->begin; o < seg->end; o++) {
+        int ready = 1;
+        for (int32_t k = problem->pred_start[o]; k < problem->pred_start[o + 1] && ready; k++)
+            ready = problem->preds[k] < seg->begin;
+        if (ready)
             cur->ready[cur->n_ready++] = o;
-    cur->states[0] = (state_t){0, 0, 0, -1, -1, 0, cur->n_ready, 0}; /* the empty set hashes to 0 */
+    }
+    cur->states[0] = (state_t){0, seg->carried, 0, -1, -1, 0, cur->n_ready, 0};
     return 0;
 }
 
@@ -363,22 +376,25 @@ static int record_layer(beam_t *b, int32_t depth)
     return 0;
 }
 
-/* One beam search of width `width`: 0 with *out_peak the best peak and
- * out_order its order, or UINT64_MAX when every state went above `cutoff`
- * (states above it are dropped without loss of exactness); -1 when out of
- * memory or time (*out_timed_out).  *out_pruned tells whether a state was
- * dropped for width: if not, *out_peak is the exact minimum, or no order
- * peaks within the cutoff.  floor: a proven lower bound on the minimum. */
-static int beam_search(const cosma_problem_t *problem, int32_t width, uint64_t cutoff, uint64_t floor, double deadline,
-                       int32_t *out_order, uint64_t *out_peak, int *out_pruned, int *out_timed_out)
+/* One beam search of width `width` over a segment: 0 with *out_peak the
+ * best peak of its steps and out_order (end - begin entries) its order,
+ * or UINT64_MAX when every state went above `cutoff` (states above it are
+ * dropped without loss of exactness); -1 when out of memory or time
+ * (*out_timed_out).  *out_pruned tells whether a state was dropped for
+ * width: if not, *out_peak is the exact minimum (or at most the floor, see
+ * ready_deltas), or no order peaks within the cutoff.  floor: a proven
+ * lower bound on the minimum peak of the whole graph. */
+static int beam_search(const cosma_problem_t *problem, const segment_t *seg, int32_t width, uint64_t cutoff,
+                       uint64_t floor, double deadline, int32_t *out_order, uint64_t *out_peak, int *out_pruned,
+                       int *out_timed_out)
 {
-    int32_t n = problem->n_ops;
+    int32_t n = seg->end - seg->begin;
     beam_t b = {.problem = problem, .floor = floor};
     int failed = -1;
     *out_peak = UINT64_MAX;
     *out_pruned = 0;
     *out_timed_out = 0;
-    if (beam_start(&b) != 0)
+    if (beam_start(&b, seg) != 0)
         goto done;
     for (int32_t depth = 0; depth < n; depth++) {
         if (cosma_clock_seconds() > deadline) {
@@ -399,7 +415,7 @@ static int beam_search(const cosma_problem_t *problem, int32_t width, uint64_t c
         if (record_layer(&b, depth) != 0)
             goto done;
     }
-    /* cur holds exactly one state: every operator scheduled. */
+    /* cur holds exactly one state: every operator of the segment ran. */
     *out_peak = b.cur->states[0].peak;
     int32_t index = 0;
     for (int32_t depth = n; depth >= 1; depth--) {
@@ -413,16 +429,155 @@ done:
     return failed;
 }
 
-/* The M_P search: beams of BEAM_FIRST_WIDTH states, growing by
- * BEAM_WIDTH_GROWTH while width x operators stays within BEAM_MAX_WORK (a
- * fixed amount of work, so the result does not depend on the machine; the
- * time limit, BOUNDS_DEFAULT_SECONDS when none is given, is a guard, and
- * the search for a placeable order of that peak keeps to it too).  The
- * work allows width 16,384 on NASNet-A's 879 operators, where the exact
- * dynamic program needs it. */
-enum { BEAM_FIRST_WIDTH = 64, BEAM_WIDTH_GROWTH = 16 };
+/* The M_P search, per segment: beams of BEAM_FIRST_WIDTH states, growing
+ * by BEAM_WIDTH_GROWTH while width x operators of the segment stays within
+ * BEAM_MAX_WORK and the sum of that over every round of every segment
+ * within BEAM_TOTAL_WORK (a fixed amount of work, so the result does not
+ * depend on the machine; the time limit, BOUNDS_DEFAULT_SECONDS when none
+ * is given, is a guard, and the search for a placeable order of that peak
+ * keeps to it too).  The work allows width 16,384 on NASNet-A's 879
+ * operators, where the exact dynamic program needs it.  Segments shorter
+ * than SEGMENT_MIN_OPS are merged with the next: a union of blocks is a
+ * block, and tiny searches cost more in setup than they save. */
+enum { BEAM_FIRST_WIDTH = 64, BEAM_WIDTH_GROWTH = 16, SEGMENT_MIN_OPS = 32 };
 #define BEAM_MAX_WORK 2e7
+#define BEAM_TOTAL_WORK 4e7
 #define BOUNDS_DEFAULT_SECONDS 10.0
+
+/* Where the segments start.  A key point (ROAM's term) is an operator
+ * whose ancestors and descendants are all the others: every order runs
+ * its ancestors, [0, k) in the topological default order, before it and
+ * its descendants after it, so the minimum peak of the graph is the
+ * largest of the minimum peaks of the blocks between key points, each
+ * solved from the fixed prefix before it.  out_starts gets the first
+ * operator of every segment after the first (ascending); returns their
+ * count.  Without the closure (too large a graph): no cut. */
+static int32_t segment_starts(const cosma_problem_t *problem, int32_t *out_starts)
+{
+    int32_t n = problem->n_ops, count = 0;
+    if (!cosma_problem_closure_affordable(problem))
+        return 0;
+    size_t words = ((size_t)n + 63) / 64;
+    word_t *anc = calloc((size_t)n * words + 1, sizeof(word_t));
+    word_t *desc = calloc((size_t)n * words + 1, sizeof(word_t));
+    if (anc != NULL && desc != NULL) {
+        cosma_problem_closure(problem, anc, desc, words);
+        int32_t last = 0;
+        for (int32_t k = 1; k < n; k++) {
+            int64_t ancestors = 0, descendants = 0;
+            for (size_t w = 0; w < words; w++) {
+                ancestors += __builtin_popcountll(anc[(size_t)k * words + w]);
+                descendants += __builtin_popcountll(desc[(size_t)k * words + w]);
+            }
+            if (ancestors == k && descendants == n - 1 - k && k - last >= SEGMENT_MIN_OPS &&
+                n - k >= SEGMENT_MIN_OPS)
+                out_starts[count++] = last = k;
+        }
+    }
+    free(anc);
+    free(desc);
+    return count;
+}
+
+/* Runs the segment's operators in the default order from its prefix:
+ * returns the peak of their steps and leaves bits and *inout_carried at
+ * the segment's end (the next one's prefix). */
+static uint64_t segment_walk(const cosma_problem_t *problem, const segment_t *seg, word_t *bits,
+                             uint64_t *inout_carried)
+{
+    uint64_t peak = 0, carried = *inout_carried;
+    for (int32_t o = seg->begin; o < seg->end; o++) {
+        uint64_t added, freed;
+        step_delta(problem, bits, o, &added, &freed);
+        uint64_t live = carried + added;
+        peak = live > peak ? live : peak;
+        carried = live - freed;
+        bits[o / 64] |= (word_t)1 << (o % 64);
+    }
+    *inout_carried = carried;
+    return peak;
+}
+
+typedef struct {
+    const cosma_problem_t *problem;
+    uint64_t floor;     /* proven lower bound on the minimum peak */
+    double work_left;   /* of BEAM_TOTAL_WORK, in states kept per layer x layers */
+    double deadline;
+    int32_t *trial;     /* scratch order */
+    int stopped_by_clock;
+} peak_search_t;
+
+/* Widens the beam over one segment until it is exact, proves the
+ * incumbent (the default order's peak `best`, order[begin..end) holding
+ * it), or hits the work limit or the clock.  Leaves the best order found
+ * in order[begin..end); *out_exact when its peak is the segment's minimum
+ * or within the floor. */
+static uint64_t segment_solve(peak_search_t *p, const segment_t *seg, uint64_t best, int32_t *order, int *out_exact)
+{
+    int32_t len = seg->end - seg->begin;
+    int exact = best <= p->floor;
+    for (int32_t width = BEAM_FIRST_WIDTH; !exact; width *= BEAM_WIDTH_GROWTH) {
+        double work = (double)width * (double)len;
+        if (work > BEAM_MAX_WORK || work > p->work_left)
+            break;
+        p->work_left -= work;
+        int pruned = 0, timed_out = 0;
+        uint64_t peak;
+        if (beam_search(p->problem, seg, width, best, p->floor, p->deadline, p->trial, &peak, &pruned,
+                        &timed_out) != 0) {
+            p->stopped_by_clock |= timed_out;
+            break; /* out of time or memory: nothing proven by this round */
+        }
+        /* A narrow beam can lose every state to the cutoff (it kept states
+         * that all peak higher later): a wider one may not. */
+        if (peak <= best) {
+            if (peak < best || !pruned)
+                memcpy(order + seg->begin, p->trial, (size_t)len * sizeof(int32_t));
+            best = peak;
+        }
+        /* Nothing dropped for width: best is the minimum (states above the
+         * incumbent were cut without loss). */
+        exact = !pruned || best <= p->floor;
+    }
+    *out_exact = exact;
+    return best;
+}
+
+/* The minimum-peak order, segment by segment.  *inout_lower (a proven
+ * bound on entry) rises to the largest exact segment minimum: every
+ * order holds that peak in that block.  Returns the peak of order. */
+static uint64_t peak_order_search(peak_search_t *p, int32_t *order, uint64_t *inout_lower)
+{
+    const cosma_problem_t *problem = p->problem;
+    int32_t n = problem->n_ops;
+    size_t words = ((size_t)n + 63) / 64;
+    int32_t *starts = malloc(((size_t)n + 1) * sizeof(int32_t));
+    word_t *bits = calloc(words + 1, sizeof(word_t)), *prefix = calloc(words + 1, sizeof(word_t));
+    uint64_t best = UINT64_MAX, lower = *inout_lower, carried = 0;
+    for (int32_t o = 0; o < n; o++)
+        order[o] = o;
+    if (starts == NULL || bits == NULL || prefix == NULL)
+        goto done;
+    int32_t n_starts = segment_starts(problem, starts);
+    starts[n_starts] = n;
+    best = 0;
+    for (int32_t i = 0, begin = 0; i <= n_starts; begin = starts[i++]) {
+        memcpy(prefix, bits, words * sizeof(word_t));
+        segment_t seg = {begin, starts[i], prefix, carried};
+        uint64_t incumbent = segment_walk(problem, &seg, bits, &carried);
+        int exact = 0;
+        uint64_t peak = segment_solve(p, &seg, incumbent, order, &exact);
+        best = peak > best ? peak : best;
+        if (exact && peak > lower)
+            lower = peak;
+    }
+    *inout_lower = lower;
+done:
+    free(starts);
+    free(bits);
+    free(prefix);
+    return best;
+}
 
 cosma_status_t cosma_planner_bounds(const cosma_graph_t *graph, const cosma_mode_t *mode, double time_limit,
                                     cosma_bounds_t *out_bounds, cosma_diag_t *diag)
@@ -452,45 +607,24 @@ cosma_status_t cosma_planner_bounds(const cosma_graph_t *graph, const cosma_mode
     uint64_t lower = cosma_problem_forced_live(&problem, NULL, NULL);
     if (lower < out_bounds->m_r)
         lower = out_bounds->m_r;
-    /* Incumbent: the default order. */
-    for (int32_t o = 0; o < n; o++)
-        order[o] = o;
-    uint64_t best = cosma_order_peak(graph, order, problem.size);
-    double deadline = cosma_clock_seconds() + (time_limit > 0 ? time_limit : BOUNDS_DEFAULT_SECONDS);
-    int exact = best <= lower;
-    /* Widen the beam until the search is exact, proves the incumbent, or
-     * time runs out. */
-    for (int32_t width = BEAM_FIRST_WIDTH; !exact && (double)width * (double)n <= BEAM_MAX_WORK;
-         width *= BEAM_WIDTH_GROWTH) {
-        int pruned = 0, timed_out = 0;
-        uint64_t peak;
-        if (beam_search(&problem, width, best, lower, deadline, trial, &peak, &pruned, &timed_out) != 0) {
-            out_bounds->stopped_by_clock = timed_out;
-            break; /* out of time or memory: nothing proven by this round */
-        }
-        /* A narrow beam can lose every state to the cutoff (it kept states
-         * that all peak higher later): a wider one may not. */
-        if (peak <= best) {
-            if (peak < best || !pruned)
-                memcpy(order, trial, (size_t)n * sizeof(int32_t));
-            best = peak;
-        }
-        if (!pruned) {
-            /* Nothing dropped for width: best is the minimum (states above
-             * the incumbent were cut without loss). */
-            lower = best;
-            exact = 1;
-        }
-        if (best <= lower)
-            exact = 1;
+    peak_search_t search = {.problem = &problem, .floor = lower, .work_left = BEAM_TOTAL_WORK, .trial = trial};
+    search.deadline = cosma_clock_seconds() + (time_limit > 0 ? time_limit : BOUNDS_DEFAULT_SECONDS);
+    uint64_t best = peak_order_search(&search, order, &lower);
+    if (best == UINT64_MAX) {
+        free(order);
+        free(trial);
+        cosma_problem_free(&problem);
+        return COSMA_ERR_NOMEM;
     }
     /* Among orders of that peak, prefer one whose tensors also place
      * within it, so a spill-free plan at M_P exists when we can find one. */
-    cosma_order_search_placeable(&problem, order, best, deadline);
+    cosma_order_search_placeable(&problem, order, best, search.deadline);
+    int exact = best <= lower;
     out_bounds->m_p_upper = best;
     out_bounds->m_p_lower = exact ? best : lower;
     out_bounds->m_p_exact = exact;
     out_bounds->m_h = (out_bounds->m_r + best) / 2;
+    out_bounds->stopped_by_clock = search.stopped_by_clock;
     out_bounds->order = order;
     free(trial);
     cosma_problem_free(&problem);
