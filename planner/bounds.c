@@ -1,9 +1,10 @@
 /* bounds.c: M_R, and M_P (the minimum over topological orders of the peak
  * of live bytes) by a dynamic program over scheduled-operator sets, pruned
  * to a beam when the state space is too large, and to one child per state
- * where an exchange argument shows that loses nothing.  Without beam
- * pruning the result is exact; a lower bound comes from the
- * order-independent forced-live analysis (cosma_problem_forced_live). */
+ * where an exchange argument shows that loses nothing, block by block
+ * between key points.  Without beam pruning the result is exact; a lower
+ * bound comes from the order-independent forced-live analysis
+ * (cosma_problem_forced_live) and from every block solved exactly. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -590,13 +591,10 @@ cosma_status_t cosma_planner_bounds(const cosma_graph_t *graph, const cosma_mode
     int32_t n = graph->n_ops;
     int32_t *order = malloc(((size_t)n + 1) * sizeof(int32_t));
     int32_t *trial = malloc(((size_t)n + 1) * sizeof(int32_t));
-    if (order == NULL || trial == NULL) {
-        free(order);
-        free(trial);
-        cosma_problem_free(&problem);
-        return COSMA_ERR_NOMEM;
-    }
-    out_bounds->m_r_op = 0;
+    uint64_t best = UINT64_MAX;
+    status = COSMA_ERR_NOMEM;
+    if (order == NULL || trial == NULL)
+        goto done;
     for (int32_t o = 0; o < n; o++) {
         uint64_t need = cosma_problem_working_set(&problem, o);
         if (need > out_bounds->m_r) {
@@ -609,13 +607,8 @@ cosma_status_t cosma_planner_bounds(const cosma_graph_t *graph, const cosma_mode
         lower = out_bounds->m_r;
     peak_search_t search = {.problem = &problem, .floor = lower, .work_left = BEAM_TOTAL_WORK, .trial = trial};
     search.deadline = cosma_clock_seconds() + (time_limit > 0 ? time_limit : BOUNDS_DEFAULT_SECONDS);
-    uint64_t best = peak_order_search(&search, order, &lower);
-    if (best == UINT64_MAX) {
-        free(order);
-        free(trial);
-        cosma_problem_free(&problem);
-        return COSMA_ERR_NOMEM;
-    }
+    if ((best = peak_order_search(&search, order, &lower)) == UINT64_MAX)
+        goto done;
     /* Among orders of that peak, prefer one whose tensors also place
      * within it, so a spill-free plan at M_P exists when we can find one. */
     cosma_order_search_placeable(&problem, order, best, search.deadline);
@@ -626,9 +619,13 @@ cosma_status_t cosma_planner_bounds(const cosma_graph_t *graph, const cosma_mode
     out_bounds->m_h = (out_bounds->m_r + best) / 2;
     out_bounds->stopped_by_clock = search.stopped_by_clock;
     out_bounds->order = order;
+    order = NULL;
+    status = COSMA_OK;
+done:
+    free(order);
     free(trial);
     cosma_problem_free(&problem);
-    return COSMA_OK;
+    return status;
 }
 
 void cosma_bounds_free(cosma_bounds_t *bounds)
