@@ -123,6 +123,7 @@ typedef struct {
     size_t hist_parent_cap, hist_op_cap, hist_len;
     uint64_t *added, *freed; /* per ready operator of the state expanded (n_ops) */
     uint64_t floor;          /* a proven lower bound on the minimum peak */
+    double work;             /* children evaluated x bitset words: the search's cost */
 } beam_t;
 
 static void beam_free(beam_t *b)
@@ -284,6 +285,7 @@ static int expand_layer(beam_t *b, uint64_t cutoff)
         const state_t *state = &cur->states[s];
         word_t *bits = cur->bits + (size_t)s * b->words;
         int32_t dominant = ready_deltas(b, s);
+        b->work += (double)state->n_ready * (double)b->words;
         int32_t r_first = dominant >= 0 ? dominant : 0, r_end = dominant >= 0 ? dominant + 1 : state->n_ready;
         for (int32_t r = r_first; r < r_end; r++) {
             int32_t op = cur->ready[state->ready_at + r];
@@ -381,13 +383,13 @@ static int record_layer(beam_t *b, int32_t depth)
  * best peak of its steps and out_order (end - begin entries) its order,
  * or UINT64_MAX when every state went above `cutoff` (states above it are
  * dropped without loss of exactness); -1 when out of memory or time
- * (*out_timed_out).  *out_pruned tells whether a state was dropped for
+ * (*out_timed_out).  *out_work: its cost (see beam_t).  *out_pruned tells whether a state was dropped for
  * width: if not, *out_peak is the exact minimum (or at most the floor, see
  * ready_deltas), or no order peaks within the cutoff.  floor: a proven
  * lower bound on the minimum peak of the whole graph. */
 static int beam_search(const cosma_problem_t *problem, const segment_t *seg, int32_t width, uint64_t cutoff,
                        uint64_t floor, double deadline, int32_t *out_order, uint64_t *out_peak, int *out_pruned,
-                       int *out_timed_out)
+                       int *out_timed_out, double *out_work)
 {
     int32_t n = seg->end - seg->begin;
     beam_t b = {.problem = problem, .floor = floor};
@@ -426,23 +428,27 @@ static int beam_search(const cosma_problem_t *problem, const segment_t *seg, int
     }
     failed = 0;
 done:
+    *out_work = b.work;
     beam_free(&b);
     return failed;
 }
 
 /* The M_P search, per segment: beams of BEAM_FIRST_WIDTH states, growing
- * by BEAM_WIDTH_GROWTH while width x operators of the segment stays within
- * BEAM_MAX_WORK and the sum of that over every round of every segment
- * within BEAM_TOTAL_WORK (a fixed amount of work, so the result does not
- * depend on the machine; the time limit, BOUNDS_DEFAULT_SECONDS when none
- * is given, is a guard, and the search for a placeable order of that peak
- * keeps to it too).  The work allows width 16,384 on NASNet-A's 879
- * operators, where the exact dynamic program needs it.  Segments shorter
- * than SEGMENT_MIN_OPS are merged with the next: a union of blocks is a
- * block, and tiny searches cost more in setup than they save. */
-enum { BEAM_FIRST_WIDTH = 64, BEAM_WIDTH_GROWTH = 16, SEGMENT_MIN_OPS = 32 };
-#define BEAM_MAX_WORK 2e7
-#define BEAM_TOTAL_WORK 4e7
+ * by BEAM_WIDTH_GROWTH while width x operators of the segment (the states
+ * the search keeps) stays within BEAM_MAX_STATES and the next round's
+ * cost, predicted as the last one's times the growth, within what is left
+ * of BEAM_WORK (children evaluated x bitset words, about 4 ns each on a
+ * 2-core EPYC).  A fixed amount of work, so the result does not depend on
+ * the machine; the time limit, BOUNDS_DEFAULT_SECONDS when none is given,
+ * is a guard, and the search for a placeable order of that peak keeps to
+ * it too.  The limits allow width 16,384 on NASNet-A's 879 operators,
+ * where the exact dynamic program needs it (about 1.5e8 of work), and
+ * hold a 5,000-operator random DAG to width 64.  Segments shorter than
+ * SEGMENT_MIN_OPS are merged with the next: a union of blocks is a block,
+ * and tiny searches cost more in setup than they save. */
+enum { BEAM_FIRST_WIDTH = 64, BEAM_WIDTH_GROWTH = 4, SEGMENT_MIN_OPS = 32 };
+#define BEAM_MAX_STATES 2e7
+#define BEAM_WORK 8e8
 #define BOUNDS_DEFAULT_SECONDS 10.0
 
 /* Where the segments start.  A key point (ROAM's term) is an operator
@@ -502,7 +508,7 @@ static uint64_t segment_walk(const cosma_problem_t *problem, const segment_t *se
 typedef struct {
     const cosma_problem_t *problem;
     uint64_t floor;     /* proven lower bound on the minimum peak */
-    double work_left;   /* of BEAM_TOTAL_WORK, in states kept per layer x layers */
+    double work_left;   /* of BEAM_WORK */
     double deadline;
     int32_t *trial;     /* scratch order */
     int stopped_by_clock;
@@ -517,15 +523,18 @@ static uint64_t segment_solve(peak_search_t *p, const segment_t *seg, uint64_t b
 {
     int32_t len = seg->end - seg->begin;
     int exact = best <= p->floor;
+    double predicted = 0; /* the first round always runs */
     for (int32_t width = BEAM_FIRST_WIDTH; !exact; width *= BEAM_WIDTH_GROWTH) {
-        double work = (double)width * (double)len;
-        if (work > BEAM_MAX_WORK || work > p->work_left)
+        if ((double)width * (double)len > BEAM_MAX_STATES || predicted > p->work_left)
             break;
-        p->work_left -= work;
         int pruned = 0, timed_out = 0;
         uint64_t peak;
-        if (beam_search(p->problem, seg, width, best, p->floor, p->deadline, p->trial, &peak, &pruned,
-                        &timed_out) != 0) {
+        double work = 0;
+        int failed = beam_search(p->problem, seg, width, best, p->floor, p->deadline, p->trial, &peak, &pruned,
+                                 &timed_out, &work);
+        p->work_left -= work;
+        predicted = work * BEAM_WIDTH_GROWTH;
+        if (failed) {
             p->stopped_by_clock |= timed_out;
             break; /* out of time or memory: nothing proven by this round */
         }
@@ -605,7 +614,7 @@ cosma_status_t cosma_planner_bounds(const cosma_graph_t *graph, const cosma_mode
     uint64_t lower = cosma_problem_forced_live(&problem, NULL, NULL);
     if (lower < out_bounds->m_r)
         lower = out_bounds->m_r;
-    peak_search_t search = {.problem = &problem, .floor = lower, .work_left = BEAM_TOTAL_WORK, .trial = trial};
+    peak_search_t search = {.problem = &problem, .floor = lower, .work_left = BEAM_WORK, .trial = trial};
     search.deadline = cosma_clock_seconds() + (time_limit > 0 ? time_limit : BOUNDS_DEFAULT_SECONDS);
     if ((best = peak_order_search(&search, order, &lower)) == UINT64_MAX)
         goto done;
