@@ -39,6 +39,19 @@ static cosma_bounds_t bounds_checked(const cosma_graph_t *g)
     return b;
 }
 
+/* Finalizes g, checks that its minimum peak is m_p, proven, and that its
+ * M_R is m_r, and destroys it. */
+static void expect_exact_peak(cosma_graph_t *g, uint64_t m_r, uint64_t m_p)
+{
+    ck_assert_int_eq(cosma_graph_finalize(g, NULL), COSMA_OK);
+    cosma_bounds_t b = bounds_checked(g);
+    ck_assert_uint_eq(b.m_r, m_r);
+    ck_assert_uint_eq(b.m_p_upper, m_p);
+    ck_assert(b.m_p_exact);
+    cosma_bounds_free(&b);
+    cosma_graph_destroy(g);
+}
+
 /* One block of k parallel chains, each make_i -> big_i (10 bytes) ->
  * shrink_i -> small_i (1 byte), and a join of every small_i into
  * `result` (1 byte).  With `from` (a tensor name) a fork reads it first
@@ -85,29 +98,24 @@ static cosma_graph_t *chains_graph(int k)
 {
     cosma_graph_t *g = test_graph_new("chains");
     add_block(g, 0, k, NULL, "y", 1);
-    ck_assert_int_eq(cosma_graph_finalize(g, NULL), COSMA_OK);
     return g;
 }
 
 START_TEST(chains_in_a_bad_default_order)
 {
-    cosma_graph_t *g = chains_graph(4);
-    cosma_bounds_t b = bounds_checked(g);
-    ck_assert_uint_eq(b.m_r, 11);
-    ck_assert_uint_eq(b.m_p_upper, 14); /* default order: 41 */
-    ck_assert(b.m_p_exact);
-    cosma_bounds_free(&b);
-    cosma_graph_destroy(g);
+    expect_exact_peak(chains_graph(4), 11, 14); /* default order: 41 */
 }
 END_TEST
 
 /* 20 chains: the sets of finished chains of one length, C(20, 10) =
- * 184,756 at the widest step, are more than the widest beam keeps, so the
- * search cannot prove its order; it must still find the optimum and keep
- * a valid bound (here the join's operands, k + 1 = 21). */
+ * 184,756 at the widest step, are more than the widest beam within the
+ * search's fixed work keeps, so it cannot prove its order; it must still
+ * find the optimum and keep a valid bound (here the join's operands,
+ * k + 1 = 21). */
 START_TEST(too_wide_to_prove)
 {
     cosma_graph_t *g = chains_graph(20);
+    ck_assert_int_eq(cosma_graph_finalize(g, NULL), COSMA_OK);
     cosma_bounds_t b = bounds_checked(g);
     ck_assert_uint_eq(b.m_p_upper, 30);
     ck_assert(!b.m_p_exact);
@@ -122,9 +130,9 @@ END_TEST
  * previous join: forks and joins are key points (every other operator is
  * their ancestor or descendant), so the search solves the 34-operator
  * blocks one by one, each from the fixed state the one before leaves, with
- * a beam as wide as one block's length allows.  In one piece the 102
- * operators allow no beam wider than 16,384 states, too few for a block
- * (measured: the result is then not proven).  The minimum is each
+ * a beam as wide as one block's length allows.  In one piece, the 102
+ * operators at once, the search's fixed work does not reach a beam wide
+ * enough (measured: the result is then not proven).  The minimum is each
  * block's, k + 10 (see add_block; the fork's output is dead after the
  * last make). */
 enum { BLOCK_CHAINS = 16 };
@@ -136,12 +144,7 @@ START_TEST(blocks_between_key_points)
     add_block(g, 0, BLOCK_CHAINS, "x", "y0", 0);
     add_block(g, 1, BLOCK_CHAINS, "y0", "y1", 0);
     add_block(g, 2, BLOCK_CHAINS, "y1", "y", 1);
-    ck_assert_int_eq(cosma_graph_finalize(g, NULL), COSMA_OK);
-    cosma_bounds_t b = bounds_checked(g);
-    ck_assert_uint_eq(b.m_p_upper, BLOCK_CHAINS + 10);
-    ck_assert(b.m_p_exact);
-    cosma_bounds_free(&b);
-    cosma_graph_destroy(g);
+    expect_exact_peak(g, BLOCK_CHAINS + 1, BLOCK_CHAINS + 10); /* M_R at a join */
 }
 END_TEST
 
@@ -166,13 +169,7 @@ START_TEST(hill_before_a_valley)
     test_graph_op(g, "a2", "A1", "A2");
     test_graph_op(g, "a3", "A2", "A3");
     test_graph_op(g, "join", "A3,B2", "y");
-    ck_assert_int_eq(cosma_graph_finalize(g, NULL), COSMA_OK);
-    cosma_bounds_t b = bounds_checked(g);
-    ck_assert_uint_eq(b.m_r, 9);
-    ck_assert_uint_eq(b.m_p_upper, 9);
-    ck_assert(b.m_p_exact);
-    cosma_bounds_free(&b);
-    cosma_graph_destroy(g);
+    expect_exact_peak(g, 9, 9);
 }
 END_TEST
 
@@ -193,26 +190,16 @@ START_TEST(neutral_step_not_first)
     test_graph_op(g, "u", "x", "z");
     test_graph_op(g, "v", "w", "q");
     test_graph_op(g, "join", "z,q", "y");
-    ck_assert_int_eq(cosma_graph_finalize(g, NULL), COSMA_OK);
-    cosma_bounds_t b = bounds_checked(g);
-    ck_assert_uint_eq(b.m_r, 16);
-    ck_assert_uint_eq(b.m_p_upper, 17);
-    ck_assert(b.m_p_exact);
-    cosma_bounds_free(&b);
-    cosma_graph_destroy(g);
+    expect_exact_peak(g, 16, 17);
 }
 END_TEST
 
 /* ---- against brute force ------------------------------------------------ */
 
-typedef struct {
-    uint64_t state;
-} rng_t;
-
-static uint32_t rng_below(rng_t *rng, uint32_t n)
+/* A draw in [0, n) from ir's one seeded sequence. */
+static uint32_t rng_below(uint64_t *state, uint32_t n)
 {
-    rng->state = rng->state * 6364136223846793005ull + 1442695040888963407ull;
-    return (uint32_t)((rng->state >> 33) % n);
+    return (uint32_t)(cosma_random_next(state) % n);
 }
 
 enum { N_RANDOM = 300, MAX_CHAINS = 5, MAX_CHAIN_OPS = 4 };
@@ -225,7 +212,7 @@ enum { N_RANDOM = 300, MAX_CHAINS = 5, MAX_CHAIN_OPS = 4 };
  * when the chains are short enough, skipped otherwise. */
 static cosma_graph_t *random_chains(uint32_t seed)
 {
-    rng_t rng = {seed * 2654435761u + 1};
+    uint64_t rng = (uint64_t)seed * 2654435761u + 1; /* never 0 */
     cosma_graph_t *g = test_graph_new("chains");
     test_graph_tensor(g, "x", COSMA_TENSOR_INPUT, 1 + rng_below(&rng, 6));
     int n_chains = 2 + (int)rng_below(&rng, MAX_CHAINS - 1);
