@@ -123,6 +123,7 @@ typedef struct {
     size_t hist_parent_cap, hist_op_cap, hist_len;
     uint64_t *added, *freed; /* per ready operator of the state expanded (n_ops) */
     uint64_t floor;          /* a proven lower bound on the minimum peak */
+    int one_child;           /* use the one-child rule (ready_deltas) */
     double work;             /* children evaluated x bitset words: the search's cost */
 } beam_t;
 
@@ -261,7 +262,7 @@ static int32_t ready_deltas(beam_t *b, int32_t s)
     uint64_t limit = state->peak > b->floor ? state->peak : b->floor;
     for (int32_t r = 0; r < state->n_ready; r++) {
         step_delta(b->problem, bits, b->cur->ready[state->ready_at + r], &b->added[r], &b->freed[r]);
-        if (b->added[r] <= b->freed[r] && state->carried + b->added[r] <= limit)
+        if (b->one_child && b->added[r] <= b->freed[r] && state->carried + b->added[r] <= limit)
             return r;
     }
     return -1;
@@ -379,6 +380,24 @@ static int record_layer(beam_t *b, int32_t depth)
     return 0;
 }
 
+/* The M_P search, per segment: beams of BEAM_FIRST_WIDTH states, growing
+ * by BEAM_WIDTH_GROWTH while width x operators of the segment (the states
+ * the search keeps) stays within BEAM_MAX_STATES and the next round's
+ * cost, predicted as the last one's times the growth, within what is left
+ * of BEAM_WORK (children evaluated x bitset words, about 4 ns each on a
+ * 2-core EPYC).  A fixed amount of work, so the result does not depend on
+ * the machine; the time limit, BOUNDS_DEFAULT_SECONDS when none is given,
+ * is a guard, and the search for a placeable order of that peak keeps to
+ * it too.  The limits allow width 16,384 on NASNet-A's 879 operators,
+ * where the exact dynamic program needs it (about 1.5e8 of work), and
+ * hold a 5,000-operator random DAG to width 64.  Segments shorter than
+ * SEGMENT_MIN_OPS are merged with the next: a union of blocks is a block,
+ * and tiny searches cost more in setup than they save. */
+enum { BEAM_FIRST_WIDTH = 64, BEAM_WIDTH_GROWTH = 4, SEGMENT_MIN_OPS = 32 };
+#define BEAM_MAX_STATES 2e7
+#define BEAM_WORK 8e8
+#define BOUNDS_DEFAULT_SECONDS 10.0
+
 /* One beam search of width `width` over a segment: 0 with *out_peak the
  * best peak of its steps and out_order (end - begin entries) its order,
  * or UINT64_MAX when every state went above `cutoff` (states above it are
@@ -392,7 +411,10 @@ static int beam_search(const cosma_problem_t *problem, const segment_t *seg, int
                        int *out_timed_out, double *out_work)
 {
     int32_t n = seg->end - seg->begin;
-    beam_t b = {.problem = problem, .floor = floor};
+    /* The first, narrowest beam goes without the one-child rule: it finds
+     * other orders of the same peak, whose tensors sometimes place where
+     * the rule's orders do not (pnasnet5large at M_P). */
+    beam_t b = {.problem = problem, .floor = floor, .one_child = width > BEAM_FIRST_WIDTH};
     int failed = -1;
     *out_peak = UINT64_MAX;
     *out_pruned = 0;
@@ -432,24 +454,6 @@ done:
     beam_free(&b);
     return failed;
 }
-
-/* The M_P search, per segment: beams of BEAM_FIRST_WIDTH states, growing
- * by BEAM_WIDTH_GROWTH while width x operators of the segment (the states
- * the search keeps) stays within BEAM_MAX_STATES and the next round's
- * cost, predicted as the last one's times the growth, within what is left
- * of BEAM_WORK (children evaluated x bitset words, about 4 ns each on a
- * 2-core EPYC).  A fixed amount of work, so the result does not depend on
- * the machine; the time limit, BOUNDS_DEFAULT_SECONDS when none is given,
- * is a guard, and the search for a placeable order of that peak keeps to
- * it too.  The limits allow width 16,384 on NASNet-A's 879 operators,
- * where the exact dynamic program needs it (about 1.5e8 of work), and
- * hold a 5,000-operator random DAG to width 64.  Segments shorter than
- * SEGMENT_MIN_OPS are merged with the next: a union of blocks is a block,
- * and tiny searches cost more in setup than they save. */
-enum { BEAM_FIRST_WIDTH = 64, BEAM_WIDTH_GROWTH = 4, SEGMENT_MIN_OPS = 32 };
-#define BEAM_MAX_STATES 2e7
-#define BEAM_WORK 8e8
-#define BOUNDS_DEFAULT_SECONDS 10.0
 
 /* Where the segments start.  A key point (ROAM's term) is an operator
  * whose ancestors and descendants are all the others: every order runs
@@ -511,14 +515,17 @@ typedef struct {
     double work_left;   /* of BEAM_WORK */
     double deadline;
     int32_t *trial;     /* scratch order */
+    int32_t *first;     /* per segment, the first order found with its final peak */
     int stopped_by_clock;
 } peak_search_t;
 
 /* Widens the beam over one segment until it is exact, proves the
- * incumbent (the default order's peak `best`, order[begin..end) holding
- * it), or hits the work limit or the clock.  Leaves the best order found
- * in order[begin..end); *out_exact when its peak is the segment's minimum
- * or within the floor. */
+ * incumbent (the default order's peak `best`, order[begin..end) and
+ * p->first[begin..end) holding it), or hits the work limit or the clock.
+ * Leaves the best order found in order[begin..end) (the last round's
+ * among equal peaks: proven when a round is exact) and the first round's
+ * with that peak in p->first (another candidate for placement);
+ * *out_exact when its peak is the segment's minimum or within the floor. */
 static uint64_t segment_solve(peak_search_t *p, const segment_t *seg, uint64_t best, int32_t *order, int *out_exact)
 {
     int32_t len = seg->end - seg->begin;
@@ -540,6 +547,8 @@ static uint64_t segment_solve(peak_search_t *p, const segment_t *seg, uint64_t b
         }
         /* A narrow beam can lose every state to the cutoff (it kept states
          * that all peak higher later): a wider one may not. */
+        if (peak < best)
+            memcpy(p->first + seg->begin, p->trial, (size_t)len * sizeof(int32_t));
         if (peak <= best) {
             if (peak < best || !pruned)
                 memcpy(order + seg->begin, p->trial, (size_t)len * sizeof(int32_t));
@@ -565,7 +574,7 @@ static uint64_t peak_order_search(peak_search_t *p, int32_t *order, uint64_t *in
     word_t *bits = calloc(words + 1, sizeof(word_t)), *prefix = calloc(words + 1, sizeof(word_t));
     uint64_t best = UINT64_MAX, lower = *inout_lower, carried = 0;
     for (int32_t o = 0; o < n; o++)
-        order[o] = o;
+        order[o] = p->first[o] = o;
     if (starts == NULL || bits == NULL || prefix == NULL)
         goto done;
     int32_t n_starts = segment_starts(problem, starts);
@@ -600,9 +609,10 @@ cosma_status_t cosma_planner_bounds(const cosma_graph_t *graph, const cosma_mode
     int32_t n = graph->n_ops;
     int32_t *order = malloc(((size_t)n + 1) * sizeof(int32_t));
     int32_t *trial = malloc(((size_t)n + 1) * sizeof(int32_t));
+    int32_t *first = malloc(((size_t)n + 1) * sizeof(int32_t));
     uint64_t best = UINT64_MAX;
     status = COSMA_ERR_NOMEM;
-    if (order == NULL || trial == NULL)
+    if (order == NULL || trial == NULL || first == NULL)
         goto done;
     for (int32_t o = 0; o < n; o++) {
         uint64_t need = cosma_problem_working_set(&problem, o);
@@ -614,13 +624,22 @@ cosma_status_t cosma_planner_bounds(const cosma_graph_t *graph, const cosma_mode
     uint64_t lower = cosma_problem_forced_live(&problem, NULL, NULL);
     if (lower < out_bounds->m_r)
         lower = out_bounds->m_r;
-    peak_search_t search = {.problem = &problem, .floor = lower, .work_left = BEAM_WORK, .trial = trial};
+    peak_search_t search = {
+        .problem = &problem, .floor = lower, .work_left = BEAM_WORK, .trial = trial, .first = first};
     search.deadline = cosma_clock_seconds() + (time_limit > 0 ? time_limit : BOUNDS_DEFAULT_SECONDS);
     if ((best = peak_order_search(&search, order, &lower)) == UINT64_MAX)
         goto done;
     /* Among orders of that peak, prefer one whose tensors also place
-     * within it, so a spill-free plan at M_P exists when we can find one. */
-    cosma_order_search_placeable(&problem, order, best, search.deadline);
+     * within it, so a spill-free plan at M_P exists when we can find one:
+     * the proven order, else the first ones found, else the one whose
+     * greedy arena is smaller (on pnasnet5large the first beam's order
+     * comes closer to placing, and the planner's own placement then
+     * finishes the job). */
+    if (!cosma_order_search_placeable(&problem, order, best, search.deadline) &&
+        memcmp(order, first, (size_t)n * sizeof(int32_t)) != 0 &&
+        (cosma_order_search_placeable(&problem, first, best, search.deadline) ||
+         cosma_order_arena_score(&problem, first, best) < cosma_order_arena_score(&problem, order, best)))
+        memcpy(order, first, (size_t)n * sizeof(int32_t));
     int exact = best <= lower;
     out_bounds->m_p_upper = best;
     out_bounds->m_p_lower = exact ? best : lower;
@@ -633,6 +652,7 @@ cosma_status_t cosma_planner_bounds(const cosma_graph_t *graph, const cosma_mode
 done:
     free(order);
     free(trial);
+    free(first);
     cosma_problem_free(&problem);
     return status;
 }

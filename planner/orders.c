@@ -113,6 +113,12 @@ done:
     return extent;
 }
 
+uint64_t cosma_order_arena_score(const cosma_problem_t *problem, const int32_t *order, uint64_t budget)
+{
+    uint64_t peak;
+    return order_extent(problem, order, budget, NULL, &peak);
+}
+
 int cosma_order_local_search(const cosma_problem_t *problem, int32_t *order, const cosma_order_search_t *search,
                              uint64_t *inout_score)
 {
