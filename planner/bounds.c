@@ -405,16 +405,14 @@ enum { BEAM_FIRST_WIDTH = 64, BEAM_WIDTH_GROWTH = 4, SEGMENT_MIN_OPS = 32 };
  * (*out_timed_out).  *out_work: its cost (see beam_t).  *out_pruned tells whether a state was dropped for
  * width: if not, *out_peak is the exact minimum (or at most the floor, see
  * ready_deltas), or no order peaks within the cutoff.  floor: a proven
- * lower bound on the minimum peak of the whole graph. */
+ * lower bound on the minimum peak of the whole graph; one_child: use the
+ * rule of ready_deltas. */
 static int beam_search(const cosma_problem_t *problem, const segment_t *seg, int32_t width, uint64_t cutoff,
-                       uint64_t floor, double deadline, int32_t *out_order, uint64_t *out_peak, int *out_pruned,
-                       int *out_timed_out, double *out_work)
+                       uint64_t floor, int one_child, double deadline, int32_t *out_order, uint64_t *out_peak,
+                       int *out_pruned, int *out_timed_out, double *out_work)
 {
     int32_t n = seg->end - seg->begin;
-    /* The first, narrowest beam goes without the one-child rule: it finds
-     * other orders of the same peak, whose tensors sometimes place where
-     * the rule's orders do not (pnasnet5large at M_P). */
-    beam_t b = {.problem = problem, .floor = floor, .one_child = width > BEAM_FIRST_WIDTH};
+    beam_t b = {.problem = problem, .floor = floor, .one_child = one_child};
     int failed = -1;
     *out_peak = UINT64_MAX;
     *out_pruned = 0;
@@ -515,30 +513,29 @@ typedef struct {
     double work_left;   /* of BEAM_WORK */
     double deadline;
     int32_t *trial;     /* scratch order */
-    int32_t *first;     /* per segment, the first order found with its final peak */
+    int32_t max_width;  /* widest beam tried */
+    int one_child;      /* use the one-child rule (ready_deltas) */
     int stopped_by_clock;
 } peak_search_t;
 
 /* Widens the beam over one segment until it is exact, proves the
- * incumbent (the default order's peak `best`, order[begin..end) and
- * p->first[begin..end) holding it), or hits the work limit or the clock.
- * Leaves the best order found in order[begin..end) (the last round's
- * among equal peaks: proven when a round is exact) and the first round's
- * with that peak in p->first (another candidate for placement);
- * *out_exact when its peak is the segment's minimum or within the floor. */
+ * incumbent (the default order's peak `best`, order[begin..end) holding
+ * it), or hits the width or work limit or the clock.  Leaves the best
+ * order found in order[begin..end); *out_exact when its peak is the
+ * segment's minimum or within the floor. */
 static uint64_t segment_solve(peak_search_t *p, const segment_t *seg, uint64_t best, int32_t *order, int *out_exact)
 {
     int32_t len = seg->end - seg->begin;
     int exact = best <= p->floor;
     double predicted = 0; /* the first round always runs */
-    for (int32_t width = BEAM_FIRST_WIDTH; !exact; width *= BEAM_WIDTH_GROWTH) {
+    for (int32_t width = BEAM_FIRST_WIDTH; !exact && width <= p->max_width; width *= BEAM_WIDTH_GROWTH) {
         if ((double)width * (double)len > BEAM_MAX_STATES || predicted > p->work_left)
             break;
         int pruned = 0, timed_out = 0;
         uint64_t peak;
         double work = 0;
-        int failed = beam_search(p->problem, seg, width, best, p->floor, p->deadline, p->trial, &peak, &pruned,
-                                 &timed_out, &work);
+        int failed = beam_search(p->problem, seg, width, best, p->floor, p->one_child, p->deadline, p->trial,
+                                 &peak, &pruned, &timed_out, &work);
         p->work_left -= work;
         predicted = work * BEAM_WIDTH_GROWTH;
         if (failed) {
@@ -547,8 +544,6 @@ static uint64_t segment_solve(peak_search_t *p, const segment_t *seg, uint64_t b
         }
         /* A narrow beam can lose every state to the cutoff (it kept states
          * that all peak higher later): a wider one may not. */
-        if (peak < best)
-            memcpy(p->first + seg->begin, p->trial, (size_t)len * sizeof(int32_t));
         if (peak <= best) {
             if (peak < best || !pruned)
                 memcpy(order + seg->begin, p->trial, (size_t)len * sizeof(int32_t));
@@ -574,7 +569,7 @@ static uint64_t peak_order_search(peak_search_t *p, int32_t *order, uint64_t *in
     word_t *bits = calloc(words + 1, sizeof(word_t)), *prefix = calloc(words + 1, sizeof(word_t));
     uint64_t best = UINT64_MAX, lower = *inout_lower, carried = 0;
     for (int32_t o = 0; o < n; o++)
-        order[o] = p->first[o] = o;
+        order[o] = o;
     if (starts == NULL || bits == NULL || prefix == NULL)
         goto done;
     int32_t n_starts = segment_starts(problem, starts);
@@ -598,6 +593,30 @@ done:
     return best;
 }
 
+/* Among orders of peak `best`, prefers one whose zero-spill tensors also
+ * place within it, so that a spill-free plan at M_P exists when we can
+ * find one: the order found, else another from one beam of the narrowest
+ * width without the one-child rule (its own fixed work; on pnasnet5large
+ * its order places and the rule's does not), else whichever of the two
+ * has the smaller greedy arena.  other: scratch of n_ops entries. */
+static void prefer_placeable(const peak_search_t *found, int32_t *order, int32_t *other, uint64_t best)
+{
+    const cosma_problem_t *problem = found->problem;
+    size_t bytes = (size_t)problem->n_ops * sizeof(int32_t);
+    if (cosma_order_search_placeable(problem, order, best, found->deadline))
+        return;
+    peak_search_t search = *found;
+    search.work_left = BEAM_WORK;
+    search.max_width = BEAM_FIRST_WIDTH;
+    search.one_child = 0;
+    uint64_t lower = search.floor;
+    if (peak_order_search(&search, other, &lower) != best || memcmp(order, other, bytes) == 0)
+        return;
+    if (cosma_order_search_placeable(problem, other, best, found->deadline) ||
+        cosma_order_arena_score(problem, other, best) < cosma_order_arena_score(problem, order, best))
+        memcpy(order, other, bytes);
+}
+
 cosma_status_t cosma_planner_bounds(const cosma_graph_t *graph, const cosma_mode_t *mode, double time_limit,
                                     cosma_bounds_t *out_bounds, cosma_diag_t *diag)
 {
@@ -609,10 +628,10 @@ cosma_status_t cosma_planner_bounds(const cosma_graph_t *graph, const cosma_mode
     int32_t n = graph->n_ops;
     int32_t *order = malloc(((size_t)n + 1) * sizeof(int32_t));
     int32_t *trial = malloc(((size_t)n + 1) * sizeof(int32_t));
-    int32_t *first = malloc(((size_t)n + 1) * sizeof(int32_t));
+    int32_t *other = malloc(((size_t)n + 1) * sizeof(int32_t));
     uint64_t best = UINT64_MAX;
     status = COSMA_ERR_NOMEM;
-    if (order == NULL || trial == NULL || first == NULL)
+    if (order == NULL || trial == NULL || other == NULL)
         goto done;
     for (int32_t o = 0; o < n; o++) {
         uint64_t need = cosma_problem_working_set(&problem, o);
@@ -624,22 +643,12 @@ cosma_status_t cosma_planner_bounds(const cosma_graph_t *graph, const cosma_mode
     uint64_t lower = cosma_problem_forced_live(&problem, NULL, NULL);
     if (lower < out_bounds->m_r)
         lower = out_bounds->m_r;
-    peak_search_t search = {
-        .problem = &problem, .floor = lower, .work_left = BEAM_WORK, .trial = trial, .first = first};
+    peak_search_t search = {.problem = &problem, .floor = lower, .work_left = BEAM_WORK, .trial = trial,
+                            .max_width = INT32_MAX / BEAM_WIDTH_GROWTH, .one_child = 1};
     search.deadline = cosma_clock_seconds() + (time_limit > 0 ? time_limit : BOUNDS_DEFAULT_SECONDS);
     if ((best = peak_order_search(&search, order, &lower)) == UINT64_MAX)
         goto done;
-    /* Among orders of that peak, prefer one whose tensors also place
-     * within it, so a spill-free plan at M_P exists when we can find one:
-     * the proven order, else the first ones found, else the one whose
-     * greedy arena is smaller (on pnasnet5large the first beam's order
-     * comes closer to placing, and the planner's own placement then
-     * finishes the job). */
-    if (!cosma_order_search_placeable(&problem, order, best, search.deadline) &&
-        memcmp(order, first, (size_t)n * sizeof(int32_t)) != 0 &&
-        (cosma_order_search_placeable(&problem, first, best, search.deadline) ||
-         cosma_order_arena_score(&problem, first, best) < cosma_order_arena_score(&problem, order, best)))
-        memcpy(order, first, (size_t)n * sizeof(int32_t));
+    prefer_placeable(&search, order, other, best);
     int exact = best <= lower;
     out_bounds->m_p_upper = best;
     out_bounds->m_p_lower = exact ? best : lower;
@@ -652,7 +661,7 @@ cosma_status_t cosma_planner_bounds(const cosma_graph_t *graph, const cosma_mode
 done:
     free(order);
     free(trial);
-    free(first);
+    free(other);
     cosma_problem_free(&problem);
     return status;
 }
