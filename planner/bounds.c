@@ -252,8 +252,9 @@ static int add_child(beam_t *b, int32_t s, int32_t op, const word_t *bits, state
  * bytes it makes live and its own step stays within max(state peak,
  * floor), moving op to the front of any completion raises no step (the
  * steps it jumps over hold its outputs earlier but no longer its freed
- * inputs) and adds a step below the completion's peak (every order peaks
- * at floor or more).  So the search stays exact with that one child; it
+ * inputs) and its own step is at most the state's peak or the floor,
+ * which the completion's peak reaches anyway (every order peaks at floor
+ * or more).  So the search stays exact with that one child; it
  * is what makes the chains of NAS cells and transformer layers cheap. */
 static int32_t ready_deltas(beam_t *b, int32_t s)
 {
@@ -402,9 +403,10 @@ enum { BEAM_FIRST_WIDTH = 64, BEAM_WIDTH_GROWTH = 4, SEGMENT_MIN_OPS = 32 };
  * best peak of its steps and out_order (end - begin entries) its order,
  * or UINT64_MAX when every state went above `cutoff` (states above it are
  * dropped without loss of exactness); -1 when out of memory or time
- * (*out_timed_out).  *out_work: its cost (see beam_t).  *out_pruned tells whether a state was dropped for
- * width: if not, *out_peak is the exact minimum (or at most the floor, see
- * ready_deltas), or no order peaks within the cutoff.  floor: a proven
+ * (*out_timed_out).  *out_work: its cost (see beam_t).  *out_pruned
+ * tells whether a state was dropped for width: if not, *out_peak is the
+ * exact minimum (or at most the floor, see ready_deltas), or no order
+ * peaks within the cutoff.  floor: a proven
  * lower bound on the minimum peak of the whole graph; one_child: use the
  * rule of ready_deltas. */
 static int beam_search(const cosma_problem_t *problem, const segment_t *seg, int32_t width, uint64_t cutoff,

@@ -204,11 +204,13 @@ int cosma_order_search_placeable(const cosma_problem_t *problem, int32_t *order,
     int64_t planned = 0;
     for (int32_t t = 0; t < problem->n_tensors; t++)
         planned += problem->size[t] > 0;
-    int64_t max_moves = planned > 0 ? PLACEMENT_WORK / planned : MAX_PLACEMENT_MOVES;
+    int64_t max_moves = MAX_PLACEMENT_MOVES;
+    if (planned > 0 && PLACEMENT_WORK / planned < max_moves)
+        max_moves = PLACEMENT_WORK / planned;
     if (p.hot != NULL) {
         uint64_t extent = order_extent(problem, order, budget, p.hot, &peak);
         cosma_order_search_t search = {.reach = PLACEMENT_SEARCH_REACH,
-                                       .max_moves = max_moves < MAX_PLACEMENT_MOVES ? max_moves : MAX_PLACEMENT_MOVES,
+                                       .max_moves = max_moves,
                                        .deadline = deadline,
                                        .target = budget,
                                        .score = placeable_score,
