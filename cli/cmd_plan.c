@@ -120,10 +120,11 @@ static cosma_status_t plan_job(void *ctx, cli_solve_t *solve)
 }
 
 /* After a signal or the time limit: the best plan found so far is
- * written (the model it would export may be half-written, so it is
- * dropped); without one, nothing is. */
+ * written; without one, nothing is.  The model is exported once, into its
+ * temporary by rename: it is complete or still empty (then dropped). */
 static cosma_status_t early_end(cli_solve_end_t end, int signal_number, double time_limit, cosma_plan_t *plan,
-                                cosma_outputs_t *outs, const char *export_path, cosma_diag_t *diag)
+                                cosma_outputs_t *outs, const char *export_path, const char *export_temp,
+                                cosma_diag_t *diag)
 {
     const char *why = end == CLI_SOLVE_TIMED_OUT     ? "the time limit"
                       : signal_number == SIGINT  ? "SIGINT"
@@ -136,8 +137,9 @@ static cosma_status_t early_end(cli_solve_end_t end, int signal_number, double t
     }
     plan->stopped = end == CLI_SOLVE_INTERRUPTED ? COSMA_STOP_INTERRUPT : COSMA_STOP_TIME_LIMIT;
     cosma_diag_report(diag, COSMA_SEV_WARNING, "stopped by %s: writing the best plan found so far", why);
-    if (export_path != NULL) {
-        cosma_diag_report(diag, COSMA_SEV_WARNING, "the ILP model is not exported: the solve did not end");
+    struct stat st;
+    if (export_path != NULL && (stat(export_temp, &st) != 0 || st.st_size == 0)) {
+        cosma_diag_report(diag, COSMA_SEV_WARNING, "the ILP model is not exported: the solve ended before it was built");
         cosma_outputs_drop(outs, export_path);
     }
     return COSMA_OK;
@@ -385,7 +387,7 @@ int cli_cmd_plan(int argc, char **argv)
         plan = end == CLI_SOLVE_FINISHED ? job.plan : best;
         diag.n_errors = job.diag.n_errors; /* the job reported through a copy of diag */
         if (end != CLI_SOLVE_FINISHED)
-            status = early_end(end, signal_number, time_limit, plan, outs, export_path, &diag);
+            status = early_end(end, signal_number, time_limit, plan, outs, export_path, export_temp, &diag);
     }
     if (status == COSMA_OK) {
         const char *paths[] = {output, summary_path, header_path, svg_path, export_path, export_temp};

@@ -551,6 +551,28 @@ static uint64_t ledger_bound(const plan_ctx_t *ctx)
     return ctx->ledger.joint > bound ? ctx->ledger.joint : bound;
 }
 
+/* A plan a caller can stop with before the first strategy ends: the
+ * greedy baseline in the given order (milliseconds), handed to on_plan
+ * only; a strategy's plan is offered when it beats it.  None for a
+ * minimum-peak schedule (it must have no traffic) or where the baseline
+ * cannot place a step. */
+static void offer_first_plan(plan_ctx_t *ctx)
+{
+    const cosma_plan_options_t *options = ctx->options;
+    if (options->on_plan == NULL || is_schedule(ctx, COSMA_SCHEDULE_PEAK))
+        return;
+    for (size_t a = 0; a < sizeof baseline_alignments / sizeof baseline_alignments[0]; a++) {
+        cosma_plan_t *plan = NULL;
+        if (cosma_baseline_plan_in_order(ctx->problem.graph, &options->mode, options->budget_bytes, "default-greedy",
+                                         baseline_alignments[a], ctx->given_order, &plan, NULL) != COSMA_OK)
+            continue;
+        ctx->offered = 1;
+        ctx->offered_traffic = plan->traffic.spill_bytes + plan->traffic.retrieve_bytes;
+        options->on_plan(options->on_plan_ctx, plan);
+        return;
+    }
+}
+
 /* Checks the request and sets up the context: the orders, and the
  * minimum-peak order unless the schedule is fixed. */
 static cosma_status_t ctx_init(plan_ctx_t *ctx, const cosma_graph_t *graph, const cosma_plan_options_t *options,
@@ -584,6 +606,7 @@ static cosma_status_t ctx_init(plan_ctx_t *ctx, const cosma_graph_t *graph, cons
         return COSMA_ERR_INFEASIBLE;
     for (int32_t o = 0; o < n; o++)
         ctx->given_order[o] = fixed && options->order != NULL ? options->order[o] : o;
+    offer_first_plan(ctx);
     if (fixed)
         return COSMA_OK;
     if (options->bounds == NULL) {
