@@ -3,7 +3,7 @@
 and M_P (8-bit, activations only) and the four replacement baselines at the
 same budgets; every plan is checked with `cosma verify`.  Prints a Markdown
 table (method, traffic, lower bound, gap, time, reduction against each
-baseline) for docs/results.md.  A baseline that cannot run on the paper's
+baseline) for docs/results-nas.md.  A baseline that cannot run on the paper's
 64-byte arena is run unaligned (marked so); one that cannot run at all says
 so.  Runs
 one command at a time, with bench/paper.py's runner.

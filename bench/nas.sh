@@ -2,7 +2,7 @@
 # The NAS benchmark of issue 10 as one command: cosma and the four baselines
 # on nasnetalarge, pnasnet5large, darts_v2_imagenet and amoebanet_d at M_R,
 # M_H and M_P (8-bit, activations only), every plan verified; prints the
-# Markdown table that docs/results.md quotes (bench/nas.py).
+# Markdown table that docs/results-nas.md quotes (bench/nas.py).
 #
 # usage: bash bench/nas.sh [COSMA_BINARY] [extra bench/nas.py options]
 set -euo pipefail

@@ -97,6 +97,11 @@ int cosma_order_local_search(const cosma_problem_t *problem, int32_t *order, con
  * Returns 1 (order updated) when an order whose arena fits was found. */
 int cosma_order_search_placeable(const cosma_problem_t *problem, int32_t *order, uint64_t budget, double deadline);
 
+/* The greedy zero-spill arena of an order, the placement search's score:
+ * the arena when it fits the budget, else the budget plus the bytes placed
+ * above it (UINT64_MAX when out of memory). */
+uint64_t cosma_order_arena_score(const cosma_problem_t *problem, const int32_t *order, uint64_t budget);
+
 /* Exhaustive search (bounded by fixed work limits and the deadline) over
  * the topological orders whose live bytes fit the budget, for one whose
  * zero-spill tensors place: 1 found (out_order set), 0 proven that none
