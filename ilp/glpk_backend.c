@@ -358,6 +358,15 @@ static double round_bound(double bound, double step)
     return ceil(bound / step - tolerance) * step;
 }
 
+/* The objective of the caller's start, constant included. */
+static double start_objective(const cosma_milp_t *milp)
+{
+    double objective = milp->constant;
+    for (int32_t j = 0; j < milp->n_cols; j++)
+        objective += milp->cols[j].objective * milp->start[j];
+    return objective;
+}
+
 /* One GLPK call on a thread of its own, when GLPK keeps its environment
  * per thread (Debian's does); on the caller's thread otherwise, or when no
  * thread can be made. */
@@ -535,11 +544,20 @@ static cosma_status_t solve_here(cosma_milp_t *milp, const cosma_milp_options_t 
         cosma_diag_report(diag, COSMA_SEV_ERROR, "GLPK could not solve the LP relaxation (code %d)", rc);
         return COSMA_ERR_SOLVER;
     }
+    int from_start = status == COSMA_MILP_NO_SOLUTION && milp->start != NULL;
+    if (from_start) {
+        /* A limit came before GLPK's first heuristic call, where the start
+         * is offered: the start is still a solution. */
+        status = COSMA_MILP_FEASIBLE;
+        objective = start_objective(milp);
+        if (bound > objective)
+            bound = objective;
+    }
     if (status == COSMA_MILP_OPTIMAL || status == COSMA_MILP_FEASIBLE) {
         values = malloc(((size_t)milp->n_cols + 1) * sizeof(double));
         if (values != NULL)
             for (int32_t j = 0; j < milp->n_cols; j++)
-                values[j] = glp_mip_col_val(lp, j + 1);
+                values[j] = from_start ? milp->start[j] : glp_mip_col_val(lp, j + 1);
     }
     glp_delete_prob(lp);
     glpk_end(ctx);

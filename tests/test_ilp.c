@@ -50,6 +50,27 @@ START_TEST(solves_a_knapsack_to_optimality)
 }
 END_TEST
 
+/* A time limit that ends the search before GLPK ever asks for a heuristic
+ * solution (where the start is offered) still returns the start. */
+START_TEST(start_survives_a_limit_before_the_search)
+{
+    cosma_milp_t *milp = knapsack();
+    double start[3] = {1, 0, 1}; /* value 8: feasible, not optimal */
+    ck_assert_int_eq(cosma_milp_set_start(milp, start), COSMA_OK);
+    cosma_milp_options_t options = {.time_limit = 1e-9, .objective_step = 1};
+    cosma_milp_result_t result;
+    ck_assert_int_eq(cosma_milp_solve(milp, &options, &result, NULL), COSMA_OK);
+    ck_assert(result.status == COSMA_MILP_FEASIBLE || result.status == COSMA_MILP_OPTIMAL);
+    ck_assert_double_le_tol(result.objective, -8, 1e-9);
+    ck_assert_double_le_tol(result.bound, result.objective, 1e-9);
+    if (result.status == COSMA_MILP_FEASIBLE && result.objective > -8.5)
+        for (int j = 0; j < 3; j++)
+            ck_assert_double_eq_tol(result.values[j], start[j], 1e-9);
+    free(result.values);
+    cosma_milp_destroy(milp);
+}
+END_TEST
+
 /* A host program's own GLPK environment and terminal hook on its thread. */
 static int host_hook_calls;
 static int host_hook(void *info, const char *text)
@@ -242,6 +263,7 @@ int main(void)
     tcase_add_test(tc, bound_rounds_up_to_the_grid);
     tcase_add_test(tc, exports_lp_and_mps);
     tcase_add_test(tc, keeps_the_host_programs_glpk_hooks);
+    tcase_add_test(tc, start_survives_a_limit_before_the_search);
     suite_add_tcase(suite, tc);
     SRunner *runner = srunner_create(suite);
     srunner_run_all(runner, CK_NORMAL);
