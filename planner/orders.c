@@ -128,31 +128,36 @@ int cosma_order_local_search(const cosma_problem_t *problem, int32_t *order, con
     int changed = 0;
     int64_t moves = 0;
     uint64_t score = *inout_score;
-    int live = position != NULL && trial != NULL;
-    for (int improved = 1; live && improved && score > search->target && moves < search->max_moves &&
-                           cosma_clock_seconds() < search->deadline;) {
-        improved = 0;
-        for (int32_t s = 0; s < n; s++)
-            position[order[s]] = s;
-        for (int32_t i = 0; i < n && !improved && moves < search->max_moves && cosma_clock_seconds() < search->deadline;
-             i++) {
-            if (search->movable != NULL && !search->movable(search->ctx, order[i]))
+    if (position == NULL || trial == NULL)
+        n = 0;
+    for (int32_t s = 0; s < n; s++)
+        position[order[s]] = s;
+    /* First improvement, scanning on from the operator that improved (a
+     * restart from the first would repeat the moves just found useless):
+     * the search ends after a whole round of operators without one. */
+    for (int32_t i = 0, quiet = 0; quiet < n && score > search->target && moves < search->max_moves &&
+                                   cosma_clock_seconds() < search->deadline;
+         i = (i + 1) % n, quiet++) {
+        if (search->movable != NULL && !search->movable(search->ctx, order[i]))
+            continue;
+        int32_t lo, hi;
+        cosma_order_move_window(problem, order, position, i, search->reach, &lo, &hi);
+        for (int32_t j = lo; j <= hi && moves < search->max_moves; j++) {
+            if (j == i)
                 continue;
-            int32_t lo, hi;
-            cosma_order_move_window(problem, order, position, i, search->reach, &lo, &hi);
-            for (int32_t j = lo; j <= hi && !improved; j++) {
-                if (j == i)
-                    continue;
-                cosma_order_move(order, n, i, j, trial);
-                moves++;
-                uint64_t trial_score;
-                if (search->score(search->ctx, trial, &trial_score) == 0 && trial_score < score) {
-                    memcpy(order, trial, (size_t)n * sizeof(int32_t));
-                    score = trial_score;
-                    if (search->accepted != NULL)
-                        search->accepted(search->ctx, order);
-                    improved = changed = 1;
-                }
+            cosma_order_move(order, n, i, j, trial);
+            moves++;
+            uint64_t trial_score;
+            if (search->score(search->ctx, trial, &trial_score) == 0 && trial_score < score) {
+                memcpy(order, trial, (size_t)n * sizeof(int32_t));
+                for (int32_t s = 0; s < n; s++)
+                    position[order[s]] = s;
+                score = trial_score;
+                if (search->accepted != NULL)
+                    search->accepted(search->ctx, order);
+                changed = 1;
+                quiet = -1; /* the loop's increment makes it 0 */
+                break;
             }
         }
     }

@@ -694,18 +694,16 @@ static cosma_status_t run_strategy(plan_ctx_t *ctx, strategy_fn_t run)
 
 /* Divide-and-conquer (after the local search, from its order) ends by
  * this share of the limit, leaving time for its order's residency and the
- * baselines; auto picks it when the whole graph's joint model
- * has more columns than the limit or than this many per second left. */
+ * baselines. */
 #define DC_SHARE 0.8
-#define DC_JOINT_COLUMNS_PER_SECOND 500.0
 
+/* Only on request (--method dc): on every case measured so far (the NAS
+ * graphs, the Transformer, docs/results-nas.md) its order was no better
+ * than the local search's, while it took most of the time limit and made
+ * the plan depend on the clock, so auto leaves it out until it pays. */
 static int dc_wanted(const plan_ctx_t *ctx)
 {
-    if (ctx->options->method != COSMA_METHOD_AUTO)
-        return ctx->options->method == COSMA_METHOD_DC;
-    int64_t columns = cosma_joint_columns(&ctx->problem, NULL);
-    return columns < 0 || columns > COSMA_JOINT_MAX_COLUMNS ||
-           (double)columns > DC_JOINT_COLUMNS_PER_SECOND * time_left(ctx);
+    return ctx->options->method == COSMA_METHOD_DC;
 }
 
 /* Strategy (joint schedule, when dc_wanted): divide-and-conquer improves
