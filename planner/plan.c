@@ -132,7 +132,7 @@ typedef struct {
 static int relaxed_score(void *ctx, const int32_t *order, uint64_t *out_score)
 {
     const relaxed_score_t *r = ctx;
-    return cosma_residency_relaxed(r->problem, order, r->budget, RELAXED_SECONDS, out_score, r->optional) == COSMA_OK
+    return cosma_residency_relaxed(r->problem, order, r->budget, RELAXED_SECONDS, 0, out_score, r->optional) == COSMA_OK
                ? 0
                : -1;
 }
@@ -389,7 +389,7 @@ static cosma_status_t strategy_local_search(plan_ctx_t *ctx)
         return COSMA_OK;
     uint64_t budget = ctx->options->budget_bytes;
     cosma_diag_t optional = {emit_as_warning, ctx->diag, 0};
-    ctx->ledger.cover = cosma_problem_traffic_lower_bound(&ctx->problem, budget, COVER_BOUND_SECONDS,
+    ctx->ledger.cover = cosma_problem_traffic_lower_bound(&ctx->problem, budget, COVER_BOUND_SECONDS, 0,
                                                           ctx->diag != NULL ? &optional : NULL);
     memcpy(ctx->work_order, ctx->incumbent.order, (size_t)ctx->problem.n_ops * sizeof(int32_t));
     if (ctx->ledger.cover < ctx->incumbent.residency.traffic &&

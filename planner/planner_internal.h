@@ -127,6 +127,7 @@ typedef struct {
     uint64_t budget;
     double time_limit;
     int no_spills;            /* keep every tensor from first to last use */
+    int64_t node_limit;       /* branch-and-bound nodes per residency ILP solve; 0: none */
     const char *export_model; /* write the first ILP here (.lp / .mps) */
 } cosma_residency_options_t;
 
@@ -142,7 +143,7 @@ void cosma_residency_free(cosma_residency_t *result);
 /* The capacity-relaxed traffic of an order (no placement): the score the
  * order search optimises. */
 cosma_status_t cosma_residency_relaxed(const cosma_problem_t *problem, const int32_t *order, uint64_t budget,
-                                       double time_limit, uint64_t *out_cost, cosma_diag_t *diag);
+                                       double time_limit, int64_t node_limit, uint64_t *out_cost, cosma_diag_t *diag);
 
 /* The joint time-indexed model (see joint.c): solves order and residency
  * together with placement relaxed. */
@@ -171,8 +172,9 @@ cosma_status_t cosma_joint_solve(const cosma_problem_t *problem, const cosma_joi
                                  int32_t *out_order, uint64_t *out_bound, cosma_diag_t *diag);
 
 /* Order-independent lower bound on non-compulsory traffic at a budget
- * (a covering ILP over the forced-live tensors; see problem.c). */
+ * (a covering ILP over the forced-live tensors, at most node_limit
+ * branch-and-bound nodes, 0: none; see problem.c). */
 uint64_t cosma_problem_traffic_lower_bound(const cosma_problem_t *problem, uint64_t budget, double time_limit,
-                                           cosma_diag_t *diag);
+                                           int64_t node_limit, cosma_diag_t *diag);
 
 #endif

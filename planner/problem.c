@@ -295,7 +295,7 @@ uint64_t cosma_gcd_u64(uint64_t a, uint64_t b)
  * whose optimum (or any proven bound of it) is a valid lower bound on the
  * non-compulsory traffic of every plan, whatever its order. */
 uint64_t cosma_problem_traffic_lower_bound(const cosma_problem_t *problem, uint64_t budget, double time_limit,
-                                           cosma_diag_t *diag)
+                                           int64_t node_limit, cosma_diag_t *diag)
 {
     const cosma_graph_t *graph = problem->graph;
     int32_t n = problem->n_ops, m = problem->n_tensors;
@@ -355,7 +355,7 @@ uint64_t cosma_problem_traffic_lower_bound(const cosma_problem_t *problem, uint6
         if (unit == 0)
             goto done; /* no operator exceeds the budget in any order */
     }
-    cosma_milp_options_t options = {.time_limit = time_limit, .objective_step = 1};
+    cosma_milp_options_t options = {.time_limit = time_limit, .objective_step = 1, .node_limit = node_limit};
     cosma_milp_result_t result;
     if (cosma_milp_solve(milp, &options, &result, diag) == COSMA_OK) {
         if (result.bound > 0)
