@@ -171,6 +171,12 @@ void cosma_joint_options_init(cosma_joint_options_t *options);
 cosma_status_t cosma_joint_solve(const cosma_problem_t *problem, const cosma_joint_options_t *options,
                                  int32_t *out_order, uint64_t *out_bound, cosma_diag_t *diag);
 
+/* Order-independent lower bound on non-compulsory traffic from a lower
+ * bound on the minimum peak: the excess over the budget is evicted at the
+ * peak step and costs a reload, and for activations also a spill
+ * (see problem.c).  0 when m_p_lower <= budget. */
+uint64_t cosma_problem_peak_excess_bound(const cosma_problem_t *problem, uint64_t m_p_lower, uint64_t budget);
+
 /* Order-independent lower bound on non-compulsory traffic at a budget
  * (a covering ILP over the forced-live tensors, at most node_limit
  * branch-and-bound nodes, 0: none; see problem.c). */

@@ -372,6 +372,36 @@ done:
     return bound;
 }
 
+/* Whether a tensor can be resident at a step without being its operand:
+ * it has uses at two distinct steps in some order (a producer and a
+ * reader, or two readers). */
+static int can_span_a_step(const cosma_tensor_t *tensor)
+{
+    return tensor->n_consumers >= (tensor->producer >= 0 ? 1 : 2);
+}
+
+/* At the step of any order where the zero-spill live bytes reach the
+ * minimum peak (at least m_p_lower), at most `budget` bytes are resident,
+ * so tensors of at least excess = m_p_lower - budget bytes are live but
+ * not resident there: none is an operand of that step, each is evicted
+ * between two of its uses and loaded again (its size), and an activation
+ * is also spilled once (its size again).  Only tensors with a host copy
+ * (inputs, parameters, outputs) that can span a step escape the spill,
+ * and there are `host` bytes of them, so every plan moves at least
+ * max(excess, 2 excess - host) bytes. */
+uint64_t cosma_problem_peak_excess_bound(const cosma_problem_t *problem, uint64_t m_p_lower, uint64_t budget)
+{
+    if (m_p_lower <= budget)
+        return 0;
+    uint64_t excess = m_p_lower - budget, host = 0;
+    for (int32_t t = 0; t < problem->n_tensors && host < excess; t++) {
+        const cosma_tensor_t *tensor = &problem->graph->tensors[t];
+        if (problem->size[t] > 0 && tensor->kind != COSMA_TENSOR_ACTIVATION && can_span_a_step(tensor))
+            host += problem->size[t];
+    }
+    return host < excess ? 2 * excess - host : excess;
+}
+
 int cosma_problem_order_is_unique(const cosma_problem_t *problem)
 {
     /* Unique iff each operator of the (topological) default order depends
