@@ -694,6 +694,12 @@ typedef struct {
     solve_outcome_t outcome;
     uint64_t lower_bound;
     int bound_valid;         /* the ILPs so far relax the problem (capacity rows, valid cuts) */
+    /* The residency before the first alternative, restored for the
+     * repairs when none of the alternatives places. */
+    unsigned char *saved_keep;   /* NULL: no alternative tried */
+    solve_outcome_t saved_outcome;
+    int32_t saved_cuts;
+    int saved_bound_valid;
 } search_t;
 
 /* Full capacity at every step; every operator must fit on its own. */
@@ -778,9 +784,9 @@ static cosma_status_t repair_undecided(search_t *rs, const cosma_residency_t *pl
 /* Placement undecided for a residency that meets the bound: another
  * residency of the same cost may place.  Cuts this one off where the
  * greedy placement overflowed (not all of its kept gaps that reach the
- * overflowing steps stay kept).  Nothing proves that cut, so the model's
- * bound is no longer one for the order from here on; the bound already
- * proven stands, and a plan that meets it is optimal.  Returns 1 with the
+ * overflowing steps stay kept).  Nothing proves that cut, so while it is
+ * in the model its bounds are not used; the bound already proven stands,
+ * and a plan that meets it is optimal.  Returns 1 with the
  * cut added, 0 when no kept gap reaches those steps, -1 out of memory. */
 static int exclude_residency(search_t *rs, int32_t n_items)
 {
@@ -806,12 +812,31 @@ static int exclude_residency(search_t *rs, int32_t n_items)
         if (rs->keep[g] && touches)
             members[count++] = g;
     }
-    int added = count == 0 ? 0 : cuts_add(&rs->cuts, members, count) == 0 ? 1 : -1;
-    if (added)
+    if (count > 0 && rs->saved_keep == NULL && (rs->saved_keep = malloc((size_t)layout->n_gaps + 1)) != NULL) {
+        memcpy(rs->saved_keep, rs->keep, (size_t)layout->n_gaps);
+        rs->saved_outcome = rs->outcome;
+        rs->saved_cuts = rs->cuts.n_cuts;
+        rs->saved_bound_valid = rs->bound_valid;
+    }
+    int added = count == 0 ? 0 : rs->saved_keep == NULL || cuts_add(&rs->cuts, members, count) != 0 ? -1 : 1;
+    if (added > 0)
         rs->bound_valid = 0;
     free(overflow);
     free(members);
     return added;
+}
+
+/* No alternative placed: back to the residency before them, without
+ * their cuts (so the model is a relaxation again) for the repairs. */
+static void restore_residency(search_t *rs)
+{
+    memcpy(rs->keep, rs->saved_keep, (size_t)rs->layout.n_gaps);
+    rs->outcome = rs->saved_outcome;
+    rs->cuts.n_cuts = rs->saved_cuts;
+    rs->cuts.n_gaps = rs->cuts.start != NULL ? rs->cuts.start[rs->saved_cuts] : 0;
+    rs->bound_valid = rs->saved_bound_valid;
+    free(rs->saved_keep);
+    rs->saved_keep = NULL;
 }
 
 /* The residency ILP again for the changed capacity or cuts; a valid
@@ -886,6 +911,10 @@ static cosma_status_t place_until_fit(search_t *rs, cosma_residency_t *out_resul
                    (excluded = exclude_residency(rs, out_result->n_intervals)) != 0) {
             status = excluded > 0 ? COSMA_OK : COSMA_ERR_NOMEM;
             alternatives++;
+        } else if (rs->saved_keep != NULL) {
+            restore_residency(rs);
+            alternatives = ALTERNATIVE_ATTEMPTS;
+            continue; /* place it again, then repair it */
         } else {
             status = repair_undecided(rs, out_result, extent, attempt, diag);
             attempt++;
@@ -934,6 +963,7 @@ done:
     out_result->seconds = cosma_clock_seconds() - rs.started;
     free(rs.items);
     free(rs.keep);
+    free(rs.saved_keep);
     free(rs.capacity);
     free(rs.cuts.start);
     free(rs.cuts.gaps);
