@@ -674,7 +674,7 @@ static cosma_status_t evict_all_plan(const layout_t *layout, unsigned char *keep
 enum { REPAIR_ATTEMPTS = 24, REPAIR_LAST_TIGHTEN = 20 };
 /* Before the repairs add traffic, up to ALTERNATIVE_ATTEMPTS other
  * residencies of the bound's cost are tried (exclude_residency). */
-enum { ALTERNATIVE_ATTEMPTS = 16 };
+enum { ALTERNATIVE_ATTEMPTS = 12 };
 #define REPAIR_MIN_SECONDS 1.0
 #define REPAIR_LATE_SECONDS 0.5
 
