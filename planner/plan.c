@@ -152,7 +152,7 @@ static int relaxed_score(void *ctx, const int32_t *order, uint64_t *out_score)
         return -1;
     int64_t work = 0;
     cosma_status_t status =
-        cosma_residency_relaxed(r->problem, order, r->budget, RELAXED_SECONDS, out_score, &work, r->optional);
+        cosma_residency_relaxed(r->problem, order, r->budget, RELAXED_SECONDS, 0, out_score, &work, r->optional);
     r->work_left -= work > 0 ? work : 1;
     return status == COSMA_OK ? 0 : -1;
 }
@@ -438,7 +438,7 @@ static cosma_status_t strategy_local_search(plan_ctx_t *ctx)
     uint64_t budget = ctx->options->budget_bytes;
     cosma_diag_t optional = {emit_as_warning, ctx->diag, 0};
     ctx->ledger.cover = cosma_problem_traffic_lower_bound(&ctx->problem, budget, phase_seconds(ctx, COVER_BOUND_SECONDS),
-                                                          ctx->diag != NULL ? &optional : NULL);
+                                                          0, ctx->diag != NULL ? &optional : NULL);
     phase_end(ctx);
     memcpy(ctx->work_order, ctx->incumbent.order, (size_t)ctx->problem.n_ops * sizeof(int32_t));
     int moved = ctx->ledger.cover < ctx->incumbent.residency.traffic &&

@@ -136,6 +136,7 @@ typedef struct {
     uint64_t budget;
     double time_limit;
     int no_spills;            /* keep every tensor from first to last use */
+    int64_t node_limit;       /* branch-and-bound nodes per residency ILP solve; 0: none */
     const char *export_model; /* write the first ILP here (.lp / .mps) */
 } cosma_residency_options_t;
 
@@ -152,7 +153,8 @@ void cosma_residency_free(cosma_residency_t *result);
  * order search optimises.  *out_work: the simplex iterations it took (a
  * measure of effort that does not depend on the machine). */
 cosma_status_t cosma_residency_relaxed(const cosma_problem_t *problem, const int32_t *order, uint64_t budget,
-                                       double time_limit, uint64_t *out_cost, int64_t *out_work, cosma_diag_t *diag);
+                                       double time_limit, int64_t node_limit, uint64_t *out_cost, int64_t *out_work,
+                                       cosma_diag_t *diag);
 
 /* A tensor's state where a window of an order begins or ends (flags). */
 enum { COSMA_JOINT_RESIDENT = 1, COSMA_JOINT_HOST_COPY = 2, COSMA_JOINT_FIRST_LOAD = 4 };
@@ -209,6 +211,12 @@ void cosma_joint_options_init(cosma_joint_options_t *options);
 cosma_status_t cosma_joint_solve(const cosma_problem_t *problem, const cosma_joint_options_t *options,
                                  int32_t *out_order, uint64_t *out_bound, cosma_diag_t *diag);
 
+/* Order-independent lower bound on non-compulsory traffic from a lower
+ * bound on the minimum peak: the excess over the budget is evicted at the
+ * peak step and costs a reload, and for activations also a spill
+ * (see problem.c).  0 when m_p_lower <= budget. */
+uint64_t cosma_problem_peak_excess_bound(const cosma_problem_t *problem, uint64_t m_p_lower, uint64_t budget);
+
 /* Divide-and-conquer (dc.c): improves an order window by window with the
  * joint model of each window, entered in the state the windows before it
  * left (docs/dc.md).  Only the order comes out: residency, placement and
@@ -242,8 +250,9 @@ cosma_status_t cosma_dc_order(const cosma_problem_t *problem, const int32_t *ref
                               cosma_diag_t *diag);
 
 /* Order-independent lower bound on non-compulsory traffic at a budget
- * (a covering ILP over the forced-live tensors; see problem.c). */
+ * (a covering ILP over the forced-live tensors, at most node_limit
+ * branch-and-bound nodes, 0: none; see problem.c). */
 uint64_t cosma_problem_traffic_lower_bound(const cosma_problem_t *problem, uint64_t budget, double time_limit,
-                                           cosma_diag_t *diag);
+                                           int64_t node_limit, cosma_diag_t *diag);
 
 #endif

@@ -295,7 +295,7 @@ uint64_t cosma_gcd_u64(uint64_t a, uint64_t b)
  * whose optimum (or any proven bound of it) is a valid lower bound on the
  * non-compulsory traffic of every plan, whatever its order. */
 uint64_t cosma_problem_traffic_lower_bound(const cosma_problem_t *problem, uint64_t budget, double time_limit,
-                                           cosma_diag_t *diag)
+                                           int64_t node_limit, cosma_diag_t *diag)
 {
     const cosma_graph_t *graph = problem->graph;
     int32_t n = problem->n_ops, m = problem->n_tensors;
@@ -355,7 +355,7 @@ uint64_t cosma_problem_traffic_lower_bound(const cosma_problem_t *problem, uint6
         if (unit == 0)
             goto done; /* no operator exceeds the budget in any order */
     }
-    cosma_milp_options_t options = {.time_limit = time_limit, .objective_step = 1};
+    cosma_milp_options_t options = {.time_limit = time_limit, .objective_step = 1, .node_limit = node_limit};
     cosma_milp_result_t result;
     if (cosma_milp_solve(milp, &options, &result, diag) == COSMA_OK) {
         if (result.bound > 0)
@@ -370,6 +370,36 @@ done:
     free(members);
     free(sizes);
     return bound;
+}
+
+/* Whether a tensor can be resident at a step without being its operand:
+ * it has uses at two distinct steps in some order (a producer and a
+ * reader, or two readers). */
+static int can_span_a_step(const cosma_tensor_t *tensor)
+{
+    return tensor->n_consumers >= (tensor->producer >= 0 ? 1 : 2);
+}
+
+/* At the step of any order where the zero-spill live bytes reach the
+ * minimum peak (at least m_p_lower), at most `budget` bytes are resident,
+ * so tensors of at least excess = m_p_lower - budget bytes are live but
+ * not resident there: none is an operand of that step, each is evicted
+ * between two of its uses and loaded again (its size), and an activation
+ * is also spilled once (its size again).  Only tensors with a host copy
+ * (inputs, parameters, outputs) that can span a step escape the spill,
+ * and there are `host` bytes of them, so every plan moves at least
+ * max(excess, 2 excess - host) bytes. */
+uint64_t cosma_problem_peak_excess_bound(const cosma_problem_t *problem, uint64_t m_p_lower, uint64_t budget)
+{
+    if (m_p_lower <= budget)
+        return 0;
+    uint64_t excess = m_p_lower - budget, host = 0;
+    for (int32_t t = 0; t < problem->n_tensors && host < excess; t++) {
+        const cosma_tensor_t *tensor = &problem->graph->tensors[t];
+        if (problem->size[t] > 0 && tensor->kind != COSMA_TENSOR_ACTIVATION && can_span_a_step(tensor))
+            host += problem->size[t];
+    }
+    return host < excess ? 2 * excess - host : excess;
 }
 
 int cosma_problem_order_is_unique(const cosma_problem_t *problem)

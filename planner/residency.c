@@ -23,7 +23,9 @@
  * lower bound for the order; when the intervals it keeps can be placed
  * within the budget the plan is optimal for the order.  When they cannot
  * (fragmentation), a proven-unplaceable residency is cut off (a no-good
- * cut, valid), or else heuristic repairs run; the last resort is the plan
+ * cut, valid); else, while the residency meets the proven bound, other
+ * residencies of that cost are tried (a plan that places and meets the
+ * bound is optimal), and then heuristic repairs run; the last resort is the plan
  * that evicts every tensor after every use, which always places when each
  * step's working set fits, so a budget of at least M_R always has a plan. */
 #include <stdio.h>
@@ -403,8 +405,8 @@ static cosma_status_t read_choice(const model_t *m, const cosma_milp_result_t *r
 /* Builds and solves the ILP for the given per-step capacity; keep[] holds
  * the start on entry and the solution on exit. */
 static cosma_status_t solve_choice(const layout_t *layout, const uint64_t *capacity, const cuts_t *cuts,
-                                   double time_limit, const char *export_model, unsigned char *keep,
-                                   solve_outcome_t *out, cosma_diag_t *diag)
+                                   double time_limit, int64_t node_limit, const char *export_model,
+                                   unsigned char *keep, solve_outcome_t *out, cosma_diag_t *diag)
 {
     const cosma_problem_t *problem = layout->problem;
     start_within_cuts(cuts, keep);
@@ -438,7 +440,7 @@ static cosma_status_t solve_choice(const layout_t *layout, const uint64_t *capac
     if ((status = set_model_start(&m, keep)) != COSMA_OK ||
         (export_model != NULL && (status = cosma_milp_write(m.milp, export_model, diag)) != COSMA_OK))
         goto done;
-    cosma_milp_options_t options = {.time_limit = time_limit, .objective_step = 1};
+    cosma_milp_options_t options = {.time_limit = time_limit, .objective_step = 1, .node_limit = node_limit};
     status = cosma_milp_solve(m.milp, &options, &result, diag);
     out->work = result.iterations;
     if (status == COSMA_ERR_SOLVER) {
@@ -673,6 +675,9 @@ static cosma_status_t evict_all_plan(const layout_t *layout, unsigned char *keep
  * their base.  Each re-solve gets at least REPAIR_MIN_SECONDS, and past
  * the time limit one last REPAIR_LATE_SECONDS attempt. */
 enum { REPAIR_ATTEMPTS = 24, REPAIR_LAST_TIGHTEN = 20 };
+/* Before the repairs add traffic, up to ALTERNATIVE_ATTEMPTS other
+ * residencies of the bound's cost are tried (exclude_residency). */
+enum { ALTERNATIVE_ATTEMPTS = 12 };
 #define REPAIR_MIN_SECONDS 1.0
 #define REPAIR_LATE_SECONDS 0.5
 
@@ -692,6 +697,12 @@ typedef struct {
     solve_outcome_t outcome;
     uint64_t lower_bound;
     int bound_valid;         /* the ILPs so far relax the problem (capacity rows, valid cuts) */
+    /* The residency before the first alternative, restored for the
+     * repairs when none of the alternatives places. */
+    unsigned char *saved_keep;   /* NULL: no alternative tried */
+    solve_outcome_t saved_outcome;
+    int32_t saved_cuts;
+    int saved_bound_valid;
 } search_t;
 
 /* Full capacity at every step; every operator must fit on its own. */
@@ -773,13 +784,72 @@ static cosma_status_t repair_undecided(search_t *rs, const cosma_residency_t *pl
     return COSMA_OK;
 }
 
+/* Placement undecided for a residency that meets the bound: another
+ * residency of the same cost may place.  Cuts this one off where the
+ * greedy placement overflowed (not all of its kept gaps that reach the
+ * overflowing steps stay kept).  Nothing proves that cut, so while it is
+ * in the model its bounds are not used; the bound already proven stands,
+ * and a plan that meets it is optimal.  Returns 1 with the
+ * cut added, 0 when no kept gap reaches those steps, -1 out of memory. */
+static int exclude_residency(search_t *rs, int32_t n_items)
+{
+    const layout_t *layout = &rs->layout;
+    uint64_t budget = rs->options->budget;
+    unsigned char *overflow = calloc((size_t)layout->n_steps + 2, 1);
+    int32_t *members = malloc(((size_t)layout->n_gaps + 1) * sizeof(int32_t));
+    int32_t count = 0;
+    if (overflow == NULL || members == NULL) {
+        free(overflow);
+        free(members);
+        return -1;
+    }
+    for (int32_t i = 0; i < n_items; i++)
+        if (rs->items[i].offset + rs->items[i].bytes > budget)
+            for (int32_t s = rs->items[i].first; s <= rs->items[i].last; s++)
+                overflow[s] = 1;
+    for (int32_t g = 0; g < layout->n_gaps; g++) {
+        const gap_t *gap = &layout->gaps[g];
+        int touches = 0;
+        for (int32_t s = gap->from; s <= gap->to && !touches; s++)
+            touches = overflow[s];
+        if (rs->keep[g] && touches)
+            members[count++] = g;
+    }
+    if (count > 0 && rs->saved_keep == NULL && (rs->saved_keep = malloc((size_t)layout->n_gaps + 1)) != NULL) {
+        memcpy(rs->saved_keep, rs->keep, (size_t)layout->n_gaps);
+        rs->saved_outcome = rs->outcome;
+        rs->saved_cuts = rs->cuts.n_cuts;
+        rs->saved_bound_valid = rs->bound_valid;
+    }
+    int added = count == 0 ? 0 : rs->saved_keep == NULL || cuts_add(&rs->cuts, members, count) != 0 ? -1 : 1;
+    if (added > 0)
+        rs->bound_valid = 0;
+    free(overflow);
+    free(members);
+    return added;
+}
+
+/* No alternative placed: back to the residency before them, without
+ * their cuts (so the model is a relaxation again) for the repairs. */
+static void restore_residency(search_t *rs)
+{
+    memcpy(rs->keep, rs->saved_keep, (size_t)rs->layout.n_gaps);
+    rs->outcome = rs->saved_outcome;
+    rs->cuts.n_cuts = rs->saved_cuts;
+    rs->cuts.n_gaps = rs->cuts.start != NULL ? rs->cuts.start[rs->saved_cuts] : 0;
+    rs->bound_valid = rs->saved_bound_valid;
+    free(rs->saved_keep);
+    rs->saved_keep = NULL;
+}
+
 /* The residency ILP again for the changed capacity or cuts; a valid
  * bound can only rise. */
 static cosma_status_t solve_again(search_t *rs, double seconds, cosma_diag_t *diag)
 {
     heuristic_choice(&rs->layout, rs->capacity, rs->keep);
     solve_outcome_t again;
-    cosma_status_t status = solve_choice(&rs->layout, rs->capacity, &rs->cuts, seconds, NULL, rs->keep, &again, diag);
+    cosma_status_t status = solve_choice(&rs->layout, rs->capacity, &rs->cuts, seconds, rs->options->node_limit,
+                                         NULL, rs->keep, &again, diag);
     if (status != COSMA_OK)
         return status;
     if (rs->bound_valid && again.bound > rs->lower_bound)
@@ -812,9 +882,10 @@ static cosma_status_t fallback_plan(search_t *rs, cosma_residency_t *out_result)
 static cosma_status_t place_until_fit(search_t *rs, cosma_residency_t *out_result, cosma_diag_t *diag)
 {
     const cosma_residency_options_t *options = rs->options;
-    for (int attempt = 0; attempt < REPAIR_ATTEMPTS; attempt++) {
+    for (int attempt = 0, alternatives = 0; attempt < REPAIR_ATTEMPTS;) {
         uint64_t extent = 0;
         cosma_status_t status = COSMA_OK;
+        int excluded = 0;
         int exact = place_choice(rs, out_result, &extent, &status);
         if (status != COSMA_OK)
             return status;
@@ -822,22 +893,35 @@ static cosma_status_t place_until_fit(search_t *rs, cosma_residency_t *out_resul
             out_result->traffic = rs->outcome.objective;
             out_result->lower_bound = rs->lower_bound;
             out_result->placed = 1;
-            out_result->proven = options->no_spills || (rs->bound_valid && rs->outcome.proven &&
-                                                        rs->lower_bound == rs->outcome.objective);
+            /* lower_bound only ever comes from valid relaxations */
+            out_result->proven = options->no_spills || rs->lower_bound == rs->outcome.objective;
             return COSMA_OK;
         }
         if (options->no_spills)
             break;
         double left = options->time_limit - (cosma_clock_seconds() - rs->started);
-        if (left < REPAIR_MIN_SECONDS && attempt > 0)
+        if (left < REPAIR_MIN_SECONDS && attempt + alternatives > 0)
             left = REPAIR_LATE_SECONDS; /* past the limit: one last quick attempt at most */
         if (left < REPAIR_MIN_SECONDS)
             left = REPAIR_MIN_SECONDS;
         /* Proven unplaceable: cut this residency off and solve again; the
-         * bound stays valid and can only rise. */
-        status = exact == 0 ? make_cut(&rs->layout, rs->keep, options->budget, rs->started + options->time_limit,
-                                       &rs->cuts)
-                            : repair_undecided(rs, out_result, extent, attempt, diag);
+         * bound stays valid and can only rise.  Undecided: first another
+         * residency of the bound's cost, then the repairs. */
+        if (exact == 0) {
+            status = make_cut(&rs->layout, rs->keep, options->budget, rs->started + options->time_limit, &rs->cuts);
+            attempt++;
+        } else if (alternatives < ALTERNATIVE_ATTEMPTS && rs->outcome.objective == rs->lower_bound &&
+                   (excluded = exclude_residency(rs, out_result->n_intervals)) != 0) {
+            status = excluded > 0 ? COSMA_OK : COSMA_ERR_NOMEM;
+            alternatives++;
+        } else if (rs->saved_keep != NULL) {
+            restore_residency(rs);
+            alternatives = ALTERNATIVE_ATTEMPTS;
+            continue; /* place it again, then repair it */
+        } else {
+            status = repair_undecided(rs, out_result, extent, attempt, diag);
+            attempt++;
+        }
         if (status == COSMA_OK)
             status = solve_again(rs, left, diag);
         if (status != COSMA_OK)
@@ -870,8 +954,8 @@ cosma_status_t cosma_residency_solve(const cosma_problem_t *problem, const int32
         rs.keep[g] = 1;
     if (!options->no_spills) {
         heuristic_choice(&rs.layout, rs.capacity, rs.keep);
-        status = solve_choice(&rs.layout, rs.capacity, &rs.cuts, options->time_limit, options->export_model, rs.keep,
-                              &rs.outcome, diag);
+        status = solve_choice(&rs.layout, rs.capacity, &rs.cuts, options->time_limit, options->node_limit,
+                              options->export_model, rs.keep, &rs.outcome, diag);
         if (status != COSMA_OK)
             goto done;
         rs.lower_bound = rs.outcome.bound;
@@ -882,6 +966,7 @@ done:
     out_result->seconds = cosma_clock_seconds() - rs.started;
     free(rs.items);
     free(rs.keep);
+    free(rs.saved_keep);
     free(rs.capacity);
     free(rs.cuts.start);
     free(rs.cuts.gaps);
@@ -890,7 +975,8 @@ done:
 }
 
 cosma_status_t cosma_residency_relaxed(const cosma_problem_t *problem, const int32_t *order, uint64_t budget,
-                                       double time_limit, uint64_t *out_cost, int64_t *out_work, cosma_diag_t *diag)
+                                       double time_limit, int64_t node_limit, uint64_t *out_cost, int64_t *out_work,
+                                       cosma_diag_t *diag)
 {
     layout_t layout;
     cuts_t cuts = {0};
@@ -908,7 +994,7 @@ cosma_status_t cosma_residency_relaxed(const cosma_problem_t *problem, const int
     if (status == COSMA_OK) {
         solve_outcome_t outcome;
         heuristic_choice(&layout, capacity, keep);
-        status = solve_choice(&layout, capacity, &cuts, time_limit, NULL, keep, &outcome, diag);
+        status = solve_choice(&layout, capacity, &cuts, time_limit, node_limit, NULL, keep, &outcome, diag);
         *out_cost = outcome.objective;
         *out_work = outcome.work;
     }

@@ -651,6 +651,54 @@ START_TEST(placement_interface)
 }
 END_TEST
 
+/* "excess": 1 A: x -> a, b   2 B: a -> c   3 C: b, c, y -> out.  The
+ * order is unique and its peak is at B (a, b, c: 30 + y).  With y read
+ * once nothing with a host copy can span a step: below the peak every
+ * evicted byte is an activation, spilled and loaded again. */
+static cosma_graph_t *graph_excess(int y_read_twice)
+{
+    cosma_graph_t *g = test_graph_new("excess");
+    test_graph_tensor(g, "x", COSMA_TENSOR_INPUT, 1);
+    test_graph_tensor(g, "y", COSMA_TENSOR_INPUT, 4);
+    test_graph_tensor(g, "a", COSMA_TENSOR_ACTIVATION, 10);
+    test_graph_tensor(g, "b", COSMA_TENSOR_ACTIVATION, 10);
+    test_graph_tensor(g, "c", COSMA_TENSOR_ACTIVATION, 10);
+    test_graph_tensor(g, "out", COSMA_TENSOR_OUTPUT, 1);
+    test_graph_op(g, "A", y_read_twice ? "x,y" : "x", "a,b");
+    test_graph_op(g, "B", "a", "c");
+    test_graph_op(g, "C", "b,c,y", "out");
+    ck_assert_int_eq(cosma_graph_finalize(g, NULL), COSMA_OK);
+    return g;
+}
+
+START_TEST(peak_excess_costs_spill_and_reload)
+{
+    for (int twice = 0; twice < 2; twice++) {
+        cosma_graph_t *g = graph_excess(twice);
+        cosma_problem_t problem;
+        ck_assert_int_eq(cosma_problem_init(&problem, g, &ACT, NULL), COSMA_OK);
+        /* y spans a step only when read twice: 4 bytes that need no spill */
+        ck_assert_uint_eq(cosma_problem_peak_excess_bound(&problem, 30, 20), twice ? 16 : 20);
+        ck_assert_uint_eq(cosma_problem_peak_excess_bound(&problem, 23, 20), twice ? 3 : 6);
+        ck_assert_uint_eq(cosma_problem_peak_excess_bound(&problem, 30, 30), 0);
+        cosma_problem_free(&problem);
+        cosma_graph_destroy(g);
+    }
+    /* At 25 bytes (C's operands) one 10-byte activation leaves at B and
+     * comes back: 20 bytes, at least the bound's 2 x 5. */
+    cosma_graph_t *g = graph_excess(0);
+    cosma_plan_options_t options;
+    cosma_plan_options_init(&options);
+    options.budget_bytes = 25;
+    cosma_plan_t *plan = NULL;
+    ck_assert_int_eq(cosma_planner_plan(g, &options, &plan, NULL), COSMA_OK);
+    ck_assert_uint_eq(non_compulsory(plan), 20);
+    ck_assert_int_eq(plan->status, COSMA_PLAN_OPTIMAL);
+    cosma_plan_destroy(plan);
+    cosma_graph_destroy(g);
+}
+END_TEST
+
 static Suite *baselines_suite(void)
 {
     Suite *suite = suite_create("baselines");
@@ -666,6 +714,7 @@ static Suite *baselines_suite(void)
     tcase_add_test(replace, budget_below_m_r_is_infeasible);
     tcase_add_test(replace, bad_arguments);
     tcase_add_test(replace, every_plan_verifies);
+    tcase_add_test(replace, peak_excess_costs_spill_and_reload);
     suite_add_tcase(suite, replace);
     TCase *arena = tcase_create("arena");
     tcase_add_test(arena, lifetimes_follow_the_order);

@@ -40,6 +40,7 @@ while read -r model budget flags bytes status traffic bound; do
 done <<'EOF'
 resnet50 M_Pp --params 2585088 optimal 0 0
 densenet121 M_P - 2107392 optimal 0 0
+densenet121 M_H - 1856512 optimal 602112 602112
 densenet121 M_Hp --params 1857472 optimal 602112 602112
 densenet121 M_Pp --params 2108800 optimal 0 0
 r2plus1d_18 M_R - 57802752 optimal 51380224 51380224
