@@ -1,6 +1,6 @@
 # alloc_failures.bash: fails an allocation (tests/support/fail_alloc.c,
 # preloaded) at every allocation site that import, info, plan (also of a
-# baseline), verify and arena reach on the small test graph, one run per site (the first call
+# baseline), verify, arena and run (cpu) reach on the small test graph, one run per site (the first call
 # from each site); COSMA_ALLOC_WALK=every fails every single allocation
 # instead, one run each (several times slower).  Each run must either succeed with
 # exactly the output of a run without injection, or fail with exit 3 and a
@@ -18,8 +18,8 @@ cp "$SRC/tests/data/tiny.yaml" g.yaml
 expect_exit 0 cosma plan g.yaml --budget M_R -o ref.json
 cp ref.json v.json
 
-# The plan's time is a measurement: left out of the comparisons.
-normalize() { sed -e 's/, [0-9.]* s$//' -e '/solve_seconds/d' "$1"; }
+# The plan's and the run's times are measurements: left out of the comparisons.
+normalize() { sed -e 's/, [0-9.]* s$//' -e '/solve_seconds/d' -e '/^  wall time /d' "$1"; }
 
 # walk NAME OUTPUTS -- ARGS...: OUTPUTS is a space-separated list of files
 # the command writes (each must be complete or untouched).
@@ -90,4 +90,5 @@ walk plan-baseline "b.json" -- plan g.yaml --budget M_R --baseline default-belad
 walk verify "" -- verify g.yaml v.json
 walk arena "" -- arena g.yaml
 walk arena-order "" -- arena g.yaml --order peak --algo cosma
+walk run "" -- run g.yaml ref.json --check-all
 finish
