@@ -21,8 +21,6 @@
  * spans costs less than the trees); at most GAP_INDEX_MAX_ENTRIES pairs of
  * a wide step and an item live there are indexed. */
 enum { WIDE_STEP_ITEMS = 256, GAP_INDEX_MAX_ENTRIES = 1 << 20, NIL = -1 };
-/* Treap priorities: Fibonacci hashing of the node's index. */
-#define PRIORITY_HASH 0x9E3779B97F4A7C15ull
 
 struct cosma_gap_node {
     uint64_t offset, end; /* the span [offset, end) */
@@ -152,9 +150,11 @@ static void set_gap(node_t *node, uint64_t below, uint64_t align)
     node->has_gap = node->gap_start <= node->offset;
 }
 
-static uint32_t node_priority(int32_t x)
+/* Treap priorities: ir's seeded pseudo-random sequence, so that no order
+ * of insertion can line priorities up with offsets (a deep treap). */
+static uint32_t next_priority(cosma_gap_index_t *index)
 {
-    return (uint32_t)(((uint64_t)x + 1) * PRIORITY_HASH >> 32);
+    return (uint32_t)(cosma_random_next(&index->seed) >> 32);
 }
 
 /* Fenwick tree over steps 0..max_step: count of entries at steps <= s. */
@@ -271,11 +271,12 @@ int cosma_gap_index_init(cosma_gap_index_t *index, const cosma_place_item_t *ite
 
 void cosma_gap_index_reset(cosma_gap_index_t *index)
 {
+    index->seed = COSMA_RANDOM_SEED;
     for (int32_t w = 0; w < index->n_wide; w++) {
         /* The sentinel: the open gap [0, UINT64_MAX) of an empty step. */
         index->nodes[w] = (node_t){.offset = UINT64_MAX, .end = UINT64_MAX, .gap_start = 0, .min_start = 0,
                                    .id = INT32_MAX, .span_left = NIL, .span_right = NIL, .gap_left = NIL,
-                                   .gap_right = NIL, .priority = node_priority(w), .has_gap = 1};
+                                   .gap_right = NIL, .priority = next_priority(index), .has_gap = 1};
         index->span_root[w] = index->gap_root[w] = w;
         index->count[w] = 0;
     }
@@ -333,7 +334,7 @@ static void insert_span(cosma_gap_index_t *index, int32_t w, int32_t id, uint64_
     node_t *nodes = index->nodes;
     int32_t x = index->n_nodes++;
     nodes[x] = (node_t){.offset = offset, .end = end, .id = id, .span_left = NIL, .span_right = NIL,
-                        .gap_left = NIL, .gap_right = NIL, .priority = node_priority(x)};
+                        .gap_left = NIL, .gap_right = NIL, .priority = next_priority(index)};
     int32_t l, r;
     span_split(nodes, index->span_root[w], &nodes[x], &l, &r);
     int32_t below = l, above = r; /* above is never NIL: the sentinel */

@@ -24,6 +24,7 @@ typedef struct {
     int32_t *by_first;    /* last step and by first step */
     int32_t placed;       /* items in the Fenwick trees */
     int broken;           /* an item was placed on another: scans only */
+    uint64_t seed;        /* the treaps' priorities */
     cosma_gap_node_t *nodes;
     int32_t n_nodes, cap_nodes;
 } cosma_gap_index_t;
