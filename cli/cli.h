@@ -81,6 +81,27 @@ void cli_progress_report(void *ctx, const cosma_progress_t *progress);
 /* Clears a line still shown on a terminal (call when the solve returns). */
 void cli_progress_end(cli_progress_t *progress);
 
+/* A solve supervised from the command's thread (cli_solve.c): the job runs
+ * on a worker thread; SIGINT, SIGTERM or SIGHUP, or the time limit plus a
+ * small overrun, end the wait with the best plan the job offered. */
+typedef struct cli_solve cli_solve_t;
+typedef cosma_status_t (*cli_job_fn)(void *job, cli_solve_t *solve);
+typedef enum {
+    CLI_SOLVE_FINISHED,    /* the job returned: *out_status is its status */
+    CLI_SOLVE_INTERRUPTED, /* a signal (*out_signal) came first */
+    CLI_SOLVE_TIMED_OUT    /* the time limit passed first */
+} cli_solve_end_t;
+/* Runs job(job_ctx, solve) and waits.  Unless it returns
+ * CLI_SOLVE_FINISHED the worker is still running and uses job_ctx: the
+ * caller writes *out_best (NULL: none offered; the caller owns it) and
+ * ends the process without freeing what the job uses.  After
+ * CLI_SOLVE_FINISHED *out_signal is a signal that arrived as the job
+ * finished (0: none), for the caller to honour once its outputs are out. */
+cli_solve_end_t cli_solve_run(cli_job_fn job, void *job_ctx, double started, double time_limit, int quiet,
+                              cosma_status_t *out_status, cosma_plan_t **out_best, int *out_signal);
+/* Points the planner's progress and plan callbacks at the supervisor. */
+void cli_solve_hook(cli_solve_t *solve, cosma_plan_options_t *options);
+
 /* Subcommands: each returns the process exit code. */
 int cli_cmd_info(int argc, char **argv);
 int cli_cmd_import(int argc, char **argv);

@@ -32,8 +32,11 @@ void cli_progress_report(void *ctx, const cosma_progress_t *p)
         snprintf(state, sizeof state, "traffic %llu, bound %llu, gap %.1f%%", (unsigned long long)p->traffic,
                  (unsigned long long)p->bound, gap);
     }
-    fprintf(stderr, "%s[%7.1f s] %d/%d %s: %s%s", progress->terminal ? "\r\033[K" : "", p->elapsed,
-            (int)p->phase_index, (int)p->n_phases, p->phase, state, progress->terminal ? "" : "\n");
+    char count[32] = "";
+    if (p->n_phases > 0)
+        snprintf(count, sizeof count, "%d/%d ", (int)p->phase_index, (int)p->n_phases);
+    fprintf(stderr, "%s[%7.1f s] %s%s: %s%s", progress->terminal ? "\r\033[K" : "", p->elapsed, count, p->phase,
+            state, progress->terminal ? "" : "\n");
     fflush(stderr);
     progress->last = p->elapsed;
     progress->shown = 1;

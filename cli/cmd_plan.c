@@ -1,9 +1,11 @@
 /* cmd_plan.c: `cosma plan GRAPH --budget B -o PLAN`: plans, verifies and
  * writes the plan and whatever else was asked for. */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include <cosma/codegen.h>
@@ -23,7 +25,8 @@ static const char usage[] =
     "                      graph's order, or --order FILE), peak (a zero-traffic\n"
     "                      plan: no spills and no reloads, in a low-peak order)\n"
     "  --order FILE        operator names, one per line (implies --schedule fixed)\n"
-    "  --time-limit S      seconds for the whole solve (default 60)\n"
+    "  --time-limit S      seconds for the whole command (default 60): at the limit\n"
+    "                      the best plan found so far is written\n"
     "  --threads N         accepted for compatibility; GLPK uses one thread\n"
     "  --baseline NAME     plan with a baseline instead: default-belady,\n"
     "                      default-greedy, peak-belady, peak-greedy\n"
@@ -35,44 +38,126 @@ static const char usage[] =
     "  --dim NAME=VALUE    bind a symbolic ONNX dimension\n"
     "  -q, --quiet         no progress line on stderr (by default one line, updated\n"
     "                      in place on a terminal, else printed every 5 s)\n"
+    "A plan is the same on any machine unless the time limit ended the search\n"
+    "early; the summary's \"search\" then says \"time-limit\".\n"
     "Exit status: 0 plan written, 1 proven that no plan exists within the budget\n"
     "(an operator does not fit; with --schedule peak: no zero-traffic plan exists),\n"
     "2 bad usage or input, 3 internal or solver failure (also: --schedule peak\n"
-    "found no zero-traffic plan but could not prove that none exists).\n";
+    "found no zero-traffic plan but could not prove that none exists; the time\n"
+    "limit passed before any plan was found), 128 + N ended by signal N (SIGINT\n"
+    "130, SIGTERM 143, SIGHUP 129): the best verified plan found so far was\n"
+    "written with all the other outputs, or nothing if none was found yet.\n";
 
-/* Resolves a symbolic budget; returns 1 and sets *out when text is one. */
-static int symbolic_budget(const char *text, const cosma_graph_t *graph, const cosma_mode_t *mode,
-                           double time_limit, cosma_bounds_t *out_bounds, uint64_t *out_bytes, cosma_diag_t *diag,
-                           cosma_status_t *out_status)
+/* Which bound a symbolic budget names ('R', 'H' or 'P'); 0 when text is
+ * not one.  M_Rp, M_Hp and M_Pp need --params (-1, reported). */
+static int symbolic_budget(const char *text, const cosma_mode_t *mode, cosma_diag_t *diag)
 {
-    char base[8];
     size_t n = strlen(text);
-    if (n < 3 || n > 4 || strncmp(text, "M_", 2) != 0)
+    if (n < 3 || n > 4 || strncmp(text, "M_", 2) != 0 || strchr("RHP", text[2]) == NULL)
         return 0;
-    memcpy(base, text, n + 1);
-    int params = mode->with_params;
-    if (n == 4) {
-        if (base[3] != 'p')
-            return 0;
-        if (!params) {
-            cosma_diag_report(diag, COSMA_SEV_ERROR, "budget %s needs --params", text);
-            *out_status = COSMA_ERR_USAGE;
-            return 1;
-        }
-        base[3] = '\0';
+    if (n == 4 && text[3] != 'p')
+        return 0;
+    if (n == 4 && !mode->with_params) {
+        cosma_diag_report(diag, COSMA_SEV_ERROR, "budget %s needs --params", text);
+        return -1;
     }
-    if (strcmp(base, "M_R") != 0 && strcmp(base, "M_H") != 0 && strcmp(base, "M_P") != 0)
-        return 0;
-    /* Computed once: the planner is handed these bounds, so M_P means the
-     * same order in both. */
-    *out_status = cosma_planner_bounds(graph, mode, time_limit * 0.25, out_bounds, diag);
-    if (*out_status != COSMA_OK)
-        return 1;
-    if (out_bounds->stopped_by_clock)
-        cosma_diag_report(diag, COSMA_SEV_WARNING,
-                          "the time limit cut the search for M_P short: %s is from the best order found so far", text);
-    *out_bytes = base[2] == 'R' ? out_bounds->m_r : base[2] == 'H' ? out_bounds->m_h : out_bounds->m_p_upper;
-    return 1;
+    return text[2];
+}
+
+/* What the solve needs and gives, shared with the worker thread. */
+typedef struct {
+    const cosma_graph_t *graph;
+    cosma_mode_t mode;
+    const char *budget_text;
+    int symbolic;            /* 'R', 'H', 'P' or 0 (budget given in bytes) */
+    const char *baseline;
+    uint64_t align;
+    double started, time_limit; /* the command's clock and limit */
+    cosma_plan_options_t options;
+    cosma_diag_t diag;
+    cosma_bounds_t bounds;   /* of a symbolic budget */
+    uint64_t budget;
+    cosma_plan_t *plan;
+} plan_job_t;
+
+/* Share of the time limit the bounds of a symbolic budget may take. */
+#define BUDGET_BOUNDS_SHARE 0.25
+
+/* Resolves a symbolic budget.  Computed once: the planner is handed these
+ * bounds, so M_P means the same order in both. */
+static cosma_status_t resolve_budget(plan_job_t *job)
+{
+    cosma_status_t status =
+        cosma_planner_bounds(job->graph, &job->mode, job->time_limit * BUDGET_BOUNDS_SHARE, &job->bounds, &job->diag);
+    if (status != COSMA_OK)
+        return status;
+    if (job->bounds.stopped_by_clock)
+        cosma_diag_report(&job->diag, COSMA_SEV_WARNING,
+                          "the time limit cut the search for M_P short: %s is from the best order found so far",
+                          job->budget_text);
+    job->budget = job->symbolic == 'R' ? job->bounds.m_r : job->symbolic == 'H' ? job->bounds.m_h : job->bounds.m_p_upper;
+    return COSMA_OK;
+}
+
+/* The solve, on the worker thread: the budget, then the plan in the time
+ * the command has left. */
+static cosma_status_t plan_job(void *ctx, cli_solve_t *solve)
+{
+    plan_job_t *job = ctx;
+    cosma_status_t status = job->symbolic ? resolve_budget(job) : COSMA_OK;
+    if (status != COSMA_OK)
+        return status;
+    if (job->baseline != NULL)
+        return cosma_baseline_plan(job->graph, &job->mode, job->budget, job->baseline, job->align, &job->plan,
+                                   &job->diag);
+    double left = job->time_limit - (cosma_clock_seconds() - job->started);
+    job->options.mode = job->mode;
+    job->options.budget_bytes = job->budget;
+    job->options.time_limit = left > 0.0 ? left : 1e-3;
+    job->options.bounds = job->symbolic && job->bounds.order != NULL ? &job->bounds : NULL;
+    cli_solve_hook(solve, &job->options);
+    return cosma_planner_plan(job->graph, &job->options, &job->plan, &job->diag);
+}
+
+/* After a signal or the time limit: the best plan found so far is
+ * written (the model it would export may be half-written, so it is
+ * dropped); without one, nothing is. */
+static cosma_status_t early_end(cli_solve_end_t end, int signal_number, double time_limit, cosma_plan_t *plan,
+                                cosma_outputs_t *outs, const char *export_path, cosma_diag_t *diag)
+{
+    const char *why = end == CLI_SOLVE_TIMED_OUT     ? "the time limit"
+                      : signal_number == SIGINT  ? "SIGINT"
+                      : signal_number == SIGTERM ? "SIGTERM"
+                                                 : "SIGHUP";
+    if (plan == NULL) {
+        cosma_diag_report(diag, COSMA_SEV_ERROR, "stopped by %s (%g s) before any plan was found: nothing written",
+                          why, time_limit);
+        return COSMA_ERR_SOLVER;
+    }
+    plan->stopped = end == CLI_SOLVE_INTERRUPTED ? COSMA_STOP_INTERRUPT : COSMA_STOP_TIME_LIMIT;
+    cosma_diag_report(diag, COSMA_SEV_WARNING, "stopped by %s: writing the best plan found so far", why);
+    if (export_path != NULL) {
+        cosma_diag_report(diag, COSMA_SEV_WARNING, "the ILP model is not exported: the solve did not end");
+        cosma_outputs_drop(outs, export_path);
+    }
+    return COSMA_OK;
+}
+
+static void print_result(const cosma_graph_t *graph, const cosma_plan_t *plan, uint64_t budget, const char *output)
+{
+    uint64_t traffic = plan->traffic.spill_bytes + plan->traffic.retrieve_bytes;
+    printf("%s: %s plan (%s) within %llu bytes\n", graph->name, cosma_plan_status_name(plan->status), plan->method,
+           (unsigned long long)budget);
+    printf("  non-compulsory traffic %llu bytes (spill %llu, retrieve %llu), lower bound %llu\n",
+           (unsigned long long)traffic, (unsigned long long)plan->traffic.spill_bytes,
+           (unsigned long long)plan->traffic.retrieve_bytes, (unsigned long long)plan->lower_bound_bytes);
+    printf("  compulsory traffic %llu bytes, scratchpad used %llu bytes, %.2f s\n",
+           (unsigned long long)(plan->traffic.compulsory_load_bytes + plan->traffic.compulsory_store_bytes),
+           (unsigned long long)plan->traffic.peak_bytes, plan->solve_seconds);
+    if (plan->stopped != COSMA_STOP_NONE)
+        printf("  search ended early (%s): the plan may differ on a faster or slower machine\n",
+               cosma_stop_name(plan->stopped));
+    printf("  plan written to %s\n", output);
 }
 
 /* The model is written by the planner while it runs, into a temporary
@@ -144,6 +229,7 @@ static cosma_status_t write_outputs(cosma_outputs_t *outs, const cosma_graph_t *
 
 int cli_cmd_plan(int argc, char **argv)
 {
+    double started = cosma_clock_seconds();
     cosma_diag_t diag = cli_diag_stderr();
     cli_graph_options_t options = {0};
     const char *path = NULL, *output = NULL, *budget_text = NULL, *schedule_text = NULL, *order_path = NULL;
@@ -272,42 +358,34 @@ int cli_cmd_plan(int argc, char **argv)
         cosma_outputs_destroy(outs);
         return cli_exit_code(status, &diag);
     }
-    cosma_mode_t mode = cli_mode(graph, &options);
-    uint64_t budget = 0;
-    cosma_bounds_t bounds = {0};
-    int have_bounds = symbolic_budget(budget_text, graph, &mode, time_limit, &bounds, &budget, &diag, &status);
-    if (!have_bounds) {
-        status = COSMA_OK;
-        if (!cli_parse_bytes(budget_text, &budget) || budget == 0) {
-            cli_usage_error("plan", "--budget needs bytes (e.g. 802816, 2MiB, 1.5MB) or M_R, M_H, M_P; got '%s'",
-                            budget_text);
-            status = COSMA_ERR_USAGE;
-        }
+    plan_job_t job = {.graph = graph, .mode = cli_mode(graph, &options), .budget_text = budget_text,
+                      .baseline = baseline, .align = align, .started = started, .time_limit = time_limit};
+    job.symbolic = symbolic_budget(budget_text, &job.mode, &diag);
+    if (job.symbolic < 0)
+        status = COSMA_ERR_USAGE;
+    else if (!job.symbolic && (!cli_parse_bytes(budget_text, &job.budget) || job.budget == 0)) {
+        cli_usage_error("plan", "--budget needs bytes (e.g. 802816, 2MiB, 1.5MB) or M_R, M_H, M_P; got '%s'",
+                        budget_text);
+        status = COSMA_ERR_USAGE;
     }
     if (status == COSMA_OK && order_path != NULL) {
         order = malloc(((size_t)graph->n_ops + 1) * sizeof(int32_t));
         status = order == NULL ? COSMA_ERR_NOMEM : cli_read_order(order_path, graph, order, &diag);
     }
+    cli_solve_end_t end = CLI_SOLVE_FINISHED;
+    int signal_number = 0;
     if (status == COSMA_OK) {
-        if (baseline != NULL) {
-            status = cosma_baseline_plan(graph, &mode, budget, baseline, align, &plan, &diag);
-        } else {
-            cosma_plan_options_t plan_options;
-            cosma_plan_options_init(&plan_options);
-            plan_options.mode = mode;
-            plan_options.budget_bytes = budget;
-            plan_options.schedule = schedule;
-            plan_options.order = order;
-            plan_options.time_limit = time_limit;
-            plan_options.export_model = export_temp;
-            plan_options.bounds = have_bounds && bounds.order != NULL ? &bounds : NULL;
-            cli_progress_t progress;
-            cli_progress_init(&progress, quiet);
-            plan_options.progress = cli_progress_report;
-            plan_options.progress_ctx = &progress;
-            status = cosma_planner_plan(graph, &plan_options, &plan, &diag);
-            cli_progress_end(&progress);
-        }
+        cosma_plan_options_init(&job.options);
+        job.options.schedule = schedule;
+        job.options.order = order;
+        job.options.export_model = export_temp;
+        cosma_plan_t *best = NULL;
+        job.diag = diag;
+        end = cli_solve_run(plan_job, &job, started, time_limit, quiet, &status, &best, &signal_number);
+        plan = end == CLI_SOLVE_FINISHED ? job.plan : best;
+        diag.n_errors = job.diag.n_errors; /* the job reported through a copy of diag */
+        if (end != CLI_SOLVE_FINISHED)
+            status = early_end(end, signal_number, time_limit, plan, outs, export_path, &diag);
     }
     if (status == COSMA_OK) {
         const char *paths[] = {output, summary_path, header_path, svg_path, export_path, export_temp};
@@ -316,21 +394,19 @@ int cli_cmd_plan(int argc, char **argv)
         cli_signals_track(NULL);
         cosma_outputs_destroy(outs);
     }
-    if (status == COSMA_OK && (summary_path == NULL || strcmp(summary_path, "-") != 0)) {
-        uint64_t traffic = plan->traffic.spill_bytes + plan->traffic.retrieve_bytes;
-        printf("%s: %s plan (%s) within %llu bytes\n", graph->name, cosma_plan_status_name(plan->status),
-               plan->method, (unsigned long long)budget);
-        printf("  non-compulsory traffic %llu bytes (spill %llu, retrieve %llu), lower bound %llu\n",
-               (unsigned long long)traffic, (unsigned long long)plan->traffic.spill_bytes,
-               (unsigned long long)plan->traffic.retrieve_bytes, (unsigned long long)plan->lower_bound_bytes);
-        printf("  compulsory traffic %llu bytes, scratchpad used %llu bytes, %.2f s\n",
-               (unsigned long long)(plan->traffic.compulsory_load_bytes + plan->traffic.compulsory_store_bytes),
-               (unsigned long long)plan->traffic.peak_bytes, plan->solve_seconds);
-        printf("  plan written to %s\n", output);
+    if (status == COSMA_OK && (summary_path == NULL || strcmp(summary_path, "-") != 0))
+        print_result(graph, plan, job.budget, output);
+    int code = signal_number != 0 ? 128 + signal_number : cli_exit_code(status, &diag);
+    if (end != CLI_SOLVE_FINISHED) {
+        /* The solve still runs on its thread and reads the graph: nothing it
+         * uses is freed; the process ends here. */
+        cosma_plan_destroy(plan);
+        fflush(stderr);
+        _exit(cli_finish_stdout(code));
     }
     free(order);
-    cosma_bounds_free(&bounds);
+    cosma_bounds_free(&job.bounds);
     cosma_plan_destroy(plan);
     cosma_graph_destroy(graph);
-    return cli_exit_code(status, &diag);
+    return code;
 }

@@ -54,6 +54,7 @@ cosma_status_t cosma_codegen_emit_summary(const cosma_graph_t *graph, const cosm
         cosma_buf_printf(buf, "  \"solve_seconds\": %.3f,\n", plan->solve_seconds);
     else
         cosma_buf_puts(buf, "  \"solve_seconds\": null,\n");
+    cosma_buf_printf(buf, "  \"search\": \"%s\",\n", cosma_stop_name(plan->stopped));
     cosma_buf_printf(buf, "  \"steps\": %" PRId32 ",\n  \"intervals\": %" PRId32 "\n}\n", plan->n_steps,
                      plan->n_intervals);
     return buf->failed ? COSMA_ERR_NOMEM : COSMA_OK;

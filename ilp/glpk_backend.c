@@ -5,6 +5,7 @@
  * it from printing. */
 #include <glpk.h>
 #include <math.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -200,9 +201,12 @@ static void error_hook(void *info)
 
 /* GLPK aborts the process when its environment cannot be created on first
  * use: create it here, where a failure is a status, and free it after the
- * call if cosma created it (a host program's own environment stays).  GLPK
- * 5 has no way to read the hooks a host program installed, so cosma's are
- * set for the duration of one call and reset after it (docs/reliability.md). */
+ * call if cosma created it.  Every call runs on a thread of its own where
+ * GLPK keeps its environment per thread (run_isolated), so the environment
+ * is always cosma's and a host's hooks on its own thread are never touched;
+ * otherwise (a GLPK built without thread-local storage) cosma's hooks are
+ * set for one call and reset after it: GLPK 5 cannot read a host's hooks
+ * to restore them (docs/reliability.md). */
 static cosma_status_t glpk_begin(hook_ctx_t *ctx, cosma_diag_t *diag)
 {
     int rc = glp_init_env();
@@ -354,8 +358,57 @@ static double round_bound(double bound, double step)
     return ceil(bound / step - tolerance) * step;
 }
 
+/* One GLPK call on a thread of its own, when GLPK keeps its environment
+ * per thread (Debian's does); on the caller's thread otherwise, or when no
+ * thread can be made. */
+typedef struct {
+    cosma_status_t (*run)(void *args);
+    void *args;
+    cosma_status_t status;
+} isolated_call_t;
+
+static void *isolated_main(void *arg)
+{
+    isolated_call_t *call = arg;
+    call->status = call->run(call->args);
+    return NULL;
+}
+
+static cosma_status_t run_isolated(cosma_status_t (*run)(void *args), void *args)
+{
+    isolated_call_t call = {run, args, COSMA_OK};
+    pthread_t thread;
+    if (glp_config("TLS") == NULL || pthread_create(&thread, NULL, isolated_main, &call) != 0)
+        return run(args);
+    pthread_join(thread, NULL);
+    return call.status;
+}
+
+typedef struct {
+    cosma_milp_t *milp;
+    const cosma_milp_options_t *options;
+    cosma_milp_result_t *out_result;
+    cosma_diag_t *diag;
+} solve_args_t;
+
+static cosma_status_t solve_here(cosma_milp_t *milp, const cosma_milp_options_t *options,
+                                 cosma_milp_result_t *out_result, cosma_diag_t *diag);
+
+static cosma_status_t solve_call(void *args)
+{
+    solve_args_t *a = args;
+    return solve_here(a->milp, a->options, a->out_result, a->diag);
+}
+
 cosma_status_t cosma_milp_solve(cosma_milp_t *milp, const cosma_milp_options_t *options,
                                 cosma_milp_result_t *out_result, cosma_diag_t *diag)
+{
+    solve_args_t args = {milp, options, out_result, diag};
+    return run_isolated(solve_call, &args);
+}
+
+static cosma_status_t solve_here(cosma_milp_t *milp, const cosma_milp_options_t *options,
+                                 cosma_milp_result_t *out_result, cosma_diag_t *diag)
 {
     memset(out_result, 0, sizeof *out_result);
     double started = cosma_clock_seconds();
@@ -503,7 +556,27 @@ cosma_status_t cosma_milp_solve(cosma_milp_t *milp, const cosma_milp_options_t *
     return COSMA_OK;
 }
 
+typedef struct {
+    cosma_milp_t *milp;
+    const char *path;
+    cosma_diag_t *diag;
+} write_args_t;
+
+static cosma_status_t write_here(cosma_milp_t *milp, const char *path, cosma_diag_t *diag);
+
+static cosma_status_t write_call(void *args)
+{
+    write_args_t *a = args;
+    return write_here(a->milp, a->path, a->diag);
+}
+
 cosma_status_t cosma_milp_write(cosma_milp_t *milp, const char *path, cosma_diag_t *diag)
+{
+    write_args_t args = {milp, path, diag};
+    return run_isolated(write_call, &args);
+}
+
+static cosma_status_t write_here(cosma_milp_t *milp, const char *path, cosma_diag_t *diag)
 {
     hook_ctx_t *volatile ctx = calloc(1, sizeof(hook_ctx_t));
     if (ctx == NULL)

@@ -15,6 +15,16 @@ const char *cosma_plan_status_name(cosma_plan_status_t status)
     return "?";
 }
 
+const char *cosma_stop_name(cosma_stop_t stop)
+{
+    switch (stop) {
+    case COSMA_STOP_NONE: return "complete";
+    case COSMA_STOP_TIME_LIMIT: return "time-limit";
+    case COSMA_STOP_INTERRUPT: return "interrupted";
+    }
+    return "?";
+}
+
 cosma_plan_t *cosma_plan_create(int32_t n_steps, int32_t n_intervals)
 {
     if (n_steps < 0 || n_intervals < 0)

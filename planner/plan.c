@@ -13,6 +13,12 @@ enum { MAX_ORDER_MOVES = 3000 };
 /* How far (positions) the order local search moves one operator. */
 enum { LOCAL_SEARCH_REACH = 6 };
 
+/* The simplex iterations the order local search may spend on its scores:
+ * its fixed amount of work (moves are counted too, MAX_ORDER_MOVES).  On
+ * the bundled Transformer and AmoebaNet about 10 s of the 2-core machine,
+ * well inside the search's share of the default time limit when busy. */
+#define LOCAL_SEARCH_ITERATIONS INT64_C(150000)
+
 /* How the planner spends its time limit.  The strategies run in turn;
  * each *_SHARE is the fraction of the limit, counted from the start, by
  * which that strategy must end (JOINT_SHARE: of the time still left). */
@@ -24,6 +30,9 @@ enum { LOCAL_SEARCH_REACH = 6 };
 #define COVER_BOUND_SECONDS 5.0    /* the order-free covering bound */
 #define RELAXED_SECONDS 2.0        /* each relaxed residency of the local search */
 #define RESIDENCY_MIN_SECONDS 1.0  /* every residency solve gets at least this */
+/* A phase that ends this close to (or after) its deadline was ended by the
+ * clock, not by its fixed work: GLPK returns a little after its limit. */
+#define CLOCK_SLACK_SECONDS 0.01
 
 /* A sink that passes messages on as warnings: for optional steps whose
  * failure the planner absorbs (the run still succeeds). */
@@ -110,7 +119,11 @@ static cosma_status_t assemble_plan(const cosma_problem_t *problem, const cosma_
     plan->graph_hash = cosma_graph_hash(graph);
     plan->mode = options->mode;
     plan->budget_bytes = options->budget_bytes;
-    cosma_plan_compute_traffic(graph, plan);
+    cosma_status_t status = cosma_plan_traffic(graph, plan, &plan->traffic);
+    if (status != COSMA_OK) {
+        cosma_plan_destroy(plan);
+        return status;
+    }
     uint64_t traffic = plan->traffic.spill_bytes + plan->traffic.retrieve_bytes;
     if (lower_bound > traffic)
         lower_bound = traffic;
@@ -122,19 +135,26 @@ static cosma_status_t assemble_plan(const cosma_problem_t *problem, const cosma_
 }
 
 /* The order search's score: the capacity-relaxed traffic (solver trouble
- * only ends the search early: warnings). */
+ * only ends the search early: warnings).  Once the search has spent its
+ * simplex iterations every further move fails at once, so the search ends
+ * after the same moves on any machine. */
 typedef struct {
     const cosma_problem_t *problem;
     uint64_t budget;
     cosma_diag_t *optional;
+    int64_t work_left; /* simplex iterations */
 } relaxed_score_t;
 
 static int relaxed_score(void *ctx, const int32_t *order, uint64_t *out_score)
 {
-    const relaxed_score_t *r = ctx;
-    return cosma_residency_relaxed(r->problem, order, r->budget, RELAXED_SECONDS, out_score, r->optional) == COSMA_OK
-               ? 0
-               : -1;
+    relaxed_score_t *r = ctx;
+    if (r->work_left <= 0)
+        return -1;
+    int64_t work = 0;
+    cosma_status_t status =
+        cosma_residency_relaxed(r->problem, order, r->budget, RELAXED_SECONDS, out_score, &work, r->optional);
+    r->work_left -= work > 0 ? work : 1;
+    return status == COSMA_OK ? 0 : -1;
 }
 
 /* Local search over orders on the capacity-relaxed traffic, down to
@@ -143,7 +163,7 @@ static int improve_order(const cosma_problem_t *problem, int32_t *order, uint64_
                          double deadline, cosma_diag_t *diag)
 {
     cosma_diag_t optional = {emit_as_warning, diag, 0};
-    relaxed_score_t score = {problem, budget, &optional};
+    relaxed_score_t score = {problem, budget, &optional, LOCAL_SEARCH_ITERATIONS};
     uint64_t cost;
     if (relaxed_score(&score, order, &cost) != 0)
         return 0;
@@ -267,6 +287,10 @@ typedef struct {
     cosma_bounds_t bounds;   /* M_R / M_P and the minimum-peak order (not for a fixed schedule) */
     int32_t *given_order;    /* the fixed schedule's order, else the default order */
     int32_t *work_order;     /* scratch for the order searches */
+    double phase_deadline;   /* clock reading by which the running phase must end; 0: none */
+    cosma_stop_t stopped;    /* whether the clock ended a phase early */
+    uint64_t offered_traffic; /* of the last plan handed to options->on_plan */
+    int offered;
     struct {
         uint64_t cover;          /* order-free covering bound (joint schedule) */
         uint64_t joint;          /* time-indexed joint model's bound (every order) */
@@ -282,10 +306,33 @@ static double time_left(const plan_ctx_t *ctx)
     return ctx->limit - (cosma_clock_seconds() - ctx->started);
 }
 
-/* The clock reading by which a strategy holding `share` must end. */
-static double deadline_at(const plan_ctx_t *ctx, double share)
+/* The clock reading by which a strategy holding `share` must end; noted
+ * as the running phase's deadline, to tell afterwards whether it bound. */
+static double deadline_at(plan_ctx_t *ctx, double share)
 {
-    return ctx->started + ctx->limit * share;
+    ctx->phase_deadline = ctx->started + ctx->limit * share;
+    return ctx->phase_deadline;
+}
+
+/* Gives the running phase `seconds` from now, noted like deadline_at. */
+static double phase_seconds(plan_ctx_t *ctx, double seconds)
+{
+    ctx->phase_deadline = cosma_clock_seconds() + seconds;
+    return seconds;
+}
+
+static double phase_time_left(plan_ctx_t *ctx)
+{
+    return phase_seconds(ctx, time_left(ctx));
+}
+
+/* Ends the running phase: one that ended at its deadline rather than by
+ * its fixed work makes the plan depend on the machine's speed. */
+static void phase_end(plan_ctx_t *ctx)
+{
+    if (ctx->phase_deadline > 0.0 && cosma_clock_seconds() >= ctx->phase_deadline - CLOCK_SLACK_SECONDS)
+        ctx->stopped = COSMA_STOP_TIME_LIMIT;
+    ctx->phase_deadline = 0.0;
 }
 
 static int is_schedule(const plan_ctx_t *ctx, cosma_schedule_t schedule)
@@ -310,7 +357,7 @@ static int has_traffic(const plan_ctx_t *ctx)
 static void adopt_order(plan_ctx_t *ctx, const int32_t *order, const char *joint_method, const char *peak_method)
 {
     int peak = is_schedule(ctx, COSMA_SCHEDULE_PEAK);
-    try_order(&ctx->problem, order, ctx->options->budget_bytes, peak, time_left(ctx),
+    try_order(&ctx->problem, order, ctx->options->budget_bytes, peak, phase_time_left(ctx),
               peak ? peak_method : joint_method, &ctx->incumbent, ctx->diag);
 }
 
@@ -329,12 +376,13 @@ static cosma_status_t strategy_candidate_orders(plan_ctx_t *ctx)
     incumbent_t *inc = &ctx->incumbent;
     for (int c = 0; c < n_candidates && !(inc->have && inc->residency.traffic == 0); c++) {
         cosma_residency_options_t residency_options = {.budget = options->budget_bytes,
-                                                       .time_limit = time_left(ctx) / (n_candidates - c),
+                                                       .time_limit = phase_seconds(ctx, time_left(ctx) / (n_candidates - c)),
                                                        .no_spills = is_schedule(ctx, COSMA_SCHEDULE_PEAK),
                                                        .export_model = c == 0 ? options->export_model : NULL};
         cosma_residency_t result;
         cosma_status_t attempt =
             cosma_residency_solve(&ctx->problem, candidates[c], &residency_options, &result, ctx->diag);
+        phase_end(ctx);
         if (attempt != COSMA_OK || (inc->have && result.traffic >= inc->residency.traffic)) {
             cosma_residency_free(&result);
             if (attempt != COSMA_OK && attempt != COSMA_ERR_INFEASIBLE)
@@ -389,13 +437,16 @@ static cosma_status_t strategy_local_search(plan_ctx_t *ctx)
         return COSMA_OK;
     uint64_t budget = ctx->options->budget_bytes;
     cosma_diag_t optional = {emit_as_warning, ctx->diag, 0};
-    ctx->ledger.cover = cosma_problem_traffic_lower_bound(&ctx->problem, budget, COVER_BOUND_SECONDS,
+    ctx->ledger.cover = cosma_problem_traffic_lower_bound(&ctx->problem, budget, phase_seconds(ctx, COVER_BOUND_SECONDS),
                                                           ctx->diag != NULL ? &optional : NULL);
+    phase_end(ctx);
     memcpy(ctx->work_order, ctx->incumbent.order, (size_t)ctx->problem.n_ops * sizeof(int32_t));
-    if (ctx->ledger.cover < ctx->incumbent.residency.traffic &&
-        improve_order(&ctx->problem, ctx->work_order, budget, ctx->ledger.cover, deadline_at(ctx, LOCAL_SEARCH_SHARE),
-                      ctx->diag))
-        try_order(&ctx->problem, ctx->work_order, budget, 0, time_left(ctx), "ilp-joint:local-search",
+    int moved = ctx->ledger.cover < ctx->incumbent.residency.traffic &&
+                improve_order(&ctx->problem, ctx->work_order, budget, ctx->ledger.cover,
+                              deadline_at(ctx, LOCAL_SEARCH_SHARE), ctx->diag);
+    phase_end(ctx);
+    if (moved)
+        try_order(&ctx->problem, ctx->work_order, budget, 0, phase_time_left(ctx), "ilp-joint:local-search",
                   &ctx->incumbent, ctx->diag);
     return COSMA_OK;
 }
@@ -456,13 +507,15 @@ static cosma_status_t strategy_joint_model(plan_ctx_t *ctx)
     cosma_joint_options_init(&joint_options);
     joint_options.budget = ctx->options->budget_bytes;
     joint_options.time_limit = left * JOINT_SHARE;
+    phase_seconds(ctx, joint_options.time_limit);
     joint_options.start_order = inc->order;
     joint_options.start_intervals = inc->residency.intervals;
     joint_options.n_start_intervals = inc->residency.n_intervals;
     cosma_status_t joint = cosma_joint_solve(&ctx->problem, &joint_options, ctx->work_order, &ctx->ledger.joint,
                                              ctx->diag != NULL ? &optional : NULL);
+    phase_end(ctx);
     if (joint == COSMA_OK && memcmp(ctx->work_order, inc->order, (size_t)ctx->problem.n_ops * sizeof(int32_t)) != 0)
-        try_order(&ctx->problem, ctx->work_order, ctx->options->budget_bytes, 0, time_left(ctx),
+        try_order(&ctx->problem, ctx->work_order, ctx->options->budget_bytes, 0, phase_time_left(ctx),
                   "ilp-joint:time-indexed", inc, ctx->diag);
     else if (joint == COSMA_ERR_NOMEM)
         return joint;
@@ -518,9 +571,14 @@ static cosma_status_t ctx_init(plan_ctx_t *ctx, const cosma_graph_t *graph, cons
     if (ctx->incumbent.order == NULL || ctx->given_order == NULL || ctx->work_order == NULL)
         return COSMA_ERR_NOMEM;
     int fixed = options->schedule == COSMA_SCHEDULE_FIXED;
-    if (fixed && options->order != NULL && !cosma_order_is_topological(graph, options->order)) {
-        cosma_diag_report(diag, COSMA_SEV_ERROR, "the given order is not a complete topological order");
-        return COSMA_ERR_INPUT;
+    if (fixed && options->order != NULL) {
+        int topological = 0;
+        if ((status = cosma_order_check(graph, options->order, &topological)) != COSMA_OK)
+            return status;
+        if (!topological) {
+            cosma_diag_report(diag, COSMA_SEV_ERROR, "the given order is not a complete topological order");
+            return COSMA_ERR_INPUT;
+        }
     }
     if (!fixed && report_oversized(&ctx->problem, options->budget_bytes, diag) > 0)
         return COSMA_ERR_INFEASIBLE;
@@ -528,10 +586,16 @@ static cosma_status_t ctx_init(plan_ctx_t *ctx, const cosma_graph_t *graph, cons
         ctx->given_order[o] = fixed && options->order != NULL ? options->order[o] : o;
     if (fixed)
         return COSMA_OK;
-    if (options->bounds == NULL)
-        return cosma_planner_bounds(graph, &options->mode, ctx->limit * BOUNDS_SHARE, &ctx->bounds, diag);
+    if (options->bounds == NULL) {
+        status = cosma_planner_bounds(graph, &options->mode, ctx->limit * BOUNDS_SHARE, &ctx->bounds, diag);
+        if (ctx->bounds.stopped_by_clock)
+            ctx->stopped = COSMA_STOP_TIME_LIMIT;
+        return status;
+    }
     /* The caller's bounds (a symbolic budget): a copy, freed like ours. */
     ctx->bounds = *options->bounds;
+    if (ctx->bounds.stopped_by_clock)
+        ctx->stopped = COSMA_STOP_TIME_LIMIT;
     ctx->bounds.order = malloc(((size_t)n + 1) * sizeof(int32_t));
     if (ctx->bounds.order == NULL)
         return COSMA_ERR_NOMEM;
@@ -550,16 +614,14 @@ static void ctx_free(plan_ctx_t *ctx)
 }
 
 /* The incumbent as a plan with the ledger's bound, checked by the verifier. */
-static cosma_status_t finish_plan(const plan_ctx_t *ctx, cosma_plan_t **out_plan)
+static cosma_status_t build_plan(const plan_ctx_t *ctx, cosma_plan_t **out_plan)
 {
-    if (!ctx->incumbent.have)
-        return report_no_plan(&ctx->problem, ctx->options, &ctx->bounds, ctx->ledger.zero_traffic_impossible,
-                              ctx->diag);
     cosma_status_t status =
         assemble_plan(&ctx->problem, ctx->options, ctx->incumbent.order, &ctx->incumbent.residency, ledger_bound(ctx),
                       ctx->incumbent.method, cosma_clock_seconds() - ctx->started, out_plan);
     if (status != COSMA_OK)
         return status;
+    (*out_plan)->stopped = ctx->stopped;
     cosma_traffic_t checked;
     if (cosma_plan_verify(ctx->problem.graph, *out_plan, &checked, ctx->diag) != COSMA_OK) {
         cosma_diag_report(ctx->diag, COSMA_SEV_ERROR,
@@ -569,6 +631,42 @@ static cosma_status_t finish_plan(const plan_ctx_t *ctx, cosma_plan_t **out_plan
         return COSMA_ERR_INTERNAL;
     }
     return COSMA_OK;
+}
+
+static cosma_status_t finish_plan(const plan_ctx_t *ctx, cosma_plan_t **out_plan)
+{
+    if (!ctx->incumbent.have)
+        return report_no_plan(&ctx->problem, ctx->options, &ctx->bounds, ctx->ledger.zero_traffic_impossible,
+                              ctx->diag);
+    return build_plan(ctx, out_plan);
+}
+
+/* Hands a plan better than the last one handed over to options->on_plan
+ * (a caller that may have to stop before the solve ends keeps it).  A
+ * plan that cannot be built now is not offered: the final one will be. */
+static cosma_status_t offer_plan(plan_ctx_t *ctx)
+{
+    const incumbent_t *inc = &ctx->incumbent;
+    if (ctx->options->on_plan == NULL || !inc->have || (ctx->offered && inc->residency.traffic >= ctx->offered_traffic))
+        return COSMA_OK;
+    cosma_plan_t *plan = NULL;
+    cosma_status_t status = build_plan(ctx, &plan);
+    if (status != COSMA_OK)
+        return status;
+    ctx->offered = 1;
+    ctx->offered_traffic = inc->residency.traffic;
+    ctx->options->on_plan(ctx->options->on_plan_ctx, plan);
+    return COSMA_OK;
+}
+
+/* Runs one strategy and notes whether its deadline, rather than its fixed
+ * work, ended it. */
+static cosma_status_t run_strategy(plan_ctx_t *ctx, strategy_fn_t run)
+{
+    ctx->phase_deadline = 0.0;
+    cosma_status_t status = run(ctx);
+    phase_end(ctx);
+    return status == COSMA_OK ? offer_plan(ctx) : status;
 }
 
 /* The strategies in the order they run; each decides from the context
@@ -616,7 +714,7 @@ cosma_status_t cosma_planner_plan(const cosma_graph_t *graph, const cosma_plan_o
     cosma_status_t status = ctx_init(&ctx, graph, options, diag);
     for (int32_t s = 0; status == COSMA_OK && s < N_STRATEGIES; s++) {
         report_progress(&ctx, s);
-        status = STRATEGIES[s].run(&ctx);
+        status = run_strategy(&ctx, STRATEGIES[s].run);
     }
     if (status == COSMA_OK)
         report_progress(&ctx, N_STRATEGIES);

@@ -140,9 +140,10 @@ cosma_status_t cosma_residency_solve(const cosma_problem_t *problem, const int32
 void cosma_residency_free(cosma_residency_t *result);
 
 /* The capacity-relaxed traffic of an order (no placement): the score the
- * order search optimises. */
+ * order search optimises.  *out_work: the simplex iterations it took (a
+ * measure of effort that does not depend on the machine). */
 cosma_status_t cosma_residency_relaxed(const cosma_problem_t *problem, const int32_t *order, uint64_t budget,
-                                       double time_limit, uint64_t *out_cost, cosma_diag_t *diag);
+                                       double time_limit, uint64_t *out_cost, int64_t *out_work, cosma_diag_t *diag);
 
 /* The joint time-indexed model (see joint.c): solves order and residency
  * together with placement relaxed. */

@@ -176,6 +176,7 @@ typedef struct {
     uint64_t objective;
     uint64_t bound;
     int proven;
+    int64_t work;  /* the solver's simplex iterations: deterministic effort */
 } solve_outcome_t;
 
 /* No-good cuts: sets of gaps that cannot all be kept (their intervals
@@ -410,6 +411,7 @@ static cosma_status_t solve_choice(const layout_t *layout, const uint64_t *capac
     out->objective = choice_cost(layout, keep);
     out->bound = 0;
     out->proven = 0;
+    out->work = 0;
     if (layout->n_gaps == 0) {
         out->proven = 1;
         return COSMA_OK;
@@ -438,6 +440,7 @@ static cosma_status_t solve_choice(const layout_t *layout, const uint64_t *capac
         goto done;
     cosma_milp_options_t options = {.time_limit = time_limit, .objective_step = 1};
     status = cosma_milp_solve(m.milp, &options, &result, diag);
+    out->work = result.iterations;
     if (status == COSMA_ERR_SOLVER) {
         /* Keep the heuristic start (it satisfies every row) with no bound. */
         cosma_diag_report(diag, COSMA_SEV_WARNING, "continuing with the heuristic residency after the solver "
@@ -887,7 +890,7 @@ done:
 }
 
 cosma_status_t cosma_residency_relaxed(const cosma_problem_t *problem, const int32_t *order, uint64_t budget,
-                                       double time_limit, uint64_t *out_cost, cosma_diag_t *diag)
+                                       double time_limit, uint64_t *out_cost, int64_t *out_work, cosma_diag_t *diag)
 {
     layout_t layout;
     cuts_t cuts = {0};
@@ -907,6 +910,7 @@ cosma_status_t cosma_residency_relaxed(const cosma_problem_t *problem, const int
         heuristic_choice(&layout, capacity, keep);
         status = solve_choice(&layout, capacity, &cuts, time_limit, NULL, keep, &outcome, diag);
         *out_cost = outcome.objective;
+        *out_work = outcome.work;
     }
     free(capacity);
     free(keep);

@@ -614,7 +614,7 @@ START_TEST(test_summary)
                                "  \"lower_bound_bytes\": 16,\n"
                                "  \"gap\": 0.75,\n"
                                "  \"peak_bytes\": 64,\n"
-                               "  \"solve_seconds\": 1.250,\n"
+                               "  \"solve_seconds\": 1.250,\n" "  \"search\": \"complete\",\n"
                                "  \"steps\": 3,\n"
                                "  \"intervals\": 5\n"
                                "}\n");
@@ -660,7 +660,7 @@ START_TEST(test_summary)
                                "  \"lower_bound_bytes\": 0,\n"
                                "  \"gap\": null,\n"
                                "  \"peak_bytes\": null,\n"
-                               "  \"solve_seconds\": 0.500,\n"
+                               "  \"solve_seconds\": 0.500,\n" "  \"search\": \"complete\",\n"
                                "  \"steps\": 0,\n"
                                "  \"intervals\": 0\n"
                                "}\n");

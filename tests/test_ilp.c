@@ -6,6 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <glpk.h>
+
 #include <cosma/ilp.h>
 #include "test_support.h"
 
@@ -45,6 +47,38 @@ START_TEST(solves_a_knapsack_to_optimality)
     /* GLPK printed nothing through the sink and nothing to stdout. */
     ck_assert_str_eq(diag.text, "");
     cosma_milp_destroy(milp);
+}
+END_TEST
+
+/* A host program's own GLPK environment and terminal hook on its thread. */
+static int host_hook_calls;
+static int host_hook(void *info, const char *text)
+{
+    (void)info;
+    (void)text;
+    host_hook_calls++;
+    return 1; /* handled: GLPK prints nothing */
+}
+
+START_TEST(keeps_the_host_programs_glpk_hooks)
+{
+    ck_assert_int_eq(glp_init_env(), 0);
+    glp_term_hook(host_hook, NULL);
+    cosma_milp_t *milp = knapsack();
+    test_diag_t diag;
+    test_diag_init(&diag);
+    cosma_milp_options_t options = {.time_limit = 10, .objective_step = 1};
+    cosma_milp_result_t result;
+    ck_assert_int_eq(cosma_milp_solve(milp, &options, &result, &diag.diag), COSMA_OK);
+    ck_assert_int_eq(result.status, COSMA_MILP_OPTIMAL);
+    free(result.values);
+    cosma_milp_destroy(milp);
+    /* cosma's GLPK work neither reached the host's hook nor replaced it. */
+    ck_assert_int_eq(host_hook_calls, 0);
+    glp_printf("host message\n");
+    ck_assert_int_eq(host_hook_calls, 1);
+    glp_term_hook(NULL, NULL);
+    glp_free_env();
 }
 END_TEST
 
@@ -207,6 +241,7 @@ int main(void)
     tcase_add_test(tc, rejects_bad_columns);
     tcase_add_test(tc, bound_rounds_up_to_the_grid);
     tcase_add_test(tc, exports_lp_and_mps);
+    tcase_add_test(tc, keeps_the_host_programs_glpk_hooks);
     suite_add_tcase(suite, tc);
     SRunner *runner = srunner_create(suite);
     srunner_run_all(runner, CK_NORMAL);

@@ -401,6 +401,16 @@ typedef enum {
 
 const char *cosma_plan_status_name(cosma_plan_status_t status);
 
+/* Why a search ended before it had used all of its fixed work.  Anything
+ * but COSMA_STOP_NONE means the plan may depend on the machine's speed. */
+typedef enum {
+    COSMA_STOP_NONE = 0,   /* every phase did its full, fixed amount of work */
+    COSMA_STOP_TIME_LIMIT, /* the time limit ended a phase early */
+    COSMA_STOP_INTERRUPT   /* a signal ended the search (the best plan so far) */
+} cosma_stop_t;
+
+const char *cosma_stop_name(cosma_stop_t stop);
+
 /* Traffic totals, bytes. */
 typedef struct {
     uint64_t spill_bytes;       /* non-compulsory: activations written back */
@@ -425,6 +435,7 @@ typedef struct {
     uint64_t lower_bound_bytes; /* valid bound on non-compulsory traffic */
     double solve_seconds;
     cosma_traffic_t traffic;
+    cosma_stop_t stopped;      /* not part of the plan file: the summary's */
 } cosma_plan_t;
 
 cosma_plan_t *cosma_plan_create(int32_t n_steps, int32_t n_intervals);

@@ -53,6 +53,10 @@ typedef struct {
 
 typedef void (*cosma_progress_fn)(void *ctx, const cosma_progress_t *progress);
 
+/* Receives a verified plan, better than every one handed over before, and
+ * owns it (free with cosma_plan_destroy).  Called from the solving thread. */
+typedef void (*cosma_plan_fn)(void *ctx, cosma_plan_t *plan);
+
 typedef struct {
     cosma_mode_t mode;
     uint64_t budget_bytes;
@@ -70,6 +74,10 @@ typedef struct {
     int32_t n_seeds;
     cosma_progress_fn progress;   /* optional: told where the solve stands */
     void *progress_ctx;
+    cosma_plan_fn on_plan;        /* optional: handed each better verified plan
+                                   * while the solve runs (for a caller that
+                                   * must be able to stop early) */
+    void *on_plan_ctx;
 } cosma_plan_options_t;
 
 /* Defaults: activations only with each tensor's element size, no budget,
