@@ -1,8 +1,9 @@
 # alloc_failures.bash: fails an allocation (tests/support/fail_alloc.c,
 # preloaded) at every allocation site that import, info, plan (also of a
-# baseline), verify, arena and run (cpu) reach on the small test graph, one run per site (the first call
-# from each site); COSMA_ALLOC_WALK=every fails every single allocation
-# instead, one run each (several times slower).  Each run must either succeed with
+# baseline), verify, arena and run (cpu) reach on the small test graph,
+# one run per site (the first call from each site); COSMA_ALLOC_WALK=every
+# fails every single allocation instead, one run each (several times
+# slower).  Each run must either succeed with
 # exactly the output of a run without injection, or fail with exit 3 and a
 # message ("out of memory"; exit 2 only where the message says so, e.g. a
 # file that could not be opened for lack of memory), never crash, and leave
