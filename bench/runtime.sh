@@ -2,26 +2,30 @@
 # The runtime benchmark (issue 9) on a CUDA machine: the fourteen bundled
 # models at M_R, M_H, M_Rp and M_Hp with their real element sizes, each plan
 # run by `cosma run --backend cuda` in graph, streams and serial (one
-# stream, plan order) mode plus one poisoned streams run, after
+# stream, plan order) mode, in --rounds processes per mode (interleaved:
+# graph streams serial, then serial streams graph, ...; a process's host
+# memory varies from one to the next), plus one poisoned streams run, after
 # `cosma calibrate`; then bench/runtime.py writes the table.
 #
-# usage: bash bench/runtime.sh [--cosma BIN] [--plans DIR] [--out DIR] [--repeat N] [--time-limit S]
-#                              [--models "A B ..."] [--cost COST.json]
+# usage: bash bench/runtime.sh [--cosma BIN] [--plans DIR] [--out DIR] [--repeat N] [--rounds N]
+#                              [--time-limit S] [--models "A B ..."] [--cost COST.json]
 #   --plans DIR   plan files NAME.BUDGET.json (missing ones are planned first)
 #   --models      a subset of the bundled models (default: all fourteen)
 #   --cost FILE   use this calibration instead of running cosma calibrate
-#   --out DIR     cost.json, runs/*.json (one `cosma run --json` each), reports/ (graph
-#                 mode), runs.tar.gz (both), results-gpu.md
+#   --out DIR     cost.json, runs/*.json (one `cosma run --json` each; round r > 1 as
+#                 MODEL.BUDGET.MODE.rR.json), reports/ (graph mode, round 1), runs.tar.gz
+#                 (both), results-gpu.md
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 cd "$here/.."
-cosma=build/cosma plans=bench-out/plans out=bench-out repeat=5 limit=30 models="" cost=""
+cosma=build/cosma plans=bench-out/plans out=bench-out repeat=5 rounds=2 limit=30 models="" cost=""
 while [ $# -gt 0 ]; do
   case $1 in
     --cosma) cosma=$2; shift 2 ;;
     --plans) plans=$2; shift 2 ;;
     --out) out=$2; shift 2 ;;
     --repeat) repeat=$2; shift 2 ;;
+    --rounds) rounds=$2; shift 2 ;;
     --time-limit) limit=$2; shift 2 ;;
     --models) models=$2; shift 2 ;;
     --cost) cost=$2; shift 2 ;;
@@ -48,12 +52,17 @@ for g in $models; do
   for b in M_R M_H M_Rp M_Hp; do
     plan=$plans/$g.$b.json
     [ -s "$plan" ] || continue
-    for mode in graph streams serial; do
-      report=()
-      [ $mode = graph ] && report=(--report "$out/reports/$g.$b.json")
-      "$cosma" run "graphs/$g.yaml" "$plan" --backend cuda --mode $mode --repeat "$repeat" --cost "$out/cost.json" \
-        --json "${report[@]}" > "$out/runs/$g.$b.$mode.json" 2> "$out/runs/$g.$b.$mode.err"
-      echo $? > "$out/runs/$g.$b.$mode.rc"
+    for r in $(seq 1 "$rounds"); do
+      modes="graph streams serial"; [ $((r % 2)) = 0 ] && modes="serial streams graph"
+      suffix=""; [ "$r" -gt 1 ] && suffix=.r$r
+      for mode in $modes; do
+        report=()
+        [ $mode = graph ] && [ "$r" = 1 ] && report=(--report "$out/reports/$g.$b.json")
+        name=$out/runs/$g.$b.$mode$suffix
+        "$cosma" run "graphs/$g.yaml" "$plan" --backend cuda --mode $mode --repeat "$repeat" --cost "$out/cost.json" \
+          --json "${report[@]}" > "$name.json" 2> "$name.err"
+        echo $? > "$name.rc"
+      done
     done
     "$cosma" run "graphs/$g.yaml" "$plan" --backend cuda --mode streams --poison --repeat 1 --cost "$out/cost.json" \
       --json > "$out/runs/$g.$b.poison.json" 2> "$out/runs/$g.$b.poison.err"
@@ -61,5 +70,5 @@ for g in $models; do
   done
 done
 tar -czf "$out/runs.tar.gz" -C "$out" runs reports
-RUNTIME_COMMAND="bash bench/runtime.sh --cosma $cosma --plans $plans --out $out --repeat $repeat" \
+RUNTIME_COMMAND="bash bench/runtime.sh --cosma $cosma --plans $plans --out $out --repeat $repeat --rounds $rounds" \
   python3 "$here/runtime.py" "$out"

@@ -28,6 +28,8 @@ int cli_parse_u64(const char *text, uint64_t *out_value);
 int cli_parse_double(const char *text, double *out_value);
 /* Bytes with an optional unit: B, KB, KiB, MB, MiB, GB, GiB. */
 int cli_parse_bytes(const char *text, uint64_t *out_value);
+/* --method: auto, ilp or dc. */
+int cli_parse_method(const char *text, cosma_method_t *out_method);
 
 /* Common options of graph-reading commands. */
 typedef struct {

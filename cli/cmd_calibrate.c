@@ -54,10 +54,12 @@ int cli_cmd_calibrate(int argc, char **argv)
         return status == COSMA_ERR_IO ? CLI_EXIT_BAD_INPUT : CLI_EXIT_FAILURE;
     if (strcmp(output, "-") != 0)
         fprintf(stderr,
-                "cosma: calibrated %s: host to device %.2f GB/s + %.2f us, device to host %.2f GB/s + %.2f us, "
-                "duplex x%.3f, dependency %.2f us, kernel gap %.2f us (graph), launch %.2f us (streams)\n",
+                "cosma: calibrated %s: host to device %.2f GB/s + %.2f us (duplex x%.3f), device to host %.2f "
+                "GB/s + %.2f us (duplex x%.3f), dependency %.2f us, wait %.2f us, signal %.2f us, kernel gap %.2f "
+                "us (graph), launch %.2f us (streams)\n",
                 model.backend, 1e-9 * model.h2d_bytes_per_second, 1e6 * model.h2d_latency_seconds,
-                1e-9 * model.d2h_bytes_per_second, 1e6 * model.d2h_latency_seconds, model.duplex_slowdown,
-                1e6 * model.dependency_seconds, 1e6 * model.kernel_gap_seconds, 1e6 * model.launch_seconds);
+                model.h2d_duplex_slowdown, 1e-9 * model.d2h_bytes_per_second, 1e6 * model.d2h_latency_seconds,
+                model.d2h_duplex_slowdown, 1e6 * model.dependency_seconds, 1e6 * model.wait_seconds,
+                1e6 * model.signal_seconds, 1e6 * model.kernel_gap_seconds, 1e6 * model.launch_seconds);
     return CLI_EXIT_OK;
 }

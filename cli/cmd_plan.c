@@ -25,6 +25,8 @@ static const char usage[] =
     "                      graph's order, or --order FILE), peak (a zero-traffic\n"
     "                      plan: no spills and no reloads, in a low-peak order)\n"
     "  --order FILE        operator names, one per line (implies --schedule fixed)\n"
+    "  --method M          auto (default: divide-and-conquer when the whole joint\n"
+    "                      model is too large for the time limit), ilp, dc\n"
     "  --time-limit S      seconds for the whole command (default 60): at the limit\n"
     "                      the best plan found so far is written\n"
     "  --threads N         accepted for compatibility; GLPK uses one thread\n"
@@ -120,10 +122,11 @@ static cosma_status_t plan_job(void *ctx, cli_solve_t *solve)
 }
 
 /* After a signal or the time limit: the best plan found so far is
- * written (the model it would export may be half-written, so it is
- * dropped); without one, nothing is. */
+ * written; without one, nothing is.  The model is exported once, into its
+ * temporary by rename: it is complete or still empty (then dropped). */
 static cosma_status_t early_end(cli_solve_end_t end, int signal_number, double time_limit, cosma_plan_t *plan,
-                                cosma_outputs_t *outs, const char *export_path, cosma_diag_t *diag)
+                                cosma_outputs_t *outs, const char *export_path, const char *export_temp,
+                                cosma_diag_t *diag)
 {
     const char *why = end == CLI_SOLVE_TIMED_OUT     ? "the time limit"
                       : signal_number == SIGINT  ? "SIGINT"
@@ -136,8 +139,9 @@ static cosma_status_t early_end(cli_solve_end_t end, int signal_number, double t
     }
     plan->stopped = end == CLI_SOLVE_INTERRUPTED ? COSMA_STOP_INTERRUPT : COSMA_STOP_TIME_LIMIT;
     cosma_diag_report(diag, COSMA_SEV_WARNING, "stopped by %s: writing the best plan found so far", why);
-    if (export_path != NULL) {
-        cosma_diag_report(diag, COSMA_SEV_WARNING, "the ILP model is not exported: the solve did not end");
+    struct stat st;
+    if (export_path != NULL && (stat(export_temp, &st) != 0 || st.st_size == 0)) {
+        cosma_diag_report(diag, COSMA_SEV_WARNING, "the ILP model is not exported: the solve ended before it was built");
         cosma_outputs_drop(outs, export_path);
     }
     return COSMA_OK;
@@ -234,7 +238,7 @@ int cli_cmd_plan(int argc, char **argv)
     cli_graph_options_t options = {0};
     const char *path = NULL, *output = NULL, *budget_text = NULL, *schedule_text = NULL, *order_path = NULL;
     const char *summary_path = NULL, *export_path = NULL, *header_path = NULL, *svg_path = NULL;
-    const char *baseline = NULL, *value;
+    const char *baseline = NULL, *method_text = NULL, *value;
     double time_limit = 60.0;
     uint64_t align = 64;
     int quiet = 0;
@@ -262,6 +266,8 @@ int cli_cmd_plan(int argc, char **argv)
             target = &schedule_text;
         else if (cli_option(argc, argv, &i, "--order", &value))
             target = &order_path;
+        else if (cli_option(argc, argv, &i, "--method", &value))
+            target = &method_text;
         else if (cli_option(argc, argv, &i, "--summary", &value))
             target = &summary_path;
         else if (cli_option(argc, argv, &i, "--export-model", &value))
@@ -316,6 +322,9 @@ int cli_cmd_plan(int argc, char **argv)
         if (order_path != NULL && schedule != COSMA_SCHEDULE_FIXED)
             return cli_usage_error("plan", "--order needs --schedule fixed");
     }
+    cosma_method_t method = COSMA_METHOD_AUTO;
+    if (method_text != NULL && !cli_parse_method(method_text, &method))
+        return cli_usage_error("plan", "--method must be auto, ilp or dc, not '%s'", method_text);
     if (export_path != NULL) {
         size_t n = strlen(export_path);
         if (n < 4 || (strcmp(export_path + n - 3, ".lp") != 0 && strcmp(export_path + n - 4, ".mps") != 0))
@@ -377,6 +386,7 @@ int cli_cmd_plan(int argc, char **argv)
     if (status == COSMA_OK) {
         cosma_plan_options_init(&job.options);
         job.options.schedule = schedule;
+        job.options.method = method;
         job.options.order = order;
         job.options.export_model = export_temp;
         cosma_plan_t *best = NULL;
@@ -385,7 +395,7 @@ int cli_cmd_plan(int argc, char **argv)
         plan = end == CLI_SOLVE_FINISHED ? job.plan : best;
         diag.n_errors = job.diag.n_errors; /* the job reported through a copy of diag */
         if (end != CLI_SOLVE_FINISHED)
-            status = early_end(end, signal_number, time_limit, plan, outs, export_path, &diag);
+            status = early_end(end, signal_number, time_limit, plan, outs, export_path, export_temp, &diag);
     }
     if (status == COSMA_OK) {
         const char *paths[] = {output, summary_path, header_path, svg_path, export_path, export_temp};

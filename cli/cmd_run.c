@@ -210,12 +210,14 @@ static void print_summary(const cosma_graph_t *graph, const run_args_t *a, const
                ", \"predicted_seconds\": %.9f, \"lower_bound_seconds\": %.9f, \"kernel_seconds\": %.9f"
                ", \"h2d_seconds\": %.9f, \"d2h_seconds\": %.9f, \"big_copies\": %" PRId64
                ", \"big_copies_at_90\": %" PRId64
-               ", \"big_copy_min_bandwidth_ratio\": %.4f, \"big_copy_mean_bandwidth_ratio\": %.4f}\n",
+               ", \"big_copy_min_bandwidth_ratio\": %.4f, \"big_copy_mean_bandwidth_ratio\": %.4f"
+               ", \"big_copies_at_90_of_model\": %" PRId64 ", \"cross_lane_waits\": %" PRId64 "}\n",
                graph->name, backend, mode, a->repeat, r->outputs_match ? "true" : "false",
                f->bytes_match ? "true" : "false", f->from_cupti ? "true" : "false", f->planned_h2d_bytes,
                f->actual_h2d_bytes, f->planned_d2h_bytes, f->actual_d2h_bytes, f->h2d_copies, f->d2h_copies, r->median,
                r->min, f->wall_seconds, f->predicted_seconds, f->lower_bound_seconds, f->kernel_seconds, f->h2d_seconds,
-               f->d2h_seconds, f->big_copies, f->big_copies_at_90, f->big_copy_min_ratio, f->big_copy_mean_ratio);
+               f->d2h_seconds, f->big_copies, f->big_copies_at_90, f->big_copy_min_ratio, f->big_copy_mean_ratio,
+               f->big_copies_at_90_of_model, f->cross_lane_waits);
         return;
     }
     printf("ran '%s' on %s (%s mode): outputs %s the reference; bytes %s the plan\n", graph->name, backend, mode,

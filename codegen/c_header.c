@@ -9,6 +9,8 @@
 
 #include <cosma/codegen.h>
 
+#include "plan_types_text.h"
+
 /* Appends text as a C string literal.  '?' is escaped because -std=c11
  * turns "??=" and friends into trigraphs; other bytes outside printable
  * ASCII become three-digit octal escapes (hex escapes would swallow a
@@ -168,31 +170,9 @@ static cosma_status_t build(const cosma_graph_t *graph, const cosma_plan_t *plan
                      " */\n",
                      macro, id, id, id, id, id, id, id, id, id, id);
     cosma_buf_printf(out, "#ifndef %s_PLAN_H\n#define %s_PLAN_H\n\n#include <stdint.h>\n\n", macro, macro);
-    /* Shared by every generated header, so two plans can live in one program. */
-    cosma_buf_puts(out,
-                   "#ifndef COSMA_PLAN_TYPES_V1\n"
-                   "#define COSMA_PLAN_TYPES_V1\n"
-                   "#define COSMA_PLAN_NO_OFFSET UINT64_MAX /* operand not in the scratchpad */\n"
-                   "typedef enum {\n"
-                   "    COSMA_EVENT_SPILL = 0,\n"
-                   "    COSMA_EVENT_DROP = 1,\n"
-                   "    COSMA_EVENT_LOAD = 2,\n"
-                   "    COSMA_EVENT_RUN = 3,\n"
-                   "    COSMA_EVENT_STORE = 4\n"
-                   "} cosma_plan_event_kind_t;\n"
-                   "typedef struct {\n"
-                   "    cosma_plan_event_kind_t kind;\n"
-                   "    int32_t index;      /* tensor; operator for COSMA_EVENT_RUN */\n"
-                   "    uint64_t offset;    /* scratchpad byte offset (0 for RUN) */\n"
-                   "    uint64_t bytes;     /* bytes moved or freed (0 for RUN) */\n"
-                   "    int32_t compulsory; /* LOAD: the first load of an input or parameter */\n"
-                   "} cosma_plan_event_t;\n"
-                   "typedef struct {\n"
-                   "    int32_t tensor;     /* -1: an empty optional input */\n"
-                   "    int32_t is_output;\n"
-                   "    uint64_t offset;    /* COSMA_PLAN_NO_OFFSET: not resident (a streamed parameter) */\n"
-                   "} cosma_plan_operand_t;\n"
-                   "#endif\n\n");
+    /* Shared by every generated header, so two plans can live in one program;
+     * the text of runtime.h's definition (CMakeLists.txt). */
+    cosma_buf_puts(out, COSMA_PLAN_TYPES_TEXT "\n");
     cosma_buf_printf(out, "#define %s_GRAPH_HASH UINT64_C(0x%016" PRIx64 ")\n", macro, cosma_graph_hash(graph));
     cosma_buf_printf(out, "#define %s_STATUS \"%s\"\n#define %s_METHOD ", macro, cosma_plan_status_name(plan->status),
                      macro);

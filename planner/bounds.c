@@ -1,8 +1,10 @@
 /* bounds.c: M_R, and M_P (the minimum over topological orders of the peak
  * of live bytes) by a dynamic program over scheduled-operator sets, pruned
- * to a beam when the state space is too large.  Without beam pruning the
- * result is exact; a lower bound comes from the order-independent
- * forced-live analysis (cosma_problem_forced_live). */
+ * to a beam when the state space is too large, and to one child per state
+ * where an exchange argument shows that loses nothing, block by block
+ * between key points.  Without beam pruning the result is exact; a lower
+ * bound comes from the order-independent forced-live analysis
+ * (cosma_problem_forced_live) and from every block solved exactly. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -119,6 +121,10 @@ typedef struct {
     size_t table_cap, table_size;
     int32_t *hist_parent, *hist_op, *hist_start; /* per layer, per kept state */
     size_t hist_parent_cap, hist_op_cap, hist_len;
+    uint64_t *added, *freed; /* per ready operator of the state expanded (n_ops) */
+    uint64_t floor;          /* a proven lower bound on the minimum peak */
+    int one_child;           /* use the one-child rule (ready_deltas) */
+    double work;             /* children evaluated x bitset words: the search's cost */
 } beam_t;
 
 static void beam_free(beam_t *b)
@@ -129,10 +135,21 @@ static void beam_free(beam_t *b)
     free(b->hist_op);
     free(b->hist_start);
     free(b->table);
+    free(b->added);
+    free(b->freed);
 }
 
-/* Layer 0: the empty set; ready = operators with no predecessors. */
-static int beam_start(beam_t *b)
+/* A range of the default order that every topological order runs as one
+ * block: operators [begin, end), after all of [0, begin) (the prefix). */
+typedef struct {
+    int32_t begin, end;
+    const word_t *prefix; /* bits of [0, begin) */
+    uint64_t carried;     /* live bytes after the prefix */
+} segment_t;
+
+/* Layer 0: the prefix; ready = the segment's operators whose
+ * predecessors all ran in it.  Hashes are relative to the prefix. */
+static int beam_start(beam_t *b, const segment_t *seg)
 {
     const cosma_problem_t *problem = b->problem;
     int32_t n = problem->n_ops;
@@ -140,16 +157,22 @@ static int beam_start(beam_t *b)
     b->cur = &b->layers[0];
     b->next = &b->layers[1];
     b->hist_start = calloc((size_t)n + 2, sizeof(int32_t));
+    b->added = malloc(((size_t)n + 1) * sizeof(uint64_t));
+    b->freed = malloc(((size_t)n + 1) * sizeof(uint64_t));
     layer_t *cur = b->cur;
-    if (b->hist_start == NULL || layer_reserve(cur, 1, n, b->words) != 0)
+    if (b->hist_start == NULL || b->added == NULL || b->freed == NULL || layer_reserve(cur, 1, n, b->words) != 0)
         return -1;
-    memset(cur->bits, 0, b->words * sizeof(word_t));
+    memcpy(cur->bits, seg->prefix, b->words * sizeof(word_t));
     cur->n_states = 1;
     cur->n_ready = 0;
-    for (int32_t o = 0; o < n; o++)
-        if (problem->pred_start[o + 1] == problem->pred_start[o])
+    for (int32_t o = seg->begin; o < seg->end; o++) {
+        int ready = 1;
+        for (int32_t k = problem->pred_start[o]; k < problem->pred_start[o + 1] && ready; k++)
+            ready = problem->preds[k] < seg->begin;
+        if (ready)
             cur->ready[cur->n_ready++] = o;
-    cur->states[0] = (state_t){0, 0, 0, -1, -1, 0, cur->n_ready, 0}; /* the empty set hashes to 0 */
+    }
+    cur->states[0] = (state_t){0, seg->carried, 0, -1, -1, 0, cur->n_ready, 0};
     return 0;
 }
 
@@ -223,9 +246,32 @@ static int add_child(beam_t *b, int32_t s, int32_t op, const word_t *bits, state
     return 0;
 }
 
-/* Builds the next layer: every state expanded by every ready operator,
- * children with the same set merged (keeping the lower peak), children
- * above the cutoff dropped. */
+/* Fills b->added and b->freed for every ready operator of state s and
+ * returns the index (in its ready list) of one that an optimal completion
+ * may run first, or -1.  Exchange argument: when op frees at least the
+ * bytes it makes live and its own step stays within max(state peak,
+ * floor), moving op to the front of any completion raises no step (the
+ * steps it jumps over hold its outputs earlier but no longer its freed
+ * inputs) and its own step is at most the state's peak or the floor,
+ * which the completion's peak reaches anyway (every order peaks at floor
+ * or more).  So the search stays exact with that one child; it
+ * is what makes the chains of NAS cells and transformer layers cheap. */
+static int32_t ready_deltas(beam_t *b, int32_t s)
+{
+    const state_t *state = &b->cur->states[s];
+    const word_t *bits = b->cur->bits + (size_t)s * b->words;
+    uint64_t limit = state->peak > b->floor ? state->peak : b->floor;
+    for (int32_t r = 0; r < state->n_ready; r++) {
+        step_delta(b->problem, bits, b->cur->ready[state->ready_at + r], &b->added[r], &b->freed[r]);
+        if (b->one_child && b->added[r] <= b->freed[r] && state->carried + b->added[r] <= limit)
+            return r;
+    }
+    return -1;
+}
+
+/* Builds the next layer: every state expanded by every ready operator (or
+ * by its dominant one, see ready_deltas), children with the same set
+ * merged (keeping the lower peak), children above the cutoff dropped. */
 static int expand_layer(beam_t *b, uint64_t cutoff)
 {
     layer_t *cur = b->cur, *next = b->next;
@@ -240,10 +286,12 @@ static int expand_layer(beam_t *b, uint64_t cutoff)
     for (int32_t s = 0; s < cur->n_states; s++) {
         const state_t *state = &cur->states[s];
         word_t *bits = cur->bits + (size_t)s * b->words;
-        for (int32_t r = 0; r < state->n_ready; r++) {
+        int32_t dominant = ready_deltas(b, s);
+        b->work += (double)state->n_ready * (double)b->words;
+        int32_t r_first = dominant >= 0 ? dominant : 0, r_end = dominant >= 0 ? dominant + 1 : state->n_ready;
+        for (int32_t r = r_first; r < r_end; r++) {
             int32_t op = cur->ready[state->ready_at + r];
-            uint64_t added, freed;
-            step_delta(b->problem, bits, op, &added, &freed);
+            uint64_t added = b->added[r], freed = b->freed[r];
             uint64_t live = state->carried + added;
             uint64_t peak = live > state->peak ? live : state->peak;
             if (peak > cutoff)
@@ -333,27 +381,57 @@ static int record_layer(beam_t *b, int32_t depth)
     return 0;
 }
 
-/* One beam search of width `width`.  Returns the best peak and its order;
- * *out_pruned tells whether any state was dropped for width (if not, the
- * result is the exact minimum).  `cutoff`: states whose peak exceeds it are
- * dropped without loss of exactness.  Returns UINT64_MAX on failure. */
-static uint64_t beam_search(const cosma_problem_t *problem, int32_t width, uint64_t cutoff, double deadline,
-                            int32_t *out_order, int *out_pruned, int *out_timed_out)
+/* The M_P search, per segment: beams of BEAM_FIRST_WIDTH states, growing
+ * by BEAM_WIDTH_GROWTH while width x operators of the segment (the states
+ * the search keeps) stays within BEAM_MAX_STATES and the next round's
+ * cost, predicted as the last one's times the growth, within what is left
+ * of BEAM_WORK (children evaluated x bitset words, about 4 ns each on a
+ * 2-core EPYC).  A fixed amount of work, so the result does not depend on
+ * the machine; the time limit, BOUNDS_DEFAULT_SECONDS when none is given,
+ * is a guard, and the search for a placeable order of that peak keeps to
+ * it too.  The limits allow width 16,384 on NASNet-A's 879 operators,
+ * where the exact dynamic program needs it (about 1.5e8 of work), and
+ * hold a 5,000-operator random DAG to width 64.  Segments shorter than
+ * SEGMENT_MIN_OPS are merged with the next: a union of blocks is a block,
+ * and tiny searches cost more in setup than they save. */
+enum { BEAM_FIRST_WIDTH = 64, BEAM_WIDTH_GROWTH = 4, SEGMENT_MIN_OPS = 32 };
+#define BEAM_MAX_STATES 2e7
+#define BEAM_WORK 8e8
+#define BOUNDS_DEFAULT_SECONDS 10.0
+
+/* One beam search of width `width` over a segment: 0 with *out_peak the
+ * best peak of its steps and out_order (end - begin entries) its order,
+ * or UINT64_MAX when every state went above `cutoff` (states above it are
+ * dropped without loss of exactness); -1 when out of memory or time
+ * (*out_timed_out).  *out_work: its cost (see beam_t).  *out_pruned
+ * tells whether a state was dropped for width: if not, *out_peak is the
+ * exact minimum (or at most the floor, see ready_deltas), or no order
+ * peaks within the cutoff.  floor: a proven
+ * lower bound on the minimum peak of the whole graph; one_child: use the
+ * rule of ready_deltas. */
+static int beam_search(const cosma_problem_t *problem, const segment_t *seg, int32_t width, uint64_t cutoff,
+                       uint64_t floor, int one_child, double deadline, int32_t *out_order, uint64_t *out_peak,
+                       int *out_pruned, int *out_timed_out, double *out_work)
 {
-    int32_t n = problem->n_ops;
-    beam_t b = {.problem = problem};
-    uint64_t result = UINT64_MAX;
+    int32_t n = seg->end - seg->begin;
+    beam_t b = {.problem = problem, .floor = floor, .one_child = one_child};
+    int failed = -1;
+    *out_peak = UINT64_MAX;
     *out_pruned = 0;
     *out_timed_out = 0;
-    if (beam_start(&b) != 0)
+    if (beam_start(&b, seg) != 0)
         goto done;
     for (int32_t depth = 0; depth < n; depth++) {
         if (cosma_clock_seconds() > deadline) {
             *out_timed_out = 1;
             goto done;
         }
-        if (expand_layer(&b, cutoff) != 0 || b.next->n_states == 0) /* none: all above the cutoff */
+        if (expand_layer(&b, cutoff) != 0)
             goto done;
+        if (b.next->n_states == 0) { /* all above the cutoff */
+            failed = 0;
+            goto done;
+        }
         if (b.next->n_states > width) {
             *out_pruned = 1;
             if (prune_layer(&b, width) != 0)
@@ -362,27 +440,184 @@ static uint64_t beam_search(const cosma_problem_t *problem, int32_t width, uint6
         if (record_layer(&b, depth) != 0)
             goto done;
     }
-    /* cur holds exactly one state: every operator scheduled. */
-    result = b.cur->states[0].peak;
+    /* cur holds exactly one state: every operator of the segment ran. */
+    *out_peak = b.cur->states[0].peak;
     int32_t index = 0;
     for (int32_t depth = n; depth >= 1; depth--) {
         size_t at = (size_t)b.hist_start[depth] + (size_t)index;
         out_order[depth - 1] = b.hist_op[at];
         index = b.hist_parent[at];
     }
+    failed = 0;
 done:
+    *out_work = b.work;
     beam_free(&b);
-    return result;
+    return failed;
 }
 
-/* The M_P search: beams of BEAM_FIRST_WIDTH states, growing by
- * BEAM_WIDTH_GROWTH while width x operators stays within BEAM_MAX_WORK (a
- * fixed amount of work, so the result does not depend on the machine; the
- * time limit, BOUNDS_DEFAULT_SECONDS when none is given, is a guard, and
- * the search for a placeable order of that peak keeps to it too). */
-enum { BEAM_FIRST_WIDTH = 64, BEAM_WIDTH_GROWTH = 4 };
-#define BEAM_MAX_WORK 4e6
-#define BOUNDS_DEFAULT_SECONDS 10.0
+/* Where the segments start.  A key point (ROAM's term) is an operator
+ * whose ancestors and descendants are all the others: every order runs
+ * its ancestors, [0, k) in the topological default order, before it and
+ * its descendants after it, so the minimum peak of the graph is the
+ * largest of the minimum peaks of the blocks between key points, each
+ * solved from the fixed prefix before it.  out_starts gets the first
+ * operator of every segment after the first (ascending); returns their
+ * count.  Without the closure (too large a graph): no cut. */
+static int32_t segment_starts(const cosma_problem_t *problem, int32_t *out_starts)
+{
+    int32_t n = problem->n_ops, count = 0;
+    if (!cosma_problem_closure_affordable(problem))
+        return 0;
+    size_t words = ((size_t)n + 63) / 64;
+    word_t *anc = calloc((size_t)n * words + 1, sizeof(word_t));
+    word_t *desc = calloc((size_t)n * words + 1, sizeof(word_t));
+    if (anc != NULL && desc != NULL) {
+        cosma_problem_closure(problem, anc, desc, words);
+        int32_t last = 0;
+        for (int32_t k = 1; k < n; k++) {
+            int64_t ancestors = 0, descendants = 0;
+            for (size_t w = 0; w < words; w++) {
+                ancestors += __builtin_popcountll(anc[(size_t)k * words + w]);
+                descendants += __builtin_popcountll(desc[(size_t)k * words + w]);
+            }
+            if (ancestors == k && descendants == n - 1 - k && k - last >= SEGMENT_MIN_OPS &&
+                n - k >= SEGMENT_MIN_OPS)
+                out_starts[count++] = last = k;
+        }
+    }
+    free(anc);
+    free(desc);
+    return count;
+}
+
+/* Runs the segment's operators in the default order from its prefix:
+ * returns the peak of their steps and leaves bits and *inout_carried at
+ * the segment's end (the next one's prefix). */
+static uint64_t segment_walk(const cosma_problem_t *problem, const segment_t *seg, word_t *bits,
+                             uint64_t *inout_carried)
+{
+    uint64_t peak = 0, carried = *inout_carried;
+    for (int32_t o = seg->begin; o < seg->end; o++) {
+        uint64_t added, freed;
+        step_delta(problem, bits, o, &added, &freed);
+        uint64_t live = carried + added;
+        peak = live > peak ? live : peak;
+        carried = live - freed;
+        bits[o / 64] |= (word_t)1 << (o % 64);
+    }
+    *inout_carried = carried;
+    return peak;
+}
+
+typedef struct {
+    const cosma_problem_t *problem;
+    uint64_t floor;     /* proven lower bound on the minimum peak */
+    double work_left;   /* of BEAM_WORK */
+    double deadline;
+    int32_t *trial;     /* scratch order */
+    int32_t max_width;  /* widest beam tried */
+    int one_child;      /* use the one-child rule (ready_deltas) */
+    int stopped_by_clock;
+} peak_search_t;
+
+/* Widens the beam over one segment until it is exact, proves the
+ * incumbent (the default order's peak `best`, order[begin..end) holding
+ * it), or hits the width or work limit or the clock.  Leaves the best
+ * order found in order[begin..end); *out_exact when its peak is the
+ * segment's minimum or within the floor. */
+static uint64_t segment_solve(peak_search_t *p, const segment_t *seg, uint64_t best, int32_t *order, int *out_exact)
+{
+    int32_t len = seg->end - seg->begin;
+    int exact = best <= p->floor;
+    double predicted = 0; /* the first round always runs */
+    for (int32_t width = BEAM_FIRST_WIDTH; !exact && width <= p->max_width; width *= BEAM_WIDTH_GROWTH) {
+        if ((double)width * (double)len > BEAM_MAX_STATES || predicted > p->work_left)
+            break;
+        int pruned = 0, timed_out = 0;
+        uint64_t peak;
+        double work = 0;
+        int failed = beam_search(p->problem, seg, width, best, p->floor, p->one_child, p->deadline, p->trial,
+                                 &peak, &pruned, &timed_out, &work);
+        p->work_left -= work;
+        predicted = work * BEAM_WIDTH_GROWTH;
+        if (failed) {
+            p->stopped_by_clock |= timed_out;
+            break; /* out of time or memory: nothing proven by this round */
+        }
+        /* A narrow beam can lose every state to the cutoff (it kept states
+         * that all peak higher later): a wider one may not. */
+        if (peak <= best) {
+            if (peak < best || !pruned)
+                memcpy(order + seg->begin, p->trial, (size_t)len * sizeof(int32_t));
+            best = peak;
+        }
+        /* Nothing dropped for width: best is the minimum (states above the
+         * incumbent were cut without loss). */
+        exact = !pruned || best <= p->floor;
+    }
+    *out_exact = exact;
+    return best;
+}
+
+/* The minimum-peak order, segment by segment.  *inout_lower (a proven
+ * bound on entry) rises to the largest exact segment minimum: every
+ * order holds that peak in that block.  Returns the peak of order. */
+static uint64_t peak_order_search(peak_search_t *p, int32_t *order, uint64_t *inout_lower)
+{
+    const cosma_problem_t *problem = p->problem;
+    int32_t n = problem->n_ops;
+    size_t words = ((size_t)n + 63) / 64;
+    int32_t *starts = malloc(((size_t)n + 1) * sizeof(int32_t));
+    word_t *bits = calloc(words + 1, sizeof(word_t)), *prefix = calloc(words + 1, sizeof(word_t));
+    uint64_t best = UINT64_MAX, lower = *inout_lower, carried = 0;
+    for (int32_t o = 0; o < n; o++)
+        order[o] = o;
+    if (starts == NULL || bits == NULL || prefix == NULL)
+        goto done;
+    int32_t n_starts = segment_starts(problem, starts);
+    starts[n_starts] = n;
+    best = 0;
+    for (int32_t i = 0, begin = 0; i <= n_starts; begin = starts[i++]) {
+        memcpy(prefix, bits, words * sizeof(word_t));
+        segment_t seg = {begin, starts[i], prefix, carried};
+        uint64_t incumbent = segment_walk(problem, &seg, bits, &carried);
+        int exact = 0;
+        uint64_t peak = segment_solve(p, &seg, incumbent, order, &exact);
+        best = peak > best ? peak : best;
+        if (exact && peak > lower)
+            lower = peak;
+    }
+    *inout_lower = lower;
+done:
+    free(starts);
+    free(bits);
+    free(prefix);
+    return best;
+}
+
+/* Among orders of peak `best`, prefers one whose zero-spill tensors also
+ * place within it, so that a spill-free plan at M_P exists when we can
+ * find one: the order found, else another from one beam of the narrowest
+ * width without the one-child rule (its own fixed work; on pnasnet5large
+ * its order places and the rule's does not), else whichever of the two
+ * has the smaller greedy arena.  other: scratch of n_ops entries. */
+static void prefer_placeable(const peak_search_t *found, int32_t *order, int32_t *other, uint64_t best)
+{
+    const cosma_problem_t *problem = found->problem;
+    size_t bytes = (size_t)problem->n_ops * sizeof(int32_t);
+    if (cosma_order_search_placeable(problem, order, best, found->deadline))
+        return;
+    peak_search_t search = *found;
+    search.work_left = BEAM_WORK;
+    search.max_width = BEAM_FIRST_WIDTH;
+    search.one_child = 0;
+    uint64_t lower = search.floor;
+    if (peak_order_search(&search, other, &lower) != best || memcmp(order, other, bytes) == 0)
+        return;
+    if (cosma_order_search_placeable(problem, other, best, found->deadline) ||
+        cosma_order_arena_score(problem, other, best) < cosma_order_arena_score(problem, order, best))
+        memcpy(order, other, bytes);
+}
 
 cosma_status_t cosma_planner_bounds(const cosma_graph_t *graph, const cosma_mode_t *mode, double time_limit,
                                     cosma_bounds_t *out_bounds, cosma_diag_t *diag)
@@ -395,13 +630,11 @@ cosma_status_t cosma_planner_bounds(const cosma_graph_t *graph, const cosma_mode
     int32_t n = graph->n_ops;
     int32_t *order = malloc(((size_t)n + 1) * sizeof(int32_t));
     int32_t *trial = malloc(((size_t)n + 1) * sizeof(int32_t));
-    if (order == NULL || trial == NULL) {
-        free(order);
-        free(trial);
-        cosma_problem_free(&problem);
-        return COSMA_ERR_NOMEM;
-    }
-    out_bounds->m_r_op = 0;
+    int32_t *other = malloc(((size_t)n + 1) * sizeof(int32_t));
+    uint64_t best = UINT64_MAX;
+    status = COSMA_ERR_NOMEM;
+    if (order == NULL || trial == NULL || other == NULL)
+        goto done;
     for (int32_t o = 0; o < n; o++) {
         uint64_t need = cosma_problem_working_set(&problem, o);
         if (need > out_bounds->m_r) {
@@ -412,46 +645,27 @@ cosma_status_t cosma_planner_bounds(const cosma_graph_t *graph, const cosma_mode
     uint64_t lower = cosma_problem_forced_live(&problem, NULL, NULL);
     if (lower < out_bounds->m_r)
         lower = out_bounds->m_r;
-    /* Incumbent: the default order. */
-    for (int32_t o = 0; o < n; o++)
-        order[o] = o;
-    uint64_t best = cosma_order_peak(graph, order, problem.size);
-    double deadline = cosma_clock_seconds() + (time_limit > 0 ? time_limit : BOUNDS_DEFAULT_SECONDS);
+    peak_search_t search = {.problem = &problem, .floor = lower, .work_left = BEAM_WORK, .trial = trial,
+                            .max_width = INT32_MAX / BEAM_WIDTH_GROWTH, .one_child = 1};
+    search.deadline = cosma_clock_seconds() + (time_limit > 0 ? time_limit : BOUNDS_DEFAULT_SECONDS);
+    if ((best = peak_order_search(&search, order, &lower)) == UINT64_MAX)
+        goto done;
+    prefer_placeable(&search, order, other, best);
     int exact = best <= lower;
-    /* Widen the beam until the search is exact, proves the incumbent, or
-     * time runs out. */
-    for (int32_t width = BEAM_FIRST_WIDTH; !exact && (double)width * (double)n <= BEAM_MAX_WORK;
-         width *= BEAM_WIDTH_GROWTH) {
-        int pruned = 0, timed_out = 0;
-        uint64_t peak = beam_search(&problem, width, best, deadline, trial, &pruned, &timed_out);
-        out_bounds->stopped_by_clock = timed_out;
-        if (timed_out || peak == UINT64_MAX)
-            break; /* out of time or memory: nothing proven by this round */
-        if (peak != UINT64_MAX && peak <= best) {
-            if (peak < best || !pruned)
-                memcpy(order, trial, (size_t)n * sizeof(int32_t));
-            best = peak;
-        }
-        if (!pruned) {
-            /* Nothing dropped for width: best is the minimum (states above
-             * the incumbent were cut without loss). */
-            lower = best;
-            exact = 1;
-        }
-        if (best <= lower)
-            exact = 1;
-    }
-    /* Among orders of that peak, prefer one whose tensors also place
-     * within it, so a spill-free plan at M_P exists when we can find one. */
-    cosma_order_search_placeable(&problem, order, best, deadline);
     out_bounds->m_p_upper = best;
     out_bounds->m_p_lower = exact ? best : lower;
     out_bounds->m_p_exact = exact;
     out_bounds->m_h = (out_bounds->m_r + best) / 2;
+    out_bounds->stopped_by_clock = search.stopped_by_clock;
     out_bounds->order = order;
+    order = NULL;
+    status = COSMA_OK;
+done:
+    free(order);
     free(trial);
+    free(other);
     cosma_problem_free(&problem);
-    return COSMA_OK;
+    return status;
 }
 
 void cosma_bounds_free(cosma_bounds_t *bounds)

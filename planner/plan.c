@@ -551,6 +551,28 @@ static uint64_t ledger_bound(const plan_ctx_t *ctx)
     return ctx->ledger.joint > bound ? ctx->ledger.joint : bound;
 }
 
+/* A plan a caller can stop with before the first strategy ends: the
+ * greedy baseline in the given order (milliseconds), handed to on_plan
+ * only; a strategy's plan is offered when it beats it.  None for a
+ * minimum-peak schedule (it must have no traffic) or where the baseline
+ * cannot place a step. */
+static void offer_first_plan(plan_ctx_t *ctx)
+{
+    const cosma_plan_options_t *options = ctx->options;
+    if (options->on_plan == NULL || is_schedule(ctx, COSMA_SCHEDULE_PEAK))
+        return;
+    for (size_t a = 0; a < sizeof baseline_alignments / sizeof baseline_alignments[0]; a++) {
+        cosma_plan_t *plan = NULL;
+        if (cosma_baseline_plan_in_order(ctx->problem.graph, &options->mode, options->budget_bytes, "default-greedy",
+                                         baseline_alignments[a], ctx->given_order, &plan, NULL) != COSMA_OK)
+            continue;
+        ctx->offered = 1;
+        ctx->offered_traffic = plan->traffic.spill_bytes + plan->traffic.retrieve_bytes;
+        options->on_plan(options->on_plan_ctx, plan);
+        return;
+    }
+}
+
 /* Checks the request and sets up the context: the orders, and the
  * minimum-peak order unless the schedule is fixed. */
 static cosma_status_t ctx_init(plan_ctx_t *ctx, const cosma_graph_t *graph, const cosma_plan_options_t *options,
@@ -584,6 +606,7 @@ static cosma_status_t ctx_init(plan_ctx_t *ctx, const cosma_graph_t *graph, cons
         return COSMA_ERR_INFEASIBLE;
     for (int32_t o = 0; o < n; o++)
         ctx->given_order[o] = fixed && options->order != NULL ? options->order[o] : o;
+    offer_first_plan(ctx);
     if (fixed)
         return COSMA_OK;
     if (options->bounds == NULL) {
@@ -669,6 +692,43 @@ static cosma_status_t run_strategy(plan_ctx_t *ctx, strategy_fn_t run)
     return status == COSMA_OK ? offer_plan(ctx) : status;
 }
 
+/* Divide-and-conquer (after the local search, from its order) ends by
+ * this share of the limit, leaving time for its order's residency and the
+ * baselines; auto picks it when the whole graph's joint model
+ * has more columns than the limit or than this many per second left. */
+#define DC_SHARE 0.8
+#define DC_JOINT_COLUMNS_PER_SECOND 500.0
+
+static int dc_wanted(const plan_ctx_t *ctx)
+{
+    if (ctx->options->method != COSMA_METHOD_AUTO)
+        return ctx->options->method == COSMA_METHOD_DC;
+    int64_t columns = cosma_joint_columns(&ctx->problem, NULL);
+    return columns < 0 || columns > COSMA_JOINT_MAX_COLUMNS ||
+           (double)columns > DC_JOINT_COLUMNS_PER_SECOND * time_left(ctx);
+}
+
+/* Strategy (joint schedule, when dc_wanted): divide-and-conquer improves
+ * the incumbent's order window by window (planner/dc.c, docs/dc.md); the
+ * new order gets its residency and placement like any other. */
+static cosma_status_t strategy_divide_and_conquer(plan_ctx_t *ctx)
+{
+    if (!is_schedule(ctx, COSMA_SCHEDULE_JOINT) || !has_traffic(ctx) || !dc_wanted(ctx))
+        return COSMA_OK;
+    cosma_dc_options_t options;
+    cosma_dc_options_init(&options);
+    options.budget = ctx->options->budget_bytes;
+    options.deadline = deadline_at(ctx, DC_SHARE);
+    cosma_diag_t optional = {emit_as_warning, ctx->diag, 0};
+    cosma_status_t status = cosma_dc_order(&ctx->problem, ctx->incumbent.order, &options, ctx->work_order, NULL,
+                                           ctx->diag != NULL ? &optional : NULL);
+    phase_end(ctx);
+    if (status == COSMA_OK)
+        try_order(&ctx->problem, ctx->work_order, ctx->options->budget_bytes, 0, phase_time_left(ctx),
+                  "ilp-joint:divide-and-conquer", &ctx->incumbent, ctx->diag);
+    return status;
+}
+
 /* The strategies in the order they run; each decides from the context
  * whether it applies. */
 static const struct {
@@ -677,7 +737,8 @@ static const struct {
 } STRATEGIES[] = {
     {strategy_candidate_orders, "candidate orders"}, {strategy_seeds, "seed plans"},
     {strategy_placement_search, "placement search"}, {strategy_exhaustive_search, "exhaustive order search"},
-    {strategy_local_search, "order local search"},   {strategy_baselines, "baselines"},
+    {strategy_local_search, "order local search"},   {strategy_divide_and_conquer, "divide and conquer"},
+    {strategy_baselines, "baselines"},
     {strategy_joint_model, "joint model"},
 };
 enum { N_STRATEGIES = sizeof STRATEGIES / sizeof STRATEGIES[0] };

@@ -41,6 +41,10 @@ void cosma_problem_free(cosma_problem_t *problem);
  * anc and desc hold n_ops rows of `words` 64-bit words, zeroed. */
 void cosma_problem_closure(const cosma_problem_t *problem, uint64_t *anc, uint64_t *desc, size_t words);
 
+/* Per operator: how many operators are its ancestors and descendants
+ * (from the closure; -1 when out of memory). */
+int cosma_problem_relative_counts(const cosma_problem_t *problem, int32_t *out_ancestors, int32_t *out_descendants);
+
 /* The closure takes 2 n^2 bits: it is built only while that stays within
  * COSMA_CLOSURE_MAX_BYTES (about 46,000 operators).  Past it the analyses
  * that need it fall back to weaker bounds that are still valid, so memory
@@ -92,6 +96,11 @@ int cosma_order_local_search(const cosma_problem_t *problem, int32_t *order, con
  * the budget (keeping the peak within it) while the greedy arena shrinks.
  * Returns 1 (order updated) when an order whose arena fits was found. */
 int cosma_order_search_placeable(const cosma_problem_t *problem, int32_t *order, uint64_t budget, double deadline);
+
+/* The greedy zero-spill arena of an order, the placement search's score:
+ * the arena when it fits the budget, else the budget plus the bytes placed
+ * above it (UINT64_MAX when out of memory). */
+uint64_t cosma_order_arena_score(const cosma_problem_t *problem, const int32_t *order, uint64_t budget);
 
 /* Exhaustive search (bounded by fixed work limits and the deadline) over
  * the topological orders whose live bytes fit the budget, for one whose
@@ -145,16 +154,44 @@ void cosma_residency_free(cosma_residency_t *result);
 cosma_status_t cosma_residency_relaxed(const cosma_problem_t *problem, const int32_t *order, uint64_t budget,
                                        double time_limit, uint64_t *out_cost, int64_t *out_work, cosma_diag_t *diag);
 
+/* A tensor's state where a window of an order begins or ends (flags). */
+enum { COSMA_JOINT_RESIDENT = 1, COSMA_JOINT_HOST_COPY = 2, COSMA_JOINT_FIRST_LOAD = 4 };
+
+/* A window for the joint model (divide-and-conquer): its operators take
+ * steps 1..n_ops, every tensor enters in state[a], and after[a] says that
+ * an operator after the window reads it (left non-resident, it costs its
+ * reload and, without a host copy, its spill).  The solver starts from the
+ * operators in the given order with start_resident (by default every
+ * tensor resident only where used). */
+typedef struct {
+    const int32_t *ops;       /* the window's operators in a topological order */
+    int32_t n_ops;
+    const uint8_t *state;     /* per tensor: COSMA_JOINT_* at entry */
+    const uint8_t *after;     /* per tensor: read after the window */
+    int fixed;                /* keep the operators in the given order */
+    const uint8_t *start_resident; /* NULL, or the start's residency, [a * n_ops + t - 1] */
+    uint8_t *out_resident;    /* NULL, or written on success: the solution's, same layout */
+    int32_t commit;           /* out_state is the state after this many steps */
+    uint8_t *out_state;       /* per tensor, written on success; NULL: not wanted */
+    uint64_t out_cost;        /* on success: the solution's cost (bytes, with the reloads after) */
+} cosma_joint_window_t;
+
 /* The joint time-indexed model (see joint.c): solves order and residency
- * together with placement relaxed. */
+ * together with placement relaxed, for the whole graph or a window. */
 typedef struct {
     uint64_t budget;
     double time_limit;     /* seconds */
+    int64_t node_limit;    /* branch-and-bound nodes; 0: none (deterministic effort) */
     int64_t max_columns;   /* larger models are not built */
     const int32_t *start_order; /* a plan handed to the solver as its incumbent, or NULL */
     const cosma_interval_t *start_intervals;
     int32_t n_start_intervals;
+    cosma_joint_window_t *window; /* NULL: the whole graph; its out_ fields are written */
 } cosma_joint_options_t;
+
+/* Columns of the joint model of the whole graph (window NULL) or of a
+ * window; -1 when it cannot be sized (out of memory, no closure). */
+int64_t cosma_joint_columns(const cosma_problem_t *problem, const cosma_joint_window_t *window);
 
 /* Largest model tried (columns).  Past this GLPK's node LPs can run far
  * beyond the time limit (GLPK does not look at the clock inside one LP
@@ -164,12 +201,45 @@ typedef struct {
 /* Defaults: no budget, COSMA_JOINT_DEFAULT_SECONDS, COSMA_JOINT_MAX_COLUMNS, no start. */
 void cosma_joint_options_init(cosma_joint_options_t *options);
 
-/* Returns COSMA_OK with the order of the best solution and its proven
- * bound (valid for every order), or COSMA_ERR_INFEASIBLE when the model
+/* Returns COSMA_OK with the order of the best solution (n_ops entries, or
+ * the window's) and its proven bound (valid for every order; for a window
+ * it bounds nothing outside the model), or COSMA_ERR_INFEASIBLE when the model
  * would exceed max_columns or found no solution (*out_bound still holds
  * any bound it proved). */
 cosma_status_t cosma_joint_solve(const cosma_problem_t *problem, const cosma_joint_options_t *options,
                                  int32_t *out_order, uint64_t *out_bound, cosma_diag_t *diag);
+
+/* Divide-and-conquer (dc.c): improves an order window by window with the
+ * joint model of each window, entered in the state the windows before it
+ * left (docs/dc.md).  Only the order comes out: residency, placement and
+ * the plan's bound are the caller's, as for any order. */
+typedef struct {
+    uint64_t budget;
+    double deadline;        /* clock reading (cosma_clock_seconds) to stop by */
+    int64_t node_limit;     /* per window's model; 0: none */
+    int64_t window_columns; /* a window grows while its model stays within this */
+} cosma_dc_options_t;
+
+/* Branch-and-bound nodes per window: the deterministic limit on effort. */
+#define COSMA_DC_NODE_LIMIT 500
+/* Defaults: no budget or deadline, COSMA_DC_NODE_LIMIT, dc.c's window size. */
+void cosma_dc_options_init(cosma_dc_options_t *options);
+
+typedef struct {
+    int32_t n_key_points;   /* operators every order runs at the same step */
+    int32_t n_windows;      /* windows stepped through */
+    int32_t n_solved;       /* ... reordered by their joint model */
+    int32_t n_reused;       /* ... that repeated a solved one (same shape and state) */
+    int32_t n_fixed;        /* ... kept in the reference order (no cheaper order found) */
+    int stopped_by_clock;   /* the deadline came first: the rest kept the reference order */
+} cosma_dc_stats_t;
+
+/* out_order (n_ops entries) is reference improved window by window;
+ * COSMA_ERR_NOMEM is the only failure (a window without a solution keeps
+ * its reference order). */
+cosma_status_t cosma_dc_order(const cosma_problem_t *problem, const int32_t *reference,
+                              const cosma_dc_options_t *options, int32_t *out_order, cosma_dc_stats_t *out_stats,
+                              cosma_diag_t *diag);
 
 /* Order-independent lower bound on non-compulsory traffic at a budget
  * (a covering ILP over the forced-live tensors; see problem.c). */

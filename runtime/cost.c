@@ -12,6 +12,7 @@
 #include "runtime_internal.h"
 
 #define COST_FORMAT "cosma-cost"
+#define COST_VERSION 2 /* 2: duplex slowdown per direction, wait and signal costs */
 #define CALIBRATE_CPU_BYTES (64u << 20)
 #define CALIBRATE_CPU_REPEAT 5
 
@@ -22,8 +23,9 @@ void cosma_cost_model_init(cosma_cost_model_t *model)
     /* The H200 figures measured for issue 9 (docs/runtime.md). */
     model->h2d_latency_seconds = model->d2h_latency_seconds = 2.5e-6;
     model->h2d_bytes_per_second = model->d2h_bytes_per_second = 55.0e9;
-    model->duplex_slowdown = 1.1;
+    model->h2d_duplex_slowdown = model->d2h_duplex_slowdown = 1.1;
     model->dependency_seconds = 0.0;
+    model->wait_seconds = model->signal_seconds = 0.0;
     model->kernel_gap_seconds = 1.0e-6;
     model->launch_seconds = 4.6e-6;
 }
@@ -33,14 +35,15 @@ cosma_status_t cosma_cost_model_write(const cosma_cost_model_t *m, const char *p
     cosma_buf_t buf;
     cosma_buf_init(&buf);
     cosma_buf_printf(&buf,
-                     "{\n  \"format\": \"" COST_FORMAT "\",\n  \"version\": 1,\n  \"backend\": \"%s\",\n"
+                     "{\n  \"format\": \"" COST_FORMAT "\",\n  \"version\": %d,\n  \"backend\": \"%s\",\n"
                      "  \"h2d_latency_seconds\": %.9g,\n  \"h2d_bytes_per_second\": %.9g,\n"
                      "  \"d2h_latency_seconds\": %.9g,\n  \"d2h_bytes_per_second\": %.9g,\n"
-                     "  \"duplex_slowdown\": %.6g,\n  \"dependency_seconds\": %.9g,\n"
+                     "  \"h2d_duplex_slowdown\": %.6g,\n  \"d2h_duplex_slowdown\": %.6g,\n"
+                     "  \"dependency_seconds\": %.9g,\n  \"wait_seconds\": %.9g,\n  \"signal_seconds\": %.9g,\n"
                      "  \"kernel_gap_seconds\": %.9g,\n  \"launch_seconds\": %.9g\n}\n",
-                     m->backend, m->h2d_latency_seconds, m->h2d_bytes_per_second, m->d2h_latency_seconds,
-                     m->d2h_bytes_per_second, m->duplex_slowdown, m->dependency_seconds, m->kernel_gap_seconds,
-                     m->launch_seconds);
+                     COST_VERSION, m->backend, m->h2d_latency_seconds, m->h2d_bytes_per_second, m->d2h_latency_seconds,
+                     m->d2h_bytes_per_second, m->h2d_duplex_slowdown, m->d2h_duplex_slowdown, m->dependency_seconds,
+                     m->wait_seconds, m->signal_seconds, m->kernel_gap_seconds, m->launch_seconds);
     cosma_status_t status = buf.failed ? COSMA_ERR_NOMEM : cosma_file_write_atomic(path, buf.data, buf.length, diag);
     cosma_buf_free(&buf);
     return status;
@@ -77,16 +80,22 @@ cosma_status_t cosma_cost_model_read(const char *path, cosma_cost_model_t *out, 
     }
     cosma_cost_model_init(out);
     snprintf(out->backend, sizeof out->backend, "%s", backend->valuestring);
-    if ((status = read_number(root, path, "h2d_latency_seconds", 0, &out->h2d_latency_seconds, diag)) == COSMA_OK &&
-        (status = read_number(root, path, "h2d_bytes_per_second", 1, &out->h2d_bytes_per_second, diag)) ==
-            COSMA_OK &&
-        (status = read_number(root, path, "d2h_latency_seconds", 0, &out->d2h_latency_seconds, diag)) == COSMA_OK &&
-        (status = read_number(root, path, "d2h_bytes_per_second", 1, &out->d2h_bytes_per_second, diag)) ==
-            COSMA_OK &&
-        (status = read_number(root, path, "duplex_slowdown", 1, &out->duplex_slowdown, diag)) == COSMA_OK &&
-        (status = read_number(root, path, "dependency_seconds", 0, &out->dependency_seconds, diag)) == COSMA_OK &&
-        (status = read_number(root, path, "kernel_gap_seconds", 0, &out->kernel_gap_seconds, diag)) == COSMA_OK)
-        status = read_number(root, path, "launch_seconds", 0, &out->launch_seconds, diag);
+    const struct {
+        const char *key;
+        double low, *value;
+    } fields[] = {{"h2d_latency_seconds", 0, &out->h2d_latency_seconds},
+                  {"h2d_bytes_per_second", 1, &out->h2d_bytes_per_second},
+                  {"d2h_latency_seconds", 0, &out->d2h_latency_seconds},
+                  {"d2h_bytes_per_second", 1, &out->d2h_bytes_per_second},
+                  {"h2d_duplex_slowdown", 1, &out->h2d_duplex_slowdown},
+                  {"d2h_duplex_slowdown", 1, &out->d2h_duplex_slowdown},
+                  {"dependency_seconds", 0, &out->dependency_seconds},
+                  {"wait_seconds", 0, &out->wait_seconds},
+                  {"signal_seconds", 0, &out->signal_seconds},
+                  {"kernel_gap_seconds", 0, &out->kernel_gap_seconds},
+                  {"launch_seconds", 0, &out->launch_seconds}};
+    for (size_t k = 0; k < sizeof fields / sizeof fields[0] && status == COSMA_OK; k++)
+        status = read_number(root, path, fields[k].key, fields[k].low, fields[k].value, diag);
     cJSON_Delete(root);
     return status;
 }
@@ -118,8 +127,8 @@ static cosma_status_t calibrate_cpu(cosma_cost_model_t *m, cosma_diag_t *diag)
     snprintf(m->backend, sizeof m->backend, "cpu");
     m->h2d_bytes_per_second = m->d2h_bytes_per_second = CALIBRATE_CPU_BYTES / fmax(best_big, 1e-9);
     m->h2d_latency_seconds = m->d2h_latency_seconds = best_small;
-    m->duplex_slowdown = 1.0;
-    m->dependency_seconds = 0.0;
+    m->h2d_duplex_slowdown = m->d2h_duplex_slowdown = 1.0;
+    m->dependency_seconds = m->wait_seconds = m->signal_seconds = 0.0;
     m->kernel_gap_seconds = 0.0;
     m->launch_seconds = 0.0;
     return COSMA_OK;
@@ -177,8 +186,9 @@ static double rate_of(const rt_node_t *node, const lane_state_t *lanes, const co
         return 1.0;
     int duplex = lanes[RT_LANE_UP].node >= 0 && lanes[RT_LANE_DOWN].node >= 0 && lanes[RT_LANE_UP].latency <= 0 &&
                  lanes[RT_LANE_DOWN].latency <= 0;
-    double bw = node->lane == RT_LANE_UP ? m->h2d_bytes_per_second : m->d2h_bytes_per_second;
-    return duplex ? bw / m->duplex_slowdown : bw;
+    int up = node->lane == RT_LANE_UP;
+    double bw = up ? m->h2d_bytes_per_second : m->d2h_bytes_per_second;
+    return duplex ? bw / (up ? m->h2d_duplex_slowdown : m->d2h_duplex_slowdown) : bw;
 }
 
 double rt_simulate(const rt_deps_t *deps, const cosma_cost_model_t *m, const double *kernel_seconds,

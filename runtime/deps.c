@@ -134,6 +134,45 @@ static void add_poison(deps_builder_t *b, int32_t event)
     b->acc[e->interval].poison = self;
 }
 
+/* Drops every wait that lane order and the other waits already imply, so
+ * that a run issues (and a GPU resolves) fewer cross-lane dependencies:
+ * each one costs time even when it is satisfied (docs/runtime.md).  A
+ * node's clock is, per lane, the latest node known to have finished
+ * before it starts; nodes are in a topological order. */
+static cosma_status_t reduce_waits(rt_deps_t *deps)
+{
+    int32_t (*clock)[RT_N_LANES] = malloc(((size_t)deps->n_nodes + 1) * sizeof *clock);
+    if (clock == NULL)
+        return COSMA_ERR_NOMEM;
+    int32_t last[RT_N_LANES] = {-1, -1, -1}; /* previous node per lane */
+    for (int32_t n = 0; n < deps->n_nodes; n++) {
+        rt_node_t *node = &deps->nodes[n];
+        int32_t known[RT_N_LANES] = {-1, -1, -1};
+        int32_t before = last[node->lane];
+        for (int l = 0; l < RT_N_LANES && before >= 0; l++)
+            known[l] = clock[before][l];
+        for (int l = 0; l < RT_N_LANES; l++) {
+            int32_t w = node->wait[l];
+            if (w < 0)
+                continue;
+            int implied = known[l] >= w;
+            for (int m = 0; m < RT_N_LANES && !implied; m++)
+                implied = m != l && node->wait[m] >= 0 && clock[node->wait[m]][l] >= w;
+            if (implied)
+                node->wait[l] = -1;
+        }
+        for (int l = 0; l < RT_N_LANES; l++)
+            for (int m = 0; m < RT_N_LANES; m++)
+                if (node->wait[m] >= 0 && clock[node->wait[m]][l] > known[l])
+                    known[l] = clock[node->wait[m]][l];
+        known[node->lane] = n;
+        memcpy(clock[n], known, sizeof known);
+        last[node->lane] = n;
+    }
+    free(clock);
+    return COSMA_OK;
+}
+
 static void mark_waits(rt_deps_t *deps)
 {
     for (int32_t n = 0; n < deps->n_nodes; n++)
@@ -178,7 +217,8 @@ cosma_status_t rt_deps_build(const cosma_graph_t *graph, const cosma_event_sched
                 add_poison(&b, k);
         }
     }
-    mark_waits(out_deps);
+    if ((status = reduce_waits(out_deps)) == COSMA_OK)
+        mark_waits(out_deps);
 done:
     free(b.acc);
     free(b.host_writer);

@@ -32,6 +32,8 @@ typedef struct {
     double predicted_seconds, lower_bound_seconds;
     int64_t n_big;            /* copies >= 1 MiB */
     int64_t n_big_90;         /* of those, at >= 90% of the calibrated bandwidth */
+    int64_t n_big_90_model;   /* of those, at >= 90% of the model's rate for their size */
+    int64_t n_waits;          /* cross-lane waits */
     double big_min_ratio, big_mean_ratio; /* achieved / calibrated bandwidth */
     int bytes_match;
     int32_t first_mismatch; /* node, or -1 */
@@ -69,39 +71,49 @@ static void add_node(figures_t *f, const cosma_runtime_t *rt, const cosma_cost_m
             f->first_mismatch = n;
         }
         double bw = d == 0 ? m->h2d_bytes_per_second : m->d2h_bytes_per_second;
+        double latency = d == 0 ? m->h2d_latency_seconds : m->d2h_latency_seconds;
         if (node->bytes >= BIG_COPY_BYTES && node_seconds(t) > 0) {
             double ratio = (double)t->bytes / node_seconds(t) / bw;
+            f->n_big_90_model += (latency + (double)node->bytes / bw) / node_seconds(t) >= 0.9;
             f->big_min_ratio = f->n_big == 0 ? ratio : fmin(f->big_min_ratio, ratio);
             f->big_mean_ratio += ratio;
             f->n_big++;
             f->n_big_90 += ratio >= 0.9;
         }
     }
+    for (int l = 0; l < RT_N_LANES; l++)
+        f->n_waits += node->wait[l] >= 0;
     const rt_trace_node_t *p = &f->predicted[n];
     if (s->predicted_end == 0 || p->start < s->predicted_start)
         s->predicted_start = p->start;
     s->predicted_end = fmax(s->predicted_end, p->end);
 }
 
-/* What a kernel-lane node costs in the prediction: its measured span plus
- * the gap between graph-replayed kernels, and when the host issues the
- * launches (streams, serial) at least their issue time (the default
- * kernel launches once per RT_OPERANDS_PER_LAUNCH inputs, and as often for
- * the outputs). */
+/* What a kernel-lane node costs in the prediction: on the device its
+ * measured span, the gap between back-to-back kernels and, when it waits
+ * on another lane, the cost of that wait (more when it is also waited
+ * for); when the host issues the launches (streams, serial), at least
+ * their issue time, which overlaps the device's (the default kernel
+ * launches once per RT_OPERANDS_PER_LAUNCH inputs, and as often for the
+ * outputs). */
 static double node_duration(const cosma_runtime_t *rt, const cosma_cost_model_t *m, const rt_node_t *node,
                             double span)
 {
     if (node->kind != RT_NODE_RUN || rt->options.backend == COSMA_BACKEND_CPU)
         return span;
+    double device = span + m->kernel_gap_seconds;
+    int waits = node->wait[RT_LANE_UP] >= 0 || node->wait[RT_LANE_DOWN] >= 0;
+    if (rt->options.mode != COSMA_RUN_SERIAL && waits)
+        device += m->wait_seconds + (node->waited_on ? m->signal_seconds : 0);
     if (rt->options.mode == COSMA_RUN_GRAPH)
-        return span + m->kernel_gap_seconds;
+        return device;
     const cosma_event_t *run = &rt->schedule->events[node->event];
     int32_t inputs = 0;
     for (int32_t k = 0; k < run->n_inputs; k++)
         inputs += rt->schedule->operands[run->operands + k].tensor >= 0;
     int32_t per = RT_OPERANDS_PER_LAUNCH;
     int32_t launches = (inputs + per - 1) / per + (run->n_outputs + per - 1) / per;
-    return fmax(span + m->kernel_gap_seconds, m->launch_seconds * launches);
+    return fmax(device, m->launch_seconds * launches);
 }
 
 static cosma_status_t figures_build(const cosma_runtime_t *rt, const cosma_cost_model_t *m, figures_t *f)
@@ -178,11 +190,13 @@ static void emit_json(cosma_buf_t *b, const cosma_runtime_t *rt, const cosma_cos
     cosma_buf_printf(b,
                      ",\n  \"cupti\": %s,\n  \"bytes_match\": %s,\n  \"cost_model\": {\"backend\": \"%s\", "
                      "\"h2d_latency_seconds\": %.9g, \"h2d_bytes_per_second\": %.9g, \"d2h_latency_seconds\": %.9g, "
-                     "\"d2h_bytes_per_second\": %.9g, \"duplex_slowdown\": %.6g, \"dependency_seconds\": %.9g, "
+                     "\"d2h_bytes_per_second\": %.9g, \"h2d_duplex_slowdown\": %.6g, \"d2h_duplex_slowdown\": %.6g, "
+                     "\"dependency_seconds\": %.9g, \"wait_seconds\": %.9g, \"signal_seconds\": %.9g, "
                      "\"kernel_gap_seconds\": %.9g, \"launch_seconds\": %.9g},\n",
                      rt->trace.from_cupti ? "true" : "false", f->bytes_match ? "true" : "false", m->backend,
                      m->h2d_latency_seconds, m->h2d_bytes_per_second, m->d2h_latency_seconds, m->d2h_bytes_per_second,
-                     m->duplex_slowdown, m->dependency_seconds, m->kernel_gap_seconds, m->launch_seconds);
+                     m->h2d_duplex_slowdown, m->d2h_duplex_slowdown, m->dependency_seconds, m->wait_seconds,
+                     m->signal_seconds, m->kernel_gap_seconds, m->launch_seconds);
     cosma_buf_puts(b, "  \"totals\": {\n");
     json_step(b, "    ", &f->total);
     cosma_buf_printf(b,
@@ -191,10 +205,11 @@ static void emit_json(cosma_buf_t *b, const cosma_runtime_t *rt, const cosma_cos
                      ", \"kernels\": %" PRId64 ",\n    \"wall_seconds\": %.9f, \"predicted_seconds\": %.9f"
                      ", \"lower_bound_seconds\": %.9f,\n    \"big_copies\": %" PRId64
                      ", \"big_copies_at_90\": %" PRId64
-                     ", \"big_copy_min_bandwidth_ratio\": %.4f, \"big_copy_mean_bandwidth_ratio\": %.4f\n  },\n",
+                     ", \"big_copy_min_bandwidth_ratio\": %.4f, \"big_copy_mean_bandwidth_ratio\": %.4f"
+                     ", \"big_copies_at_90_of_model\": %" PRId64 ", \"cross_lane_waits\": %" PRId64 "\n  },\n",
                      st->h2d_bytes, st->d2h_bytes, st->n_h2d, st->n_d2h, st->n_kernels, rt->trace.wall_seconds,
                      f->predicted_seconds, f->lower_bound_seconds, f->n_big, f->n_big_90, f->big_min_ratio,
-                     f->big_mean_ratio);
+                     f->big_mean_ratio, f->n_big_90_model, f->n_waits);
     cosma_buf_puts(b, "  \"steps\": [\n");
     for (int32_t t = 1; t <= rt->plan->n_steps; t++) {
         cosma_buf_printf(b, "    {\"step\": %" PRId32 ", \"operator\": ", t);
@@ -325,6 +340,7 @@ cosma_status_t cosma_runtime_figures(const cosma_runtime_t *rt, const cosma_cost
             .wall_seconds = rt->trace.wall_seconds, .predicted_seconds = f.predicted_seconds,
             .lower_bound_seconds = f.lower_bound_seconds, .big_copies = f.n_big, .big_copies_at_90 = f.n_big_90,
             .big_copy_min_ratio = f.big_min_ratio, .big_copy_mean_ratio = f.big_mean_ratio,
+            .big_copies_at_90_of_model = f.n_big_90_model, .cross_lane_waits = f.n_waits,
             .bytes_match = f.bytes_match, .from_cupti = rt->trace.from_cupti};
     }
     figures_free(&f);

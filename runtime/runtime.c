@@ -272,6 +272,7 @@ cosma_status_t cosma_runtime_set_kernel(cosma_runtime_t *rt, const char *op_type
     }
     entry->fn = kernel;
     entry->user = user;
+    rt->kernels_version++;
     rt->reference_ready = 0;
     return COSMA_OK;
 }

@@ -102,6 +102,7 @@ struct cosma_runtime {
     uint64_t *sizes;
     rt_kernel_entry_t kernels[RT_MAX_KERNELS];
     int n_kernels;
+    int kernels_version;   /* bumped by every set_kernel: a captured run is stale */
     const rt_backend_t *backend;
     void *backend_state;
     cosma_run_stats_t stats;

@@ -401,11 +401,13 @@ START_TEST(test_cost_model_file)
     cosma_cost_model_t model, read;
     cosma_cost_model_init(&model);
     model.h2d_bytes_per_second = 12.5e9;
-    model.duplex_slowdown = 1.25;
+    model.d2h_duplex_slowdown = 1.25;
+    model.signal_seconds = 2e-6;
     ck_assert_int_eq(cosma_cost_model_write(&model, path, NULL), COSMA_OK);
     ck_assert_int_eq(cosma_cost_model_read(path, &read, NULL), COSMA_OK);
     ck_assert(fabs(read.h2d_bytes_per_second - 12.5e9) < 1);
-    ck_assert(fabs(read.duplex_slowdown - 1.25) < 1e-9);
+    ck_assert(fabs(read.d2h_duplex_slowdown - 1.25) < 1e-9);
+    ck_assert(fabs(read.signal_seconds - 2e-6) < 1e-15);
     ck_assert_str_eq(read.backend, "cuda");
     FILE *file = fopen(path, "w");
     fputs("{\"format\": \"cosma-cost\", \"backend\": \"cuda\", \"h2d_latency_seconds\": -1}", file);
@@ -431,7 +433,14 @@ START_TEST(test_simulation)
     nodes[1] = (rt_node_t){RT_NODE_RUN, RT_LANE_KERNEL, 1, -1, 1, 0, 0, {0, -1, -1}, 1};
     nodes[2] = (rt_node_t){RT_NODE_STORE, RT_LANE_DOWN, 2, 0, 1, 0, 2000, {-1, 1, -1}, 0};
     rt_deps_t deps = {nodes, 3};
-    cosma_cost_model_t model = {"test", 1, 1000, 1, 1000, 2, 0.5, 0, 0};
+    cosma_cost_model_t model = {.backend = "test",
+                                .h2d_latency_seconds = 1,
+                                .h2d_bytes_per_second = 1000,
+                                .d2h_latency_seconds = 1,
+                                .d2h_bytes_per_second = 1000,
+                                .h2d_duplex_slowdown = 2,
+                                .d2h_duplex_slowdown = 2,
+                                .dependency_seconds = 0.5};
     double kernel[3] = {0, 3, 0};
     rt_trace_node_t out[3];
     /* load 0..2, kernel 2.5..5.5, store 6..9 */

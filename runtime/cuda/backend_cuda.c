@@ -20,12 +20,14 @@
 
 typedef struct {
     cudaStream_t lane[RT_N_LANES];
+    cudaStream_t probe;  /* captures one call of a registered kernel to count its launches */
     cudaEvent_t *events; /* per node; NULL where no node waits for it */
     cudaEvent_t fork, join[RT_N_LANES];
     cudaGraph_t graph;
     cudaGraphExec_t exec;
     uint64_t *issued;    /* per node: bytes the last issue copied (0 for a skipped load) */
     int32_t *launches;   /* per node: kernel launches (runs), -1 unknown (registered kernel) */
+    int kernels_version; /* of the kernels that launches and the captured graph reflect */
     int device;
 } cuda_state_t;
 
@@ -53,17 +55,21 @@ static cosma_status_t fail_at(const cosma_runtime_t *rt, const rt_node_t *node, 
 
 /* ---- issuing the dependency graph ----------------------------------------- */
 
+static void run_args(cosma_runtime_t *rt, const rt_node_t *node, cudaStream_t stream, cosma_kernel_args_t *out_args)
+{
+    rt_kernel_args(rt, &rt->schedule->events[node->event], rt->arena, rt->ptrs, rt->sizes, out_args);
+    out_args->stream = stream;
+}
+
 static cosma_status_t issue_run(cosma_runtime_t *rt, cuda_state_t *st, int32_t n, cudaStream_t stream,
                                 cosma_diag_t *diag)
 {
     const rt_node_t *node = &rt->deps.nodes[n];
     const cosma_event_t *run = &rt->schedule->events[node->event];
     cosma_kernel_args_t args;
-    rt_kernel_args(rt, run, rt->arena, rt->ptrs, rt->sizes, &args);
-    args.stream = stream;
+    run_args(rt, node, stream, &args);
     const rt_kernel_entry_t *kernel = rt_kernel_of(rt, run->op);
     if (kernel != NULL) {
-        st->launches[n] = -1;
         cosma_status_t status = kernel->fn(&args, kernel->user);
         if (status != COSMA_OK)
             cosma_diag_report(diag, COSMA_SEV_ERROR, "cuda: kernel of operator '%s' failed at step %" PRId32 " (%s)",
@@ -73,6 +79,60 @@ static cosma_status_t issue_run(cosma_runtime_t *rt, cuda_state_t *st, int32_t n
     st->launches[n] = rt_cuda_default_launches(&args);
     CUDA_TRY(rt_cuda_default_kernel(&args), node);
     return COSMA_OK;
+}
+
+/* The kernel nodes of a captured graph; -1 if it holds other work (which
+ * CUPTI's records would not match by count). */
+static int32_t count_kernel_nodes(cudaGraph_t graph)
+{
+    size_t count = 0;
+    if (cudaGraphGetNodes(graph, NULL, &count) != cudaSuccess)
+        return -1;
+    cudaGraphNode_t *nodes = calloc(count + 1, sizeof *nodes);
+    int32_t kernels = nodes != NULL && cudaGraphGetNodes(graph, nodes, &count) == cudaSuccess ? 0 : -1;
+    for (size_t k = 0; k < count && kernels >= 0; k++) {
+        enum cudaGraphNodeType type;
+        if (cudaGraphNodeGetType(nodes[k], &type) != cudaSuccess ||
+            (type != cudaGraphNodeTypeKernel && type != cudaGraphNodeTypeEmpty))
+            kernels = -1;
+        else
+            kernels += type == cudaGraphNodeTypeKernel;
+    }
+    free(nodes);
+    return kernels;
+}
+
+/* How many kernels a registered kernel launches for node n, counted the
+ * way the default kernel's are known: one call captured on a stream of
+ * its own (never launched), so that the profiled run's records match it.
+ * -1 when the call cannot be captured. */
+static int32_t probe_launches(cosma_runtime_t *rt, cuda_state_t *st, int32_t n, const rt_kernel_entry_t *kernel)
+{
+    cosma_kernel_args_t args;
+    run_args(rt, &rt->deps.nodes[n], st->probe, &args);
+    if (cudaStreamBeginCapture(st->probe, cudaStreamCaptureModeThreadLocal) != cudaSuccess) {
+        cudaGetLastError();
+        return -1;
+    }
+    cosma_status_t status = kernel->fn(&args, kernel->user);
+    cudaGraph_t graph = NULL;
+    cudaError_t ended = cudaStreamEndCapture(st->probe, &graph);
+    int32_t launches = status == COSMA_OK && ended == cudaSuccess ? count_kernel_nodes(graph) : -1;
+    if (graph != NULL)
+        cudaGraphDestroy(graph);
+    cudaGetLastError(); /* a call that could not be captured leaves no error behind */
+    return launches;
+}
+
+static void probe_registered(cosma_runtime_t *rt, cuda_state_t *st)
+{
+    for (int32_t n = 0; n < rt->deps.n_nodes; n++) {
+        const rt_node_t *node = &rt->deps.nodes[n];
+        const rt_kernel_entry_t *kernel =
+            node->kind == RT_NODE_RUN ? rt_kernel_of(rt, rt->schedule->events[node->event].op) : NULL;
+        if (kernel != NULL)
+            st->launches[n] = probe_launches(rt, st, n, kernel);
+    }
 }
 
 static cosma_status_t sync_lanes(cosma_runtime_t *rt, cuda_state_t *st, cosma_diag_t *diag)
@@ -162,6 +222,9 @@ static cosma_status_t capture(cosma_runtime_t *rt, cuda_state_t *st, cosma_diag_
     if (error != cudaSuccess || end != cudaSuccess)
         return fail_at(rt, NULL, "capturing the run as a CUDA graph", error != cudaSuccess ? error : end, diag);
     CUDA_TRY(cudaGraphInstantiate(&st->exec, st->graph, 0), NULL);
+    /* Uploaded now, so that no timed or profiled run pays for it. */
+    CUDA_TRY(cudaGraphUpload(st->exec, origin), NULL);
+    CUDA_TRY(cudaStreamSynchronize(origin), NULL);
     return COSMA_OK;
 }
 
@@ -371,6 +434,7 @@ static cosma_status_t cuda_open(cosma_runtime_t *rt, cosma_diag_t *diag)
         CUDA_TRY(cudaEventCreateWithFlags(&st->join[l], cudaEventDisableTiming), NULL);
     }
     CUDA_TRY(cudaEventCreateWithFlags(&st->fork, cudaEventDisableTiming), NULL);
+    CUDA_TRY(cudaStreamCreateWithFlags(&st->probe, cudaStreamNonBlocking), NULL);
     for (int32_t k = 0; k < rt->deps.n_nodes; k++)
         if (rt->deps.nodes[k].waited_on)
             CUDA_TRY(cudaEventCreateWithFlags(&st->events[k], cudaEventDisableTiming), &rt->deps.nodes[k]);
@@ -397,6 +461,8 @@ static void cuda_close(cosma_runtime_t *rt)
     }
     if (st->fork != NULL)
         cudaEventDestroy(st->fork);
+    if (st->probe != NULL)
+        cudaStreamDestroy(st->probe);
     if (rt->arena != NULL)
         cudaFree(rt->arena);
     if (rt->host != NULL)
@@ -431,10 +497,32 @@ static cosma_status_t cuda_execute(cosma_runtime_t *rt, cuda_state_t *st, cosma_
     return status;
 }
 
+/* After set_kernel: count the registered kernels' launches and capture the
+ * run again (graph mode), before the run is timed or profiled. */
+static cosma_status_t refresh_kernels(cosma_runtime_t *rt, cuda_state_t *st, cosma_diag_t *diag)
+{
+    if (st->kernels_version == rt->kernels_version)
+        return COSMA_OK;
+    probe_registered(rt, st);
+    st->kernels_version = rt->kernels_version;
+    if (rt->options.mode != COSMA_RUN_GRAPH)
+        return COSMA_OK;
+    if (st->exec != NULL)
+        cudaGraphExecDestroy(st->exec);
+    if (st->graph != NULL)
+        cudaGraphDestroy(st->graph);
+    st->exec = NULL;
+    st->graph = NULL;
+    return capture(rt, st, diag);
+}
+
 static cosma_status_t cuda_run(cosma_runtime_t *rt, cosma_diag_t *diag)
 {
     cuda_state_t *st = rt->backend_state;
     CUDA_TRY(cudaSetDevice(st->device), NULL);
+    cosma_status_t refreshed = refresh_kernels(rt, st, diag);
+    if (refreshed != COSMA_OK)
+        return refreshed;
     char source[160] = "runtime counters (CUPTI off for this run)";
 #ifdef COSMA_HAVE_CUPTI
     uint64_t t0 = 0;

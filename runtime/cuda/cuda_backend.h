@@ -15,6 +15,8 @@ extern "C" {
 
 /* Launches count empty kernels (calibration of the kernel gap). */
 cudaError_t rt_cuda_empty_kernels(cudaStream_t stream, int32_t count);
+/* One kernel that stays busy for ns nanoseconds (calibration chains). */
+cudaError_t rt_cuda_spin_kernel(cudaStream_t stream, long long ns);
 /* Zeroes the digest slots of steps 1..n_steps. */
 cudaError_t rt_cuda_reset_digests(cudaStream_t stream, int32_t n_steps);
 /* Enqueues the default kernel of one operator on args->stream. */

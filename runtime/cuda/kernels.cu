@@ -67,6 +67,22 @@ extern "C" cudaError_t rt_cuda_empty_kernels(cudaStream_t stream, int32_t count)
     return cudaGetLastError();
 }
 
+/* Busy for ns nanoseconds of the device's global timer. */
+static __global__ void spin_kernel(long long ns)
+{
+    long long start, now;
+    asm volatile("mov.u64 %0, %%globaltimer;" : "=l"(start));
+    do
+        asm volatile("mov.u64 %0, %%globaltimer;" : "=l"(now));
+    while (now - start < ns);
+}
+
+extern "C" cudaError_t rt_cuda_spin_kernel(cudaStream_t stream, long long ns)
+{
+    spin_kernel<<<1, 32, 0, stream>>>(ns);
+    return cudaGetLastError();
+}
+
 extern "C" cudaError_t rt_cuda_reset_digests(cudaStream_t stream, int32_t n_steps)
 {
     reset_digests<<<blocks_for((uint64_t)n_steps), THREADS, 0, stream>>>(n_steps);

@@ -298,8 +298,8 @@ expect_stderr_empty
 if command -v script >/dev/null 2>&1; then
     run script -qec "$COSMA plan $G --budget M_R -o tty.json" /dev/null
     expect_eq "plan on a terminal" "$RC" 0
-    expect_stdout_contains "[    0.0 s] 1/7 candidate orders: no plan yet"
-    expect_stdout_contains "7/7 joint model: traffic"
+    expect_stdout_contains "[    0.0 s] 1/8 candidate orders: no plan yet"
+    expect_stdout_contains "8/8 joint model: traffic"
     run script -qec "$COSMA plan $G --budget M_R -o tty-quiet.json -q" /dev/null
     expect_true "no progress with -q on a terminal" sh -c "! grep -q 'candidate orders' '$OUT'"
 fi

@@ -1,10 +1,12 @@
 /* consumer.c: a program outside the tree that uses an installed cosma: reads
- * a graph (frontend), plans it (planner, GLPK), verifies the plan and writes
- * it as JSON (codegen).  Built by tests/install/install.sh through
- * pkg-config and through find_package(cosma). */
+ * a graph (frontend), plans it (planner, GLPK), verifies the plan, writes
+ * it as JSON (codegen) and runs it on the cpu backend, outputs checked
+ * against the reference (runtime).  Built by tests/install/install.sh
+ * through pkg-config and through find_package(cosma). */
 #include <cosma/codegen.h>
 #include <cosma/frontend.h>
 #include <cosma/planner.h>
+#include <cosma/runtime.h>
 #include <cosma/verify.h>
 #include <stdio.h>
 #include <string.h>
@@ -42,8 +44,15 @@ int main(int argc, char **argv)
     if (status == COSMA_OK)
         status = cosma_codegen_emit_plan(graph, plan, &json);
     int ok = status == COSMA_OK && !json.failed && strstr(json.data, "\"cosma-plan\"") != NULL;
+    cosma_runtime_options_t run_options;
+    cosma_runtime_options_init(&run_options);
+    run_options.poison = 1;
+    cosma_runtime_t *rt = NULL;
+    ok = ok && cosma_runtime_open(graph, plan, &run_options, &rt, &diag) == COSMA_OK &&
+         cosma_runtime_run(rt, &diag) == COSMA_OK && cosma_runtime_check_outputs(rt, &diag) == COSMA_OK;
+    cosma_runtime_close(rt);
     if (ok)
-        printf("cosma %s (%d.%d.%d): planned %s, peak %llu bytes\n", COSMA_VERSION, COSMA_VERSION_MAJOR,
+        printf("cosma %s (%d.%d.%d): planned %s, peak %llu bytes, ran it on cpu: outputs as the reference\n", COSMA_VERSION, COSMA_VERSION_MAJOR,
                COSMA_VERSION_MINOR, COSMA_VERSION_PATCH, argv[1], (unsigned long long)traffic.peak_bytes);
     cosma_buf_free(&json);
     cosma_plan_destroy(plan);

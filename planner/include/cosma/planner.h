@@ -40,6 +40,14 @@ typedef enum {
     COSMA_SCHEDULE_PEAK       /* minimum-peak order, no spills */
 } cosma_schedule_t;
 
+/* How the joint schedule is solved on large graphs. */
+typedef enum {
+    COSMA_METHOD_AUTO = 0, /* divide-and-conquer when the whole graph's joint
+                            * model is too large for the time limit */
+    COSMA_METHOD_ILP,      /* whole-graph models only */
+    COSMA_METHOD_DC        /* divide-and-conquer too, whatever the size */
+} cosma_method_t;
+
 /* Where a solve stands, reported before each of its phases and once at
  * the end (phase "done"). */
 typedef struct {
@@ -61,6 +69,7 @@ typedef struct {
     cosma_mode_t mode;
     uint64_t budget_bytes;
     cosma_schedule_t schedule;
+    cosma_method_t method;    /* joint schedule: COSMA_METHOD_AUTO by default */
     const int32_t *order;     /* fixed schedule: NULL = default order */
     double time_limit;        /* seconds for the whole solve */
     int threads;              /* 0 = 1 (GLPK is single-threaded) */
@@ -81,8 +90,9 @@ typedef struct {
 } cosma_plan_options_t;
 
 /* Defaults: activations only with each tensor's element size, no budget,
- * the joint schedule, COSMA_PLAN_DEFAULT_SECONDS, one thread, no export.
- * Set fields by name after it, so that new fields keep their defaults. */
+ * the joint schedule, COSMA_METHOD_AUTO, COSMA_PLAN_DEFAULT_SECONDS, one
+ * thread, no export.  Set fields by name after it, so that new fields keep
+ * their defaults. */
 #define COSMA_PLAN_DEFAULT_SECONDS 60.0
 void cosma_plan_options_init(cosma_plan_options_t *options);
 

@@ -130,18 +130,22 @@ const cosma_run_stats_t *cosma_runtime_stats(const cosma_runtime_t *runtime);
 /* ---- cost model, calibration, report ---------------------------------- */
 
 /* Copy time = latency + bytes / bandwidth per direction; while both
- * directions copy at once each takes duplex_slowdown times as long per
- * byte; every wait across lanes costs dependency_seconds.  Beyond its kernels'
- * own time an operator costs kernel_gap_seconds when replayed from a CUDA
- * graph (the gap between back-to-back kernels), and at least
- * launch_seconds per kernel launch when issued from the host (streams and
- * serial mode). */
+ * directions copy at once a copy takes its direction's duplex slowdown
+ * times as long per byte.  A node that waits for a node of another lane
+ * starts dependency_seconds after that node ends at the earliest; a kernel
+ * that waits on another lane costs wait_seconds more even when the wait is
+ * already satisfied, and signal_seconds more again when a node of another
+ * lane also waits for it.  Beyond its kernels' own time an operator costs
+ * kernel_gap_seconds when replayed from a CUDA graph (the gap between
+ * back-to-back kernels), and at least launch_seconds per kernel launch
+ * when issued from the host (streams and serial mode). */
 typedef struct {
     char backend[16];
     double h2d_latency_seconds, h2d_bytes_per_second;
     double d2h_latency_seconds, d2h_bytes_per_second;
-    double duplex_slowdown;
+    double h2d_duplex_slowdown, d2h_duplex_slowdown;
     double dependency_seconds;
+    double wait_seconds, signal_seconds;
     double kernel_gap_seconds;
     double launch_seconds;
 } cosma_cost_model_t;
@@ -177,6 +181,9 @@ typedef struct {
     int64_t big_copies_at_90;    /* those at 90% of the calibrated bandwidth or more */
     double big_copy_min_ratio;   /* their lowest achieved / calibrated bandwidth */
     double big_copy_mean_ratio;
+    int64_t big_copies_at_90_of_model; /* those at 90% or more of the model's rate for their size
+                                          (bytes / (latency + bytes / bandwidth)) */
+    int64_t cross_lane_waits;    /* dependencies across lanes that a run resolves */
     int bytes_match;             /* every copy moved exactly its planned bytes */
     int from_cupti;
 } cosma_run_figures_t;
@@ -188,8 +195,11 @@ void cosma_runtime_set_profiling(cosma_runtime_t *runtime, int on);
 
 /* ---- static plans (a header written by cosma plan --emit-c) ---------- */
 
-/* The same types as a generated header's (codegen/c_header.c), guarded
- * alike so that both may be included in either order. */
+/* The types of a generated header.  The one definition: cosma plan
+ * --emit-c copies the text between the markers into every header it writes
+ * (CMakeLists.txt embeds it in codegen/c_header.c), guarded so that headers
+ * and this file may be included in any order. */
+/* cosma-plan-types-begin */
 #ifndef COSMA_PLAN_TYPES_V1
 #define COSMA_PLAN_TYPES_V1
 #define COSMA_PLAN_NO_OFFSET UINT64_MAX /* operand not in the scratchpad */
@@ -213,6 +223,7 @@ typedef struct {
     uint64_t offset;    /* COSMA_PLAN_NO_OFFSET: not resident (a streamed parameter) */
 } cosma_plan_operand_t;
 #endif
+/* cosma-plan-types-end */
 
 /* The tables of one generated header. */
 typedef struct {
