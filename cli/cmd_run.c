@@ -236,11 +236,11 @@ static int run_plan(const run_args_t *a, const cosma_graph_t *graph, const cosma
     cosma_cost_model_init(&model);
     cosma_status_t status = a->cost_path != NULL ? cosma_cost_model_read(a->cost_path, &model, diag) : COSMA_OK;
     if (status != COSMA_OK)
-        return CLI_EXIT_BAD_INPUT;
+        return status == COSMA_ERR_IO ? CLI_EXIT_BAD_INPUT : cli_exit_code(status, diag);
     cosma_runtime_t *rt = NULL;
     status = cosma_runtime_open(graph, plan, &a->runtime, &rt, diag);
     if (status != COSMA_OK)
-        return status == COSMA_ERR_INTERNAL ? CLI_EXIT_FAILURE : cosma_status_exit_code(status);
+        return cli_exit_code(status, diag);
     run_result_t result;
     memset(&result, 0, sizeof result);
     status = execute(rt, a, &model, &result, diag);
@@ -248,7 +248,7 @@ static int run_plan(const run_args_t *a, const cosma_graph_t *graph, const cosma
     if (status == COSMA_OK && a->report_path != NULL) {
         cosma_status_t report = cosma_runtime_write_report(rt, &model, a->report_path, diag);
         if (report != COSMA_OK && report != COSMA_ERR_INTERNAL)
-            exit_code = cosma_status_exit_code(report);
+            exit_code = cli_exit_code(report, diag);
     }
     if (status == COSMA_OK) {
         print_summary(graph, a, &result);
@@ -258,7 +258,7 @@ static int run_plan(const run_args_t *a, const cosma_graph_t *graph, const cosma
             cosma_diag_report(diag, COSMA_SEV_ERROR, "run: actual bytes differ from the plan's (see --report)");
     } else {
         /* An integrity check that failed mid-run is a result, not a crash. */
-        exit_code = cosma_runtime_stats(rt)->integrity_failed ? CLI_EXIT_NO_RESULT : cosma_status_exit_code(status);
+        exit_code = cosma_runtime_stats(rt)->integrity_failed ? CLI_EXIT_NO_RESULT : cli_exit_code(status, diag);
     }
     cosma_runtime_close(rt);
     return exit_code;
@@ -278,9 +278,7 @@ int cli_cmd_run(int argc, char **argv)
         status = cosma_codegen_read_plan(args.plan_path, graph, &plan, &diag);
     int exit_code = status == COSMA_OK ? run_plan(&args, graph, plan, &diag)
                     : status == COSMA_ERR_IO ? CLI_EXIT_BAD_INPUT
-                                             : cosma_status_exit_code(status);
-    if (fflush(stdout) != 0)
-        exit_code = CLI_EXIT_FAILURE;
+                                             : cli_exit_code(status, &diag);
     cosma_plan_destroy(plan);
     cosma_graph_destroy(graph);
     return exit_code;

@@ -49,7 +49,11 @@ cosma_status_t cosma_arena_size(const cosma_graph_t *graph, const cosma_mode_t *
             default_order[o] = o;
         order = default_order;
     }
-    if (!cosma_order_is_topological(graph, order)) {
+    int topological = 0;
+    status = cosma_order_check(graph, order, &topological);
+    if (status != COSMA_OK)
+        goto done;
+    if (!topological) {
         cosma_diag_report(diag, COSMA_SEV_ERROR,
                           "arena size: the order is not a topological order of the operators of '%s'", graph->name);
         status = COSMA_ERR_INPUT;

@@ -529,10 +529,17 @@ static cosma_status_t build_plan(const sim_t *s, const cosma_graph_t *graph, con
         return COSMA_ERR_NOMEM;
     }
     cosma_plan_sort_intervals(plan);
-    cosma_plan_compute_traffic(graph, plan);
+    cosma_status_t status = cosma_plan_traffic(graph, plan, &plan->traffic);
+    if (status != COSMA_OK) {
+        if (status != COSMA_ERR_NOMEM)
+            cosma_diag_report(diag, COSMA_SEV_ERROR, "baseline %s: the traffic totals of '%s' overflow 64 bits",
+                              s->name, graph->name);
+        cosma_plan_destroy(plan);
+        return status;
+    }
     plan->solve_seconds = cosma_clock_seconds() - started; /* the schedule search included */
     cosma_traffic_t checked;
-    cosma_status_t status = cosma_plan_verify(graph, plan, &checked, diag);
+    status = cosma_plan_verify(graph, plan, &checked, diag);
     if (status == COSMA_ERR_NOMEM) {
         cosma_plan_destroy(plan);
         return status;

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include <cosma/ilp.h>
+#include "gap_index.h"
 #include "place_internal.h"
 
 /* The COSMA placer's perturbation effort: a fixed amount of work (about
@@ -131,45 +132,82 @@ static int32_t collect_spans(const cosma_place_item_t *items, int32_t n, int32_t
     return n_spans;
 }
 
+/* The gap rule over spans sorted by offset: the lowest gap that holds
+ * `bytes` at an aligned offset or, with best_fit, the smallest (the first
+ * of equals); 0 with *out_offset 0 when none does. */
+static int scan_gaps(const span_t *spans, int32_t n_spans, uint64_t bytes, uint64_t align, int best_fit,
+                     uint64_t *out_offset)
+{
+    uint64_t cursor = 0, chosen = 0, chosen_gap = 0;
+    int found = 0;
+    for (int32_t s = 0; s <= n_spans; s++) {
+        uint64_t start = cosma_align_up(cursor, align);
+        uint64_t gap_end = s < n_spans ? spans[s].offset : UINT64_MAX;
+        if (start <= gap_end && gap_end - start >= bytes) {
+            uint64_t gap = gap_end - start;
+            if (!best_fit) {
+                chosen = start;
+                found = 1;
+                break;
+            }
+            if (!found || gap < chosen_gap) {
+                chosen_gap = gap;
+                chosen = start;
+                found = 1;
+            }
+        }
+        if (s < n_spans && spans[s].end > cursor)
+            cursor = spans[s].end;
+    }
+    *out_offset = chosen;
+    return found;
+}
+
+/* The placer's scratch for one sequence: which items are placed, the
+ * spans of one query, and the two indexes (either may be NULL). */
+typedef struct {
+    unsigned char *placed;
+    span_t *spans;
+    conflict_index_t *conflicts;
+    cosma_gap_index_t *gaps;
+} sequence_scratch_t;
+
+/* The offset of item i given the items placed so far: from the wide
+ * steps' gap index where it answers, else by sorting the spans of the
+ * placed items that share a step with i. */
+static uint64_t choose_offset(const cosma_place_item_t *items, int32_t n, int32_t i, int32_t stamp,
+                              const uint64_t *offsets, uint64_t align, int best_fit, sequence_scratch_t *scratch)
+{
+    uint64_t chosen;
+    if (scratch->gaps != NULL && cosma_gap_index_find(scratch->gaps, &items[i], best_fit, &chosen))
+        return chosen;
+    int32_t n_spans = collect_spans(items, n, i, stamp, offsets, scratch->placed, scratch->conflicts, scratch->spans);
+    qsort(scratch->spans, (size_t)n_spans, sizeof(span_t), compare_spans);
+    if (!scan_gaps(scratch->spans, n_spans, items[i].bytes, align, best_fit, &chosen) && scratch->gaps != NULL)
+        cosma_gap_index_abandon(scratch->gaps);
+    return chosen;
+}
+
 /* Places items in the given sequence; returns the extent.  best_fit picks
  * the smallest gap that fits instead of the lowest. */
 static uint64_t place_sequence(const cosma_place_item_t *items, const int32_t *sequence, int32_t n, uint64_t align,
-                               int best_fit, uint64_t *offsets, unsigned char *placed, span_t *spans,
-                               conflict_index_t *index)
+                               int best_fit, uint64_t *offsets, sequence_scratch_t *scratch)
 {
     uint64_t extent = 0;
-    memset(placed, 0, (size_t)n);
-    if (index != NULL)
-        conflict_index_reset(index, n);
+    memset(scratch->placed, 0, (size_t)n);
+    if (scratch->conflicts != NULL)
+        conflict_index_reset(scratch->conflicts, n);
+    if (scratch->gaps != NULL)
+        cosma_gap_index_reset(scratch->gaps);
     for (int32_t k = 0; k < n; k++) {
         int32_t i = sequence[k];
-        int32_t n_spans = collect_spans(items, n, i, k + 1, offsets, placed, index, spans);
-        qsort(spans, (size_t)n_spans, sizeof(span_t), compare_spans);
-        uint64_t cursor = 0, chosen = 0, chosen_gap = 0;
-        int found = 0;
-        for (int32_t s = 0; s <= n_spans; s++) {
-            uint64_t start = cosma_align_up(cursor, align);
-            uint64_t gap_end = s < n_spans ? spans[s].offset : UINT64_MAX;
-            if (start <= gap_end && gap_end - start >= items[i].bytes) {
-                uint64_t gap = gap_end - start;
-                if (!best_fit) {
-                    chosen = start;
-                    found = 1;
-                    break;
-                }
-                if (!found || gap < chosen_gap) {
-                    chosen_gap = gap;
-                    chosen = start;
-                    found = 1;
-                }
-            }
-            if (s < n_spans && spans[s].end > cursor)
-                cursor = spans[s].end;
-        }
+        uint64_t chosen = choose_offset(items, n, i, k + 1, offsets, align, best_fit, scratch);
         offsets[i] = chosen;
-        placed[i] = 1;
-        if (index != NULL)
-            conflict_index_add(index, &items[i], i);
+        scratch->placed[i] = 1;
+        if (scratch->conflicts != NULL)
+            conflict_index_add(scratch->conflicts, &items[i], i);
+        if (scratch->gaps != NULL)
+            cosma_gap_index_add(scratch->gaps, &items[i], i, chosen);
         if (chosen + items[i].bytes > extent)
             extent = chosen + items[i].bytes;
     }
@@ -207,28 +245,32 @@ typedef struct {
     uint64_t align;
     int32_t *sequence, *best_sequence;
     uint64_t *offsets, *best_offsets;
-    unsigned char *placed;
-    span_t *spans;
-    conflict_index_t index, *conflicts; /* conflicts: &index, or NULL for plain scans */
+    conflict_index_t index;
+    cosma_gap_index_t gap_index;
+    sequence_scratch_t scratch; /* its indexes: &index and &gap_index, or NULL when not built */
     uint64_t best;
     int best_fit_mode;
 } cosma_run_t;
 
 static void run_free(cosma_run_t *r)
 {
-    if (r->conflicts != NULL)
-        conflict_index_free(r->conflicts);
+    if (r->scratch.conflicts != NULL)
+        conflict_index_free(r->scratch.conflicts);
+    if (r->scratch.gaps != NULL)
+        cosma_gap_index_free(r->scratch.gaps);
     free(r->sequence);
     free(r->best_sequence);
     free(r->offsets);
     free(r->best_offsets);
-    free(r->placed);
-    free(r->spans);
+    free(r->scratch.placed);
+    free(r->scratch.spans);
 }
 
-/* The live-bytes peak of the aligned items, a lower bound on any extent
- * (0 when out of memory: no early stop); *out_max_step their last step. */
-static uint64_t live_peak(const cosma_place_item_t *items, int32_t n, uint64_t align, int32_t *out_max_step)
+/* The live-bytes peak of the aligned items, a lower bound on any extent,
+ * and their last step; -1 when out of memory (without the bound the
+ * placer would search further and could return other offsets). */
+static int live_peak(const cosma_place_item_t *items, int32_t n, uint64_t align, uint64_t *out_lower,
+                     int32_t *out_max_step)
 {
     int32_t max_step = 0;
     for (int32_t i = 0; i < n; i++)
@@ -236,25 +278,25 @@ static uint64_t live_peak(const cosma_place_item_t *items, int32_t n, uint64_t a
             max_step = items[i].last;
     *out_max_step = max_step;
     uint64_t *live = calloc((size_t)max_step + 2, sizeof(uint64_t));
-    uint64_t lower = 0;
     if (live == NULL)
-        return 0;
+        return -1;
     for (int32_t i = 0; i < n; i++)
         for (int32_t t = items[i].first; t <= items[i].last; t++)
             live[t] += cosma_align_up(items[i].bytes, align);
+    uint64_t lower = 0;
     for (int32_t t = 0; t <= max_step; t++)
         if (live[t] > lower)
             lower = live[t];
     free(live);
-    return lower;
+    *out_lower = lower;
+    return 0;
 }
 
 /* Places in run->sequence with one gap rule and keeps the result when it
  * is at most (accept_equal) or below the best. */
 static int try_sequence(cosma_run_t *r, int best_fit, int accept_equal)
 {
-    uint64_t extent = place_sequence(r->items, r->sequence, r->n, r->align, best_fit, r->offsets, r->placed,
-                                     r->spans, r->conflicts);
+    uint64_t extent = place_sequence(r->items, r->sequence, r->n, r->align, best_fit, r->offsets, &r->scratch);
     int better = extent < r->best;
     if (better || (accept_equal && extent == r->best)) {
         r->best = extent;
@@ -322,14 +364,15 @@ int cosma_place_cosma(cosma_place_item_t *items, int32_t n_items, const cosma_pl
     r.best_sequence = malloc((size_t)n * sizeof(int32_t));
     r.offsets = malloc((size_t)n * sizeof(uint64_t));
     r.best_offsets = malloc((size_t)n * sizeof(uint64_t));
-    r.placed = malloc((size_t)n);
-    r.spans = malloc(((size_t)n + 1) * sizeof(span_t));
+    r.scratch.placed = malloc((size_t)n);
+    r.scratch.spans = malloc(((size_t)n + 1) * sizeof(span_t));
     int result = -1;
+    int32_t max_step = 0;
+    uint64_t lower = 0;
     if (r.sequence != NULL && r.best_sequence != NULL && r.offsets != NULL && r.best_offsets != NULL &&
-        r.placed != NULL && r.spans != NULL) {
-        int32_t max_step;
-        uint64_t lower = live_peak(items, n, r.align, &max_step);
-        r.conflicts = conflict_index_init(&r.index, items, n, max_step) == 0 ? &r.index : NULL;
+        r.scratch.placed != NULL && r.scratch.spans != NULL && live_peak(items, n, r.align, &lower, &max_step) == 0) {
+        r.scratch.conflicts = conflict_index_init(&r.index, items, n, max_step) == 0 ? &r.index : NULL;
+        r.scratch.gaps = cosma_gap_index_init(&r.gap_index, items, n, max_step, r.align) == 0 ? &r.gap_index : NULL;
         greedy_orders(&r, lower);
         perturb(&r, lower, options->effort);
         for (int32_t i = 0; i < n; i++)

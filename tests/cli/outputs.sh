@@ -83,7 +83,8 @@ no_temporaries "successful runs"
 
 # Write errors on standard output are errors, not a silent exit 0.
 for command in "info g.yaml" "info g.yaml --json" "arena g.yaml" "verify g.yaml p.json" "import g.yaml -o -" \
-    "plan g.yaml --budget 1MiB -o q.json" "plan g.yaml --budget 1MiB -o q.json --summary -" "--help"; do
+    "plan g.yaml --budget 1MiB -o q.json" "plan g.yaml --budget 1MiB -o q.json --summary -" \
+    "sweep g.yaml --budgets 1MiB" "run g.yaml p.json" "--help"; do
     run sh -c "\"\$0\" $command >/dev/full" "$COSMA"
     expect_eq "exit status of '$command >/dev/full'" "$RC" 2
     expect_stderr_contains "cannot write to standard output"

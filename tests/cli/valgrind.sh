@@ -1,4 +1,4 @@
-# valgrind.sh: import, info, plan (with every output), verify and arena on
+# valgrind.sh: import, info, plan (with every output), verify, run (cpu) and arena on
 # the small test graph and on the example graph under valgrind
 # --leak-check=full: no error and no leak.  Skipped (ctest status 77) where
 # valgrind is not installed or tests/CMakeLists.txt sets COSMA_SKIP_VALGRIND
@@ -25,6 +25,7 @@ for graph in "$SRC/tests/data/tiny.yaml" "$GRAPHS/example.yaml"; do
     vg "info $(basename "$graph")" info "$graph"
     vg "plan $(basename "$graph")" plan "$graph" --budget M_R -o p.json --summary s.json --svg p.svg --emit-c p.h
     vg "verify $(basename "$graph")" verify "$graph" p.json
+    vg "run $(basename "$graph")" run "$graph" p.json --check-all
     vg "arena $(basename "$graph")" arena "$graph"
 done
 "$PYTHON" "$SRC/tests/tools/onnx_craft.py" chain 50 chain.onnx

@@ -81,6 +81,8 @@ def json_edits(plan):
         "step_number.json": edit(setter(["steps", 1, "step"], 7)),
         "overlap.json": edit(setter(["intervals", 1, "offset"], 0)),
         "over_budget.json": edit(setter(["budget_bytes"], 1024)),
+        # The verifier numbers intervals in file order, not sorted: "#0" is 'out'.
+        "over_budget_reversed.json": edit(lambda p: (setter(["budget_bytes"], 1024)(p), p["intervals"].reverse())),
     }
 
 

@@ -1,0 +1,189 @@
+/* test_place.c: the wide steps' gap index of the COSMA placer against the
+ * plain rule it replaces (collect the placed spans sharing a step, sort
+ * them, take the lowest or the smallest fitting gap), on random items with
+ * wide steps, zero-byte items, alignment and lifetimes that do and do not
+ * cover a wide step; and the placer on a wide step through cosma_place. */
+#include <check.h>
+#include <stdlib.h>
+
+#include <cosma/place.h>
+
+#include "gap_index.h"
+
+enum { MAX_STEP = 8, WIDE_A = 4, WIDE_B = 6 };
+
+/* The reference: place.c's rule by brute force. */
+static int compare_span(const void *a, const void *b)
+{
+    const cosma_span_t *x = a, *y = b;
+    if (x->offset != y->offset)
+        return x->offset < y->offset ? -1 : 1;
+    return (x->end > y->end) - (x->end < y->end);
+}
+
+static uint64_t reference_offset(const cosma_place_item_t *items, const unsigned char *placed, int32_t n, int32_t i,
+                                 uint64_t align, int best_fit, cosma_span_t *spans)
+{
+    int32_t m = 0;
+    for (int32_t j = 0; j < n; j++)
+        if (placed[j] && items[j].first <= items[i].last && items[i].first <= items[j].last)
+            spans[m++] = (cosma_span_t){items[j].offset, items[j].offset + items[j].bytes};
+    qsort(spans, (size_t)m, sizeof *spans, compare_span);
+    uint64_t cursor = 0, chosen = 0, chosen_gap = 0;
+    int found = 0;
+    for (int32_t s = 0; s <= m; s++) {
+        uint64_t start = cosma_align_up(cursor, align);
+        uint64_t end = s < m ? spans[s].offset : UINT64_MAX;
+        if (start <= end && end - start >= items[i].bytes && (!found || end - start < chosen_gap)) {
+            chosen = start;
+            chosen_gap = end - start;
+            found = 1;
+            if (!best_fit)
+                break;
+        }
+        if (s < m && spans[s].end > cursor)
+            cursor = spans[s].end;
+    }
+    return chosen;
+}
+
+/* Random items: most live only at one of two wide steps, some over both,
+ * some elsewhere; a tenth of zero bytes, a few large. */
+static void random_items(cosma_place_item_t *items, int32_t n, uint64_t *seed)
+{
+    for (int32_t i = 0; i < n; i++) {
+        uint64_t kind = cosma_random_next(seed) % 20;
+        int32_t first, last;
+        if (kind < 8) {
+            first = last = WIDE_A;
+        } else if (kind < 13) {
+            first = last = WIDE_B;
+        } else if (kind < 16) {
+            first = 1 + (int32_t)(cosma_random_next(seed) % WIDE_A);
+            last = WIDE_B + (int32_t)(cosma_random_next(seed) % (MAX_STEP - WIDE_B + 1));
+        } else {
+            first = 1 + (int32_t)(cosma_random_next(seed) % MAX_STEP);
+            last = first + (int32_t)(cosma_random_next(seed) % 2);
+            if (last > MAX_STEP)
+                last = MAX_STEP;
+        }
+        uint64_t size = cosma_random_next(seed) % 100;
+        uint64_t bytes = size < 10 ? 0 : size < 95 ? 1 + cosma_random_next(seed) % 64 : 1000 + size;
+        items[i] = (cosma_place_item_t){.first = first, .last = last, .bytes = bytes};
+    }
+}
+
+/* Every answer of the index equals the reference's offset, and it
+ * answers for most items (those at one wide step only, at least). */
+START_TEST(gap_index_matches_the_scan)
+{
+    static const uint64_t aligns[] = {1, 8, 64, 3};
+    uint64_t seed = 12345;
+    for (int round = 0; round < 24; round++) {
+        int32_t n = 700 + (int32_t)(cosma_random_next(&seed) % 600);
+        uint64_t align = aligns[round % 4];
+        cosma_place_item_t *items = malloc((size_t)n * sizeof *items);
+        unsigned char *placed = calloc((size_t)n, 1);
+        int32_t *sequence = malloc((size_t)n * sizeof *sequence);
+        cosma_span_t *spans = malloc((size_t)n * sizeof *spans);
+        ck_assert(items != NULL && placed != NULL && sequence != NULL && spans != NULL);
+        random_items(items, n, &seed);
+        for (int32_t i = 0; i < n; i++)
+            sequence[i] = i;
+        for (int32_t i = n - 1; i > 0; i--) {
+            int32_t j = (int32_t)(cosma_random_next(&seed) % (uint64_t)(i + 1)), t = sequence[i];
+            sequence[i] = sequence[j];
+            sequence[j] = t;
+        }
+        cosma_gap_index_t index;
+        ck_assert_int_eq(cosma_gap_index_init(&index, items, n, MAX_STEP, align), 0);
+        for (int best_fit = 0; best_fit < 2; best_fit++) {
+            cosma_gap_index_reset(&index);
+            for (int32_t i = 0; i < n; i++)
+                placed[i] = 0;
+            int32_t answered = 0;
+            for (int32_t k = 0; k < n; k++) {
+                int32_t i = sequence[k];
+                uint64_t expected = reference_offset(items, placed, n, i, align, best_fit, spans), got = 0;
+                if (cosma_gap_index_find(&index, &items[i], best_fit, &got)) {
+                    ck_assert_uint_eq(got, expected);
+                    answered++;
+                }
+                items[i].offset = expected;
+                placed[i] = 1;
+                cosma_gap_index_add(&index, &items[i], i, expected);
+            }
+            ck_assert_int_ge(answered, n / 3);
+        }
+        cosma_gap_index_free(&index);
+        free(items);
+        free(placed);
+        free(sequence);
+        free(spans);
+    }
+}
+END_TEST
+
+/* Narrow steps only: no index (place.c sorts their few spans). */
+START_TEST(gap_index_only_for_wide_steps)
+{
+    cosma_place_item_t items[3] = {{.first = 1, .last = 2, .bytes = 4}, {.first = 2, .last = 3, .bytes = 4},
+                                   {.first = 1, .last = 3, .bytes = 8}};
+    cosma_gap_index_t index;
+    ck_assert_int_eq(cosma_gap_index_init(&index, items, 3, 3, 1), -1);
+}
+END_TEST
+
+/* The COSMA placer on 5,000 items at one step (a tenth of them over two
+ * steps): a valid placement at the live peak through cosma_place. */
+static int compare_offset(const void *a, const void *b)
+{
+    const cosma_place_item_t *x = a, *y = b;
+    return (x->offset > y->offset) - (x->offset < y->offset);
+}
+
+START_TEST(cosma_placer_on_a_wide_step)
+{
+    enum { N = 5000 };
+    cosma_place_item_t *items = malloc(N * sizeof *items);
+    ck_assert(items != NULL);
+    uint64_t total = 0;
+    for (int32_t i = 0; i < N; i++) {
+        items[i] = (cosma_place_item_t){.first = i % 10 == 0 ? 1 : 2, .last = 2, .bytes = 16 + (uint64_t)(i % 7) * 8};
+        total += items[i].bytes;
+    }
+    cosma_place_options_t options;
+    cosma_place_options_init(&options);
+    uint64_t extent = 0;
+    ck_assert_int_eq(cosma_place(COSMA_PLACER_COSMA, items, N, &options, &extent), 1);
+    ck_assert_uint_eq(extent, total);
+    /* All share step 2: by offset, each starts where the one before ends. */
+    qsort(items, N, sizeof *items, compare_offset);
+    uint64_t end = 0;
+    for (int32_t i = 0; i < N; i++) {
+        ck_assert_uint_eq(items[i].offset, end);
+        end += items[i].bytes;
+    }
+    free(items);
+}
+END_TEST
+
+static Suite *place_suite(void)
+{
+    Suite *suite = suite_create("place");
+    TCase *gaps = tcase_create("gap index");
+    tcase_add_test(gaps, gap_index_matches_the_scan);
+    tcase_add_test(gaps, gap_index_only_for_wide_steps);
+    tcase_add_test(gaps, cosma_placer_on_a_wide_step);
+    suite_add_tcase(suite, gaps);
+    return suite;
+}
+
+int main(void)
+{
+    SRunner *runner = srunner_create(place_suite());
+    srunner_run_all(runner, CK_NORMAL);
+    int failed = srunner_ntests_failed(runner);
+    srunner_free(runner);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
