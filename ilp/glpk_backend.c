@@ -486,7 +486,7 @@ static cosma_status_t solve_here(cosma_milp_t *milp, const cosma_milp_options_t 
         mip.presolve = GLP_OFF; /* callbacks then see the original columns */
         /* Gomory and MIR cut rounds can run for minutes on large models
          * without looking at the clock: only on small ones. */
-        int small = milp->n_cols <= SMALL_MODEL_COLUMNS;
+        int small = milp->n_cols <= SMALL_MODEL_COLUMNS && !(options != NULL && options->safe_cuts);
         mip.gmi_cuts = small ? GLP_ON : GLP_OFF;
         mip.mir_cuts = small ? GLP_ON : GLP_OFF;
         mip.cov_cuts = GLP_ON;

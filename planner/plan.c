@@ -301,6 +301,8 @@ typedef struct {
 
 typedef cosma_status_t (*strategy_fn_t)(plan_ctx_t *ctx);
 
+static uint64_t ledger_bound(const plan_ctx_t *ctx);
+
 static double time_left(const plan_ctx_t *ctx)
 {
     return ctx->limit - (cosma_clock_seconds() - ctx->started);
@@ -371,8 +373,9 @@ static cosma_status_t strategy_candidate_orders(plan_ctx_t *ctx)
     int n_candidates = 0;
     if (!is_schedule(ctx, COSMA_SCHEDULE_FIXED))
         candidates[n_candidates++] = ctx->bounds.order;
-    if (!is_schedule(ctx, COSMA_SCHEDULE_PEAK))
-        candidates[n_candidates++] = ctx->given_order;
+    if (!is_schedule(ctx, COSMA_SCHEDULE_PEAK) &&
+        (n_candidates == 0 || memcmp(ctx->given_order, ctx->bounds.order, (size_t)ctx->problem.n_ops * sizeof(int32_t))))
+        candidates[n_candidates++] = ctx->given_order; /* unless it is the same order */
     incumbent_t *inc = &ctx->incumbent;
     for (int c = 0; c < n_candidates && !(inc->have && inc->residency.traffic == 0); c++) {
         cosma_residency_options_t residency_options = {.budget = options->budget_bytes,
@@ -500,7 +503,8 @@ static cosma_status_t strategy_joint_model(plan_ctx_t *ctx)
     incumbent_t *inc = &ctx->incumbent;
     double left = time_left(ctx);
     if (!is_schedule(ctx, COSMA_SCHEDULE_JOINT) || !has_traffic(ctx) ||
-        ctx->ledger.cover >= ctx->ledger.order_relaxation || left <= JOINT_MIN_SECONDS)
+        ctx->ledger.cover >= ctx->ledger.order_relaxation || left <= JOINT_MIN_SECONDS ||
+        ledger_bound(ctx) >= inc->residency.traffic) /* proven already */
         return COSMA_OK;
     cosma_diag_t optional = {emit_as_warning, ctx->diag, 0};
     cosma_joint_options_t joint_options;
@@ -545,32 +549,38 @@ static uint64_t ledger_bound(const plan_ctx_t *ctx)
         return best->lower_bound; /* joint == fixed: the ILP bound holds */
     uint64_t bound = best->traffic > 0 ? ctx->ledger.cover : 0;
     /* Every order has a step with at least M_P live bytes: below it, the
-     * excess leaves the scratchpad and comes back at least once. */
-    if (ctx->bounds.m_p_lower > budget && ctx->bounds.m_p_lower - budget > bound)
-        bound = ctx->bounds.m_p_lower - budget;
+     * excess leaves the scratchpad and comes back at least once, and what
+     * has no host copy is spilled first (problem.c). */
+    uint64_t excess = cosma_problem_peak_excess_bound(&ctx->problem, ctx->bounds.m_p_lower, budget);
+    if (excess > bound)
+        bound = excess;
     return ctx->ledger.joint > bound ? ctx->ledger.joint : bound;
 }
 
-/* A plan a caller can stop with before the first strategy ends: the
- * greedy baseline in the given order (milliseconds), handed to on_plan
- * only; a strategy's plan is offered when it beats it.  None for a
- * minimum-peak schedule (it must have no traffic) or where the baseline
- * cannot place a step. */
+/* A plan a caller can stop with before the first strategy ends: every
+ * tensor evicted after each use (linear time), handed to on_plan only; a
+ * strategy's plan is offered when it beats it.  None for a minimum-peak
+ * schedule (it must have no traffic) or when a working set does not fit. */
 static void offer_first_plan(plan_ctx_t *ctx)
 {
     const cosma_plan_options_t *options = ctx->options;
     if (options->on_plan == NULL || is_schedule(ctx, COSMA_SCHEDULE_PEAK))
         return;
-    for (size_t a = 0; a < sizeof baseline_alignments / sizeof baseline_alignments[0]; a++) {
-        cosma_plan_t *plan = NULL;
-        if (cosma_baseline_plan_in_order(ctx->problem.graph, &options->mode, options->budget_bytes, "default-greedy",
-                                         baseline_alignments[a], ctx->given_order, &plan, NULL) != COSMA_OK)
-            continue;
-        ctx->offered = 1;
-        ctx->offered_traffic = plan->traffic.spill_bytes + plan->traffic.retrieve_bytes;
-        options->on_plan(options->on_plan_ctx, plan);
-        return;
+    cosma_residency_t flush;
+    cosma_plan_t *plan = NULL;
+    if (cosma_residency_flush(&ctx->problem, ctx->given_order, options->budget_bytes, &flush) == COSMA_OK &&
+        assemble_plan(&ctx->problem, options, ctx->given_order, &flush, 0, "flush:first-plan",
+                      cosma_clock_seconds() - ctx->started, &plan) == COSMA_OK) {
+        cosma_traffic_t checked;
+        if (cosma_plan_verify(ctx->problem.graph, plan, &checked, NULL) == COSMA_OK) {
+            ctx->offered = 1;
+            ctx->offered_traffic = checked.spill_bytes + checked.retrieve_bytes;
+            options->on_plan(options->on_plan_ctx, plan);
+            plan = NULL;
+        }
     }
+    cosma_plan_destroy(plan);
+    cosma_residency_free(&flush);
 }
 
 /* Checks the request and sets up the context: the orders, and the

@@ -148,6 +148,12 @@ cosma_status_t cosma_residency_solve(const cosma_problem_t *problem, const int32
                                      const cosma_residency_options_t *options, cosma_residency_t *out_result,
                                      cosma_diag_t *diag);
 void cosma_residency_free(cosma_residency_t *result);
+/* The residency that keeps nothing between uses (each step holds only its
+ * operator's operands, stacked from offset 0): it exists whenever every
+ * working set fits the budget and takes time linear in the uses; no bound
+ * (lower_bound 0).  COSMA_ERR_INFEASIBLE when a working set does not fit. */
+cosma_status_t cosma_residency_flush(const cosma_problem_t *problem, const int32_t *order, uint64_t budget,
+                                     cosma_residency_t *out_result);
 
 /* The capacity-relaxed traffic of an order (no placement): the score the
  * order search optimises.  *out_work: the simplex iterations it took (a

@@ -669,6 +669,29 @@ static cosma_status_t evict_all_plan(const layout_t *layout, unsigned char *keep
     return COSMA_OK;
 }
 
+cosma_status_t cosma_residency_flush(const cosma_problem_t *problem, const int32_t *order, uint64_t budget,
+                                     cosma_residency_t *out_result)
+{
+    memset(out_result, 0, sizeof *out_result);
+    layout_t layout;
+    cosma_status_t status = layout_build(problem, order, &layout);
+    unsigned char *keep = status == COSMA_OK ? malloc((size_t)layout.n_gaps + 1) : NULL;
+    if (status == COSMA_OK && keep == NULL)
+        status = COSMA_ERR_NOMEM;
+    for (int32_t s = 1; s <= problem->n_ops && status == COSMA_OK; s++)
+        if (layout.base[s] > budget)
+            status = COSMA_ERR_INFEASIBLE;
+    if (status == COSMA_OK)
+        status = evict_all_plan(&layout, keep, &out_result->intervals, &out_result->n_intervals);
+    if (status == COSMA_OK) {
+        out_result->traffic = choice_cost(&layout, keep);
+        out_result->placed = 1;
+    }
+    free(keep);
+    layout_free(&layout);
+    return status;
+}
+
 /* Placement attempts after the first residency: each one cuts off a
  * residency proven unplaceable or tightens the capacity where placement
  * overflowed; from REPAIR_LAST_TIGHTEN on every interval's steps drop to

@@ -4,6 +4,7 @@
  * wide steps, zero-byte items, alignment and lifetimes that do and do not
  * cover a wide step; and the placer on a wide step through cosma_place. */
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include <cosma/place.h>
@@ -75,6 +76,48 @@ static void random_items(cosma_place_item_t *items, int32_t n, uint64_t *seed)
 
 /* Every answer of the index equals the reference's offset, and it
  * answers for most items (those at one wide step only, at least). */
+/* A 42-interval window of DenseNet-121 at M_R that has a verified
+ * placement: the exact placer's ILP once called it unplaceable (GLPK's
+ * Gomory and MIR cuts together), which made a no-good cut and a bound
+ * wrong.  Placeable or undecided are right; "impossible" is not.
+ * first-last:size, sizes in units of 25,088 bytes, capacity 64 units. */
+static const char densenet_window[] =
+    "26-27:8 33-33:8 39-39:8 26-33:4 39-39:4 26-33:4 39-39:4 26-33:4 39-39:4 26-26:16 26-39:4 27-28:24 28-29:24 "
+    "29-30:24 30-31:16 31-32:16 32-39:4 33-34:28 34-35:28 35-36:28 36-37:16 37-38:16 38-39:4 39-40:32 40-41:32 "
+    "41-42:32 42-43:16 43-57:4 44-45:4 45-46:4 46-47:4 47-48:4 48-57:1 49-50:5 50-51:5 51-52:5 52-53:4 53-54:4 "
+    "54-57:1 55-56:6 56-57:6 57-57:6";
+
+START_TEST(exact_placer_never_refuses_a_placeable_window)
+{
+    enum { UNIT = 25088, MAX = 64 };
+    cosma_place_item_t items[MAX];
+    int32_t n = 0;
+    for (const char *p = densenet_window; *p != '\0' && n < MAX; n++) {
+        int first, last, units, used;
+        ck_assert_int_eq(sscanf(p, "%d-%d:%d%n", &first, &last, &units, &used), 3);
+        items[n] = (cosma_place_item_t){.first = first, .last = last, .bytes = (uint64_t)units * UNIT};
+        p += used;
+        while (*p == ' ')
+            p++;
+    }
+    ck_assert_int_eq(n, 42);
+    cosma_place_options_t options;
+    cosma_place_options_init(&options);
+    options.capacity = (uint64_t)MAX * UNIT;
+    uint64_t extent = 0;
+    int verdict = cosma_place(COSMA_PLACER_EXACT, items, n, &options, &extent);
+    ck_assert_int_ne(verdict, 0);
+    if (verdict == 1) {
+        ck_assert_uint_le(extent, options.capacity);
+        for (int32_t i = 0; i < n; i++)
+            for (int32_t j = i + 1; j < n; j++)
+                if (items[i].first <= items[j].last && items[j].first <= items[i].last)
+                    ck_assert(items[i].offset + items[i].bytes <= items[j].offset ||
+                              items[j].offset + items[j].bytes <= items[i].offset);
+    }
+}
+END_TEST
+
 START_TEST(gap_index_matches_the_scan)
 {
     static const uint64_t aligns[] = {1, 8, 64, 3};
@@ -175,6 +218,7 @@ static Suite *place_suite(void)
     tcase_add_test(gaps, gap_index_matches_the_scan);
     tcase_add_test(gaps, gap_index_only_for_wide_steps);
     tcase_add_test(gaps, cosma_placer_on_a_wide_step);
+    tcase_add_test(gaps, exact_placer_never_refuses_a_placeable_window);
     suite_add_tcase(suite, gaps);
     return suite;
 }

@@ -26,6 +26,9 @@
 enum { PERTURB_MAX_SWAPS = 4, PERTURB_NEAR = 8, PERTURB_GLOBAL_EVERY = 3, GREEDY_ORDER_KEYS = 4 };
 /* The exact placer's exhaustive search stops after this many nodes. */
 #define EXACT_SEARCH_NODES 2000000
+/* Branch-and-bound nodes of the placement ILP: its fixed work (the time
+ * limit is a guard); past it the question stays open. */
+#define EXACT_ILP_NODES 20000
 
 typedef struct {
     const cosma_place_item_t *items;
@@ -525,7 +528,9 @@ static int decide_exact(cosma_place_item_t *items, int32_t n_items, uint64_t cap
                 cosma_milp_add_row(milp, NULL, -COSMA_MILP_INF, cap - (double)items[j].bytes, 3, cols, above) < 0)
                 goto done;
         }
-    cosma_milp_options_t options = {.time_limit = time_limit};
+    /* "Infeasible" here becomes a no-good cut: only cuts that cannot cut
+     * off a placement (safe_cuts). */
+    cosma_milp_options_t options = {.time_limit = time_limit, .node_limit = EXACT_ILP_NODES, .safe_cuts = 1};
     cosma_milp_result_t result;
     /* A solver failure only leaves the question open (-1): no message. */
     if (cosma_milp_solve(milp, &options, &result, NULL) != COSMA_OK)

@@ -169,7 +169,7 @@ check_summary dn-s.json dn.json "$(json_get densenet121-info.json m_r)"
 expect_json "densenet121 at M_R needs spills" dn-s.json 'j["non_compulsory_bytes"] > 0 and j["lower_bound_bytes"] > 0'
 expect_exit 0 cosma verify "$D" dn.json
 # (a short solve: only the model file matters here)
-expect_exit 0 cosma plan "$D" --elem-bytes 1 --budget M_R -o dn2.json --export-model dn.mps --time-limit 2
+expect_exit 0 cosma plan "$D" --elem-bytes 1 --budget M_R -o dn2.json --export-model dn.mps --time-limit 30
 expect_true "dn.mps is MPS" grep -qE '^ROWS' dn.mps
 # --schedule peak below M_P: no spill-free plan exists.
 expect_exit 1 cosma plan "$D" --elem-bytes 1 --budget M_R --schedule peak -o dn-peak.json

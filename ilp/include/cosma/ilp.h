@@ -62,6 +62,9 @@ typedef struct {
                                multiple of it (bounds are rounded up to it) */
     int64_t node_limit;     /* branch-and-bound nodes; <= 0: none.  The
                                deterministic way to bound the effort */
+    int safe_cuts;          /* only cover and clique cuts: on big-M models
+                               GLPK's Gomory and MIR cuts together have cut
+                               off every integer point of a feasible model */
 } cosma_milp_options_t;
 
 /* Solves the problem.  GLPK's terminal output is captured (notes go to
