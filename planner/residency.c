@@ -963,7 +963,7 @@ cosma_status_t cosma_residency_solve(const cosma_problem_t *problem, const int32
 {
     memset(out_result, 0, sizeof *out_result);
     search_t rs = {.options = options, .started = cosma_clock_seconds(), .repaired_traffic = UINT64_MAX,
-                   .outcome = {0, 0, 1}, .bound_valid = 1};
+                   .outcome = {.proven = 1}, .bound_valid = 1};
     cosma_status_t status = layout_build(problem, order, &rs.layout);
     rs.capacity = calloc((size_t)problem->n_ops + 2, sizeof(uint64_t));
     rs.keep = malloc((size_t)rs.layout.n_gaps + 1);
