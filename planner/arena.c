@@ -11,6 +11,37 @@
 
 const char *const cosma_arena_algos[] = {"greedy-by-size", "first-fit", "hill-climb", "cosma", NULL};
 
+/* The TFLite-style allocators (greedy-by-size, first-fit, hill-climb)
+ * list every pair of tensors live at a common step: quadratic in the
+ * tensors live at one step.  Beyond this many they are refused with a
+ * message instead of running out of memory after minutes. */
+#define PAIRWISE_MAX_LIVE 20000
+
+/* The most items live at one step (steps 1..n_steps). */
+static int32_t max_live_items(const cosma_place_item_t *items, int32_t n, int32_t n_steps, int32_t *out_step,
+                              cosma_status_t *out_status)
+{
+    int32_t *delta = calloc((size_t)n_steps + 2, sizeof(int32_t));
+    int32_t best = 0, live = 0;
+    *out_step = 1;
+    *out_status = delta == NULL ? COSMA_ERR_NOMEM : COSMA_OK;
+    if (delta == NULL)
+        return 0;
+    for (int32_t i = 0; i < n; i++) {
+        delta[items[i].first]++;
+        delta[items[i].last + 1]--;
+    }
+    for (int32_t t = 1; t <= n_steps; t++) {
+        live += delta[t];
+        if (live > best) {
+            best = live;
+            *out_step = t;
+        }
+    }
+    free(delta);
+    return best;
+}
+
 static int is_power_of_two(uint64_t value)
 {
     return value != 0 && (value & (value - 1)) == 0;
@@ -86,6 +117,20 @@ cosma_status_t cosma_arena_size(const cosma_graph_t *graph, const cosma_mode_t *
             goto done;
         }
         n++;
+    }
+    if (placer != COSMA_PLACER_COSMA) {
+        int32_t step;
+        int32_t widest = max_live_items(items, n, n_ops, &step, &status);
+        if (status != COSMA_OK)
+            goto done;
+        if (widest > PAIRWISE_MAX_LIVE) {
+            cosma_diag_report(diag, COSMA_SEV_ERROR,
+                              "arena size: '%s' compares every pair of tensors live at one step, and %d are live at "
+                              "step %d of '%s' (its limit is %d); --algo cosma has no such limit",
+                              algo, (int)widest, (int)step, graph->name, PAIRWISE_MAX_LIVE);
+            status = COSMA_ERR_INPUT;
+            goto done;
+        }
     }
     cosma_place_options_t options;
     cosma_place_options_init(&options);
