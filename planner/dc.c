@@ -313,6 +313,9 @@ static void fallback_state(dc_t *dc, int32_t p0, int32_t commit)
 static int solve_window(dc_t *dc, int32_t p0, int32_t end, int32_t commit, int fixed, double seconds,
                         uint8_t *out_state, uint64_t *out_cost)
 {
+    /* No time left is no solve: a limit of 0 or less means none to GLPK. */
+    if (!(seconds > 0))
+        return 0;
     cosma_joint_window_t window;
     set_window(dc, p0, end, &window);
     window.fixed = fixed;

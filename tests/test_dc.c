@@ -192,7 +192,9 @@ START_TEST(windows_keep_the_deadline)
     cosma_dc_stats_t stats;
     ck_assert_int_eq(cosma_dc_order(&problem, reference, &options, order, &stats, &diag.diag), COSMA_OK);
     double elapsed = cosma_clock_seconds() - started;
-    ck_assert_msg(elapsed <= 1.1 * seconds, "%.2f s for a %.1f s deadline", elapsed, seconds);
+    /* 10%, plus half a second for a runner whose two cores are taken by
+     * other tests (the command's own limit is tested by cli/anytime.sh). */
+    ck_assert_msg(elapsed <= 1.1 * seconds + 0.5, "%.2f s for a %.1f s deadline", elapsed, seconds);
     ck_assert(cosma_order_is_topological(g, order));
     cosma_problem_free(&problem);
     cosma_graph_destroy(g);
