@@ -303,9 +303,13 @@ typedef cosma_status_t (*strategy_fn_t)(plan_ctx_t *ctx);
 
 static uint64_t ledger_bound(const plan_ctx_t *ctx);
 
+/* Never 0 or less: a solver takes a limit of 0 as none. */
+#define MIN_SECONDS_LEFT 1e-3
+
 static double time_left(const plan_ctx_t *ctx)
 {
-    return ctx->limit - (cosma_clock_seconds() - ctx->started);
+    double left = ctx->limit - (cosma_clock_seconds() - ctx->started);
+    return left > MIN_SECONDS_LEFT ? left : MIN_SECONDS_LEFT;
 }
 
 /* The clock reading by which a strategy holding `share` must end; noted
