@@ -538,11 +538,14 @@ static cosma_status_t set_window_start(builder_t *b, const cosma_joint_window_t 
         for (int32_t t = j->lo[a]; j->r_col[a] >= 0 && t <= j->hi[a]; t++)
             start[j->r_col[a] + (t - j->lo[a])] = window->start_resident[(size_t)a * (size_t)n_steps + (size_t)t - 1];
     for (int32_t k = 0; k < n_steps; k++) {
-        int32_t op = window->ops[k];
-        start[x_of(j, op, k + 1)] = 1;
+        int32_t op = window->ops[k], x = x_of(j, op, k + 1);
+        if (x < 0)
+            continue; /* not a step the model allows op: no start for it */
+        start[x] = 1;
         for (int32_t e = problem->operand_start[op]; e < problem->operand_start[op + 1]; e++) {
             int32_t a = problem->operands[e];
-            start[j->r_col[a] + (k + 1 - j->lo[a])] = 1;
+            if (j->r_col[a] >= 0 && k + 1 >= j->lo[a] && k + 1 <= j->hi[a])
+                start[j->r_col[a] + (k + 1 - j->lo[a])] = 1;
         }
     }
     for (int32_t a = 0; a < problem->n_tensors; a++) {
@@ -554,7 +557,7 @@ static cosma_status_t set_window_start(builder_t *b, const cosma_joint_window_t 
             start[j->l_col[a] + (t - j->lo[a])] = load;
             loads += load;
         }
-        int left = read_after(j, a) && start[j->r_col[a] + (j->hi[a] - j->lo[a])] < 0.5;
+        int left = j->r_col[a] >= 0 && read_after(j, a) && start[j->r_col[a] + (j->hi[a] - j->lo[a])] < 0.5;
         if (j->s_col[a] >= 0 && (loads > 0 || left))
             start[j->s_col[a]] = 1;
     }
@@ -582,7 +585,8 @@ static cosma_status_t read_order(const builder_t *b, const cosma_milp_result_t *
     for (int32_t s = 0; s < j->n_steps; s++)
         for (int32_t e = problem->pred_start[out_order[s]]; e < problem->pred_start[out_order[s] + 1]; e++) {
             int32_t p = problem->preds[e];
-            if (in_window(j, p) && result->values[x_of(j, p, s + 1)] > 0.5)
+            int32_t same = x_of(j, p, s + 1); /* -1 outside p's steps */
+            if (same >= 0 && result->values[same] > 0.5)
                 return COSMA_ERR_INFEASIBLE; /* same step: cannot happen */
             int32_t t = 0;
             for (int32_t tau = j->asap[p]; in_window(j, p) && tau <= j->alap[p]; tau++)
