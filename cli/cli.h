@@ -31,6 +31,15 @@ int cli_parse_bytes(const char *text, uint64_t *out_value);
 /* --method: auto, ilp or dc. */
 int cli_parse_method(const char *text, cosma_method_t *out_method);
 
+/* The paper's symbolic budgets: 'R', 'H' or 'P' when text is M_R, M_H or
+ * M_P, or one of them with a 'p' suffix (*out_params set: M_Rp, M_Hp,
+ * M_Pp); 0 when it is none of them. */
+int cli_budget_symbol(const char *text, int *out_params);
+/* The bytes a symbol of cli_budget_symbol stands for in these bounds. */
+uint64_t cli_budget_bytes(const cosma_bounds_t *bounds, int symbol);
+/* Share of the time limit the bounds behind a symbolic budget may take. */
+#define CLI_BUDGET_BOUNDS_SHARE 0.25
+
 /* Common options of graph-reading commands. */
 typedef struct {
     uint32_t elem_bytes;   /* 0 = not given */

@@ -136,6 +136,20 @@ int cli_parse_bytes(const char *text, uint64_t *out_value)
     return 1;
 }
 
+int cli_budget_symbol(const char *text, int *out_params)
+{
+    size_t n = strlen(text);
+    *out_params = n == 4;
+    if ((n != 3 && !(n == 4 && text[3] == 'p')) || strncmp(text, "M_", 2) != 0 || strchr("RHP", text[2]) == NULL)
+        return 0;
+    return text[2];
+}
+
+uint64_t cli_budget_bytes(const cosma_bounds_t *bounds, int symbol)
+{
+    return symbol == 'R' ? bounds->m_r : symbol == 'H' ? bounds->m_h : bounds->m_p_upper;
+}
+
 int cli_graph_option(int argc, char **argv, int *i, cli_graph_options_t *options, cosma_diag_t *diag)
 {
     const char *value;

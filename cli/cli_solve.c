@@ -147,6 +147,13 @@ static cli_solve_end_t await_worker(cli_solve_t *solve, double deadline, int *ou
     return end;
 }
 
+static void solve_free(cli_solve_t *solve)
+{
+    cosma_plan_destroy(solve->best);
+    pthread_mutex_destroy(&solve->lock);
+    free(solve);
+}
+
 cli_solve_end_t cli_solve_run(cli_job_fn job, void *job_ctx, double started, double time_limit, int quiet,
                               cosma_status_t *out_status, cosma_plan_t **out_best, int *out_signal)
 {
@@ -172,9 +179,7 @@ cli_solve_end_t cli_solve_run(cli_job_fn job, void *job_ctx, double started, dou
         /* No thread: run the solve here, without the early ends. */
         pthread_sigmask(SIG_SETMASK, &old, NULL);
         *out_status = job(job_ctx, solve);
-        cosma_plan_destroy(solve->best);
-        pthread_mutex_destroy(&solve->lock);
-        free(solve);
+        solve_free(solve);
         return CLI_SOLVE_FINISHED;
     }
     double overrun = time_limit * OVERRUN_SHARE > OVERRUN_MIN_SECONDS ? time_limit * OVERRUN_SHARE
@@ -187,9 +192,7 @@ cli_solve_end_t cli_solve_run(cli_job_fn job, void *job_ctx, double started, dou
          * ends as the signal asked. */
         *out_signal = take_pending(&set);
         *out_status = solve->status;
-        cosma_plan_destroy(solve->best);
-        pthread_mutex_destroy(&solve->lock);
-        free(solve);
+        solve_free(solve);
         pthread_sigmask(SIG_SETMASK, &old, NULL);
         return end;
     }
@@ -199,7 +202,6 @@ cli_solve_end_t cli_solve_run(cli_job_fn job, void *job_ctx, double started, dou
     pthread_mutex_lock(&solve->lock);
     *out_best = solve->best;
     solve->best = NULL;
-    solve->job = NULL;
     pthread_mutex_unlock(&solve->lock);
     *out_status = COSMA_OK;
     return end;

@@ -54,16 +54,13 @@ static const char usage[] =
  * not one.  M_Rp, M_Hp and M_Pp need --params (-1, reported). */
 static int symbolic_budget(const char *text, const cosma_mode_t *mode, cosma_diag_t *diag)
 {
-    size_t n = strlen(text);
-    if (n < 3 || n > 4 || strncmp(text, "M_", 2) != 0 || strchr("RHP", text[2]) == NULL)
-        return 0;
-    if (n == 4 && text[3] != 'p')
-        return 0;
-    if (n == 4 && !mode->with_params) {
+    int params;
+    int symbol = cli_budget_symbol(text, &params);
+    if (symbol && params && !mode->with_params) {
         cosma_diag_report(diag, COSMA_SEV_ERROR, "budget %s needs --params", text);
         return -1;
     }
-    return text[2];
+    return symbol;
 }
 
 /* What the solve needs and gives, shared with the worker thread. */
@@ -82,22 +79,19 @@ typedef struct {
     cosma_plan_t *plan;
 } plan_job_t;
 
-/* Share of the time limit the bounds of a symbolic budget may take. */
-#define BUDGET_BOUNDS_SHARE 0.25
-
 /* Resolves a symbolic budget.  Computed once: the planner is handed these
  * bounds, so M_P means the same order in both. */
 static cosma_status_t resolve_budget(plan_job_t *job)
 {
     cosma_status_t status =
-        cosma_planner_bounds(job->graph, &job->mode, job->time_limit * BUDGET_BOUNDS_SHARE, &job->bounds, &job->diag);
+        cosma_planner_bounds(job->graph, &job->mode, job->time_limit * CLI_BUDGET_BOUNDS_SHARE, &job->bounds, &job->diag);
     if (status != COSMA_OK)
         return status;
     if (job->bounds.stopped_by_clock)
         cosma_diag_report(&job->diag, COSMA_SEV_WARNING,
                           "the time limit cut the search for M_P short: %s is from the best order found so far",
                           job->budget_text);
-    job->budget = job->symbolic == 'R' ? job->bounds.m_r : job->symbolic == 'H' ? job->bounds.m_h : job->bounds.m_p_upper;
+    job->budget = cli_budget_bytes(&job->bounds, job->symbolic);
     return COSMA_OK;
 }
 

@@ -48,14 +48,13 @@ typedef struct {
 /* Resolves one budget: symbolic (from the bounds) or bytes.  0 or 2. */
 static int resolve_budget(const char *text, const cosma_bounds_t *bounds, int with_params, uint64_t *out_bytes)
 {
-    char base[4] = {0};
     size_t n = strlen(text);
     if ((n == 3 || (n == 4 && text[3] == 'p')) && strncmp(text, "M_", 2) == 0) {
         if ((n == 4) != (with_params != 0))
             return cli_usage_error("sweep", "budget %s %s --params", text, n == 4 ? "needs" : "is not for");
-        memcpy(base, text, 3);
-        if (strcmp(base, "M_R") == 0 || strcmp(base, "M_H") == 0 || strcmp(base, "M_P") == 0) {
-            *out_bytes = base[2] == 'R' ? bounds->m_r : base[2] == 'H' ? bounds->m_h : bounds->m_p_upper;
+        int params, symbol = cli_budget_symbol(text, &params);
+        if (symbol) {
+            *out_bytes = cli_budget_bytes(bounds, symbol);
             return 0;
         }
     }
@@ -300,7 +299,7 @@ int cli_cmd_sweep(int argc, char **argv)
     sweep_row_t rows[SWEEP_MAX_BUDGETS];
     int32_t n = 0;
     char *list = malloc(strlen(args.budgets) + 1);
-    status = list == NULL ? COSMA_ERR_NOMEM : cosma_planner_bounds(graph, &mode, args.time_limit * 0.25, &bounds, &diag);
+    status = list == NULL ? COSMA_ERR_NOMEM : cosma_planner_bounds(graph, &mode, args.time_limit * CLI_BUDGET_BOUNDS_SHARE, &bounds, &diag);
     if (status == COSMA_OK) {
         strcpy(list, args.budgets);
         rc = parse_budgets(list, &bounds, mode.with_params, rows, &n);

@@ -561,6 +561,35 @@ static uint64_t ledger_bound(const plan_ctx_t *ctx)
     return ctx->ledger.joint > bound ? ctx->ledger.joint : bound;
 }
 
+/* A plan of `order` and `residency` with `bound`, checked by the verifier:
+ * a plan it rejects is an internal error (reported through diag). */
+static cosma_status_t verified_plan(const plan_ctx_t *ctx, const int32_t *order, const cosma_residency_t *residency,
+                                    uint64_t bound, const char *method, cosma_diag_t *diag, cosma_plan_t **out_plan)
+{
+    cosma_status_t status = assemble_plan(&ctx->problem, ctx->options, order, residency, bound, method,
+                                          cosma_clock_seconds() - ctx->started, out_plan);
+    if (status != COSMA_OK)
+        return status;
+    (*out_plan)->stopped = ctx->stopped;
+    cosma_traffic_t checked;
+    if (cosma_plan_verify(ctx->problem.graph, *out_plan, &checked, diag) != COSMA_OK) {
+        cosma_diag_report(diag, COSMA_SEV_ERROR, "internal error: the planner produced a plan the verifier rejects");
+        cosma_plan_destroy(*out_plan);
+        *out_plan = NULL;
+        return COSMA_ERR_INTERNAL;
+    }
+    return COSMA_OK;
+}
+
+/* Hands a verified plan of `traffic` bytes to options->on_plan (which owns
+ * it); later plans are offered only when they beat it. */
+static void hand_over(plan_ctx_t *ctx, cosma_plan_t *plan, uint64_t traffic)
+{
+    ctx->offered = 1;
+    ctx->offered_traffic = traffic;
+    ctx->options->on_plan(ctx->options->on_plan_ctx, plan);
+}
+
 /* A plan a caller can stop with before the first strategy ends: every
  * tensor evicted after each use (linear time), handed to on_plan only; a
  * strategy's plan is offered when it beats it.  None for a minimum-peak
@@ -572,18 +601,10 @@ static void offer_first_plan(plan_ctx_t *ctx)
         return;
     cosma_residency_t flush;
     cosma_plan_t *plan = NULL;
+    /* No message: a flush plan that cannot be made is only not offered. */
     if (cosma_residency_flush(&ctx->problem, ctx->given_order, options->budget_bytes, &flush) == COSMA_OK &&
-        assemble_plan(&ctx->problem, options, ctx->given_order, &flush, 0, "flush:first-plan",
-                      cosma_clock_seconds() - ctx->started, &plan) == COSMA_OK) {
-        cosma_traffic_t checked;
-        if (cosma_plan_verify(ctx->problem.graph, plan, &checked, NULL) == COSMA_OK) {
-            ctx->offered = 1;
-            ctx->offered_traffic = checked.spill_bytes + checked.retrieve_bytes;
-            options->on_plan(options->on_plan_ctx, plan);
-            plan = NULL;
-        }
-    }
-    cosma_plan_destroy(plan);
+        verified_plan(ctx, ctx->given_order, &flush, 0, "flush:first-plan", NULL, &plan) == COSMA_OK)
+        hand_over(ctx, plan, plan->traffic.spill_bytes + plan->traffic.retrieve_bytes);
     cosma_residency_free(&flush);
 }
 
@@ -651,23 +672,10 @@ static void ctx_free(plan_ctx_t *ctx)
 }
 
 /* The incumbent as a plan with the ledger's bound, checked by the verifier. */
-static cosma_status_t build_plan(const plan_ctx_t *ctx, cosma_plan_t **out_plan)
+static cosma_status_t incumbent_plan(const plan_ctx_t *ctx, cosma_plan_t **out_plan)
 {
-    cosma_status_t status =
-        assemble_plan(&ctx->problem, ctx->options, ctx->incumbent.order, &ctx->incumbent.residency, ledger_bound(ctx),
-                      ctx->incumbent.method, cosma_clock_seconds() - ctx->started, out_plan);
-    if (status != COSMA_OK)
-        return status;
-    (*out_plan)->stopped = ctx->stopped;
-    cosma_traffic_t checked;
-    if (cosma_plan_verify(ctx->problem.graph, *out_plan, &checked, ctx->diag) != COSMA_OK) {
-        cosma_diag_report(ctx->diag, COSMA_SEV_ERROR,
-                          "internal error: the planner produced a plan the verifier rejects");
-        cosma_plan_destroy(*out_plan);
-        *out_plan = NULL;
-        return COSMA_ERR_INTERNAL;
-    }
-    return COSMA_OK;
+    const incumbent_t *inc = &ctx->incumbent;
+    return verified_plan(ctx, inc->order, &inc->residency, ledger_bound(ctx), inc->method, ctx->diag, out_plan);
 }
 
 static cosma_status_t finish_plan(const plan_ctx_t *ctx, cosma_plan_t **out_plan)
@@ -675,7 +683,7 @@ static cosma_status_t finish_plan(const plan_ctx_t *ctx, cosma_plan_t **out_plan
     if (!ctx->incumbent.have)
         return report_no_plan(&ctx->problem, ctx->options, &ctx->bounds, ctx->ledger.zero_traffic_impossible,
                               ctx->diag);
-    return build_plan(ctx, out_plan);
+    return incumbent_plan(ctx, out_plan);
 }
 
 /* Hands a plan better than the last one handed over to options->on_plan
@@ -687,13 +695,10 @@ static cosma_status_t offer_plan(plan_ctx_t *ctx)
     if (ctx->options->on_plan == NULL || !inc->have || (ctx->offered && inc->residency.traffic >= ctx->offered_traffic))
         return COSMA_OK;
     cosma_plan_t *plan = NULL;
-    cosma_status_t status = build_plan(ctx, &plan);
-    if (status != COSMA_OK)
-        return status;
-    ctx->offered = 1;
-    ctx->offered_traffic = inc->residency.traffic;
-    ctx->options->on_plan(ctx->options->on_plan_ctx, plan);
-    return COSMA_OK;
+    cosma_status_t status = incumbent_plan(ctx, &plan);
+    if (status == COSMA_OK)
+        hand_over(ctx, plan, inc->residency.traffic);
+    return status;
 }
 
 /* Runs one strategy and notes whether its deadline, rather than its fixed

@@ -7,28 +7,31 @@ source "$(dirname "$0")/lib.bash" "$@"
 T=$GRAPHS/transformer.yaml   # slow: its solve uses the whole default limit
 SCALE=${COSMA_TEST_TIME_SCALE:-1}
 
+# expect_within LIMIT CMD...: CMD exits 0 within LIMIT seconds plus 10%
+# (plus the process start, scaled under sanitizers).
+expect_within()
+{
+    local limit=$1 start wall
+    shift
+    start=$(date +%s.%N)
+    expect_exit 0 "$@"
+    wall=$("$PYTHON" -c "import sys; print(float(sys.argv[2]) - float(sys.argv[1]))" "$start" "$(date +%s.%N)")
+    expect_true "wall ${wall}s within ${limit}s + 10%" \
+        "$PYTHON" -c "import sys; sys.exit(0 if float(sys.argv[1]) <= $limit * 1.1 + 0.3 * $SCALE else 1)" "$wall"
+}
+
 # A search that did all its fixed work says so.
 expect_exit 0 cosma plan "$GRAPHS/example.yaml" --budget M_H -o e.json --summary e.sum
 expect_eq "search of a small solve" "$(json_get e.sum search)" complete
 
 # The time limit on a graph built to be slow: the command ends within the
-# limit plus 10% (plus the process start, scaled under sanitizers), with a
-# verified plan whose summary says the clock ended the search.
-limit=2
-start=$(date +%s.%N)
-expect_exit 0 cosma plan "$T" --elem-bytes 1 --budget M_R -o t.json --summary t.sum --time-limit $limit -q
-wall=$(python3 -c "import sys; print(float(sys.argv[2]) - float(sys.argv[1]))" "$start" "$(date +%s.%N)")
-expect_true "wall ${wall}s within ${limit}s + 10%" \
-    python3 -c "import sys; sys.exit(0 if float(sys.argv[1]) <= $limit * 1.1 + 0.3 * $SCALE else 1)" "$wall"
+# limit, with a verified plan whose summary says the clock ended the search.
+expect_within 2 cosma plan "$T" --elem-bytes 1 --budget M_R -o t.json --summary t.sum --time-limit 2 -q
 expect_eq "search under a binding time limit" "$(json_get t.sum search)" time-limit
 expect_exit 0 cosma verify "$T" t.json
 
 # A symbolic budget's bounds count against the same limit.
-start=$(date +%s.%N)
-expect_exit 0 cosma plan "$T" --elem-bytes 1 --budget M_H -o h.json --time-limit 1 -q
-wall=$(python3 -c "import sys; print(float(sys.argv[2]) - float(sys.argv[1]))" "$start" "$(date +%s.%N)")
-expect_true "M_H wall ${wall}s within 1s + 10%" \
-    python3 -c "import sys; sys.exit(0 if float(sys.argv[1]) <= 1.1 + 0.3 * $SCALE else 1)" "$wall"
+expect_within 1 cosma plan "$T" --elem-bytes 1 --budget M_H -o h.json --time-limit 1 -q
 
 # signal_after DELAY SIG CMD...: runs CMD, sends it SIG after DELAY seconds,
 # prints its exit status the shell's way (128 + N for signal N).  Python
