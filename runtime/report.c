@@ -271,6 +271,13 @@ static void svg_escape(cosma_buf_t *b, const char *text)
     }
 }
 
+/* Copies are drawn by direction, whatever lane issued them. */
+static int svg_row(const rt_node_t *node)
+{
+    int direction = direction_of(node);
+    return direction == 0 ? RT_LANE_UP : direction == 1 ? RT_LANE_DOWN : RT_LANE_KERNEL;
+}
+
 static void emit_svg(cosma_buf_t *b, const cosma_runtime_t *rt)
 {
     static const char *const lane_names[RT_N_LANES] = {"upload", "kernels", "download"};
@@ -309,7 +316,7 @@ static void emit_svg(cosma_buf_t *b, const cosma_runtime_t *rt)
         double x = SVG_LEFT + scale * t->start, w = fmax(0.5, scale * (t->end - t->start));
         cosma_buf_printf(b, "<rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"60\" fill=\"%s\"><title>step %" PRId32
                             " ",
-                         x, SVG_LANE_TOP + (int)node->lane * SVG_LANE_HEIGHT + 15, w, colours[node->kind], node->step);
+                         x, SVG_LANE_TOP + svg_row(node) * SVG_LANE_HEIGHT + 15, w, colours[node->kind], node->step);
         svg_escape(b, node->kind == RT_NODE_RUN ? rt->graph->ops[e->op].name : rt->graph->tensors[e->tensor].name);
         cosma_buf_printf(b, ": %s %" PRIu64 " bytes, %.1f us</title></rect>\n",
                          node->kind == RT_NODE_RUN ? "kernel" : cosma_event_kind_name(e->kind), node->bytes,
