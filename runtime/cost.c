@@ -160,10 +160,14 @@ typedef struct {
 } lane_state_t;
 
 /* Earliest start of node n given finished dependencies, or -1 while one
- * is not finished. */
-static double ready_at(const rt_deps_t *deps, int32_t n, const double *end, const cosma_cost_model_t *m)
+ * is not finished.  A copy and a kernel one after the other on a lane
+ * depend on each other as across lanes: the copy engine and the SMs hand
+ * over either way (prev: the lane's previous node, -1 none). */
+static double ready_at(const rt_deps_t *deps, int32_t n, int32_t prev, const double *end, const cosma_cost_model_t *m)
 {
     double at = 0;
+    if (prev >= 0 && rt_node_is_copy(&deps->nodes[prev]) != rt_node_is_copy(&deps->nodes[n]))
+        at = end[prev] + m->dependency_seconds;
     for (int l = 0; l < RT_N_LANES; l++) {
         int32_t w = deps->nodes[n].wait[l];
         if (w < 0)
@@ -199,10 +203,11 @@ double rt_simulate(const rt_deps_t *deps, const cosma_cost_model_t *m, const dou
     for (int32_t n = 0; n < deps->n_nodes; n++)
         end[n] = -1;
     lane_state_t lanes[RT_N_LANES];
-    int32_t next[RT_N_LANES];
+    int32_t next[RT_N_LANES], prev[RT_N_LANES];
     for (int l = 0; l < RT_N_LANES; l++) {
         lanes[l].node = -1;
         next[l] = 0;
+        prev[l] = -1;
     }
     double now = 0;
     int32_t finished = 0;
@@ -214,7 +219,7 @@ double rt_simulate(const rt_deps_t *deps, const cosma_cost_model_t *m, const dou
             if (lanes[l].node >= 0 || next[l] >= deps->n_nodes)
                 continue;
             int32_t n = next[l];
-            double at = ready_at(deps, n, end, m);
+            double at = ready_at(deps, n, prev[l], end, m);
             if (at < 0)
                 continue;
             if (at > now) {
@@ -230,6 +235,7 @@ double rt_simulate(const rt_deps_t *deps, const cosma_cost_model_t *m, const dou
             lanes[l].work = copy ? (double)node->bytes : kernel_seconds[n];
             if (out_nodes != NULL)
                 out_nodes[n].start = now;
+            prev[l] = n;
             next[l]++;
         }
         double step = pending - now;

@@ -89,22 +89,28 @@ static void add_node(figures_t *f, const cosma_runtime_t *rt, const cosma_cost_m
     s->predicted_end = fmax(s->predicted_end, p->end);
 }
 
+/* A kernel's copies on its own lane (the lane choice puts copies that
+ * overlap nothing there): one just before it, one just after it. */
+typedef struct {
+    int after_copy, before_copy;
+} copy_neighbours_t;
+
 /* What a kernel-lane node costs in the prediction: on the device its
  * measured span, the gap between back-to-back kernels and, when it waits
- * on another lane, the cost of that wait (more when it is also waited
- * for); when the host issues the launches (streams, serial), at least
+ * on a copy (on another lane or just before it on its own), the cost of
+ * that wait (more when a copy also waits for it); when the host issues the launches (streams, serial), at least
  * their issue time, which overlaps the device's (the default kernel
  * launches once per RT_OPERANDS_PER_LAUNCH inputs, and as often for the
  * outputs). */
 static double node_duration(const cosma_runtime_t *rt, const cosma_cost_model_t *m, const rt_node_t *node,
-                            double span)
+                            const copy_neighbours_t *near, double span)
 {
     if (node->kind != RT_NODE_RUN || rt->options.backend == COSMA_BACKEND_CPU)
         return span;
     double device = span + m->kernel_gap_seconds;
-    int waits = node->wait[RT_LANE_UP] >= 0 || node->wait[RT_LANE_DOWN] >= 0;
+    int waits = node->wait[RT_LANE_UP] >= 0 || node->wait[RT_LANE_DOWN] >= 0 || near->after_copy;
     if (rt->options.mode != COSMA_RUN_SERIAL && waits)
-        device += m->wait_seconds + (node->waited_on ? m->signal_seconds : 0);
+        device += m->wait_seconds + (node->waited_on || near->before_copy ? m->signal_seconds : 0);
     if (rt->options.mode == COSMA_RUN_GRAPH)
         return device;
     const cosma_event_t *run = &rt->schedule->events[node->event];
@@ -128,12 +134,27 @@ static cosma_status_t figures_build(const cosma_runtime_t *rt, const cosma_cost_
         free(kernel);
         return COSMA_ERR_NOMEM;
     }
+    copy_neighbours_t *near = calloc((size_t)n_nodes + 1, sizeof(copy_neighbours_t));
+    if (near == NULL) {
+        free(kernel);
+        return COSMA_ERR_NOMEM;
+    }
+    int32_t last[RT_N_LANES] = {-1, -1, -1};
+    for (int32_t n = 0; n < n_nodes; n++) {
+        const rt_node_t *node = &rt->deps.nodes[n];
+        int32_t prev = last[node->lane];
+        if (prev >= 0 && rt_node_is_copy(&rt->deps.nodes[prev]) && !rt_node_is_copy(node))
+            near[n].after_copy = 1;
+        if (prev >= 0 && !rt_node_is_copy(&rt->deps.nodes[prev]) && rt_node_is_copy(node))
+            near[prev].before_copy = 1;
+        last[node->lane] = n;
+    }
     double up = 0, down = 0;
     for (int32_t n = 0; n < n_nodes; n++) {
         const rt_node_t *node = &rt->deps.nodes[n];
         int d = direction_of(node);
         if (d < 0)
-            kernel[n] = node_duration(rt, m, node, node_seconds(&rt->trace.nodes[n]));
+            kernel[n] = node_duration(rt, m, node, &near[n], node_seconds(&rt->trace.nodes[n]));
         else if (d == 0)
             up += m->h2d_latency_seconds + (double)node->bytes / m->h2d_bytes_per_second;
         else
@@ -141,6 +162,7 @@ static cosma_status_t figures_build(const cosma_runtime_t *rt, const cosma_cost_
     }
     f->predicted_seconds = rt_simulate(&rt->deps, m, kernel, f->predicted);
     free(kernel);
+    free(near);
     f->bytes_match = 1;
     for (int32_t n = 0; n < n_nodes; n++)
         add_node(f, rt, m, n);
