@@ -159,15 +159,16 @@ typedef struct {
     double work;     /* copies: bytes left; kernels: seconds left */
 } lane_state_t;
 
+static int is_copy(const rt_node_t *node)
+{
+    return node->kind == RT_NODE_LOAD || node->kind == RT_NODE_SPILL || node->kind == RT_NODE_STORE;
+}
+
 /* Earliest start of node n given finished dependencies, or -1 while one
- * is not finished.  A copy and a kernel one after the other on a lane
- * depend on each other as across lanes: the copy engine and the SMs hand
- * over either way (prev: the lane's previous node, -1 none). */
-static double ready_at(const rt_deps_t *deps, int32_t n, int32_t prev, const double *end, const cosma_cost_model_t *m)
+ * is not finished. */
+static double ready_at(const rt_deps_t *deps, int32_t n, const double *end, const cosma_cost_model_t *m)
 {
     double at = 0;
-    if (prev >= 0 && rt_node_is_copy(&deps->nodes[prev]) != rt_node_is_copy(&deps->nodes[n]))
-        at = end[prev] + m->dependency_seconds;
     for (int l = 0; l < RT_N_LANES; l++) {
         int32_t w = deps->nodes[n].wait[l];
         if (w < 0)
@@ -179,17 +180,13 @@ static double ready_at(const rt_deps_t *deps, int32_t n, int32_t prev, const dou
     return at;
 }
 
-static double rate_of(const rt_deps_t *deps, const rt_node_t *node, const lane_state_t *lanes,
-                      const cosma_cost_model_t *m)
+static double rate_of(const rt_node_t *node, const lane_state_t *lanes, const cosma_cost_model_t *m)
 {
-    if (!rt_node_is_copy(node))
+    if (!is_copy(node))
         return 1.0;
-    int moving[2] = {0, 0}; /* an upload, a download past its latency */
-    for (int l = 0; l < RT_N_LANES; l++)
-        if (lanes[l].node >= 0 && lanes[l].latency <= 0 && rt_node_is_copy(&deps->nodes[lanes[l].node]))
-            moving[deps->nodes[lanes[l].node].kind == RT_NODE_LOAD] = 1;
-    int duplex = moving[0] && moving[1];
-    int up = node->kind == RT_NODE_LOAD;
+    int duplex = lanes[RT_LANE_UP].node >= 0 && lanes[RT_LANE_DOWN].node >= 0 && lanes[RT_LANE_UP].latency <= 0 &&
+                 lanes[RT_LANE_DOWN].latency <= 0;
+    int up = node->lane == RT_LANE_UP;
     double bw = up ? m->h2d_bytes_per_second : m->d2h_bytes_per_second;
     return duplex ? bw / (up ? m->h2d_duplex_slowdown : m->d2h_duplex_slowdown) : bw;
 }
@@ -203,11 +200,10 @@ double rt_simulate(const rt_deps_t *deps, const cosma_cost_model_t *m, const dou
     for (int32_t n = 0; n < deps->n_nodes; n++)
         end[n] = -1;
     lane_state_t lanes[RT_N_LANES];
-    int32_t next[RT_N_LANES], prev[RT_N_LANES];
+    int32_t next[RT_N_LANES];
     for (int l = 0; l < RT_N_LANES; l++) {
         lanes[l].node = -1;
         next[l] = 0;
-        prev[l] = -1;
     }
     double now = 0;
     int32_t finished = 0;
@@ -219,7 +215,7 @@ double rt_simulate(const rt_deps_t *deps, const cosma_cost_model_t *m, const dou
             if (lanes[l].node >= 0 || next[l] >= deps->n_nodes)
                 continue;
             int32_t n = next[l];
-            double at = ready_at(deps, n, prev[l], end, m);
+            double at = ready_at(deps, n, end, m);
             if (at < 0)
                 continue;
             if (at > now) {
@@ -228,14 +224,11 @@ double rt_simulate(const rt_deps_t *deps, const cosma_cost_model_t *m, const dou
             }
             const rt_node_t *node = &deps->nodes[n];
             lanes[l].node = n;
-            int copy = rt_node_is_copy(node);
-            lanes[l].latency = !copy ? 0
-                               : node->kind == RT_NODE_LOAD ? m->h2d_latency_seconds
-                                                            : m->d2h_latency_seconds;
-            lanes[l].work = copy ? (double)node->bytes : kernel_seconds[n];
+            lanes[l].latency = is_copy(node) ? (l == RT_LANE_UP ? m->h2d_latency_seconds : m->d2h_latency_seconds)
+                                             : 0;
+            lanes[l].work = is_copy(node) ? (double)node->bytes : kernel_seconds[n];
             if (out_nodes != NULL)
                 out_nodes[n].start = now;
-            prev[l] = n;
             next[l]++;
         }
         double step = pending - now;
@@ -243,7 +236,7 @@ double rt_simulate(const rt_deps_t *deps, const cosma_cost_model_t *m, const dou
             if (lanes[l].node < 0)
                 continue;
             double left = lanes[l].latency > 0 ? lanes[l].latency
-                                               : lanes[l].work / rate_of(deps, &deps->nodes[lanes[l].node], lanes, m);
+                                               : lanes[l].work / rate_of(&deps->nodes[lanes[l].node], lanes, m);
             step = fmin(step, left);
         }
         if (!isfinite(step)) {
@@ -252,7 +245,7 @@ double rt_simulate(const rt_deps_t *deps, const cosma_cost_model_t *m, const dou
         }
         double rates[RT_N_LANES];
         for (int l = 0; l < RT_N_LANES; l++)
-            rates[l] = lanes[l].node >= 0 ? rate_of(deps, &deps->nodes[lanes[l].node], lanes, m) : 0;
+            rates[l] = lanes[l].node >= 0 ? rate_of(&deps->nodes[lanes[l].node], lanes, m) : 0;
         now += step;
         for (int l = 0; l < RT_N_LANES; l++) {
             if (lanes[l].node < 0)

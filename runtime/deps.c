@@ -24,10 +24,7 @@ typedef struct {
     int32_t *host_writer;   /* per tensor: last spill or store */
     int32_t *host_reader;   /* per tensor: last load */
     int32_t *resident;      /* per tensor: interval resident now, or -1 */
-    const rt_lane_t *lanes; /* per node: its lane, or NULL for the default lanes */
-    int32_t last_copy[2];   /* latest upload, download (-1 none) */
 } deps_builder_t;
-
 
 static void depend(deps_builder_t *b, rt_node_t *node, int32_t on)
 {
@@ -36,16 +33,6 @@ static void depend(deps_builder_t *b, rt_node_t *node, int32_t on)
     const rt_node_t *dep = &b->out->nodes[on];
     if (dep->lane != node->lane && on > node->wait[dep->lane])
         node->wait[dep->lane] = on;
-}
-
-/* Copies of one direction stay one chain whatever lane issues them: two
- * uploads at once take longer than one after the other (docs/results-gpu.md),
- * and CUPTI's records of a direction are matched to its copies in order. */
-static void chain_copy(deps_builder_t *b, rt_node_t *node, int upload)
-{
-    if (b->lanes != NULL)
-        depend(b, node, b->last_copy[upload]);
-    b->last_copy[upload] = b->out->n_nodes - 1;
 }
 
 static void depend_on_interval(deps_builder_t *b, rt_node_t *node, int32_t interval)
@@ -71,11 +58,10 @@ static void depend_on_overlaps(deps_builder_t *b, rt_node_t *node, int32_t i)
 
 static rt_node_t *add_node(deps_builder_t *b, rt_node_kind_t kind, rt_lane_t lane, int32_t event, int32_t interval)
 {
-    rt_node_t *node = &b->out->nodes[b->out->n_nodes];
+    rt_node_t *node = &b->out->nodes[b->out->n_nodes++];
     const cosma_event_t *e = &b->s->events[event];
     node->kind = kind;
-    node->lane = b->lanes != NULL ? b->lanes[b->out->n_nodes] : lane;
-    b->out->n_nodes++;
+    node->lane = lane;
     node->event = event;
     node->interval = interval;
     node->step = e->step;
@@ -91,7 +77,6 @@ static void add_load(deps_builder_t *b, int32_t event)
     const cosma_event_t *e = &b->s->events[event];
     int32_t self = b->out->n_nodes;
     rt_node_t *node = add_node(b, RT_NODE_LOAD, RT_LANE_UP, event, e->interval);
-    chain_copy(b, node, 1);
     depend(b, node, b->host_writer[e->tensor]);
     depend_on_overlaps(b, node, e->interval);
     b->acc[e->interval].writer = self;
@@ -134,7 +119,6 @@ static void add_download(deps_builder_t *b, int32_t event, rt_node_kind_t kind)
     const cosma_event_t *e = &b->s->events[event];
     int32_t self = b->out->n_nodes;
     rt_node_t *node = add_node(b, kind, RT_LANE_DOWN, event, e->interval);
-    chain_copy(b, node, 0);
     depend(b, node, b->acc[e->interval].writer);
     depend(b, node, b->host_reader[e->tensor]); /* host write-after-read */
     b->acc[e->interval].download = self;
@@ -150,17 +134,16 @@ static void add_poison(deps_builder_t *b, int32_t event)
     b->acc[e->interval].poison = self;
 }
 
-/* Per node, per lane: the latest node of that lane known to have finished
- * before the node starts (the node itself on its own lane). */
-typedef int32_t lane_clock_t[RT_N_LANES];
-
 /* Drops every wait that lane order and the other waits already imply, so
  * that a run issues (and a GPU resolves) fewer cross-lane dependencies:
  * each one costs time even when it is satisfied (docs/runtime.md).  A
  * node's clock is, per lane, the latest node known to have finished
- * before it starts; nodes are in a topological order.  Fills clock. */
-static void reduce_waits(rt_deps_t *deps, lane_clock_t *clock)
+ * before it starts; nodes are in a topological order. */
+static cosma_status_t reduce_waits(rt_deps_t *deps)
 {
+    int32_t (*clock)[RT_N_LANES] = malloc(((size_t)deps->n_nodes + 1) * sizeof *clock);
+    if (clock == NULL)
+        return COSMA_ERR_NOMEM;
     int32_t last[RT_N_LANES] = {-1, -1, -1}; /* previous node per lane */
     for (int32_t n = 0; n < deps->n_nodes; n++) {
         rt_node_t *node = &deps->nodes[n];
@@ -186,6 +169,8 @@ static void reduce_waits(rt_deps_t *deps, lane_clock_t *clock)
         memcpy(clock[n], known, sizeof known);
         last[node->lane] = n;
     }
+    free(clock);
+    return COSMA_OK;
 }
 
 static void mark_waits(rt_deps_t *deps)
@@ -196,135 +181,49 @@ static void mark_waits(rt_deps_t *deps)
                 deps->nodes[deps->nodes[n].wait[l]].waited_on = 1;
 }
 
-/* Nodes of each lane in issue order, for the search in overlaps_nothing. */
-typedef struct {
-    int32_t *nodes[RT_N_LANES];
-    int32_t count[RT_N_LANES];
-} lane_lists_t;
-
-/* Whether every other node is ordered with node n (finishes before it
- * starts, or starts after it finishes).  On another lane the nodes before
- * n are a prefix (up to n's clock) and the nodes after n a suffix (clocks
- * grow along a lane), so n is ordered with all of them exactly when the
- * first node past the prefix, if any, comes after n. */
-static int overlaps_nothing(const rt_deps_t *deps, const lane_clock_t *clock, const lane_lists_t *lists, int32_t n)
-{
-    rt_lane_t own = deps->nodes[n].lane;
-    for (int l = 0; l < RT_N_LANES; l++) {
-        if (l == (int)own)
-            continue;
-        int32_t low = 0, high = lists->count[l]; /* first list entry > clock[n][l] */
-        while (low < high) {
-            int32_t mid = low + (high - low) / 2;
-            if (lists->nodes[l][mid] <= clock[n][l])
-                low = mid + 1;
-            else
-                high = mid;
-        }
-        if (low < lists->count[l] && clock[lists->nodes[l][low]][own] < n)
-            return 0;
-    }
-    return 1;
-}
-
-/* A copy that no other node can run beside gains nothing from a lane of
- * its own and pays for two cross-lane waits, which cost time on a GPU even
- * when satisfied (docs/runtime.md): it goes to the kernel lane.  Moving it
- * keeps the graph's order exactly (it is ordered with all nodes, the issue
- * order is topological, and its direction stays one chain), so no node
- * gains or loses overlap.  Returns how many copies move; out_lanes gets
- * every node's lane. */
-static cosma_status_t choose_lanes(const rt_deps_t *deps, const lane_clock_t *clock, rt_lane_t *out_lanes,
-                                   int32_t *out_moved)
-{
-    lane_lists_t lists = {{NULL, NULL, NULL}, {0, 0, 0}};
-    cosma_status_t status = COSMA_OK;
-    for (int l = 0; l < RT_N_LANES && status == COSMA_OK; l++)
-        if ((lists.nodes[l] = malloc(((size_t)deps->n_nodes + 1) * sizeof(int32_t))) == NULL)
-            status = COSMA_ERR_NOMEM;
-    *out_moved = 0;
-    for (int32_t n = 0; n < deps->n_nodes && status == COSMA_OK; n++) {
-        rt_lane_t lane = deps->nodes[n].lane;
-        lists.nodes[lane][lists.count[lane]++] = n;
-    }
-    for (int32_t n = 0; n < deps->n_nodes && status == COSMA_OK; n++) {
-        out_lanes[n] = deps->nodes[n].lane;
-        if (out_lanes[n] != RT_LANE_KERNEL && overlaps_nothing(deps, clock, &lists, n)) {
-            out_lanes[n] = RT_LANE_KERNEL;
-            ++*out_moved;
-        }
-    }
-    for (int l = 0; l < RT_N_LANES; l++)
-        free(lists.nodes[l]);
-    return status;
-}
-
-/* One pass over the events: the nodes on the given lanes (NULL: loads up,
- * kernels and fills on the kernel lane, spills and stores down) with their
- * waits, implied ones dropped. */
-static void build_pass(deps_builder_t *b, int poison, lane_clock_t *clock)
-{
-    size_t n_tensors = (size_t)b->graph->n_tensors + 1, n_intervals = (size_t)b->s->n_intervals + 1;
-    b->out->n_nodes = 0;
-    b->last_copy[0] = b->last_copy[1] = -1;
-    memset(b->out->nodes, 0, ((size_t)b->s->n_events * 2 + 1) * sizeof(rt_node_t));
-    for (size_t i = 0; i < n_intervals; i++)
-        b->acc[i] = (access_t){-1, -1, -1, -1};
-    for (size_t t = 0; t < n_tensors; t++)
-        b->host_writer[t] = b->host_reader[t] = b->resident[t] = -1;
-    for (int32_t k = 0; k < b->s->n_events; k++) {
-        const cosma_event_t *e = &b->s->events[k];
-        switch (e->kind) {
-        case COSMA_EVENT_KIND_LOAD: add_load(b, k); break;
-        case COSMA_EVENT_KIND_RUN: add_run(b, k); break;
-        case COSMA_EVENT_KIND_SPILL: add_download(b, k, RT_NODE_SPILL); break;
-        case COSMA_EVENT_KIND_STORE: add_download(b, k, RT_NODE_STORE); break;
-        case COSMA_EVENT_KIND_DROP: break;
-        }
-        if ((e->kind == COSMA_EVENT_KIND_SPILL || e->kind == COSMA_EVENT_KIND_DROP)) {
-            b->resident[e->tensor] = -1;
-            if (poison)
-                add_poison(b, k);
-        }
-    }
-    reduce_waits(b->out, clock);
-}
-
 cosma_status_t rt_deps_build(const cosma_graph_t *graph, const cosma_event_schedule_t *schedule, int poison,
                              rt_deps_t *out_deps)
 {
     memset(out_deps, 0, sizeof *out_deps);
     size_t n_tensors = (size_t)graph->n_tensors + 1, n_intervals = (size_t)schedule->n_intervals + 1;
-    size_t most = (size_t)schedule->n_events * 2 + 1;
     deps_builder_t b = {.graph = graph, .s = schedule, .out = out_deps};
-    out_deps->nodes = malloc(most * sizeof(rt_node_t));
+    out_deps->nodes = calloc((size_t)schedule->n_events * 2 + 1, sizeof(rt_node_t));
     b.acc = malloc(n_intervals * sizeof(access_t));
     b.host_writer = malloc(n_tensors * sizeof(int32_t));
     b.host_reader = malloc(n_tensors * sizeof(int32_t));
     b.resident = malloc(n_tensors * sizeof(int32_t));
-    lane_clock_t *clock = malloc(most * sizeof(lane_clock_t));
-    rt_lane_t *lanes = malloc(most * sizeof(rt_lane_t));
     cosma_status_t status = COSMA_OK;
-    int32_t moved = 0;
     if (out_deps->nodes == NULL || b.acc == NULL || b.host_writer == NULL || b.host_reader == NULL ||
-        b.resident == NULL || clock == NULL || lanes == NULL)
+        b.resident == NULL) {
         status = COSMA_ERR_NOMEM;
-    if (status == COSMA_OK) {
-        build_pass(&b, poison, clock);
-        status = choose_lanes(out_deps, clock, lanes, &moved);
+        goto done;
     }
-    if (status == COSMA_OK && moved > 0) {
-        b.lanes = lanes;
-        build_pass(&b, poison, clock);
+    for (size_t i = 0; i < n_intervals; i++)
+        b.acc[i] = (access_t){-1, -1, -1, -1};
+    for (size_t t = 0; t < n_tensors; t++)
+        b.host_writer[t] = b.host_reader[t] = b.resident[t] = -1;
+    for (int32_t k = 0; k < schedule->n_events; k++) {
+        const cosma_event_t *e = &schedule->events[k];
+        switch (e->kind) {
+        case COSMA_EVENT_KIND_LOAD: add_load(&b, k); break;
+        case COSMA_EVENT_KIND_RUN: add_run(&b, k); break;
+        case COSMA_EVENT_KIND_SPILL: add_download(&b, k, RT_NODE_SPILL); break;
+        case COSMA_EVENT_KIND_STORE: add_download(&b, k, RT_NODE_STORE); break;
+        case COSMA_EVENT_KIND_DROP: break;
+        }
+        if ((e->kind == COSMA_EVENT_KIND_SPILL || e->kind == COSMA_EVENT_KIND_DROP)) {
+            b.resident[e->tensor] = -1;
+            if (poison)
+                add_poison(&b, k);
+        }
     }
-    if (status == COSMA_OK)
+    if ((status = reduce_waits(out_deps)) == COSMA_OK)
         mark_waits(out_deps);
+done:
     free(b.acc);
     free(b.host_writer);
     free(b.host_reader);
     free(b.resident);
-    free(clock);
-    free(lanes);
     if (status != COSMA_OK)
         rt_deps_free(out_deps);
     return status;

@@ -89,28 +89,22 @@ static void add_node(figures_t *f, const cosma_runtime_t *rt, const cosma_cost_m
     s->predicted_end = fmax(s->predicted_end, p->end);
 }
 
-/* A kernel's copies on its own lane (the lane choice puts copies that
- * overlap nothing there): one just before it, one just after it. */
-typedef struct {
-    int after_copy, before_copy;
-} copy_neighbours_t;
-
 /* What a kernel-lane node costs in the prediction: on the device its
  * measured span, the gap between back-to-back kernels and, when it waits
- * on a copy (on another lane or just before it on its own), the cost of
- * that wait (more when a copy also waits for it); when the host issues the launches (streams, serial), at least
+ * on another lane, the cost of that wait (more when it is also waited
+ * for); when the host issues the launches (streams, serial), at least
  * their issue time, which overlaps the device's (the default kernel
  * launches once per RT_OPERANDS_PER_LAUNCH inputs, and as often for the
  * outputs). */
 static double node_duration(const cosma_runtime_t *rt, const cosma_cost_model_t *m, const rt_node_t *node,
-                            const copy_neighbours_t *near, double span)
+                            double span)
 {
     if (node->kind != RT_NODE_RUN || rt->options.backend == COSMA_BACKEND_CPU)
         return span;
     double device = span + m->kernel_gap_seconds;
-    int waits = node->wait[RT_LANE_UP] >= 0 || node->wait[RT_LANE_DOWN] >= 0 || near->after_copy;
+    int waits = node->wait[RT_LANE_UP] >= 0 || node->wait[RT_LANE_DOWN] >= 0;
     if (rt->options.mode != COSMA_RUN_SERIAL && waits)
-        device += m->wait_seconds + (node->waited_on || near->before_copy ? m->signal_seconds : 0);
+        device += m->wait_seconds + (node->waited_on ? m->signal_seconds : 0);
     if (rt->options.mode == COSMA_RUN_GRAPH)
         return device;
     const cosma_event_t *run = &rt->schedule->events[node->event];
@@ -134,27 +128,12 @@ static cosma_status_t figures_build(const cosma_runtime_t *rt, const cosma_cost_
         free(kernel);
         return COSMA_ERR_NOMEM;
     }
-    copy_neighbours_t *near = calloc((size_t)n_nodes + 1, sizeof(copy_neighbours_t));
-    if (near == NULL) {
-        free(kernel);
-        return COSMA_ERR_NOMEM;
-    }
-    int32_t last[RT_N_LANES] = {-1, -1, -1};
-    for (int32_t n = 0; n < n_nodes; n++) {
-        const rt_node_t *node = &rt->deps.nodes[n];
-        int32_t prev = last[node->lane];
-        if (prev >= 0 && rt_node_is_copy(&rt->deps.nodes[prev]) && !rt_node_is_copy(node))
-            near[n].after_copy = 1;
-        if (prev >= 0 && !rt_node_is_copy(&rt->deps.nodes[prev]) && rt_node_is_copy(node))
-            near[prev].before_copy = 1;
-        last[node->lane] = n;
-    }
     double up = 0, down = 0;
     for (int32_t n = 0; n < n_nodes; n++) {
         const rt_node_t *node = &rt->deps.nodes[n];
         int d = direction_of(node);
         if (d < 0)
-            kernel[n] = node_duration(rt, m, node, &near[n], node_seconds(&rt->trace.nodes[n]));
+            kernel[n] = node_duration(rt, m, node, node_seconds(&rt->trace.nodes[n]));
         else if (d == 0)
             up += m->h2d_latency_seconds + (double)node->bytes / m->h2d_bytes_per_second;
         else
@@ -162,7 +141,6 @@ static cosma_status_t figures_build(const cosma_runtime_t *rt, const cosma_cost_
     }
     f->predicted_seconds = rt_simulate(&rt->deps, m, kernel, f->predicted);
     free(kernel);
-    free(near);
     f->bytes_match = 1;
     for (int32_t n = 0; n < n_nodes; n++)
         add_node(f, rt, m, n);
@@ -293,13 +271,6 @@ static void svg_escape(cosma_buf_t *b, const char *text)
     }
 }
 
-/* Copies are drawn by direction, whatever lane issued them. */
-static int svg_row(const rt_node_t *node)
-{
-    int direction = direction_of(node);
-    return direction == 0 ? RT_LANE_UP : direction == 1 ? RT_LANE_DOWN : RT_LANE_KERNEL;
-}
-
 static void emit_svg(cosma_buf_t *b, const cosma_runtime_t *rt)
 {
     static const char *const lane_names[RT_N_LANES] = {"upload", "kernels", "download"};
@@ -338,7 +309,7 @@ static void emit_svg(cosma_buf_t *b, const cosma_runtime_t *rt)
         double x = SVG_LEFT + scale * t->start, w = fmax(0.5, scale * (t->end - t->start));
         cosma_buf_printf(b, "<rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"60\" fill=\"%s\"><title>step %" PRId32
                             " ",
-                         x, SVG_LANE_TOP + svg_row(node) * SVG_LANE_HEIGHT + 15, w, colours[node->kind], node->step);
+                         x, SVG_LANE_TOP + (int)node->lane * SVG_LANE_HEIGHT + 15, w, colours[node->kind], node->step);
         svg_escape(b, node->kind == RT_NODE_RUN ? rt->graph->ops[e->op].name : rt->graph->tensors[e->tensor].name);
         cosma_buf_printf(b, ": %s %" PRIu64 " bytes, %.1f us</title></rect>\n",
                          node->kind == RT_NODE_RUN ? "kernel" : cosma_event_kind_name(e->kind), node->bytes,

@@ -35,12 +35,6 @@ typedef struct {
     int waited_on;    /* some node of another lane waits for it */
 } rt_node_t;
 
-/* Copies move bytes over the link whatever lane issues them. */
-static inline int rt_node_is_copy(const rt_node_t *node)
-{
-    return node->kind == RT_NODE_LOAD || node->kind == RT_NODE_SPILL || node->kind == RT_NODE_STORE;
-}
-
 typedef struct {
     rt_node_t *nodes; /* issue order: a topological order */
     int32_t n_nodes;
@@ -49,7 +43,7 @@ typedef struct {
 /* Builds the dependency graph: read-after-write on tensors (host and
  * scratchpad copies), write-after-read and write-after-write on
  * overlapping scratchpad bytes; with poison, a fill node after every
- * interval's end.  A copy that nothing can overlap goes on the kernel lane. */
+ * interval's end. */
 cosma_status_t rt_deps_build(const cosma_graph_t *graph, const cosma_event_schedule_t *schedule, int poison,
                              rt_deps_t *out_deps);
 void rt_deps_free(rt_deps_t *deps);

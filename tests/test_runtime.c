@@ -301,32 +301,6 @@ static int conflict(const access_t *a, int32_t na, const access_t *b, int32_t nb
     return 0;
 }
 
-static int ordered(const rt_deps_t *deps, int32_t (*clock)[RT_N_LANES], int32_t x, int32_t y)
-{
-    return deps->nodes[x].lane == deps->nodes[y].lane || clock[y][deps->nodes[x].lane] >= x;
-}
-
-/* The lane choice: copies of each direction are one chain (CUPTI's records
- * are matched to them in order), and a copy on the kernel lane is ordered
- * with every node (it could overlap nothing on a lane of its own). */
-static void assert_lanes_kept_order(const rt_deps_t *deps, int32_t (*clock)[RT_N_LANES])
-{
-    int32_t last[2] = {-1, -1};
-    for (int32_t y = 0; y < deps->n_nodes; y++) {
-        const rt_node_t *node = &deps->nodes[y];
-        if (!rt_node_is_copy(node))
-            continue;
-        int up = node->kind == RT_NODE_LOAD;
-        if (last[up] >= 0)
-            ck_assert_msg(ordered(deps, clock, last[up], y), "copies %d and %d of one direction may overlap", last[up],
-                          y);
-        last[up] = y;
-        for (int32_t x = 0; x < deps->n_nodes && node->lane == RT_LANE_KERNEL; x++)
-            ck_assert_msg(x == y || ordered(deps, clock, x < y ? x : y, x < y ? y : x),
-                          "copy %d on the kernel lane may overlap node %d", y, x);
-    }
-}
-
 /* Every pair of nodes that touch the same bytes, one of them writing, is
  * ordered: the later one cannot start before the earlier one finished. */
 static void assert_deps_sound(const cosma_graph_t *graph, const cosma_plan_t *plan, int poison)
@@ -355,7 +329,6 @@ static void assert_deps_sound(const cosma_graph_t *graph, const cosma_plan_t *pl
     }
     free(a);
     free(b);
-    assert_lanes_kept_order(&deps, clock);
     free(clock);
     rt_deps_free(&deps);
     cosma_schedule_free(s);
