@@ -145,35 +145,41 @@ typedef struct {
     int64_t work_left; /* simplex iterations */
 } relaxed_score_t;
 
-static int relaxed_score(void *ctx, const int32_t *order, uint64_t *out_score)
+static cosma_status_t relaxed_score(void *ctx, const int32_t *order, uint64_t *out_score)
 {
     relaxed_score_t *r = ctx;
+    *out_score = UINT64_MAX;
     if (r->work_left <= 0)
-        return -1;
+        return COSMA_OK;
     int64_t work = 0;
+    uint64_t cost;
     cosma_status_t status =
-        cosma_residency_relaxed(r->problem, order, r->budget, RELAXED_SECONDS, 0, out_score, &work, r->optional);
+        cosma_residency_relaxed(r->problem, order, r->budget, RELAXED_SECONDS, 0, &cost, &work, r->optional);
     r->work_left -= work > 0 ? work : 1;
-    return status == COSMA_OK ? 0 : -1;
+    if (status == COSMA_OK)
+        *out_score = cost;
+    return status == COSMA_ERR_NOMEM ? status : COSMA_OK;
 }
 
 /* Local search over orders on the capacity-relaxed traffic, down to
- * `floor` (a lower bound).  Returns 1 if the order changed. */
-static int improve_order(const cosma_problem_t *problem, int32_t *order, uint64_t budget, uint64_t floor,
-                         double deadline, cosma_diag_t *diag)
+ * `floor` (a lower bound); *out_moved 1 if the order changed. */
+static cosma_status_t improve_order(const cosma_problem_t *problem, int32_t *order, uint64_t budget, uint64_t floor,
+                                    double deadline, int *out_moved, cosma_diag_t *diag)
 {
     cosma_diag_t optional = {emit_as_warning, diag, 0};
     relaxed_score_t score = {problem, budget, &optional, LOCAL_SEARCH_ITERATIONS};
     uint64_t cost;
-    if (relaxed_score(&score, order, &cost) != 0)
-        return 0;
+    *out_moved = 0;
+    cosma_status_t status = relaxed_score(&score, order, &cost);
+    if (status != COSMA_OK || cost == UINT64_MAX)
+        return status;
     cosma_order_search_t search = {.reach = LOCAL_SEARCH_REACH,
                                    .max_moves = MAX_ORDER_MOVES,
                                    .deadline = deadline,
                                    .target = floor,
                                    .score = relaxed_score,
                                    .ctx = &score};
-    return cosma_order_local_search(problem, order, &search, &cost);
+    return cosma_order_local_search(problem, order, &search, &cost, out_moved);
 }
 
 /* The best plan found so far while trying orders. */
@@ -416,9 +422,12 @@ static cosma_status_t strategy_placement_search(plan_ctx_t *ctx)
     if (!wants_zero_traffic(ctx) || is_schedule(ctx, COSMA_SCHEDULE_FIXED) || ctx->bounds.m_p_upper > budget)
         return COSMA_OK;
     memcpy(ctx->work_order, ctx->bounds.order, (size_t)ctx->problem.n_ops * sizeof(int32_t));
-    if (cosma_order_search_placeable(&ctx->problem, ctx->work_order, budget, deadline_at(ctx, ORDER_SEARCH_SHARE)))
+    int found;
+    cosma_status_t status = cosma_order_search_placeable(&ctx->problem, ctx->work_order, budget,
+                                                         deadline_at(ctx, ORDER_SEARCH_SHARE), &found);
+    if (status == COSMA_OK && found)
         adopt_order(ctx, ctx->work_order, "ilp-joint:placement-search", "min-peak:placement-search");
-    return COSMA_OK;
+    return status;
 }
 
 /* Strategy: still no zero-traffic plan although the live bytes may fit: on
@@ -448,10 +457,14 @@ static cosma_status_t strategy_local_search(plan_ctx_t *ctx)
                                                           0, ctx->diag != NULL ? &optional : NULL);
     phase_end(ctx);
     memcpy(ctx->work_order, ctx->incumbent.order, (size_t)ctx->problem.n_ops * sizeof(int32_t));
-    int moved = ctx->ledger.cover < ctx->incumbent.residency.traffic &&
-                improve_order(&ctx->problem, ctx->work_order, budget, ctx->ledger.cover,
-                              deadline_at(ctx, LOCAL_SEARCH_SHARE), ctx->diag);
+    int moved = 0;
+    cosma_status_t status = COSMA_OK;
+    if (ctx->ledger.cover < ctx->incumbent.residency.traffic)
+        status = improve_order(&ctx->problem, ctx->work_order, budget, ctx->ledger.cover,
+                               deadline_at(ctx, LOCAL_SEARCH_SHARE), &moved, ctx->diag);
     phase_end(ctx);
+    if (status != COSMA_OK)
+        return status;
     if (moved)
         try_order(&ctx->problem, ctx->work_order, budget, 0, phase_time_left(ctx), "ilp-joint:local-search",
                   &ctx->incumbent, ctx->diag);
