@@ -37,7 +37,7 @@ for graph in nested.onnx nested30.onnx chain.onnx same.onnx wide.onnx deep.yaml 
   measure "$graph" 10 import "$graph" -o imported.yaml
   measure "$graph" 10 info "$graph"
   measure "$graph" 11 arena "$graph" --time-limit 10
-  measure "$graph" 11 sweep "$graph" --budgets M_R,M_P --time-limit 5
+  measure "$graph" 11 sweep "$graph" --budgets M_R,M_P --time-limit 10
   rm -f plan.json
   measure "$graph" 11 plan "$graph" --budget M_H --time-limit 10 -q -o plan.json
   [ -f plan.json ] && measure "$graph" 10 verify "$graph" plan.json
