@@ -30,6 +30,8 @@ static const char usage[] =
     "  --csv FILE          also write the table as CSV\n"
     "  --markdown FILE     also write the table as Markdown\n"
     "  --svg FILE          draw traffic and lower bound against the budget\n"
+    "  -q, --quiet         no progress line on stderr (by default one line, updated\n"
+    "                      in place on a terminal, else printed every 5 s)\n"
     "The search column says whether a budget's search ran to its end\n"
     "(complete) or was cut by the time limit or a signal; a budget the sweep\n"
     "did not reach is a row marked unplanned.\n"
@@ -55,6 +57,7 @@ typedef struct {
 typedef struct {
     const char *path, *budgets, *csv, *markdown, *svg;
     double time_limit;    /* 0: not given */
+    int quiet;
     cli_graph_options_t graph;
 } sweep_args_t;
 
@@ -124,6 +127,26 @@ static int row_planned(const sweep_row_t *row)
 /* What the sweep needs and gives, shared with the worker thread: after a
  * signal or the time limit the command's thread reads rows[0..n_done),
  * which the worker no longer writes. */
+/* The progress line names the budget being planned: the planner's
+ * reports pass through here on their way to the supervisor. */
+typedef struct {
+    cosma_progress_fn forward;
+    void *forward_ctx;
+    const char *label;
+    int32_t row, n_rows;
+} row_progress_t;
+
+static void row_progress(void *ctx, const cosma_progress_t *progress)
+{
+    const row_progress_t *rp = ctx;
+    char phase[64];
+    snprintf(phase, sizeof phase, "%.30s, budget %d/%d (%.12s)", progress->phase != NULL ? progress->phase : "",
+             (int)rp->row + 1, (int)rp->n_rows, rp->label);
+    cosma_progress_t named = *progress;
+    named.phase = phase;
+    rp->forward(rp->forward_ctx, &named);
+}
+
 typedef struct {
     const cosma_graph_t *graph;
     cosma_mode_t mode;
@@ -153,6 +176,9 @@ static cosma_status_t plan_rows(sweep_job_t *job, cli_solve_t *solve)
         options.seeds = seeds;
         options.n_seeds = n_seeds;
         cli_solve_hook(solve, &options);
+        row_progress_t progress = {options.progress, options.progress_ctx, rows[r].label, r, job->n};
+        options.progress = row_progress;
+        options.progress_ctx = &progress;
         rows[r].status = cosma_planner_plan(job->graph, &options, &rows[r].plan, &job->diag);
         if (rows[r].status != COSMA_OK && rows[r].status != COSMA_ERR_INFEASIBLE)
             return rows[r].status; /* out of memory, a solver or internal failure */
@@ -342,6 +368,9 @@ static int parse_args(int argc, char **argv, sweep_args_t *args, cosma_diag_t *d
         if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0) {
             fputs(usage, stdout);
             return -1;
+        } else if (strcmp(name, "--quiet") == 0 || strcmp(name, "-q") == 0) {
+            args->quiet = 1;
+            continue;
         } else if (cli_option(argc, argv, &i, "--budgets", &value)) {
             target = &args->budgets;
         } else if (cli_option(argc, argv, &i, "--csv", &value)) {
@@ -403,7 +432,7 @@ int cli_cmd_sweep(int argc, char **argv)
         job.time_limit = args.time_limit > 0 ? args.time_limit : SWEEP_SECONDS_PER_BUDGET * job.n;
         job.diag = diag;
         cosma_plan_t *best = NULL;
-        end = cli_solve_run(sweep_job, &job, started, job.time_limit, 1, &status, &best, &signal_number);
+        end = cli_solve_run(sweep_job, &job, started, job.time_limit, args.quiet, &status, &best, &signal_number);
         diag.n_errors = job.diag.n_errors; /* the job reported through a copy of diag */
         if (end != CLI_SOLVE_FINISHED) {
             status = early_rows(end, &job, best, early, &diag);

@@ -32,11 +32,16 @@ expect_true "M_P costs nothing" grep -q '^M_P,[0-9]*,0,0,' r.csv
 expect_eq "every search ran to its end" "$(cut -d, -f9 r.csv | sort -u | tr '\n' ' ')" "complete search "
 
 # The time limit holds for the whole sweep (bounds and every budget), and
-# the rows it cut say so.
+# the rows it cut say so; the progress line (every 5 s off a terminal)
+# names the budget, and --quiet silences it.
 T=$GRAPHS/transformer.yaml
 expect_within 3 cosma sweep "$T" --elem-bytes 1 --budgets M_R,M_H,M_P --time-limit 3 --csv t.csv
 expect_true "a cut search is marked" grep -q ',time-limit$' t.csv
 expect_true "cut rows: traffic never grows" monotone t.csv
+expect_within 10 cosma sweep "$T" --elem-bytes 1 --budgets M_H,M_R --time-limit 10
+expect_stderr_matches "order local search, budget [12]/2 \(M_[RH]\): traffic [0-9]+, bound"
+expect_within 10 cosma sweep "$T" --elem-bytes 1 --budgets M_H,M_R --time-limit 10 -q
+expect_stderr_empty
 
 # A signal: exit 128 + N; the table of the budgets planned so far (each
 # row planned, marked interrupted, or unplanned), or no file at all.
