@@ -124,9 +124,6 @@ static int row_planned(const sweep_row_t *row)
     return row->status == COSMA_OK && row->plan != NULL;
 }
 
-/* What the sweep needs and gives, shared with the worker thread: after a
- * signal or the time limit the command's thread reads rows[0..n_done),
- * which the worker no longer writes. */
 /* The progress line names the budget being planned: the planner's
  * reports pass through here on their way to the supervisor. */
 typedef struct {
@@ -147,6 +144,10 @@ static void row_progress(void *ctx, const cosma_progress_t *progress)
     rp->forward(rp->forward_ctx, &named);
 }
 
+/* What the sweep needs and gives, shared with the worker thread.  n_done
+ * is -1 until the rows are resolved and sorted; after a signal or the time
+ * limit the command's thread reads the labels and bytes of every row and
+ * all of rows[0..n_done), which the worker no longer writes. */
 typedef struct {
     const cosma_graph_t *graph;
     cosma_mode_t mode;
@@ -202,6 +203,7 @@ static cosma_status_t sweep_job(void *ctx, cli_solve_t *solve)
         if (job->rows[r].symbol)
             job->rows[r].bytes = cli_budget_bytes(&job->bounds, job->rows[r].symbol);
     sort_rows(job->rows, job->n);
+    atomic_store(&job->n_done, 0);
     return plan_rows(job, solve);
 }
 
@@ -216,20 +218,20 @@ static cosma_status_t early_rows(cli_solve_end_t end, const sweep_job_t *job, co
     int32_t done = atomic_load(&job->n_done);
     const sweep_row_t *rows = job->rows;
     const cosma_plan_t *previous = NULL;
-    for (int32_t r = 0; r < job->n; r++) {
+    for (int32_t r = 0; r < job->n && done >= 0; r++) {
         out_rows[r] = r < done ? rows[r] : (sweep_row_t){.label = rows[r].label, .bytes = rows[r].bytes};
         if (r < done && rows[r].status == COSMA_OK)
             previous = rows[r].plan;
     }
-    if (done < job->n && best != NULL && best->budget_bytes == rows[done].bytes &&
+    if (done >= 0 && done < job->n && best != NULL && best->budget_bytes == rows[done].bytes &&
         (previous == NULL || plan_traffic(best) <= plan_traffic(previous))) {
         best->stopped = end == CLI_SOLVE_INTERRUPTED ? COSMA_STOP_INTERRUPT : COSMA_STOP_TIME_LIMIT;
         out_rows[done].plan = best;
     } else {
         cosma_plan_destroy(best);
     }
-    for (int32_t r = 0; r < job->n; r++)
-        if (out_rows[r].status == COSMA_OK && out_rows[r].plan != NULL)
+    for (int32_t r = 0; r < job->n && done >= 0; r++)
+        if (row_planned(&out_rows[r]))
             return COSMA_OK;
     cosma_diag_report(diag, COSMA_SEV_ERROR, "stopped by %s (%g s) before any plan was found: nothing written",
                       end == CLI_SOLVE_TIMED_OUT ? "the time limit" : "a signal", job->time_limit);
@@ -417,7 +419,7 @@ int cli_cmd_sweep(int argc, char **argv)
         return cosma_status_exit_code(status);
     sweep_row_t rows[SWEEP_MAX_BUDGETS], early[SWEEP_MAX_BUDGETS];
     sweep_job_t job = {.graph = graph, .mode = cli_mode(graph, &args.graph), .started = started, .rows = rows};
-    atomic_init(&job.n_done, 0);
+    atomic_init(&job.n_done, -1);
     char *list = malloc(strlen(args.budgets) + 1);
     if (list == NULL)
         status = COSMA_ERR_NOMEM;
