@@ -75,12 +75,12 @@ def main():
               poison_rc == 0 and len(poison) == 1 and
               all(j["outputs_match"] and j["bytes_match"] and j["cupti"] for j in every))
         goals["correct"] += ok
-        timed = {m: [e[m] for e, _ in rounds if m in e] for m in MODES + ("serial2",)}
+        timed = {m: [e[m] for e, _ in rounds if m in e] for m in MODES}
         g = timed["graph"][0] if timed["graph"] else {}
         lb = g.get("lower_bound_seconds", 0)
         # Per mode: the mean over its processes of each one's median; each
         # mode against its own prediction (graph replay and host issue differ).
-        wall = {m: mean([j["wall_seconds"] for j in timed[m]]) for m in MODES + ("serial2",)}
+        wall = {m: mean([j["wall_seconds"] for j in timed[m]]) for m in MODES}
         pred = {m: mean([j["predicted_seconds"] for j in timed[m]]) for m in MODES}
         off = {m: wall[m] / pred[m] - 1 for m in ("graph", "streams") if wall[m] and pred[m]}
         # Noise: the second serial entry against the first, in each process;
