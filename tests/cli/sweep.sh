@@ -39,7 +39,7 @@ expect_within 3 cosma sweep "$T" --elem-bytes 1 --budgets M_R,M_H,M_P --time-lim
 expect_true "a cut search is marked" grep -q ',time-limit$' t.csv
 expect_true "cut rows: traffic never grows" monotone t.csv
 expect_within 10 cosma sweep "$T" --elem-bytes 1 --budgets M_H,M_R --time-limit 10
-expect_stderr_matches "order local search, budget [12]/2 \(M_[RH]\): traffic [0-9]+, bound"
+expect_stderr_matches "\] [1-9]/[0-9]+ [a-z -]+, budget [12]/2 \(M_[RH]\): (traffic [0-9]+, bound|no plan yet)"
 expect_within 10 cosma sweep "$T" --elem-bytes 1 --budgets M_H,M_R --time-limit 10 -q
 expect_stderr_empty
 
