@@ -58,6 +58,8 @@ typedef struct {
     unsigned char *rule; /* per initial piece: its hole rule (fit_rule_t) */
     int32_t *split;      /* the initial pieces split, in order */
     int32_t n_split;
+    piece_t *pending;    /* pieces evicted, to be placed again */
+    int32_t n_pending;
     hole_span_t *spans;
     int32_t *by_tensor; /* scratch for the merge pass */
 } split_t;
@@ -213,33 +215,121 @@ static int32_t longest_run(split_t *s, const piece_t *p, uint64_t *out_offset)
     return best;
 }
 
-/* Places p, splitting it where it does not fit: 1 placed, 0 a use of it
- * fits nowhere. */
-static int place_piece(split_t *s, piece_t p, int rule)
+/* Records that a piece of initial piece `origin` was split. */
+static void note_split(split_t *s, int32_t origin)
 {
-    for (;;) {
-        uint64_t offset = 0;
-        if (whole_fit(s, &p, rule, &offset)) {
-            p.offset = offset;
-            s->pieces[s->n_pieces++] = p;
-            return 1;
-        }
-        int32_t b = longest_run(s, &p, &offset);
-        if (b < 0)
-            return 0;
-        piece_t head = make_piece(s, p.tensor, p.a, b);
-        head.offset = offset;
-        head.origin = p.origin;
-        s->pieces[s->n_pieces++] = head;
-        if (b == p.b)
-            return 1;
-        s->keep[s->gbase[p.tensor] + b] = 0;
-        if (s->n_split == 0 || s->split[s->n_split - 1] != p.origin)
-            s->split[s->n_split++] = p.origin;
-        int32_t origin = p.origin;
-        p = make_piece(s, p.tensor, b + 1, p.b);
-        p.origin = origin;
+    if (s->n_split == 0 || s->split[s->n_split - 1] != origin)
+        s->split[s->n_split++] = origin;
+}
+
+/* What evicting a piece of tensor t costs: its reload, and its spill when
+ * it is an activation that has no host copy yet. */
+static uint64_t eviction_cost(const split_t *s, int32_t t)
+{
+    uint64_t bytes = s->layout->problem->size[t];
+    if (s->layout->problem->graph->tensors[t].kind != COSMA_TENSOR_ACTIVATION)
+        return bytes;
+    int32_t n_gaps = s->dstart[t + 1] - s->dstart[t] - 1;
+    for (int32_t g = 0; g < n_gaps; g++)
+        if (!s->keep[s->gbase[t] + g])
+            return bytes;
+    return 2 * bytes;
+}
+
+/* The free bytes around placed piece q at a step (spans sorted, q among
+ * them) as one hole: [*out_lo, *out_hi) once q leaves. */
+static void hole_around(const split_t *s, int32_t n_spans, const piece_t *q, uint64_t *out_lo, uint64_t *out_hi)
+{
+    uint64_t lo = 0, hi = s->budget;
+    for (int32_t k = 0; k < n_spans; k++) {
+        if (s->spans[k].end <= q->offset && s->spans[k].end > lo)
+            lo = s->spans[k].end;
+        if (s->spans[k].offset >= q->offset + q->bytes && s->spans[k].offset < hi)
+            hi = s->spans[k].offset;
     }
+    *out_lo = lo;
+    *out_hi = hi;
+}
+
+/* No hole holds p at its first use: evicts there the cheapest placed
+ * piece that is resident at that step without being used by it and whose
+ * bytes, with the free space around them, hold p.  The victim keeps its
+ * uses before that step; the rest is pushed to be placed again.  Returns
+ * 1 when one was evicted.  Each eviction empties one kept gap, so the
+ * evictions of one sequence are finite. */
+static int evict_for(split_t *s, const piece_t *p)
+{
+    int32_t step = p->first, victim = -1, victim_j = -1;
+    uint64_t victim_cost = UINT64_MAX;
+    int32_t n_spans = spans_between(s, step, step);
+    for (int32_t i = 0; i < s->n_pieces; i++) {
+        const piece_t *q = &s->pieces[i];
+        if (q->first >= step || q->last < step)
+            continue;
+        const int32_t *d = s->d + s->dstart[q->tensor];
+        int32_t j = q->a;
+        while (d[j + 1] < step) /* q->last >= step, so j < q->b */
+            j++;
+        if (d[j + 1] == step)
+            continue; /* an operand of this step */
+        uint64_t lo, hi, cost = eviction_cost(s, q->tensor);
+        hole_around(s, n_spans, q, &lo, &hi);
+        if (hi - lo >= p->bytes && cost < victim_cost) {
+            victim = i;
+            victim_j = j;
+            victim_cost = cost;
+        }
+    }
+    if (victim < 0)
+        return 0;
+    piece_t *q = &s->pieces[victim];
+    piece_t rest = make_piece(s, q->tensor, victim_j + 1, q->b);
+    rest.origin = q->origin;
+    s->keep[s->gbase[q->tensor] + victim_j] = 0;
+    q->b = victim_j;
+    q->last = s->d[s->dstart[q->tensor] + victim_j];
+    note_split(s, q->origin);
+    s->pending[s->n_pending++] = rest;
+    return 1;
+}
+
+/* Places p, splitting it where it does not fit whole and evicting for it
+ * where no hole holds it, then whatever was evicted: 1 placed, 0 a use
+ * fits nowhere. */
+static int place_piece(split_t *s, piece_t p)
+{
+    s->n_pending = 0;
+    s->pending[s->n_pending++] = p;
+    while (s->n_pending > 0) {
+        p = s->pending[--s->n_pending];
+        int rule = s->rule[p.origin];
+        for (;;) {
+            uint64_t offset = 0;
+            if (whole_fit(s, &p, rule, &offset)) {
+                p.offset = offset;
+                s->pieces[s->n_pieces++] = p;
+                break;
+            }
+            int32_t b = longest_run(s, &p, &offset);
+            if (b < 0) {
+                if (!evict_for(s, &p))
+                    return 0;
+                continue;
+            }
+            piece_t head = make_piece(s, p.tensor, p.a, b);
+            head.offset = offset;
+            head.origin = p.origin;
+            s->pieces[s->n_pieces++] = head;
+            if (b == p.b)
+                break;
+            s->keep[s->gbase[p.tensor] + b] = 0;
+            note_split(s, p.origin);
+            piece_t rest = make_piece(s, p.tensor, b + 1, p.b);
+            rest.origin = p.origin;
+            p = rest;
+        }
+    }
+    return 1;
 }
 
 /* Whether [offset, offset + bytes) is free during steps lo..hi, ignoring
@@ -342,7 +432,7 @@ static int place_sequence(split_t *s, const unsigned char *keep)
     s->n_pieces = 0;
     s->n_split = 0;
     for (int32_t k = 0; k < s->n_initial; k++)
-        if (!place_piece(s, s->initial[s->sequence[k]], s->rule[s->sequence[k]]))
+        if (!place_piece(s, s->initial[s->sequence[k]]))
             return 0;
     merge_pieces(s);
     return 1;
@@ -473,6 +563,7 @@ static void split_free(split_t *s)
     free(s->scratch_sequence);
     free(s->rule);
     free(s->split);
+    free(s->pending);
     free(s->spans);
     free(s->by_tensor);
 }
@@ -496,8 +587,9 @@ int cosma_split_place(const cosma_layout_t *layout, unsigned char *keep, uint64_
     s.spans = malloc((size_t)total * sizeof(hole_span_t));
     s.rule = malloc((size_t)total);
     s.split = malloc((size_t)total * sizeof(int32_t));
+    s.pending = malloc((size_t)total * sizeof(piece_t));
     int result = -1;
-    if (best.keep == NULL || best.sequence == NULL || best.rule == NULL || s.rule == NULL || best.split == NULL || s.split == NULL || s.keep == NULL || s.pieces == NULL || s.initial == NULL ||
+    if (best.keep == NULL || best.sequence == NULL || best.rule == NULL || s.rule == NULL || best.split == NULL || s.split == NULL || s.pending == NULL || s.keep == NULL || s.pieces == NULL || s.initial == NULL ||
         s.sequence == NULL || s.scratch_sequence == NULL || s.by_tensor == NULL || s.spans == NULL ||
         uses_build(&s) != 0)
         goto done;
