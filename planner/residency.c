@@ -36,7 +36,7 @@
 #include "planner_internal.h"
 #include "residency_layout.h"
 
-static void layout_free(cosma_layout_t *layout)
+void cosma_layout_free(cosma_layout_t *layout)
 {
     free(layout->step);
     free(layout->use_start);
@@ -51,7 +51,7 @@ static int compare_i32(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-static cosma_status_t layout_build(const cosma_problem_t *problem, const int32_t *order, cosma_layout_t *layout)
+cosma_status_t cosma_layout_build(const cosma_problem_t *problem, const int32_t *order, cosma_layout_t *layout)
 {
     const cosma_graph_t *graph = problem->graph;
     memset(layout, 0, sizeof *layout);
@@ -610,7 +610,7 @@ cosma_status_t cosma_residency_flush(const cosma_problem_t *problem, const int32
 {
     memset(out_result, 0, sizeof *out_result);
     cosma_layout_t layout;
-    cosma_status_t status = layout_build(problem, order, &layout);
+    cosma_status_t status = cosma_layout_build(problem, order, &layout);
     unsigned char *keep = status == COSMA_OK ? malloc((size_t)layout.n_gaps + 1) : NULL;
     if (status == COSMA_OK && keep == NULL)
         status = COSMA_ERR_NOMEM;
@@ -624,7 +624,7 @@ cosma_status_t cosma_residency_flush(const cosma_problem_t *problem, const int32
         out_result->placed = 1;
     }
     free(keep);
-    layout_free(&layout);
+    cosma_layout_free(&layout);
     return status;
 }
 
@@ -923,7 +923,7 @@ cosma_status_t cosma_residency_solve(const cosma_problem_t *problem, const int32
     memset(out_result, 0, sizeof *out_result);
     search_t rs = {.options = options, .started = cosma_clock_seconds(), .repaired_traffic = UINT64_MAX,
                    .outcome = {.proven = 1}, .bound_valid = 1};
-    cosma_status_t status = layout_build(problem, order, &rs.layout);
+    cosma_status_t status = cosma_layout_build(problem, order, &rs.layout);
     rs.capacity = calloc((size_t)problem->n_ops + 2, sizeof(uint64_t));
     rs.keep = malloc((size_t)rs.layout.n_gaps + 1);
     if (status == COSMA_OK && (rs.capacity == NULL || rs.keep == NULL))
@@ -952,7 +952,7 @@ done:
     free(rs.capacity);
     free(rs.cuts.start);
     free(rs.cuts.gaps);
-    layout_free(&rs.layout);
+    cosma_layout_free(&rs.layout);
     return status;
 }
 
@@ -962,7 +962,7 @@ cosma_status_t cosma_residency_relaxed(const cosma_problem_t *problem, const int
 {
     cosma_layout_t layout;
     cuts_t cuts = {0};
-    cosma_status_t status = layout_build(problem, order, &layout);
+    cosma_status_t status = cosma_layout_build(problem, order, &layout);
     int32_t n = problem->n_ops;
     uint64_t *capacity = calloc((size_t)n + 2, sizeof(uint64_t));
     unsigned char *keep = malloc((size_t)layout.n_gaps + 1);
@@ -982,6 +982,6 @@ cosma_status_t cosma_residency_relaxed(const cosma_problem_t *problem, const int
     }
     free(capacity);
     free(keep);
-    layout_free(&layout);
+    cosma_layout_free(&layout);
     return status;
 }

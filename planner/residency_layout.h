@@ -32,6 +32,11 @@ typedef struct {
     uint64_t *base;       /* per step (1-based): working set */
 } cosma_layout_t;
 
+/* The uses and gaps of every tensor of the problem in an order.
+ * COSMA_ERR_NOMEM; the layout is then still safe to free. */
+cosma_status_t cosma_layout_build(const cosma_problem_t *problem, const int32_t *order, cosma_layout_t *layout);
+void cosma_layout_free(cosma_layout_t *layout);
+
 /* Cost of a keep/evict choice (keep[g] per gap): a reload per evicted
  * gap, one spill per activation with an evicted gap. */
 uint64_t cosma_layout_choice_cost(const cosma_layout_t *layout, const unsigned char *keep);
