@@ -19,6 +19,14 @@ enum { LOCAL_SEARCH_REACH = 6 };
  * machine, inside the search's share of the default time limit when busy. */
 #define LOCAL_SEARCH_ITERATIONS INT64_C(400000)
 
+/* Branch-and-bound nodes per ILP solve: the fixed work of the residency
+ * (every order's, the local search's relaxed ones included), joint and
+ * covering models, so that a slower machine reaches the same plan (the
+ * clock is only a guard).  The most any solve took on the bundled models
+ * (8-bit, M_R to M_Pp): residency 2,667 (Transformer M_Hp, about 1 ms a
+ * node here), joint 1,483 (ResNet-50 M_Hp, about 6 ms a node), covering 1. */
+enum { RESIDENCY_NODES = 10000, JOINT_NODES = 4000, COVER_NODES = 2000 };
+
 /* How the planner spends its time limit.  The strategies run in turn;
  * each *_SHARE is the fraction of the limit, counted from the start, by
  * which that strategy must end (JOINT_SHARE: of the time still left). */
@@ -154,7 +162,8 @@ static cosma_status_t relaxed_score(void *ctx, const int32_t *order, uint64_t *o
     int64_t work = 0;
     uint64_t cost;
     cosma_status_t status =
-        cosma_residency_relaxed(r->problem, order, r->budget, RELAXED_SECONDS, 0, &cost, &work, r->optional);
+        cosma_residency_relaxed(r->problem, order, r->budget, RELAXED_SECONDS, RESIDENCY_NODES, &cost, &work,
+                                r->optional);
     r->work_left -= work > 0 ? work : 1;
     if (status == COSMA_OK)
         *out_score = cost;
@@ -198,6 +207,7 @@ static int try_order(const cosma_problem_t *problem, const int32_t *order, uint6
     cosma_residency_options_t options = {.budget = budget,
                                          .time_limit = time_left > RESIDENCY_MIN_SECONDS ? time_left
                                                                                          : RESIDENCY_MIN_SECONDS,
+                                         .node_limit = RESIDENCY_NODES,
                                          .no_spills = no_spills};
     cosma_residency_t result;
     if (cosma_residency_solve(problem, order, &options, &result, diag) == COSMA_OK &&
@@ -390,6 +400,7 @@ static cosma_status_t strategy_candidate_orders(plan_ctx_t *ctx)
     for (int c = 0; c < n_candidates && !(inc->have && inc->residency.traffic == 0); c++) {
         cosma_residency_options_t residency_options = {.budget = options->budget_bytes,
                                                        .time_limit = phase_seconds(ctx, time_left(ctx) / (n_candidates - c)),
+                                                       .node_limit = RESIDENCY_NODES,
                                                        .no_spills = is_schedule(ctx, COSMA_SCHEDULE_PEAK),
                                                        .export_model = c == 0 ? options->export_model : NULL};
         cosma_residency_t result;
@@ -454,7 +465,7 @@ static cosma_status_t strategy_local_search(plan_ctx_t *ctx)
     uint64_t budget = ctx->options->budget_bytes;
     cosma_diag_t optional = {emit_as_warning, ctx->diag, 0};
     ctx->ledger.cover = cosma_problem_traffic_lower_bound(&ctx->problem, budget, phase_seconds(ctx, COVER_BOUND_SECONDS),
-                                                          0, ctx->diag != NULL ? &optional : NULL);
+                                                          COVER_NODES, ctx->diag != NULL ? &optional : NULL);
     phase_end(ctx);
     memcpy(ctx->work_order, ctx->incumbent.order, (size_t)ctx->problem.n_ops * sizeof(int32_t));
     int moved = 0;
@@ -528,6 +539,7 @@ static cosma_status_t strategy_joint_model(plan_ctx_t *ctx)
     cosma_joint_options_init(&joint_options);
     joint_options.budget = ctx->options->budget_bytes;
     joint_options.time_limit = left * JOINT_SHARE;
+    joint_options.node_limit = JOINT_NODES;
     phase_seconds(ctx, joint_options.time_limit);
     joint_options.start_order = inc->order;
     joint_options.start_intervals = inc->residency.intervals;
