@@ -21,8 +21,12 @@
 /* The greedy orders: GREEDY_KEYS sort keys, each with lowest-offset and
  * best-fit hole choice.  Merge passes stop after MERGE_PASSES. */
 enum { GREEDY_KEYS = 4, MERGE_PASSES = 3 };
-/* Perturbation rounds of the best greedy order. */
+/* Perturbation rounds of the best greedy order, at most.  A sequence
+ * costs about pieces^2 pair checks; all of them together at most
+ * SPLIT_WORK, so large residencies get fewer rounds, and none of this when
+ * even the greedy orders would exceed it. */
 enum { PERTURB_ROUNDS = 400 };
+#define SPLIT_WORK 4e8
 
 /* A run of a tensor's distinct uses a..b (local indices) at one offset. */
 typedef struct {
@@ -60,6 +64,7 @@ typedef struct {
     int32_t n_split;
     piece_t *pending;    /* pieces evicted, to be placed again */
     int32_t n_pending;
+    int rounds;          /* perturbation rounds */
     hole_span_t *spans;
     int32_t *by_tensor; /* scratch for the merge pass */
 } split_t;
@@ -535,7 +540,7 @@ static void perturb(split_t *s, const unsigned char *keep, best_t *best)
 {
     uint64_t state = COSMA_RANDOM_SEED;
     int32_t n = s->n_initial;
-    for (int round = 0; round < PERTURB_ROUNDS && best->n_split > 0 && best->cost > 0; round++) {
+    for (int round = 0; round < s->rounds && best->n_split > 0 && best->cost > 0; round++) {
         memcpy(s->sequence, best->sequence, (size_t)n * sizeof(int32_t));
         memcpy(s->rule, best->rule, (size_t)n);
         int32_t v = best->split[cosma_random_next(&state) % (uint64_t)best->n_split];
@@ -594,6 +599,12 @@ int cosma_split_place(const cosma_layout_t *layout, unsigned char *keep, uint64_
         uses_build(&s) != 0)
         goto done;
     initial_pieces(&s, keep);
+    double sequences = SPLIT_WORK / ((double)s.n_initial * (double)s.n_initial + 1.0);
+    result = 0;
+    if (sequences < GREEDY_KEYS * FIT_RULES)
+        goto done;
+    s.rounds = sequences - GREEDY_KEYS * FIT_RULES < PERTURB_ROUNDS ? (int)(sequences - GREEDY_KEYS * FIT_RULES)
+                                                                     : PERTURB_ROUNDS;
     greedy_orders(&s, keep, &best);
     result = best.cost < UINT64_MAX;
     if (result) {

@@ -442,7 +442,8 @@ static int32_t random_overlapping(const cosma_place_item_t *items, int32_t n, in
 static int flip_search(cosma_run_t *r, uint64_t lower, uint64_t capacity, int effort)
 {
     int32_t n = r->n;
-    if (effort <= 0 || capacity == UINT64_MAX || r->best <= capacity || n < 2)
+    if (effort <= 0 || capacity == UINT64_MAX || r->best <= capacity || n < 2 ||
+        PERTURB_WORK / ((double)n * (double)n + 1.0) < 1)
         return 0;
     unsigned char *top = calloc((size_t)n, 1), *best_top = calloc((size_t)n, 1);
     uint64_t *current = malloc((size_t)n * sizeof(uint64_t));
@@ -469,8 +470,9 @@ static int flip_search(cosma_run_t *r, uint64_t lower, uint64_t capacity, int ef
     uint64_t seed = COSMA_RANDOM_SEED;
     uint64_t extent = place_sequence(r->items, r->sequence, n, r->align, fit, current, &r->scratch);
     int32_t above = count_above(r->items, n, current, capacity);
+    /* No minimum: a round may scan every pair (the gap index is off). */
     int32_t rounds = (int32_t)(PERTURB_WORK / ((double)n * (double)n + 1.0));
-    rounds = rounds > FLIP_MAX_ROUNDS ? FLIP_MAX_ROUNDS : rounds < PERTURB_MIN_ROUNDS ? PERTURB_MIN_ROUNDS : rounds;
+    rounds = rounds > FLIP_MAX_ROUNDS ? FLIP_MAX_ROUNDS : rounds;
     for (int32_t round = 0; round < rounds && above > 0 && r->best > lower; round++) {
         int32_t pick = (int32_t)(cosma_random_next(&seed) % (uint64_t)above), v = 0;
         for (int32_t i = 0; i < n; i++)
