@@ -482,8 +482,8 @@ void cosma_residency_free(cosma_residency_t *result)
 }
 
 /* Intervals of a keep choice as placement items. */
-static cosma_status_t choice_items(const cosma_layout_t *layout, const unsigned char *keep, cosma_interval_t **out_intervals,
-                                   int32_t *out_n, cosma_place_item_t **out_items)
+static cosma_status_t choice_items(const cosma_layout_t *layout, const unsigned char *keep,
+                                   cosma_interval_t **out_intervals, int32_t *out_n, cosma_place_item_t **out_items)
 {
     cosma_status_t status = build_intervals(layout, keep, out_intervals, out_n);
     if (status != COSMA_OK)
@@ -535,8 +535,8 @@ static int exact_placement(const cosma_layout_t *layout, const unsigned char *ke
 /* A no-good cut for a keep choice whose intervals cannot be placed:
  * the kept gaps, reduced (deletion filter) to a set that still cannot be
  * placed when every other gap is evicted. */
-static cosma_status_t make_cut(const cosma_layout_t *layout, const unsigned char *keep, uint64_t budget, double deadline,
-                               cuts_t *cuts)
+static cosma_status_t make_cut(const cosma_layout_t *layout, const unsigned char *keep, uint64_t budget,
+                               double deadline, cuts_t *cuts)
 {
     unsigned char *subset = malloc((size_t)layout->n_gaps + 1);
     int32_t *members = malloc(((size_t)layout->n_gaps + 1) * sizeof(int32_t));
@@ -583,8 +583,8 @@ static int split_repair(const cosma_layout_t *layout, unsigned char *keep, uint6
 /* The last resort: every tensor leaves after every use and comes back for
  * the next, so each step holds exactly its operator's operands, stacked
  * from offset 0.  It places whenever each working set fits the budget. */
-static cosma_status_t evict_all_plan(const cosma_layout_t *layout, unsigned char *keep, cosma_interval_t **out_intervals,
-                                     int32_t *out_n)
+static cosma_status_t evict_all_plan(const cosma_layout_t *layout, unsigned char *keep,
+                                     cosma_interval_t **out_intervals, int32_t *out_n)
 {
     memset(keep, 0, (size_t)layout->n_gaps + 1);
     cosma_status_t status = build_intervals(layout, keep, out_intervals, out_n);

@@ -8,18 +8,21 @@
  * the free holes at its first use, where the longest run of its uses
  * fits, and the tensor leaves after that run and comes back at its next
  * use as a new item (a reload, and a spill the first time an activation
- * leaves).  Sizes descending come first, so the items split are the
- * small, cheap ones.  A merge pass then keeps a tensor resident across an
- * eviction wherever the placement leaves its offset free, which also
- * undoes evictions the ILP made for capacity that the placement does not
- * need.  Several greedy orders are tried; the cheapest plan wins. */
+ * leaves).  Where no hole holds an item even at its first use, the
+ * cheapest placed item that passes through that step unused and frees a
+ * hole for it is evicted there instead.  Sizes descending come first, so
+ * the items split are the small, cheap ones.  A merge pass then keeps a
+ * tensor resident across an eviction wherever the placement leaves its
+ * offset free, which also undoes evictions the ILP made for capacity that
+ * the placement does not need.  Several greedy orders are tried, then
+ * seeded changes aimed at the split items; the cheapest plan wins. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "residency_layout.h"
 
-/* The greedy orders: GREEDY_KEYS sort keys, each with lowest-offset and
- * best-fit hole choice.  Merge passes stop after MERGE_PASSES. */
+/* The greedy orders: GREEDY_KEYS sort keys, each with every hole rule
+ * (fit_rule_t).  Merge passes stop after MERGE_PASSES. */
 enum { GREEDY_KEYS = 4, MERGE_PASSES = 3 };
 /* Perturbation rounds of the best greedy order, at most.  A sequence
  * costs about pieces^2 pair checks; all of them together at most
@@ -594,8 +597,9 @@ int cosma_split_place(const cosma_layout_t *layout, unsigned char *keep, uint64_
     s.split = malloc((size_t)total * sizeof(int32_t));
     s.pending = malloc((size_t)total * sizeof(piece_t));
     int result = -1;
-    if (best.keep == NULL || best.sequence == NULL || best.rule == NULL || s.rule == NULL || best.split == NULL || s.split == NULL || s.pending == NULL || s.keep == NULL || s.pieces == NULL || s.initial == NULL ||
-        s.sequence == NULL || s.scratch_sequence == NULL || s.by_tensor == NULL || s.spans == NULL ||
+    if (best.keep == NULL || best.sequence == NULL || best.rule == NULL || best.split == NULL || s.keep == NULL ||
+        s.pieces == NULL || s.initial == NULL || s.sequence == NULL || s.scratch_sequence == NULL ||
+        s.by_tensor == NULL || s.spans == NULL || s.rule == NULL || s.split == NULL || s.pending == NULL ||
         uses_build(&s) != 0)
         goto done;
     initial_pieces(&s, keep);

@@ -337,7 +337,8 @@ static int live_peak(const cosma_place_item_t *items, int32_t n, uint64_t align,
     for (int32_t t = 0; t <= max_step; t++)
         if (live[t] > lower)
             lower = live[t];
-    if (pressure != NULL && (entries > CONFLICT_INDEX_MAX_ENTRIES || (*pressure = calloc((size_t)n + 1, sizeof(uint64_t))) == NULL))
+    if (pressure != NULL && (entries > CONFLICT_INDEX_MAX_ENTRIES ||
+                             (*pressure = calloc((size_t)n + 1, sizeof(uint64_t))) == NULL))
         *pressure = NULL; /* that key is left out */
     for (int32_t i = 0; pressure != NULL && *pressure != NULL && i < n; i++)
         for (int32_t t = items[i].first; t <= items[i].last; t++)
@@ -519,7 +520,8 @@ int cosma_place_cosma(cosma_place_item_t *items, int32_t n_items, const cosma_pl
     int32_t max_step = 0;
     uint64_t lower = 0;
     if (r.sequence != NULL && r.best_sequence != NULL && r.offsets != NULL && r.best_offsets != NULL &&
-        r.scratch.placed != NULL && r.scratch.spans != NULL && live_peak(items, n, r.align, &lower, &max_step, &r.pressure) == 0) {
+        r.scratch.placed != NULL && r.scratch.spans != NULL &&
+        live_peak(items, n, r.align, &lower, &max_step, &r.pressure) == 0) {
         r.scratch.conflicts = conflict_index_init(&r.index, items, n, max_step) == 0 ? &r.index : NULL;
         r.scratch.gaps = cosma_gap_index_init(&r.gap_index, items, n, max_step, r.align) == 0 ? &r.gap_index : NULL;
         greedy_orders(&r, lower);
