@@ -438,8 +438,8 @@ static int32_t random_overlapping(const cosma_place_item_t *items, int32_t n, in
 /* When the best order still ends above the capacity: seeded flips of
  * single items between the gap rule and the top rule, aimed at the items
  * that end above it (another item alive beside one of them moves to the
- * top of its highest gap), kept while no more items end above it.  A fixed number of rounds: deterministic.  -1 when
- * out of memory. */
+ * top of its highest gap), kept while no more items end above it.  A
+ * fixed number of rounds: deterministic.  -1 when out of memory. */
 static int flip_search(cosma_run_t *r, uint64_t lower, uint64_t capacity, int effort)
 {
     int32_t n = r->n;
@@ -471,6 +471,10 @@ static int flip_search(cosma_run_t *r, uint64_t lower, uint64_t capacity, int ef
     uint64_t seed = COSMA_RANDOM_SEED;
     uint64_t extent = place_sequence(r->items, r->sequence, n, r->align, fit, current, &r->scratch);
     int32_t above = count_above(r->items, n, current, capacity);
+    if (extent < r->best) {
+        r->best = extent; /* the start itself may be the best */
+        memcpy(r->best_offsets, current, (size_t)n * sizeof(uint64_t));
+    }
     /* No minimum: a round may scan every pair (the gap index is off). */
     int32_t rounds = (int32_t)(PERTURB_WORK / ((double)n * (double)n + 1.0));
     rounds = rounds > FLIP_MAX_ROUNDS ? FLIP_MAX_ROUNDS : rounds;
@@ -493,10 +497,6 @@ static int flip_search(cosma_run_t *r, uint64_t lower, uint64_t capacity, int ef
             r->best = trial;
             memcpy(r->best_offsets, r->offsets, (size_t)n * sizeof(uint64_t));
         }
-    }
-    if (extent < r->best) {
-        r->best = extent; /* the start itself may be the best */
-        memcpy(r->best_offsets, current, (size_t)n * sizeof(uint64_t));
     }
     r->scratch.top = NULL;
     free(top);
