@@ -34,35 +34,9 @@
 
 #include <cosma/ilp.h>
 #include "planner_internal.h"
+#include "residency_layout.h"
 
-/* Rounds of the split repair (each evicts one more gap per overflowing
- * interval). */
-enum { SPLIT_REPAIR_ROUNDS = 16 };
-
-typedef struct {
-    int32_t tensor;
-    int32_t from, to; /* the uses around the gap: interior is from+1..to-1 */
-} gap_t;
-
-/* A gap between uses at adjacent steps covers no step: keeping it costs no
- * capacity, evicting it is a relocation. */
-static int gap_is_adjacent(const gap_t *gap)
-{
-    return gap->to - gap->from == 1;
-}
-
-typedef struct {
-    const cosma_problem_t *problem;
-    int32_t n_steps;
-    int32_t *step;        /* per op */
-    int32_t *use_start;   /* per tensor, CSR of sorted distinct use steps */
-    int32_t *uses;
-    gap_t *gaps;
-    int32_t n_gaps;
-    uint64_t *base;       /* per step (1-based): working set */
-} layout_t;
-
-static void layout_free(layout_t *layout)
+void cosma_layout_free(cosma_layout_t *layout)
 {
     free(layout->step);
     free(layout->use_start);
@@ -77,7 +51,7 @@ static int compare_i32(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-static cosma_status_t layout_build(const cosma_problem_t *problem, const int32_t *order, layout_t *layout)
+cosma_status_t cosma_layout_build(const cosma_problem_t *problem, const int32_t *order, cosma_layout_t *layout)
 {
     const cosma_graph_t *graph = problem->graph;
     memset(layout, 0, sizeof *layout);
@@ -91,7 +65,7 @@ static cosma_status_t layout_build(const cosma_problem_t *problem, const int32_t
     for (int32_t t = 0; t < m; t++)
         total += graph->tensors[t].n_consumers + 1;
     layout->uses = malloc(((size_t)total + 1) * sizeof(int32_t));
-    layout->gaps = malloc(((size_t)total + 1) * sizeof(gap_t));
+    layout->gaps = malloc(((size_t)total + 1) * sizeof(cosma_gap_t));
     if (layout->step == NULL || layout->use_start == NULL || layout->base == NULL || layout->uses == NULL ||
         layout->gaps == NULL)
         return COSMA_ERR_NOMEM;
@@ -111,7 +85,7 @@ static cosma_status_t layout_build(const cosma_problem_t *problem, const int32_t
         qsort(layout->uses + first, (size_t)(at - first), sizeof(int32_t), compare_i32);
         for (int32_t k = first + 1; k < at; k++)
             if (layout->uses[k] > layout->uses[k - 1])
-                layout->gaps[layout->n_gaps++] = (gap_t){t, layout->uses[k - 1], layout->uses[k]};
+                layout->gaps[layout->n_gaps++] = (cosma_gap_t){t, layout->uses[k - 1], layout->uses[k]};
     }
     layout->use_start[m] = at;
     for (int32_t s = 1; s <= n; s++)
@@ -121,7 +95,7 @@ static cosma_status_t layout_build(const cosma_problem_t *problem, const int32_t
 
 /* Cost of a keep/evict choice: reload per evicted gap, one spill per
  * activation with an evicted gap. */
-static uint64_t choice_cost(const layout_t *layout, const unsigned char *keep)
+uint64_t cosma_layout_choice_cost(const cosma_layout_t *layout, const unsigned char *keep)
 {
     const cosma_graph_t *graph = layout->problem->graph;
     uint64_t cost = 0;
@@ -141,7 +115,7 @@ static uint64_t choice_cost(const layout_t *layout, const unsigned char *keep)
 
 /* Belady-style start: walk the steps and, where the kept gaps exceed the
  * capacity, evict the gap whose next use is furthest away. */
-static void heuristic_choice(const layout_t *layout, const uint64_t *capacity, unsigned char *keep)
+static void heuristic_choice(const cosma_layout_t *layout, const uint64_t *capacity, unsigned char *keep)
 {
     int32_t n = layout->n_steps;
     uint64_t *load = calloc((size_t)n + 2, sizeof(uint64_t));
@@ -156,7 +130,7 @@ static void heuristic_choice(const layout_t *layout, const uint64_t *capacity, u
         while (layout->base[s] + load[s] > capacity[s]) {
             int32_t victim = -1;
             for (int32_t g = 0; g < layout->n_gaps; g++) {
-                const gap_t *gap = &layout->gaps[g];
+                const cosma_gap_t *gap = &layout->gaps[g];
                 if (!keep[g] || gap->from >= s || gap->to <= s)
                     continue;
                 if (victim < 0 || gap->to > layout->gaps[victim].to ||
@@ -224,7 +198,7 @@ static void start_within_cuts(const cuts_t *cuts, unsigned char *keep)
  * tolerances honest, and a capacity rounded down to whole units loses
  * nothing. */
 typedef struct {
-    const layout_t *layout;
+    const cosma_layout_t *layout;
     const cuts_t *cuts;
     cosma_milp_t *milp;
     uint64_t unit;
@@ -251,7 +225,7 @@ static int gap_is_fixed(const model_t *m, int32_t g)
 /* keep[g] for every gap (column g), then spill[t] per activation. */
 static int add_model_columns(model_t *m)
 {
-    const layout_t *layout = m->layout;
+    const cosma_layout_t *layout = m->layout;
     const cosma_problem_t *problem = layout->problem;
     uint64_t constant = 0;
     char name[48];
@@ -280,7 +254,7 @@ static int add_model_columns(model_t *m)
  * left out where it can never bind. */
 static int add_capacity_rows(model_t *m, const uint64_t *capacity)
 {
-    const layout_t *layout = m->layout;
+    const cosma_layout_t *layout = m->layout;
     const uint64_t *size = layout->problem->size;
     int32_t n = layout->n_steps;
     int32_t *cover_start = calloc((size_t)n + 2, sizeof(int32_t));
@@ -326,7 +300,7 @@ static int add_capacity_rows(model_t *m, const uint64_t *capacity)
  * not every gap of a cut is kept. */
 static int add_spill_and_cut_rows(model_t *m)
 {
-    const layout_t *layout = m->layout;
+    const cosma_layout_t *layout = m->layout;
     const cuts_t *cuts = m->cuts;
     char name[48];
     for (int32_t g = 0; g < layout->n_gaps; g++) {
@@ -354,7 +328,7 @@ static int add_spill_and_cut_rows(model_t *m)
 /* keep[] (and the spills it implies) as the solver's start. */
 static cosma_status_t set_model_start(const model_t *m, const unsigned char *keep)
 {
-    const layout_t *layout = m->layout;
+    const cosma_layout_t *layout = m->layout;
     double *start = calloc((size_t)cosma_milp_n_cols(m->milp) + 1, sizeof(double));
     if (start == NULL)
         return COSMA_ERR_NOMEM;
@@ -373,14 +347,14 @@ static cosma_status_t set_model_start(const model_t *m, const unsigned char *kee
 static cosma_status_t read_choice(const model_t *m, const cosma_milp_result_t *result, unsigned char *keep,
                                   solve_outcome_t *out, cosma_diag_t *diag)
 {
-    const layout_t *layout = m->layout;
+    const cosma_layout_t *layout = m->layout;
     if (result->status == COSMA_MILP_OPTIMAL || result->status == COSMA_MILP_FEASIBLE) {
         unsigned char *candidate = malloc((size_t)layout->n_gaps + 1);
         if (candidate == NULL)
             return COSMA_ERR_NOMEM;
         for (int32_t g = 0; g < layout->n_gaps; g++)
             candidate[g] = result->values[g] > 0.5;
-        uint64_t cost = choice_cost(layout, candidate);
+        uint64_t cost = cosma_layout_choice_cost(layout, candidate);
         if (cost <= out->objective) {
             memcpy(keep, candidate, (size_t)layout->n_gaps);
             out->objective = cost;
@@ -404,13 +378,13 @@ static cosma_status_t read_choice(const model_t *m, const cosma_milp_result_t *r
 
 /* Builds and solves the ILP for the given per-step capacity; keep[] holds
  * the start on entry and the solution on exit. */
-static cosma_status_t solve_choice(const layout_t *layout, const uint64_t *capacity, const cuts_t *cuts,
+static cosma_status_t solve_choice(const cosma_layout_t *layout, const uint64_t *capacity, const cuts_t *cuts,
                                    double time_limit, int64_t node_limit, const char *export_model,
                                    unsigned char *keep, solve_outcome_t *out, cosma_diag_t *diag)
 {
     const cosma_problem_t *problem = layout->problem;
     start_within_cuts(cuts, keep);
-    out->objective = choice_cost(layout, keep);
+    out->objective = cosma_layout_choice_cost(layout, keep);
     out->bound = 0;
     out->proven = 0;
     out->work = 0;
@@ -458,7 +432,7 @@ done:
 }
 
 /* Turns a keep/evict choice into intervals (offsets not yet set). */
-static cosma_status_t build_intervals(const layout_t *layout, const unsigned char *keep,
+static cosma_status_t build_intervals(const cosma_layout_t *layout, const unsigned char *keep,
                                       cosma_interval_t **out_intervals, int32_t *out_n)
 {
     const cosma_problem_t *problem = layout->problem;
@@ -508,8 +482,8 @@ void cosma_residency_free(cosma_residency_t *result)
 }
 
 /* Intervals of a keep choice as placement items. */
-static cosma_status_t choice_items(const layout_t *layout, const unsigned char *keep, cosma_interval_t **out_intervals,
-                                   int32_t *out_n, cosma_place_item_t **out_items)
+static cosma_status_t choice_items(const cosma_layout_t *layout, const unsigned char *keep,
+                                   cosma_interval_t **out_intervals, int32_t *out_n, cosma_place_item_t **out_items)
 {
     cosma_status_t status = build_intervals(layout, keep, out_intervals, out_n);
     if (status != COSMA_OK)
@@ -545,7 +519,7 @@ static int place_exact(cosma_place_item_t *items, int32_t n, uint64_t budget)
 
 /* Exact placement of the intervals of a keep choice: 1 placed, 0 proven
  * impossible, -1 unknown. */
-static int exact_placement(const layout_t *layout, const unsigned char *keep, uint64_t budget)
+static int exact_placement(const cosma_layout_t *layout, const unsigned char *keep, uint64_t budget)
 {
     cosma_interval_t *intervals = NULL;
     cosma_place_item_t *items = NULL;
@@ -561,8 +535,8 @@ static int exact_placement(const layout_t *layout, const unsigned char *keep, ui
 /* A no-good cut for a keep choice whose intervals cannot be placed:
  * the kept gaps, reduced (deletion filter) to a set that still cannot be
  * placed when every other gap is evicted. */
-static cosma_status_t make_cut(const layout_t *layout, const unsigned char *keep, uint64_t budget, double deadline,
-                               cuts_t *cuts)
+static cosma_status_t make_cut(const cosma_layout_t *layout, const unsigned char *keep, uint64_t budget,
+                               double deadline, cuts_t *cuts)
 {
     unsigned char *subset = malloc((size_t)layout->n_gaps + 1);
     int32_t *members = malloc(((size_t)layout->n_gaps + 1) * sizeof(int32_t));
@@ -590,65 +564,27 @@ static cosma_status_t make_cut(const layout_t *layout, const unsigned char *keep
     return status;
 }
 
-/* Local repair of a residency whose intervals did not place: evict, in
- * every interval that ended above the budget, its longest kept gap (the
- * tensor leaves and comes back, and each piece is easier to place), and
- * place again.  Returns 1 with intervals placed within the budget, 0 if
- * it ran out of gaps or rounds. */
-static int split_repair(const layout_t *layout, unsigned char *keep, uint64_t budget, cosma_interval_t **out_intervals,
-                        int32_t *out_n, cosma_diag_t *diag)
+/* Placement that splits what does not fit (split.c), from keep[]: 1 with
+ * the plan's intervals placed within the budget, 0 when it found none,
+ * -1 out of memory. */
+static int split_repair(const cosma_layout_t *layout, unsigned char *keep, uint64_t budget,
+                        cosma_interval_t **out_intervals, int32_t *out_n)
 {
-    (void)diag;
-    for (int round = 0; round < SPLIT_REPAIR_ROUNDS; round++) {
-        cosma_interval_t *intervals = NULL;
-        cosma_place_item_t *items = NULL;
-        int32_t n = 0;
-        if (choice_items(layout, keep, &intervals, &n, &items) != COSMA_OK) {
-            free(intervals);
-            free(items);
-            return 0;
-        }
-        uint64_t extent = 0;
-        int fits = place_greedy(items, n, budget, &extent);
-        if (fits == 1) {
-            for (int32_t i = 0; i < n; i++)
-                intervals[i].offset = items[i].offset;
-            free(items);
-            *out_intervals = intervals;
-            *out_n = n;
-            return 1;
-        }
-        int split = 0;
-        for (int32_t i = 0; i < n && fits == 0; i++) {
-            if (items[i].offset + items[i].bytes <= budget)
-                continue;
-            int32_t victim = -1;
-            for (int32_t g = 0; g < layout->n_gaps; g++) {
-                const gap_t *gap = &layout->gaps[g];
-                if (!keep[g] || gap->tensor != intervals[i].tensor || gap->from < intervals[i].first ||
-                    gap->to > intervals[i].last)
-                    continue;
-                if (victim < 0 || gap->to - gap->from > layout->gaps[victim].to - layout->gaps[victim].from)
-                    victim = g;
-            }
-            if (victim >= 0) {
-                keep[victim] = 0;
-                split = 1;
-            }
-        }
-        free(intervals);
-        free(items);
-        if (!split)
-            return 0;
-    }
-    return 0;
+    uint64_t *offsets = malloc(((size_t)layout->use_start[layout->problem->n_tensors] + 1) * sizeof(uint64_t));
+    int placed = offsets == NULL ? -1 : cosma_split_place(layout, keep, budget, offsets);
+    if (placed == 1 && build_intervals(layout, keep, out_intervals, out_n) != COSMA_OK)
+        placed = -1;
+    for (int32_t i = 0; placed == 1 && i < *out_n; i++)
+        (*out_intervals)[i].offset = offsets[i];
+    free(offsets);
+    return placed;
 }
 
 /* The last resort: every tensor leaves after every use and comes back for
  * the next, so each step holds exactly its operator's operands, stacked
  * from offset 0.  It places whenever each working set fits the budget. */
-static cosma_status_t evict_all_plan(const layout_t *layout, unsigned char *keep, cosma_interval_t **out_intervals,
-                                     int32_t *out_n)
+static cosma_status_t evict_all_plan(const cosma_layout_t *layout, unsigned char *keep,
+                                     cosma_interval_t **out_intervals, int32_t *out_n)
 {
     memset(keep, 0, (size_t)layout->n_gaps + 1);
     cosma_status_t status = build_intervals(layout, keep, out_intervals, out_n);
@@ -673,8 +609,8 @@ cosma_status_t cosma_residency_flush(const cosma_problem_t *problem, const int32
                                      cosma_residency_t *out_result)
 {
     memset(out_result, 0, sizeof *out_result);
-    layout_t layout;
-    cosma_status_t status = layout_build(problem, order, &layout);
+    cosma_layout_t layout;
+    cosma_status_t status = cosma_layout_build(problem, order, &layout);
     unsigned char *keep = status == COSMA_OK ? malloc((size_t)layout.n_gaps + 1) : NULL;
     if (status == COSMA_OK && keep == NULL)
         status = COSMA_ERR_NOMEM;
@@ -684,11 +620,11 @@ cosma_status_t cosma_residency_flush(const cosma_problem_t *problem, const int32
     if (status == COSMA_OK)
         status = evict_all_plan(&layout, keep, &out_result->intervals, &out_result->n_intervals);
     if (status == COSMA_OK) {
-        out_result->traffic = choice_cost(&layout, keep);
+        out_result->traffic = cosma_layout_choice_cost(&layout, keep);
         out_result->placed = 1;
     }
     free(keep);
-    layout_free(&layout);
+    cosma_layout_free(&layout);
     return status;
 }
 
@@ -709,7 +645,7 @@ enum { ALTERNATIVE_ATTEMPTS = 12 };
 typedef struct {
     const cosma_residency_options_t *options;
     double started;
-    layout_t layout;
+    cosma_layout_t layout;
     cuts_t cuts;
     uint64_t *capacity;      /* per step */
     unsigned char *keep;     /* per gap */
@@ -748,6 +684,31 @@ static cosma_status_t check_steps_fit(search_t *rs, const cosma_problem_t *probl
     return status;
 }
 
+/* The split placement of the current choice becomes the repaired plan
+ * when it is cheaper than the one kept so far. */
+static cosma_status_t offer_split(search_t *rs)
+{
+    const cosma_layout_t *layout = &rs->layout;
+    unsigned char *copy = malloc((size_t)layout->n_gaps + 1);
+    if (copy == NULL)
+        return COSMA_ERR_NOMEM;
+    memcpy(copy, rs->keep, (size_t)layout->n_gaps + 1);
+    cosma_interval_t *intervals = NULL;
+    int32_t n = 0;
+    int placed = split_repair(layout, copy, rs->options->budget, &intervals, &n);
+    uint64_t cost = placed == 1 ? cosma_layout_choice_cost(layout, copy) : UINT64_MAX;
+    if (cost < rs->repaired_traffic) {
+        free(rs->repaired);
+        rs->repaired = intervals;
+        rs->n_repaired = n;
+        rs->repaired_traffic = cost;
+        intervals = NULL;
+    }
+    free(intervals);
+    free(copy);
+    return placed < 0 ? COSMA_ERR_NOMEM : COSMA_OK;
+}
+
 /* Intervals of the current choice, placed: 1 within the budget (offsets
  * set, or the repaired plan taken when it is cheaper), 0 proven
  * unplaceable, -1 undecided; an error status through *out_status. */
@@ -765,6 +726,11 @@ static int place_choice(search_t *rs, cosma_residency_t *out_result, uint64_t *o
         *out_status = COSMA_ERR_NOMEM;
         return -1;
     }
+    /* Unless this choice is proven optimal, splitting may place it, or
+     * merging may undo evictions its placement does not need. */
+    if (!rs->options->no_spills && (!fits || rs->outcome.objective > rs->lower_bound) &&
+        (*out_status = offer_split(rs)) != COSMA_OK)
+        return -1;
     int exact = fits ? 1 : place_exact(rs->items, out_result->n_intervals, budget);
     if (exact == 1 && rs->repaired != NULL && rs->repaired_traffic < rs->outcome.objective) {
         free(out_result->intervals);
@@ -779,24 +745,14 @@ static int place_choice(search_t *rs, cosma_residency_t *out_result, uint64_t *o
     return exact;
 }
 
-/* Placement undecided: two heuristic repairs (the bound is not improved
- * from here on): split the intervals that overflow, kept as a fallback
- * plan, and tighten the capacity where placement overflowed. */
-static cosma_status_t repair_undecided(search_t *rs, const cosma_residency_t *placed, uint64_t extent, int attempt,
-                                       cosma_diag_t *diag)
+/* Placement undecided: tighten the capacity where placement overflowed
+ * (a heuristic: the bound is not improved from here on; the split
+ * placement of each choice is kept as a fallback by place_choice). */
+static cosma_status_t repair_undecided(search_t *rs, const cosma_residency_t *placed, uint64_t extent, int attempt)
 {
-    const layout_t *layout = &rs->layout;
+    const cosma_layout_t *layout = &rs->layout;
     uint64_t budget = rs->options->budget;
     rs->bound_valid = 0;
-    if (rs->repaired == NULL) {
-        unsigned char *copy = malloc((size_t)layout->n_gaps + 1);
-        if (copy == NULL)
-            return COSMA_ERR_NOMEM;
-        memcpy(copy, rs->keep, (size_t)layout->n_gaps);
-        if (split_repair(layout, copy, budget, &rs->repaired, &rs->n_repaired, diag))
-            rs->repaired_traffic = choice_cost(layout, copy);
-        free(copy);
-    }
     uint64_t overflow = extent - budget;
     int last = attempt >= REPAIR_LAST_TIGHTEN;
     for (int32_t i = 0; i < placed->n_intervals; i++)
@@ -816,7 +772,7 @@ static cosma_status_t repair_undecided(search_t *rs, const cosma_residency_t *pl
  * cut added, 0 when no kept gap reaches those steps, -1 out of memory. */
 static int exclude_residency(search_t *rs, int32_t n_items)
 {
-    const layout_t *layout = &rs->layout;
+    const cosma_layout_t *layout = &rs->layout;
     uint64_t budget = rs->options->budget;
     unsigned char *overflow = calloc((size_t)layout->n_steps + 2, 1);
     int32_t *members = malloc(((size_t)layout->n_gaps + 1) * sizeof(int32_t));
@@ -831,7 +787,7 @@ static int exclude_residency(search_t *rs, int32_t n_items)
             for (int32_t s = rs->items[i].first; s <= rs->items[i].last; s++)
                 overflow[s] = 1;
     for (int32_t g = 0; g < layout->n_gaps; g++) {
-        const gap_t *gap = &layout->gaps[g];
+        const cosma_gap_t *gap = &layout->gaps[g];
         int touches = 0;
         for (int32_t s = gap->from; s <= gap->to && !touches; s++)
             touches = overflow[s];
@@ -889,7 +845,7 @@ static cosma_status_t fallback_plan(search_t *rs, cosma_residency_t *out_result)
         cosma_status_t status = evict_all_plan(&rs->layout, rs->keep, &rs->repaired, &rs->n_repaired);
         if (status != COSMA_OK)
             return status;
-        rs->repaired_traffic = choice_cost(&rs->layout, rs->keep);
+        rs->repaired_traffic = cosma_layout_choice_cost(&rs->layout, rs->keep);
     }
     cosma_residency_free(out_result);
     out_result->intervals = rs->repaired;
@@ -897,6 +853,7 @@ static cosma_status_t fallback_plan(search_t *rs, cosma_residency_t *out_result)
     rs->repaired = NULL;
     out_result->traffic = rs->repaired_traffic;
     out_result->lower_bound = rs->lower_bound;
+    out_result->proven = rs->repaired_traffic == rs->lower_bound; /* a valid bound: never above */
     out_result->placed = 1;
     return COSMA_OK;
 }
@@ -922,6 +879,8 @@ static cosma_status_t place_until_fit(search_t *rs, cosma_residency_t *out_resul
         }
         if (options->no_spills)
             break;
+        if (rs->repaired != NULL && rs->repaired_traffic == rs->lower_bound)
+            return fallback_plan(rs, out_result); /* the split placement meets the bound */
         double left = options->time_limit - (cosma_clock_seconds() - rs->started);
         if (left < REPAIR_MIN_SECONDS && attempt + alternatives > 0)
             left = REPAIR_LATE_SECONDS; /* past the limit: one last quick attempt at most */
@@ -942,7 +901,7 @@ static cosma_status_t place_until_fit(search_t *rs, cosma_residency_t *out_resul
             alternatives = ALTERNATIVE_ATTEMPTS;
             continue; /* place it again, then repair it */
         } else {
-            status = repair_undecided(rs, out_result, extent, attempt, diag);
+            status = repair_undecided(rs, out_result, extent, attempt);
             attempt++;
         }
         if (status == COSMA_OK)
@@ -964,7 +923,7 @@ cosma_status_t cosma_residency_solve(const cosma_problem_t *problem, const int32
     memset(out_result, 0, sizeof *out_result);
     search_t rs = {.options = options, .started = cosma_clock_seconds(), .repaired_traffic = UINT64_MAX,
                    .outcome = {.proven = 1}, .bound_valid = 1};
-    cosma_status_t status = layout_build(problem, order, &rs.layout);
+    cosma_status_t status = cosma_layout_build(problem, order, &rs.layout);
     rs.capacity = calloc((size_t)problem->n_ops + 2, sizeof(uint64_t));
     rs.keep = malloc((size_t)rs.layout.n_gaps + 1);
     if (status == COSMA_OK && (rs.capacity == NULL || rs.keep == NULL))
@@ -993,7 +952,7 @@ done:
     free(rs.capacity);
     free(rs.cuts.start);
     free(rs.cuts.gaps);
-    layout_free(&rs.layout);
+    cosma_layout_free(&rs.layout);
     return status;
 }
 
@@ -1001,9 +960,9 @@ cosma_status_t cosma_residency_relaxed(const cosma_problem_t *problem, const int
                                        double time_limit, int64_t node_limit, uint64_t *out_cost, int64_t *out_work,
                                        cosma_diag_t *diag)
 {
-    layout_t layout;
+    cosma_layout_t layout;
     cuts_t cuts = {0};
-    cosma_status_t status = layout_build(problem, order, &layout);
+    cosma_status_t status = cosma_layout_build(problem, order, &layout);
     int32_t n = problem->n_ops;
     uint64_t *capacity = calloc((size_t)n + 2, sizeof(uint64_t));
     unsigned char *keep = malloc((size_t)layout.n_gaps + 1);
@@ -1023,6 +982,6 @@ cosma_status_t cosma_residency_relaxed(const cosma_problem_t *problem, const int
     }
     free(capacity);
     free(keep);
-    layout_free(&layout);
+    cosma_layout_free(&layout);
     return status;
 }

@@ -47,36 +47,11 @@ static cosma_graph_t *skip_chain(void)
     return finalize(g);
 }
 
-/* A layered graph of `layers` x `width` operators: each reads the tensor
- * of the operator above it and, every other layer, one from two layers up
- * (a fixed pseudo-random choice), with sizes 4..19 bytes. */
+/* A layered graph of `layers` x `width` operators, sizes 4..19 bytes
+ * (test_graph_layered). */
 static cosma_graph_t *layered(int layers, int width)
 {
-    cosma_graph_t *g = test_graph_new("layered");
-    char name[32], inputs[64];
-    uint32_t seed = 12345;
-    test_graph_tensor(g, "x", COSMA_TENSOR_INPUT, 4);
-    for (int o = 0; o < layers * width; o++) {
-        seed = seed * 1103515245u + 12345u;
-        snprintf(name, sizeof name, "t%d", o);
-        test_graph_tensor(g, name, o >= (layers - 1) * width ? COSMA_TENSOR_OUTPUT : COSMA_TENSOR_ACTIVATION,
-                          4 + (seed >> 16) % 16);
-    }
-    for (int o = 0; o < layers * width; o++) {
-        int layer = o / width;
-        seed = seed * 1103515245u + 12345u;
-        if (layer == 0)
-            snprintf(inputs, sizeof inputs, "x");
-        else if (layer >= 2 && layer % 2 == 0)
-            snprintf(inputs, sizeof inputs, "t%d,t%d", o - width, (layer - 2) * width + (int)((seed >> 16) % width));
-        else
-            snprintf(inputs, sizeof inputs, "t%d", o - width);
-        snprintf(name, sizeof name, "op%d", o);
-        char output[32];
-        snprintf(output, sizeof output, "t%d", o);
-        test_graph_op(g, name, inputs, output);
-    }
-    return finalize(g);
+    return test_graph_layered(layers, width, 12345, 4, 16);
 }
 
 /* Solves the window ops[0 .. n) of skip_chain at 21 bytes entered in

@@ -2,7 +2,8 @@
  * plain rule it replaces (collect the placed spans sharing a step, sort
  * them, take the lowest or the smallest fitting gap), on random items with
  * wide steps, zero-byte items, alignment and lifetimes that do and do not
- * cover a wide step; and the placer on a wide step through cosma_place. */
+ * cover a wide step; the placer on a wide step through cosma_place; and
+ * on items that fill every step exactly (random guillotine tilings). */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -211,6 +212,61 @@ START_TEST(cosma_placer_on_a_wide_step)
 }
 END_TEST
 
+/* A random guillotine cut of the strip steps 1..TILE_STEPS x bytes
+ * [0, TILE_BYTES) into items: they tile every step exactly, so they place
+ * within TILE_BYTES and only there, with no byte to spare at any step. */
+enum { TILE_STEPS = 24, TILE_BYTES = 48, TILE_ITEMS = 30, TILE_SEEDS = 30 };
+
+static int32_t random_tiling(uint64_t seed, cosma_place_item_t *items)
+{
+    int32_t n = 1;
+    items[0] = (cosma_place_item_t){.first = 1, .last = TILE_STEPS, .bytes = TILE_BYTES};
+    for (int tries = 0; n < TILE_ITEMS && tries < 1000; tries++) {
+        cosma_place_item_t *item = &items[cosma_random_next(&seed) % (uint64_t)n];
+        int32_t steps = item->last - item->first + 1;
+        if (cosma_random_next(&seed) % 2 == 0 && steps > 1) {
+            int32_t cut = item->first + 1 + (int32_t)(cosma_random_next(&seed) % (uint64_t)(steps - 1));
+            items[n++] = (cosma_place_item_t){.first = cut, .last = item->last, .bytes = item->bytes};
+            item->last = cut - 1;
+        } else if (item->bytes > 1) {
+            uint64_t cut = 1 + cosma_random_next(&seed) % (item->bytes - 1);
+            items[n++] = (cosma_place_item_t){.first = item->first, .last = item->last, .bytes = item->bytes - cut};
+            item->bytes = cut;
+        }
+    }
+    return n;
+}
+
+/* Items sharing a step must not overlap, and all end within capacity. */
+static void assert_placed(const cosma_place_item_t *items, int32_t n, uint64_t capacity)
+{
+    for (int32_t i = 0; i < n; i++) {
+        ck_assert_uint_le(items[i].offset + items[i].bytes, capacity);
+        for (int32_t j = i + 1; j < n; j++)
+            if (items[i].first <= items[j].last && items[j].first <= items[i].last)
+                ck_assert(items[i].offset + items[i].bytes <= items[j].offset ||
+                          items[j].offset + items[j].bytes <= items[i].offset);
+    }
+}
+
+/* Every step full.  These seeds all place; seed 15 needs the flip search
+ * (the greedy orders and their swaps alone do not place it). */
+START_TEST(cosma_placer_fills_full_steps)
+{
+    cosma_place_item_t items[TILE_ITEMS];
+    cosma_place_options_t options;
+    cosma_place_options_init(&options);
+    options.capacity = TILE_BYTES;
+    for (uint64_t seed = 1; seed <= TILE_SEEDS; seed++) {
+        int32_t n = random_tiling(seed * 7919, items);
+        uint64_t extent = 0;
+        ck_assert_msg(cosma_place(COSMA_PLACER_COSMA, items, n, &options, &extent) == 1, "seed %d: extent %d",
+                      (int)seed, (int)extent);
+        assert_placed(items, n, TILE_BYTES);
+    }
+}
+END_TEST
+
 static Suite *place_suite(void)
 {
     Suite *suite = suite_create("place");
@@ -220,6 +276,9 @@ static Suite *place_suite(void)
     tcase_add_test(gaps, cosma_placer_on_a_wide_step);
     tcase_add_test(gaps, exact_placer_never_refuses_a_placeable_window);
     suite_add_tcase(suite, gaps);
+    TCase *full = tcase_create("full steps");
+    tcase_add_test(full, cosma_placer_fills_full_steps);
+    suite_add_tcase(suite, full);
     return suite;
 }
 

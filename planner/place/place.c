@@ -20,6 +20,8 @@
 #define PERTURB_MIN_ROUNDS 40
 #define PERTURB_MAX_ROUNDS 1500
 #define PERTURB_STALE_ROUNDS 400
+/* Rounds of the flip search at most (the same work limit otherwise). */
+#define FLIP_MAX_ROUNDS 1000
 /* A round swaps 1 to PERTURB_MAX_SWAPS pairs at most PERTURB_NEAR apart;
  * every PERTURB_GLOBAL_EVERY-th round one pair anywhere.  The greedy
  * orders use GREEDY_ORDER_KEYS sort keys. */
@@ -32,6 +34,7 @@ enum { PERTURB_MAX_SWAPS = 4, PERTURB_NEAR = 8, PERTURB_GLOBAL_EVERY = 3, GREEDY
 
 typedef struct {
     const cosma_place_item_t *items;
+    const uint64_t *pressure; /* per item, or NULL */
     int key;
 } sort_ctx_t;
 
@@ -173,7 +176,29 @@ typedef struct {
     span_t *spans;
     conflict_index_t *conflicts;
     cosma_gap_index_t *gaps;
+    const unsigned char *top; /* per item: at the top of the highest gap below the capacity; NULL: none */
+    uint64_t capacity;
 } sequence_scratch_t;
+
+/* The top rule: the highest gap between sorted spans that holds `bytes`
+ * below the capacity, and the highest aligned offset in it; 0 when none. */
+static int top_gap(const span_t *spans, int32_t n_spans, uint64_t bytes, uint64_t align, uint64_t capacity,
+                   uint64_t *out_offset)
+{
+    uint64_t cursor = 0;
+    int found = 0;
+    for (int32_t s = 0; s <= n_spans && cursor < capacity; s++) {
+        uint64_t start = cosma_align_up(cursor, align);
+        uint64_t end = s < n_spans && spans[s].offset < capacity ? spans[s].offset : capacity;
+        if (start <= end && end - start >= bytes) {
+            *out_offset = (end - bytes) / align * align;
+            found = 1;
+        }
+        if (s < n_spans && spans[s].end > cursor)
+            cursor = spans[s].end;
+    }
+    return found;
+}
 
 /* The offset of item i given the items placed so far: from the wide
  * steps' gap index where it answers, else by sorting the spans of the
@@ -186,6 +211,9 @@ static uint64_t choose_offset(const cosma_place_item_t *items, int32_t n, int32_
         return chosen;
     int32_t n_spans = collect_spans(items, n, i, stamp, offsets, scratch->placed, scratch->conflicts, scratch->spans);
     qsort(scratch->spans, (size_t)n_spans, sizeof(span_t), compare_spans);
+    if (scratch->top != NULL && scratch->top[i] &&
+        top_gap(scratch->spans, n_spans, items[i].bytes, align, scratch->capacity, &chosen))
+        return chosen;
     if (!scan_gaps(scratch->spans, n_spans, items[i].bytes, align, best_fit, &chosen) && scratch->gaps != NULL)
         cosma_gap_index_abandon(scratch->gaps);
     return chosen;
@@ -200,8 +228,11 @@ static uint64_t place_sequence(const cosma_place_item_t *items, const int32_t *s
     memset(scratch->placed, 0, (size_t)n);
     if (scratch->conflicts != NULL)
         conflict_index_reset(scratch->conflicts, n);
-    if (scratch->gaps != NULL)
+    if (scratch->gaps != NULL) {
         cosma_gap_index_reset(scratch->gaps);
+        if (scratch->top != NULL)
+            cosma_gap_index_abandon(scratch->gaps); /* it knows no top rule */
+    }
     for (int32_t k = 0; k < n; k++) {
         int32_t i = sequence[k];
         uint64_t chosen = choose_offset(items, n, i, k + 1, offsets, align, best_fit, scratch);
@@ -227,9 +258,17 @@ static int compare_items(const void *context, int32_t i, int32_t j)
     case 0: kx = x->bytes; ky = y->bytes; break;
     case 1: kx = UINT64_MAX - (uint64_t)x->first; ky = UINT64_MAX - (uint64_t)y->first; break;
     case 2: kx = (uint64_t)(x->last - x->first); ky = (uint64_t)(y->last - y->first); break;
-    default:
+    case 3:
         kx = x->bytes * (uint64_t)(x->last - x->first + 1);
         ky = y->bytes * (uint64_t)(y->last - y->first + 1);
+        break;
+    default: /* the fullest step first, then the longest lifetime */
+        kx = ctx->pressure[i];
+        ky = ctx->pressure[j];
+        if (kx == ky) {
+            kx = (uint64_t)(x->last - x->first);
+            ky = (uint64_t)(y->last - y->first);
+        }
         break;
     }
     if (kx != ky)
@@ -248,6 +287,7 @@ typedef struct {
     uint64_t align;
     int32_t *sequence, *best_sequence;
     uint64_t *offsets, *best_offsets;
+    uint64_t *pressure; /* per item: the most live bytes at one of its steps; NULL: not computed */
     conflict_index_t index;
     cosma_gap_index_t gap_index;
     sequence_scratch_t scratch; /* its indexes: &index and &gap_index, or NULL when not built */
@@ -265,20 +305,27 @@ static void run_free(cosma_run_t *r)
     free(r->best_sequence);
     free(r->offsets);
     free(r->best_offsets);
+    free(r->pressure);
     free(r->scratch.placed);
     free(r->scratch.spans);
 }
 
-/* The live-bytes peak of the aligned items, a lower bound on any extent,
- * and their last step; -1 when out of memory (without the bound the
- * placer would search further and could return other offsets). */
+/* The live bytes of the aligned items at every step, a lower bound on any
+ * extent at its peak, their last step and, when pressure is not NULL and
+ * the lifetimes are not too long in all, each item's pressure: the most
+ * live bytes at one of its steps (else *pressure is set to NULL).  -1 when
+ * out of memory (without the bound the placer would search further and
+ * could return other offsets). */
 static int live_peak(const cosma_place_item_t *items, int32_t n, uint64_t align, uint64_t *out_lower,
-                     int32_t *out_max_step)
+                     int32_t *out_max_step, uint64_t **pressure)
 {
     int32_t max_step = 0;
-    for (int32_t i = 0; i < n; i++)
+    int64_t entries = 0;
+    for (int32_t i = 0; i < n; i++) {
         if (items[i].last > max_step)
             max_step = items[i].last;
+        entries += items[i].last >= items[i].first ? (int64_t)items[i].last - items[i].first + 1 : 0;
+    }
     *out_max_step = max_step;
     uint64_t *live = calloc((size_t)max_step + 2, sizeof(uint64_t));
     if (live == NULL)
@@ -290,6 +337,13 @@ static int live_peak(const cosma_place_item_t *items, int32_t n, uint64_t align,
     for (int32_t t = 0; t <= max_step; t++)
         if (live[t] > lower)
             lower = live[t];
+    if (pressure != NULL && (entries > CONFLICT_INDEX_MAX_ENTRIES ||
+                             (*pressure = calloc((size_t)n + 1, sizeof(uint64_t))) == NULL))
+        *pressure = NULL; /* that key is left out */
+    for (int32_t i = 0; pressure != NULL && *pressure != NULL && i < n; i++)
+        for (int32_t t = items[i].first; t <= items[i].last; t++)
+            if (live[t] > (*pressure)[i])
+                (*pressure)[i] = live[t];
     free(live);
     *out_lower = lower;
     return 0;
@@ -310,14 +364,15 @@ static int try_sequence(cosma_run_t *r, int best_fit, int accept_equal)
     return better;
 }
 
-/* The greedy orders (by size, start, lifetime, area), each with both gap
- * rules, until one meets the lower bound. */
+/* The greedy orders (by size, start, lifetime, area, pressure), each with
+ * both gap rules, until one meets the lower bound.  Pressure first packs
+ * the steps whose live bytes leave no room, where any gap is fatal. */
 static void greedy_orders(cosma_run_t *r, uint64_t lower)
 {
-    for (int key = 0; key < GREEDY_ORDER_KEYS && r->best > lower; key++) {
+    for (int key = 0; key < GREEDY_ORDER_KEYS + (r->pressure != NULL) && r->best > lower; key++) {
         for (int32_t i = 0; i < r->n; i++)
             r->sequence[i] = i;
-        sort_ctx_t ctx = {r->items, key};
+        sort_ctx_t ctx = {r->items, r->pressure, key};
         cosma_sort_indices(r->sequence, r->n, compare_items, &ctx);
         for (int fit = 0; fit < 2 && r->best > lower; fit++)
             try_sequence(r, fit, 0);
@@ -358,6 +413,98 @@ static void perturb(cosma_run_t *r, uint64_t lower, int effort)
     }
 }
 
+/* Items that end above the capacity. */
+static int32_t count_above(const cosma_place_item_t *items, int32_t n, const uint64_t *offsets, uint64_t capacity)
+{
+    int32_t count = 0;
+    for (int32_t i = 0; i < n; i++)
+        count += offsets[i] + items[i].bytes > capacity;
+    return count;
+}
+
+/* A random item whose steps overlap item v's (v itself included). */
+static int32_t random_overlapping(const cosma_place_item_t *items, int32_t n, int32_t v, uint64_t *seed)
+{
+    int32_t count = 0;
+    for (int32_t i = 0; i < n; i++)
+        count += items[i].first <= items[v].last && items[v].first <= items[i].last;
+    int32_t pick = (int32_t)(cosma_random_next(seed) % (uint64_t)count);
+    for (int32_t i = 0; i < n; i++)
+        if (items[i].first <= items[v].last && items[v].first <= items[i].last && pick-- == 0)
+            return i;
+    return v;
+}
+
+/* When the best order still ends above the capacity: seeded flips of
+ * single items between the gap rule and the top rule, aimed at the items
+ * that end above it (another item alive beside one of them moves to the
+ * top of its highest gap), kept while no more items end above it.  A
+ * fixed number of rounds: deterministic.  -1 when out of memory. */
+static int flip_search(cosma_run_t *r, uint64_t lower, uint64_t capacity, int effort)
+{
+    int32_t n = r->n;
+    if (effort <= 0 || capacity == UINT64_MAX || r->best <= capacity || n < 2 ||
+        PERTURB_WORK / ((double)n * (double)n + 1.0) < 1)
+        return 0;
+    unsigned char *top = calloc((size_t)n, 1), *best_top = calloc((size_t)n, 1);
+    uint64_t *current = malloc((size_t)n * sizeof(uint64_t));
+    if (top == NULL || best_top == NULL || current == NULL) {
+        free(top);
+        free(best_top);
+        free(current);
+        return -1;
+    }
+    /* From the pressure order with the lowest gaps (at full steps the
+     * fewest items overflow), else the best order. */
+    int fit = r->best_fit_mode;
+    if (r->pressure != NULL) {
+        for (int32_t i = 0; i < n; i++)
+            r->sequence[i] = i;
+        sort_ctx_t ctx = {r->items, r->pressure, GREEDY_ORDER_KEYS};
+        cosma_sort_indices(r->sequence, n, compare_items, &ctx);
+        fit = 0;
+    } else {
+        memcpy(r->sequence, r->best_sequence, (size_t)n * sizeof(int32_t));
+    }
+    r->scratch.top = top;
+    r->scratch.capacity = capacity;
+    uint64_t seed = COSMA_RANDOM_SEED;
+    uint64_t extent = place_sequence(r->items, r->sequence, n, r->align, fit, current, &r->scratch);
+    int32_t above = count_above(r->items, n, current, capacity);
+    if (extent < r->best) {
+        r->best = extent; /* the start itself may be the best */
+        memcpy(r->best_offsets, current, (size_t)n * sizeof(uint64_t));
+    }
+    /* No minimum: a round may scan every pair (the gap index is off). */
+    int32_t rounds = (int32_t)(PERTURB_WORK / ((double)n * (double)n + 1.0));
+    rounds = rounds > FLIP_MAX_ROUNDS ? FLIP_MAX_ROUNDS : rounds;
+    for (int32_t round = 0; round < rounds && above > 0 && r->best > lower; round++) {
+        int32_t pick = (int32_t)(cosma_random_next(&seed) % (uint64_t)above), v = 0;
+        for (int32_t i = 0; i < n; i++)
+            if (current[i] + r->items[i].bytes > capacity && pick-- == 0)
+                v = i;
+        memcpy(top, best_top, (size_t)n);
+        int32_t w = random_overlapping(r->items, n, v, &seed);
+        top[w] = !top[w];
+        uint64_t trial = place_sequence(r->items, r->sequence, n, r->align, fit, r->offsets, &r->scratch);
+        int32_t trial_above = count_above(r->items, n, r->offsets, capacity);
+        if (trial_above > above)
+            continue;
+        above = trial_above;
+        memcpy(best_top, top, (size_t)n);
+        memcpy(current, r->offsets, (size_t)n * sizeof(uint64_t));
+        if (trial < r->best) {
+            r->best = trial;
+            memcpy(r->best_offsets, r->offsets, (size_t)n * sizeof(uint64_t));
+        }
+    }
+    r->scratch.top = NULL;
+    free(top);
+    free(best_top);
+    free(current);
+    return 0;
+}
+
 int cosma_place_cosma(cosma_place_item_t *items, int32_t n_items, const cosma_place_options_t *options,
                       uint64_t *out_extent)
 {
@@ -373,11 +520,16 @@ int cosma_place_cosma(cosma_place_item_t *items, int32_t n_items, const cosma_pl
     int32_t max_step = 0;
     uint64_t lower = 0;
     if (r.sequence != NULL && r.best_sequence != NULL && r.offsets != NULL && r.best_offsets != NULL &&
-        r.scratch.placed != NULL && r.scratch.spans != NULL && live_peak(items, n, r.align, &lower, &max_step) == 0) {
+        r.scratch.placed != NULL && r.scratch.spans != NULL &&
+        live_peak(items, n, r.align, &lower, &max_step, &r.pressure) == 0) {
         r.scratch.conflicts = conflict_index_init(&r.index, items, n, max_step) == 0 ? &r.index : NULL;
         r.scratch.gaps = cosma_gap_index_init(&r.gap_index, items, n, max_step, r.align) == 0 ? &r.gap_index : NULL;
         greedy_orders(&r, lower);
         perturb(&r, lower, options->effort);
+        if (flip_search(&r, lower, options->capacity, options->effort) != 0) {
+            run_free(&r);
+            return -1;
+        }
         for (int32_t i = 0; i < n; i++)
             items[i].offset = r.best_offsets[i];
         *out_extent = r.best;

@@ -46,6 +46,7 @@ densenet121 M_Pp --params 2108800 optimal 0 0
 r2plus1d_18 M_R - 57802752 optimal 51380224 51380224
 vit_b_16 M_R - 1815552 optimal 3631104 3631104
 vit_b_16 M_H - 1891200 optimal 3631104 3631104
+transformer M_Pp --params 1705504 optimal 0 0
 EOF
 
 finish

@@ -76,6 +76,34 @@ int32_t test_graph_op(cosma_graph_t *graph, const char *name, const char *inputs
     return index;
 }
 
+cosma_graph_t *test_graph_layered(int layers, int width, uint32_t seed, uint64_t x_bytes, uint32_t size_span)
+{
+    cosma_graph_t *g = test_graph_new("layered");
+    char name[32], inputs[64], output[32];
+    test_graph_tensor(g, "x", COSMA_TENSOR_INPUT, x_bytes);
+    for (int o = 0; o < layers * width; o++) {
+        seed = seed * 1103515245u + 12345u;
+        snprintf(name, sizeof name, "t%d", o);
+        test_graph_tensor(g, name, o >= (layers - 1) * width ? COSMA_TENSOR_OUTPUT : COSMA_TENSOR_ACTIVATION,
+                          4 + (seed >> 16) % size_span);
+    }
+    for (int o = 0; o < layers * width; o++) {
+        int layer = o / width;
+        seed = seed * 1103515245u + 12345u;
+        if (layer == 0)
+            snprintf(inputs, sizeof inputs, "x");
+        else if (layer >= 2 && layer % 2 == 0)
+            snprintf(inputs, sizeof inputs, "t%d,t%d", o - width, (layer - 2) * width + (int)((seed >> 16) % width));
+        else
+            snprintf(inputs, sizeof inputs, "t%d", o - width);
+        snprintf(name, sizeof name, "op%d", o);
+        snprintf(output, sizeof output, "t%d", o);
+        test_graph_op(g, name, inputs, output);
+    }
+    ck_assert_int_eq(cosma_graph_finalize(g, NULL), COSMA_OK);
+    return g;
+}
+
 cosma_graph_t *test_doc_graph(void)
 {
     cosma_graph_t *graph = test_graph_new("tiny");

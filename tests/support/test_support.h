@@ -25,6 +25,13 @@ cosma_graph_t *test_graph_new(const char *name);
 int32_t test_graph_tensor(cosma_graph_t *graph, const char *name, cosma_tensor_kind_t kind, uint64_t bytes);
 int32_t test_graph_op(cosma_graph_t *graph, const char *name, const char *inputs, const char *outputs);
 
+/* A finalized layered graph of layers x width operators: input x of
+ * x_bytes; operator o writes t<o> (outputs in the last layer) of
+ * 4..4+size_span-1 bytes and reads the tensor of the operator above it
+ * and, in every other layer from the third, one from two layers up (a
+ * fixed pseudo-random choice from seed). */
+cosma_graph_t *test_graph_layered(int layers, int width, uint32_t seed, uint64_t x_bytes, uint32_t size_span);
+
 /* The example of docs/plan-format.md: graph "tiny" with x (input, 16 B),
  * w (param, 8), a (32), b (16), y (output, 8); op1: x, w -> a;
  * op2: x -> b; op3: a, b -> y.  Its plan at 64 B: a spilled at step 2, x
