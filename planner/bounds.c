@@ -600,23 +600,34 @@ done:
  * find one: the order found, else another from one beam of the narrowest
  * width without the one-child rule (its own fixed work; on pnasnet5large
  * its order places and the rule's does not), else whichever of the two
- * has the smaller greedy arena.  other: scratch of n_ops entries. */
-static void prefer_placeable(const peak_search_t *found, int32_t *order, int32_t *other, uint64_t best)
+ * has the smaller greedy arena.  other: scratch of n_ops entries.
+ * COSMA_ERR_NOMEM (order is then still one of peak `best`). */
+static cosma_status_t prefer_placeable(const peak_search_t *found, int32_t *order, int32_t *other, uint64_t best)
 {
     const cosma_problem_t *problem = found->problem;
     size_t bytes = (size_t)problem->n_ops * sizeof(int32_t);
-    if (cosma_order_search_placeable(problem, order, best, found->deadline))
-        return;
+    int placed;
+    cosma_status_t status = cosma_order_search_placeable(problem, order, best, found->deadline, &placed);
+    if (status != COSMA_OK || placed)
+        return status;
     peak_search_t search = *found;
     search.work_left = BEAM_WORK;
     search.max_width = BEAM_FIRST_WIDTH;
     search.one_child = 0;
-    uint64_t lower = search.floor;
-    if (peak_order_search(&search, other, &lower) != best || memcmp(order, other, bytes) == 0)
-        return;
-    if (cosma_order_search_placeable(problem, other, best, found->deadline) ||
-        cosma_order_arena_score(problem, other, best) < cosma_order_arena_score(problem, order, best))
+    uint64_t lower = search.floor, peak = peak_order_search(&search, other, &lower);
+    if (peak == UINT64_MAX)
+        return COSMA_ERR_NOMEM; /* as for the first search */
+    if (peak != best || memcmp(order, other, bytes) == 0)
+        return COSMA_OK;
+    if ((status = cosma_order_search_placeable(problem, other, best, found->deadline, &placed)) != COSMA_OK)
+        return status;
+    uint64_t arena_other = 0, arena_order = 0;
+    if (!placed && ((status = cosma_order_arena_score(problem, other, best, &arena_other)) != COSMA_OK ||
+                    (status = cosma_order_arena_score(problem, order, best, &arena_order)) != COSMA_OK))
+        return status;
+    if (placed || arena_other < arena_order)
         memcpy(order, other, bytes);
+    return COSMA_OK;
 }
 
 cosma_status_t cosma_planner_bounds(const cosma_graph_t *graph, const cosma_mode_t *mode, double time_limit,
@@ -650,7 +661,8 @@ cosma_status_t cosma_planner_bounds(const cosma_graph_t *graph, const cosma_mode
     search.deadline = cosma_clock_seconds() + (time_limit > 0 ? time_limit : BOUNDS_DEFAULT_SECONDS);
     if ((best = peak_order_search(&search, order, &lower)) == UINT64_MAX)
         goto done;
-    prefer_placeable(&search, order, other, best);
+    if ((status = prefer_placeable(&search, order, other, best)) != COSMA_OK)
+        goto done;
     int exact = best <= lower;
     out_bounds->m_p_upper = best;
     out_bounds->m_p_lower = exact ? best : lower;

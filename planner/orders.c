@@ -63,11 +63,13 @@ static int32_t zero_spill_items(const cosma_problem_t *problem, const int32_t *o
     return n_items;
 }
 
-/* Zero-spill arena of an order (greedy placement only).  Also returns the
- * peak of live bytes and marks the operators that touch a tensor placed
- * above the budget. */
-static uint64_t order_extent(const cosma_problem_t *problem, const int32_t *order, uint64_t budget,
-                             unsigned char *out_hot, uint64_t *out_peak)
+/* Zero-spill arena of an order (greedy placement only) in *out_extent:
+ * the arena when it fits the budget, else the budget plus the bytes
+ * placed above it.  Also the peak of live bytes, and (out_hot, optional)
+ * the operators that touch a tensor placed above the budget.
+ * COSMA_ERR_NOMEM, or the peak's overflow error. */
+static cosma_status_t order_extent(const cosma_problem_t *problem, const int32_t *order, uint64_t budget,
+                                   unsigned char *out_hot, uint64_t *out_extent, uint64_t *out_peak)
 {
     const cosma_graph_t *graph = problem->graph;
     int32_t m = problem->n_tensors;
@@ -76,13 +78,15 @@ static uint64_t order_extent(const cosma_problem_t *problem, const int32_t *orde
     int32_t *tensor_of = malloc(((size_t)m + 1) * sizeof(int32_t));
     cosma_place_item_t *items = malloc(((size_t)m + 1) * sizeof(cosma_place_item_t));
     uint64_t extent = UINT64_MAX;
+    cosma_status_t status = COSMA_ERR_NOMEM;
     if (first == NULL || last == NULL || tensor_of == NULL || items == NULL)
         goto done;
     int32_t n_items = zero_spill_items(problem, order, first, last, items, tensor_of);
-    *out_peak = cosma_order_peak(graph, order, problem->size);
+    if ((status = cosma_order_peak_checked(graph, order, problem->size, out_peak)) != COSMA_OK)
+        goto done;
     const cosma_place_options_t quick = {.capacity = budget, .align = 1, .effort = 0};
     if (cosma_place(COSMA_PLACER_COSMA, items, n_items, &quick, &extent) < 0) {
-        extent = UINT64_MAX;
+        status = COSMA_ERR_NOMEM; /* the greedy placer decides every set */
         goto done;
     }
     /* Score: the extent, refined by how many bytes sit above the budget,
@@ -110,33 +114,36 @@ done:
     free(last);
     free(tensor_of);
     free(items);
-    return extent;
+    *out_extent = extent;
+    return status;
 }
 
-uint64_t cosma_order_arena_score(const cosma_problem_t *problem, const int32_t *order, uint64_t budget)
+cosma_status_t cosma_order_arena_score(const cosma_problem_t *problem, const int32_t *order, uint64_t budget,
+                                       uint64_t *out_score)
 {
     uint64_t peak;
-    return order_extent(problem, order, budget, NULL, &peak);
+    return order_extent(problem, order, budget, NULL, out_score, &peak);
 }
 
-int cosma_order_local_search(const cosma_problem_t *problem, int32_t *order, const cosma_order_search_t *search,
-                             uint64_t *inout_score)
+cosma_status_t cosma_order_local_search(const cosma_problem_t *problem, int32_t *order,
+                                        const cosma_order_search_t *search, uint64_t *inout_score, int *out_changed)
 {
     int32_t n = problem->n_ops;
     int32_t *position = malloc(((size_t)n + 1) * sizeof(int32_t));
     int32_t *trial = malloc(((size_t)n + 1) * sizeof(int32_t));
-    int changed = 0;
     int64_t moves = 0;
     uint64_t score = *inout_score;
-    if (position == NULL || trial == NULL)
+    cosma_status_t status = position == NULL || trial == NULL ? COSMA_ERR_NOMEM : COSMA_OK;
+    *out_changed = 0;
+    if (status != COSMA_OK)
         n = 0;
     for (int32_t s = 0; s < n; s++)
         position[order[s]] = s;
     /* First improvement, scanning on from the operator that improved (a
      * restart from the first would repeat the moves just found useless):
      * the search ends after a whole round of operators without one. */
-    for (int32_t i = 0, quiet = 0; quiet < n && score > search->target && moves < search->max_moves &&
-                                   cosma_clock_seconds() < search->deadline;
+    for (int32_t i = 0, quiet = 0; status == COSMA_OK && quiet < n && score > search->target &&
+                                   moves < search->max_moves && cosma_clock_seconds() < search->deadline;
          i = (i + 1) % n, quiet++) {
         if (search->movable != NULL && !search->movable(search->ctx, order[i]))
             continue;
@@ -147,15 +154,17 @@ int cosma_order_local_search(const cosma_problem_t *problem, int32_t *order, con
                 continue;
             cosma_order_move(order, n, i, j, trial);
             moves++;
-            uint64_t trial_score;
-            if (search->score(search->ctx, trial, &trial_score) == 0 && trial_score < score) {
+            uint64_t trial_score = UINT64_MAX;
+            if ((status = search->score(search->ctx, trial, &trial_score)) != COSMA_OK)
+                break;
+            if (trial_score < score) {
                 memcpy(order, trial, (size_t)n * sizeof(int32_t));
                 for (int32_t s = 0; s < n; s++)
                     position[order[s]] = s;
                 score = trial_score;
-                if (search->accepted != NULL)
-                    search->accepted(search->ctx, order);
-                changed = 1;
+                if (search->accepted != NULL && (status = search->accepted(search->ctx, order)) != COSMA_OK)
+                    break;
+                *out_changed = 1;
                 quiet = -1; /* the loop's increment makes it 0 */
                 break;
             }
@@ -164,7 +173,7 @@ int cosma_order_local_search(const cosma_problem_t *problem, int32_t *order, con
     free(position);
     free(trial);
     *inout_score = score;
-    return changed;
+    return status;
 }
 
 /* The placement search's view of an order: the arena score (orders whose
@@ -176,12 +185,13 @@ typedef struct {
     unsigned char *hot; /* per operator */
 } placeable_t;
 
-static int placeable_score(void *ctx, const int32_t *order, uint64_t *out_score)
+static cosma_status_t placeable_score(void *ctx, const int32_t *order, uint64_t *out_score)
 {
     const placeable_t *p = ctx;
-    uint64_t peak = 0;
-    *out_score = order_extent(p->problem, order, p->budget, NULL, &peak);
-    return peak <= p->budget ? 0 : -1;
+    uint64_t peak = 0, extent;
+    cosma_status_t status = order_extent(p->problem, order, p->budget, NULL, &extent, &peak);
+    *out_score = peak <= p->budget ? extent : UINT64_MAX;
+    return status;
 }
 
 static int placeable_movable(void *ctx, int32_t op)
@@ -189,11 +199,11 @@ static int placeable_movable(void *ctx, int32_t op)
     return ((const placeable_t *)ctx)->hot[op];
 }
 
-static void placeable_accepted(void *ctx, const int32_t *order)
+static cosma_status_t placeable_accepted(void *ctx, const int32_t *order)
 {
     placeable_t *p = ctx;
-    uint64_t peak;
-    order_extent(p->problem, order, p->budget, p->hot, &peak);
+    uint64_t peak, extent;
+    return order_extent(p->problem, order, p->budget, p->hot, &extent, &peak);
 }
 
 /* When an order's live bytes fit the budget but its tensors do not place,
@@ -201,19 +211,20 @@ static void placeable_accepted(void *ctx, const int32_t *order)
  * (keeping the peak within it) while the greedy arena shrinks.  Returns 1
  * when it found an order whose arena fits.  Work is bounded by a move
  * count, not a clock. */
-int cosma_order_search_placeable(const cosma_problem_t *problem, int32_t *order, uint64_t budget, double deadline)
+cosma_status_t cosma_order_search_placeable(const cosma_problem_t *problem, int32_t *order, uint64_t budget,
+                                            double deadline, int *out_found)
 {
     placeable_t p = {problem, budget, malloc((size_t)problem->n_ops + 1)};
-    int found = 0;
-    uint64_t peak = 0;
+    uint64_t peak = 0, extent = UINT64_MAX;
     int64_t planned = 0;
+    *out_found = 0;
     for (int32_t t = 0; t < problem->n_tensors; t++)
         planned += problem->size[t] > 0;
     int64_t max_moves = MAX_PLACEMENT_MOVES;
     if (planned > 0 && PLACEMENT_WORK / planned < max_moves)
         max_moves = PLACEMENT_WORK / planned;
-    if (p.hot != NULL) {
-        uint64_t extent = order_extent(problem, order, budget, p.hot, &peak);
+    cosma_status_t status = p.hot == NULL ? COSMA_ERR_NOMEM : order_extent(problem, order, budget, p.hot, &extent, &peak);
+    if (status == COSMA_OK && peak <= budget) {
         cosma_order_search_t search = {.reach = PLACEMENT_SEARCH_REACH,
                                        .max_moves = max_moves,
                                        .deadline = deadline,
@@ -222,13 +233,12 @@ int cosma_order_search_placeable(const cosma_problem_t *problem, int32_t *order,
                                        .movable = placeable_movable,
                                        .accepted = placeable_accepted,
                                        .ctx = &p};
-        if (peak <= budget) {
-            cosma_order_local_search(problem, order, &search, &extent);
-            found = extent <= budget;
-        }
+        int changed;
+        status = cosma_order_local_search(problem, order, &search, &extent, &changed);
+        *out_found = status == COSMA_OK && extent <= budget;
     }
     free(p.hot);
-    return found;
+    return status;
 }
 
 /* ---- exhaustive search for a zero-traffic order ------------------------ */

@@ -19,6 +19,14 @@ enum { LOCAL_SEARCH_REACH = 6 };
  * machine, inside the search's share of the default time limit when busy. */
 #define LOCAL_SEARCH_ITERATIONS INT64_C(400000)
 
+/* Branch-and-bound nodes per ILP solve: the fixed work of the residency
+ * (every order's, the local search's relaxed ones included), joint and
+ * covering models, so that a slower machine reaches the same plan (the
+ * clock is only a guard).  The most any solve took on the bundled models
+ * (8-bit, M_R to M_Pp): residency 2,667 (Transformer M_Hp, about 1 ms a
+ * node here), joint 1,483 (ResNet-50 M_Hp, about 6 ms a node), covering 1. */
+enum { RESIDENCY_NODES = 10000, JOINT_NODES = 4000, COVER_NODES = 2000 };
+
 /* How the planner spends its time limit.  The strategies run in turn;
  * each *_SHARE is the fraction of the limit, counted from the start, by
  * which that strategy must end (JOINT_SHARE: of the time still left). */
@@ -146,35 +154,42 @@ typedef struct {
     int64_t work_left; /* simplex iterations */
 } relaxed_score_t;
 
-static int relaxed_score(void *ctx, const int32_t *order, uint64_t *out_score)
+static cosma_status_t relaxed_score(void *ctx, const int32_t *order, uint64_t *out_score)
 {
     relaxed_score_t *r = ctx;
+    *out_score = UINT64_MAX;
     if (r->work_left <= 0)
-        return -1;
+        return COSMA_OK;
     int64_t work = 0;
+    uint64_t cost;
     cosma_status_t status =
-        cosma_residency_relaxed(r->problem, order, r->budget, RELAXED_SECONDS, 0, out_score, &work, r->optional);
+        cosma_residency_relaxed(r->problem, order, r->budget, RELAXED_SECONDS, RESIDENCY_NODES, &cost, &work,
+                                r->optional);
     r->work_left -= work > 0 ? work : 1;
-    return status == COSMA_OK ? 0 : -1;
+    if (status == COSMA_OK)
+        *out_score = cost;
+    return status == COSMA_ERR_NOMEM ? status : COSMA_OK;
 }
 
 /* Local search over orders on the capacity-relaxed traffic, down to
- * `floor` (a lower bound).  Returns 1 if the order changed. */
-static int improve_order(const cosma_problem_t *problem, int32_t *order, uint64_t budget, uint64_t floor,
-                         double deadline, cosma_diag_t *diag)
+ * `floor` (a lower bound); *out_moved 1 if the order changed. */
+static cosma_status_t improve_order(const cosma_problem_t *problem, int32_t *order, uint64_t budget, uint64_t floor,
+                                    double deadline, int *out_moved, cosma_diag_t *diag)
 {
     cosma_diag_t optional = {emit_as_warning, diag, 0};
     relaxed_score_t score = {problem, budget, &optional, LOCAL_SEARCH_ITERATIONS};
     uint64_t cost;
-    if (relaxed_score(&score, order, &cost) != 0)
-        return 0;
+    *out_moved = 0;
+    cosma_status_t status = relaxed_score(&score, order, &cost);
+    if (status != COSMA_OK || cost == UINT64_MAX)
+        return status;
     cosma_order_search_t search = {.reach = LOCAL_SEARCH_REACH,
                                    .max_moves = MAX_ORDER_MOVES,
                                    .deadline = deadline,
                                    .target = floor,
                                    .score = relaxed_score,
                                    .ctx = &score};
-    return cosma_order_local_search(problem, order, &search, &cost);
+    return cosma_order_local_search(problem, order, &search, &cost, out_moved);
 }
 
 /* The best plan found so far while trying orders. */
@@ -193,6 +208,7 @@ static int try_order(const cosma_problem_t *problem, const int32_t *order, uint6
     cosma_residency_options_t options = {.budget = budget,
                                          .time_limit = time_left > RESIDENCY_MIN_SECONDS ? time_left
                                                                                          : RESIDENCY_MIN_SECONDS,
+                                         .node_limit = RESIDENCY_NODES,
                                          .no_spills = no_spills};
     cosma_residency_t result;
     if (cosma_residency_solve(problem, order, &options, &result, diag) == COSMA_OK &&
@@ -386,6 +402,7 @@ static cosma_status_t strategy_candidate_orders(plan_ctx_t *ctx)
     for (int c = 0; c < n_candidates && !(inc->have && inc->residency.traffic == 0); c++) {
         cosma_residency_options_t residency_options = {.budget = options->budget_bytes,
                                                        .time_limit = phase_seconds(ctx, time_left(ctx) / (n_candidates - c)),
+                                                       .node_limit = RESIDENCY_NODES,
                                                        .no_spills = is_schedule(ctx, COSMA_SCHEDULE_PEAK),
                                                        .export_model = c == 0 ? options->export_model : NULL};
         cosma_residency_t result;
@@ -418,9 +435,12 @@ static cosma_status_t strategy_placement_search(plan_ctx_t *ctx)
     if (!wants_zero_traffic(ctx) || is_schedule(ctx, COSMA_SCHEDULE_FIXED) || ctx->bounds.m_p_upper > budget)
         return COSMA_OK;
     memcpy(ctx->work_order, ctx->bounds.order, (size_t)ctx->problem.n_ops * sizeof(int32_t));
-    if (cosma_order_search_placeable(&ctx->problem, ctx->work_order, budget, deadline_at(ctx, ORDER_SEARCH_SHARE)))
+    int found;
+    cosma_status_t status = cosma_order_search_placeable(&ctx->problem, ctx->work_order, budget,
+                                                         deadline_at(ctx, ORDER_SEARCH_SHARE), &found);
+    if (status == COSMA_OK && found)
         adopt_order(ctx, ctx->work_order, "ilp-joint:placement-search", "min-peak:placement-search");
-    return COSMA_OK;
+    return status;
 }
 
 /* Strategy: still no zero-traffic plan although the live bytes may fit: on
@@ -449,8 +469,8 @@ static cosma_status_t strategy_order_free_bounds(plan_ctx_t *ctx)
     uint64_t budget = ctx->options->budget_bytes;
     cosma_diag_t optional = {emit_as_warning, ctx->diag, 0};
     cosma_diag_t *sink = ctx->diag != NULL ? &optional : NULL;
-    ctx->ledger.cover =
-        cosma_problem_traffic_lower_bound(&ctx->problem, budget, phase_seconds(ctx, COVER_BOUND_SECONDS), 0, sink);
+    ctx->ledger.cover = cosma_problem_traffic_lower_bound(&ctx->problem, budget, phase_seconds(ctx, COVER_BOUND_SECONDS),
+                                                          COVER_NODES, sink);
     phase_end(ctx);
     if (ledger_bound(ctx) >= ctx->incumbent.residency.traffic)
         return COSMA_OK;
@@ -469,10 +489,14 @@ static cosma_status_t strategy_local_search(plan_ctx_t *ctx)
         return COSMA_OK;
     uint64_t budget = ctx->options->budget_bytes, floor = ledger_bound(ctx);
     memcpy(ctx->work_order, ctx->incumbent.order, (size_t)ctx->problem.n_ops * sizeof(int32_t));
-    int moved = floor < ctx->incumbent.residency.traffic &&
-                improve_order(&ctx->problem, ctx->work_order, budget, floor, deadline_at(ctx, LOCAL_SEARCH_SHARE),
-                              ctx->diag);
+    int moved = 0;
+    cosma_status_t status = COSMA_OK;
+    if (floor < ctx->incumbent.residency.traffic)
+        status = improve_order(&ctx->problem, ctx->work_order, budget, floor, deadline_at(ctx, LOCAL_SEARCH_SHARE),
+                               &moved, ctx->diag);
     phase_end(ctx);
+    if (status != COSMA_OK)
+        return status;
     if (moved)
         try_order(&ctx->problem, ctx->work_order, budget, 0, phase_time_left(ctx), "ilp-joint:local-search",
                   &ctx->incumbent, ctx->diag);
@@ -542,6 +566,7 @@ static cosma_status_t strategy_joint_model(plan_ctx_t *ctx)
     cosma_joint_options_init(&joint_options);
     joint_options.budget = ctx->options->budget_bytes;
     joint_options.time_limit = left * JOINT_SHARE;
+    joint_options.node_limit = JOINT_NODES;
     phase_seconds(ctx, joint_options.time_limit);
     joint_options.start_order = inc->order;
     joint_options.start_intervals = inc->residency.intervals;

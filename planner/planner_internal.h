@@ -72,35 +72,40 @@ void cosma_order_move(const int32_t *order, int32_t n, int32_t i, int32_t j, int
 /* The one order local search: first-improvement moves of one operator
  * within its dependency window (at most reach positions), kept when the
  * score drops; stops at target, after max_moves moves, at the deadline, or
- * when no move helps.  score returns 0 with the order's score, or nonzero
- * to reject the order; movable (NULL: all) skips operators not worth
- * moving; accepted (NULL: none) hears of every kept order. */
+ * when no move helps.  score gives the order's score (UINT64_MAX rejects
+ * it); movable (NULL: all) skips operators not worth moving; accepted
+ * (NULL: none) hears of every kept order.  A failure of either callback
+ * ends the search with that status. */
 typedef struct {
     int32_t reach;
     int64_t max_moves;
     double deadline;
     uint64_t target;
-    int (*score)(void *ctx, const int32_t *order, uint64_t *out_score);
+    cosma_status_t (*score)(void *ctx, const int32_t *order, uint64_t *out_score);
     int (*movable)(void *ctx, int32_t op);
-    void (*accepted)(void *ctx, const int32_t *order);
+    cosma_status_t (*accepted)(void *ctx, const int32_t *order);
     void *ctx;
 } cosma_order_search_t;
 
 /* Improves order in place; *inout_score is the order's score on entry and
- * the result's on exit.  Returns 1 if the order changed. */
-int cosma_order_local_search(const cosma_problem_t *problem, int32_t *order, const cosma_order_search_t *search,
-                             uint64_t *inout_score);
+ * the result's on exit; *out_changed 1 if the order changed.
+ * COSMA_ERR_NOMEM or a callback's failure. */
+cosma_status_t cosma_order_local_search(const cosma_problem_t *problem, int32_t *order,
+                                        const cosma_order_search_t *search, uint64_t *inout_score, int *out_changed);
 
 /* When an order's live bytes fit the budget but its zero-spill tensors do
  * not place, moves the operators around the tensors that end up above
  * the budget (keeping the peak within it) while the greedy arena shrinks.
- * Returns 1 (order updated) when an order whose arena fits was found. */
-int cosma_order_search_placeable(const cosma_problem_t *problem, int32_t *order, uint64_t budget, double deadline);
+ * *out_found 1 (order updated) when an order whose arena fits was found.
+ * COSMA_ERR_NOMEM (order then valid but maybe moved). */
+cosma_status_t cosma_order_search_placeable(const cosma_problem_t *problem, int32_t *order, uint64_t budget,
+                                            double deadline, int *out_found);
 
 /* The greedy zero-spill arena of an order, the placement search's score:
  * the arena when it fits the budget, else the budget plus the bytes placed
- * above it (UINT64_MAX when out of memory). */
-uint64_t cosma_order_arena_score(const cosma_problem_t *problem, const int32_t *order, uint64_t budget);
+ * above it.  COSMA_ERR_NOMEM, or the live bytes' overflow. */
+cosma_status_t cosma_order_arena_score(const cosma_problem_t *problem, const int32_t *order, uint64_t budget,
+                                       uint64_t *out_score);
 
 /* Exhaustive search (bounded by fixed work limits and the deadline) over
  * the topological orders whose live bytes fit the budget, for one whose

@@ -8,9 +8,6 @@
 # Run as: bash limits.sh PATH_TO_COSMA SOURCE_DIR
 source "$(dirname "$0")/lib.bash" "$@"
 
-# Sanitizer builds run several times slower: CTest sets the factor.
-SCALE=${COSMA_TEST_TIME_SCALE:-1}
-
 # within SECONDS CMD...: runs CMD like `run`, failing the check when it
 # takes longer than SECONDS (times the scale).
 within()

@@ -9,7 +9,7 @@ monotone()
 {
     "$PYTHON" - "$1" <<'PY'
 import csv, sys
-rows = [r for r in csv.DictReader(open(sys.argv[1])) if r["status"] != "infeasible"]
+rows = [r for r in csv.DictReader(open(sys.argv[1])) if r["status"] not in ("infeasible", "unplanned")]
 budgets = [int(r["budget_bytes"]) for r in rows]
 traffic = [int(r["non_compulsory_bytes"]) for r in rows]
 bounds = [int(r["lower_bound_bytes"]) for r in rows]
@@ -22,13 +22,41 @@ PY
 G=$GRAPHS/resnet50.yaml
 expect_exit 0 cosma sweep "$G" --elem-bytes 1 --budgets M_P,M_R,M_H,1MiB --time-limit 10 \
     --csv r.csv --markdown r.md --svg r.svg
-expect_stdout_contains "| budget | bytes | traffic | lower bound | gap | status | method | solve s |"
+expect_stdout_contains "| budget | bytes | traffic | lower bound | gap | status | method | solve s | search |"
 expect_same_file "stdout is the Markdown file" "$OUT" r.md
 expect_eq "rows (1MiB is below M_R)" "$(tail -n +2 r.csv | wc -l)" 4
 expect_true "1MiB is an infeasible row" grep -q '^1MiB,1048576,,,,infeasible' r.csv
 expect_true "sorted by budget, traffic never grows" monotone r.csv
 expect_true "the SVG is well-formed XML" "$PYTHON" -c 'import sys, xml.dom.minidom as m; m.parse(sys.argv[1])' r.svg
 expect_true "M_P costs nothing" grep -q '^M_P,[0-9]*,0,0,' r.csv
+expect_eq "every search ran to its end" "$(cut -d, -f9 r.csv | sort -u | tr '\n' ' ')" "complete search "
+
+# The time limit holds for the whole sweep (bounds and every budget), and
+# the rows it cut say so; the progress line (every 5 s off a terminal)
+# names the budget, and --quiet silences it.
+T=$GRAPHS/transformer.yaml
+expect_within 3 cosma sweep "$T" --elem-bytes 1 --budgets M_R,M_H,M_P --time-limit 3 --csv t.csv
+expect_true "a cut search is marked" grep -q ',time-limit$' t.csv
+expect_true "cut rows: traffic never grows" monotone t.csv
+expect_within 10 cosma sweep "$T" --elem-bytes 1 --budgets M_H,M_R --time-limit 10
+expect_stderr_matches "order local search, budget [12]/2 \(M_[RH]\): traffic [0-9]+, bound"
+expect_within 10 cosma sweep "$T" --elem-bytes 1 --budgets M_H,M_R --time-limit 10 -q
+expect_stderr_empty
+
+# A signal: exit 128 + N; the table of the budgets planned so far (each
+# row planned, marked interrupted, or unplanned), or no file at all.
+# (The later signal comes after the bounds, scaled under the sanitizers.)
+for delay in 0.2 $((3 * SCALE)); do
+    rm -f s.csv
+    rc=$(signal_after "$delay" INT "$COSMA" sweep "$T" --elem-bytes 1 --budgets M_P,M_R,M_H --time-limit 100 --csv s.csv)
+    expect_eq "SIGINT after ${delay}s: exit status" "$rc" 130
+    if [ -e s.csv ]; then
+        expect_true "after ${delay}s: traffic never grows" monotone s.csv
+        expect_eq "after ${delay}s: every budget has a row" "$(tail -n +2 s.csv | wc -l)" 3
+    fi
+    expect_eq "after ${delay}s: no temporary file" "$(ls -a | grep -c '^\.cosma-' || true)" 0
+done
+expect_true "after the bounds the first budget's plan is in the table" grep -q '^M_R,[0-9]*,[0-9]*,.*,interrupted$' s.csv
 
 # The same sweep twice: byte-identical tables.
 expect_exit 0 cosma sweep "$G" --elem-bytes 1 --budgets M_R,M_H --time-limit 10 --csv a.csv
