@@ -28,6 +28,10 @@
 
 #include "planner_internal.h"
 
+/* A window's model, sized before its entry states are known, may grow by
+ * this factor with them (tensors entering resident from its first step). */
+enum { WINDOW_COLUMNS_SLACK = 4 };
+
 void cosma_window_bound_options_init(cosma_window_bound_options_t *options)
 {
     *options = (cosma_window_bound_options_t){.node_limit = COSMA_WINDOW_BOUND_NODES,
@@ -84,6 +88,7 @@ typedef struct {
     const cosma_problem_t *problem;
     const int32_t *order;
     int32_t *window_of;   /* per op */
+    int32_t *position;    /* per op: its index in order */
     int32_t *owner;       /* per tensor: the window charged with it in owner_range */
     int32_t *owner_range; /* per tensor: the range owner refers to, -1 none */
     uint8_t *state;       /* per tensor: the window's entry state */
@@ -184,14 +189,30 @@ static void cache_free(solved_cache_t *c)
     free(c->local);
 }
 
+/* Whether an operator before position p0 (a clean position: the same
+ * operators in every order) produces or reads tensor a. */
+static int used_before(const windows_t *ws, int32_t a, int32_t p0)
+{
+    const cosma_tensor_t *tensor = &ws->problem->graph->tensors[a];
+    int used = tensor->producer >= 0 && ws->position[tensor->producer] < p0;
+    for (int32_t c = 0; c < tensor->n_consumers && !used; c++)
+        used = ws->position[tensor->consumers[c]] < p0;
+    return used;
+}
+
 /* Entry state of the operands of window w = order[p0..p1) in range
  * `range`: the window charged with a tensor is the first of the range
  * that uses it (so each tensor is charged once per range).  A charged
  * tensor w produces enters as in the whole graph's model (an output gets
- * its host copy for free); any other charged tensor's first appearance in
- * w is free (kept from before w, or its compulsory first load) and every
- * reload after it costs; the rest cost nothing (COSMA_JOINT_FREE). */
-static void window_state(windows_t *ws, int32_t p0, int32_t p1, int32_t w, int32_t range)
+ * its host copy for free); one that some operator before the range uses
+ * is live when w begins, so it enters resident (kept from before, free)
+ * and costs a load wherever it becomes resident again (in every order
+ * that load falls in the range's steps); any other charged tensor (an
+ * input or a parameter first read in the range) has its first load
+ * free, the compulsory one, and every reload costs; the rest cost
+ * nothing (COSMA_JOINT_FREE).  Spills are charged only where a window
+ * produces the tensor. */
+static void window_state(windows_t *ws, int32_t p0, int32_t p1, int32_t w, int32_t range, int32_t range_start)
 {
     const cosma_problem_t *problem = ws->problem;
     for (int pass = 0; pass < 2; pass++)
@@ -209,6 +230,8 @@ static void window_state(windows_t *ws, int32_t p0, int32_t p1, int32_t w, int32
                     ws->state[a] = COSMA_JOINT_FREE | COSMA_JOINT_HOST_COPY;
                 else if (tensor->producer >= 0 && ws->window_of[tensor->producer] == w)
                     ws->state[a] = tensor->kind != COSMA_TENSOR_ACTIVATION ? COSMA_JOINT_HOST_COPY : 0;
+                else if (used_before(ws, a, range_start))
+                    ws->state[a] = COSMA_JOINT_RESIDENT | COSMA_JOINT_HOST_COPY;
                 else
                     ws->state[a] = COSMA_JOINT_HOST_COPY | COSMA_JOINT_FIRST_LOAD;
             }
@@ -216,8 +239,8 @@ static void window_state(windows_t *ws, int32_t p0, int32_t p1, int32_t w, int32
 
 /* Whether the window's model has a solution of cost 0 in the window's
  * own order: every charged tensor resident from its first use in the
- * window to its last, every free one only where used, within the budget
- * at every step.  Then its bound is 0 and the model need not be solved.
+ * window (from the start when it enters resident) to its last, every free
+ * one only where used, within the budget at every step.  Then its bound is 0 and the model need not be solved.
  * first, last, stamp: scratch per tensor; used: scratch per operand. */
 static int window_costs_nothing(const windows_t *ws, int32_t p0, int32_t p1, uint64_t budget, int32_t *first,
                                 int32_t *last, int32_t *stamp, int32_t *used)
@@ -234,6 +257,9 @@ static int window_costs_nothing(const windows_t *ws, int32_t p0, int32_t p1, uin
             }
             last[a] = p;
         }
+    for (int32_t k = 0; k < n_used; k++)
+        if (ws->state[used[k]] & COSMA_JOINT_RESIDENT)
+            first[used[k]] = p0 - 1; /* resident from the start */
     int fits = 1;
     for (int32_t p = p0; p < p1 && fits; p++) {
         int32_t op = ws->order[p];
@@ -262,7 +288,8 @@ static cosma_status_t window_solve(const cosma_problem_t *problem, const cosma_w
     joint.budget = options->budget;
     joint.time_limit = options->deadline - cosma_clock_seconds();
     joint.node_limit = options->node_limit;
-    joint.max_columns = options->window_columns;
+    /* Sized without entry states, which can lengthen residency windows. */
+    joint.max_columns = WINDOW_COLUMNS_SLACK * options->window_columns;
     joint.window = window;
     *out_bound = 0;
     if (!(joint.time_limit > 0))
@@ -292,6 +319,7 @@ cosma_status_t cosma_window_bound(const cosma_problem_t *problem, const int32_t 
     windows_t ws = {.problem = problem,
                     .order = order,
                     .window_of = malloc(((size_t)n + 1) * sizeof(int32_t)),
+                    .position = malloc(((size_t)n + 1) * sizeof(int32_t)),
                     .owner = malloc(((size_t)m + 1) * sizeof(int32_t)),
                     .owner_range = malloc(((size_t)m + 1) * sizeof(int32_t)),
                     .state = calloc((size_t)m + 1, 1),
@@ -307,16 +335,21 @@ cosma_status_t cosma_window_bound(const cosma_problem_t *problem, const int32_t 
     cosma_status_t status = COSMA_ERR_NOMEM;
     *out_bound = 0;
     if (cache.local == NULL || ws.first == NULL || ws.last == NULL || ws.stamp == NULL || ws.used == NULL ||
-        ws.window_of == NULL || ws.owner == NULL || ws.owner_range == NULL || ws.state == NULL || starts == NULL ||
+        ws.window_of == NULL || ws.position == NULL || ws.owner == NULL || ws.owner_range == NULL || ws.state == NULL || starts == NULL ||
         scratch == NULL || clean == NULL || clean_positions(problem, order, clean) != 0)
         goto done;
     int32_t n_windows = cut_windows(&ws, options->window_columns, clean, starts);
     for (int32_t a = 0; a < m; a++)
         ws.owner_range[a] = ws.stamp[a] = -1;
+    for (int32_t p = 0; p < n; p++)
+        ws.position[order[p]] = p;
     status = COSMA_OK;
-    for (int32_t w = 0, range = -1; w < n_windows && status == COSMA_OK; w++) {
-        range += clean[starts[w]];
-        window_state(&ws, starts[w], starts[w + 1], w, range);
+    for (int32_t w = 0, range = -1, range_start = 0; w < n_windows && status == COSMA_OK; w++) {
+        if (clean[starts[w]]) {
+            range++;
+            range_start = starts[w];
+        }
+        window_state(&ws, starts[w], starts[w + 1], w, range, range_start);
         cosma_joint_window_t window = {.ops = order + starts[w], .n_ops = starts[w + 1] - starts[w], .state = ws.state};
         uint64_t bound = 0;
         int32_t length = window_signature(&cache, &ws, starts[w], starts[w + 1]);
@@ -339,6 +372,7 @@ done:
     if (out_stats != NULL)
         *out_stats = stats;
     free(ws.window_of);
+    free(ws.position);
     free(ws.owner);
     free(ws.owner_range);
     free(ws.state);
