@@ -458,14 +458,12 @@ static cosma_status_t strategy_exhaustive_search(plan_ctx_t *ctx)
     return COSMA_OK;
 }
 
-/* Strategy (joint schedule): the order-free bounds, cheapest first, each
- * only while the plan is not proven: the covering ILP, then the joint
- * models of windows of the incumbent's order (fixed work: their node
- * limit; skipped where a window has a solution of cost 0). */
-static cosma_status_t strategy_order_free_bounds(plan_ctx_t *ctx)
+/* The order-free bounds, cheapest first, each only while the plan is not
+ * proven: the covering ILP, then the joint models of windows of the
+ * incumbent's order (fixed work: their node limit; skipped where a window
+ * has a solution of cost 0). */
+static cosma_status_t order_free_bounds(plan_ctx_t *ctx)
 {
-    if (!is_schedule(ctx, COSMA_SCHEDULE_JOINT) || !has_traffic(ctx))
-        return COSMA_OK;
     uint64_t budget = ctx->options->budget_bytes;
     cosma_diag_t optional = {emit_as_warning, ctx->diag, 0};
     cosma_diag_t *sink = ctx->diag != NULL ? &optional : NULL;
@@ -478,19 +476,25 @@ static cosma_status_t strategy_order_free_bounds(plan_ctx_t *ctx)
     cosma_window_bound_options_init(&options);
     options.budget = budget;
     options.deadline = deadline_at(ctx, WINDOW_BOUND_SHARE);
-    return cosma_window_bound(&ctx->problem, ctx->incumbent.order, &options, &ctx->ledger.windows, NULL, sink);
+    cosma_status_t status =
+        cosma_window_bound(&ctx->problem, ctx->incumbent.order, &options, &ctx->ledger.windows, NULL, sink);
+    phase_end(ctx);
+    return status;
 }
 
-/* Strategy (joint schedule): a local search over orders near the best one
- * while the plan is not proven. */
+/* Strategy (joint schedule): the order-free bounds, then a local search
+ * over orders near the best one while the plan is not proven (the
+ * bounds are its target). */
 static cosma_status_t strategy_local_search(plan_ctx_t *ctx)
 {
     if (!is_schedule(ctx, COSMA_SCHEDULE_JOINT) || !has_traffic(ctx))
         return COSMA_OK;
+    cosma_status_t status = order_free_bounds(ctx);
+    if (status != COSMA_OK)
+        return status;
     uint64_t budget = ctx->options->budget_bytes, floor = ledger_bound(ctx);
     memcpy(ctx->work_order, ctx->incumbent.order, (size_t)ctx->problem.n_ops * sizeof(int32_t));
     int moved = 0;
-    cosma_status_t status = COSMA_OK;
     if (floor < ctx->incumbent.residency.traffic)
         status = improve_order(&ctx->problem, ctx->work_order, budget, floor, deadline_at(ctx, LOCAL_SEARCH_SHARE),
                                &moved, ctx->diag);
@@ -806,8 +810,7 @@ static const struct {
 } STRATEGIES[] = {
     {strategy_candidate_orders, "candidate orders"}, {strategy_seeds, "seed plans"},
     {strategy_placement_search, "placement search"}, {strategy_exhaustive_search, "exhaustive order search"},
-    {strategy_order_free_bounds, "order-free bounds"}, {strategy_local_search, "order local search"},
-    {strategy_divide_and_conquer, "divide and conquer"},
+    {strategy_local_search, "order local search"},   {strategy_divide_and_conquer, "divide and conquer"},
     {strategy_baselines, "baselines"},
     {strategy_joint_model, "joint model"},
 };

@@ -1,28 +1,30 @@
 /* windows.c: an order-free lower bound on the traffic of graphs whose
- * joint model is too large: the joint model (joint.c) of disjoint windows
- * of operators, each charged only with the traffic of the tensors it owns,
- * summed.
+ * joint model is too large: the joint models (joint.c) of disjoint
+ * windows of operators, each charged only with the traffic of some of the
+ * tensors, summed (docs/planner.md, section 3, item 6).
  *
- * Why it is valid.  Take any plan and any set W of operators.  Its steps
- * that run W's operators, in their order, are a topological order of W;
- * at each of them the tensors the plan keeps resident fit the budget, and
- * W's operands are among them.  Project the plan onto those steps: a
- * tensor is resident at W's k-th step when the plan has it resident there
- * (and a tensor W produces is dropped after its last reader in W).  That
- * is a solution of W's joint model: one operator per step, precedence
- * inside W, operands resident, within the budget.  A tensor the projection
- * shows becoming resident at a step other than its creation was loaded by
- * the plan in between (the first time, for an input or a parameter, a
- * compulsory load), and a load of an activation without a host copy means
- * that the plan spilled it: so the projection's traffic on any set of
- * tensors is at most the plan's.  In W's model the tensors W owns cost
- * their traffic and the others are free (COSMA_JOINT_FREE: resident where
- * W uses them, at no cost), so its optimum, and any bound GLPK proves for
- * it, is at most the plan's traffic on the tensors W owns.  Every tensor
- * has one owner (the window of its producer; an input or a parameter: the
- * window of its first reader in the reference order), so the bounds of
- * disjoint windows add up to at most the plan's traffic.  Nothing in the
- * argument depends on the plan's order, placement or relocations. */
+ * Why it is valid.  The windows are consecutive ranges of a topological
+ * order.  Where a key point cuts the order (a clean position), every
+ * order has the same operators before the cut, so every plan runs the
+ * operators between two clean positions (a range) at the same steps, and
+ * the loads and spills at those steps belong to that range alone.  Inside
+ * a range, take any plan and a window W, and project the plan onto the
+ * steps that run W's operators: a tensor is resident at W's k-th step
+ * when the plan has it resident there (one that W produces is dropped
+ * after its last reader in W).  That is a solution of W's joint model: a
+ * topological order of W, operands resident, within the budget.  A
+ * charged tensor the projection shows becoming resident again was loaded
+ * by the plan in between, at a step of the range: after its creation when
+ * W produces it, after the range began when an operator before the range
+ * uses it (it was live there, so it enters W resident, free, and costs a
+ * load wherever it becomes resident again), after its compulsory first
+ * load for an input or parameter first read in the range; and a load of
+ * an activation W produces means the plan spilled it in between.  Each
+ * tensor is charged in one window of its range (the first that uses it);
+ * elsewhere it is free (COSMA_JOINT_FREE: resident where used, at no
+ * cost).  So the windows' optima, and the bounds GLPK proves for them, add
+ * up to at most the plan's traffic.  Nothing in the argument depends on
+ * the plan's order, placement or relocations. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,6 +33,10 @@
 /* A window's model, sized before its entry states are known, may grow by
  * this factor with them (tensors entering resident from its first step). */
 enum { WINDOW_COLUMNS_SLACK = 4 };
+/* Sizing a window costs time linear in the graph per operator it grows
+ * by, so the cut is quadratic in the graph: larger graphs get no windows'
+ * bound (0, still valid). */
+enum { WINDOW_BOUND_MAX_OPS = 10000 };
 
 void cosma_window_bound_options_init(cosma_window_bound_options_t *options)
 {
@@ -334,6 +340,10 @@ cosma_status_t cosma_window_bound(const cosma_problem_t *problem, const int32_t 
     cosma_window_bound_stats_t stats = {0};
     cosma_status_t status = COSMA_ERR_NOMEM;
     *out_bound = 0;
+    if (n > WINDOW_BOUND_MAX_OPS) {
+        status = COSMA_OK;
+        goto done;
+    }
     if (cache.local == NULL || ws.first == NULL || ws.last == NULL || ws.stamp == NULL || ws.used == NULL ||
         ws.window_of == NULL || ws.position == NULL || ws.owner == NULL || ws.owner_range == NULL || ws.state == NULL || starts == NULL ||
         scratch == NULL || clean == NULL || clean_positions(problem, order, clean) != 0)
@@ -367,7 +377,6 @@ cosma_status_t cosma_window_bound(const cosma_problem_t *problem, const int32_t 
         stats.n_bounded += bound > 0;
     }
     stats.n_windows = n_windows;
-    stats.stopped_by_clock = cosma_clock_seconds() >= options->deadline;
 done:
     if (out_stats != NULL)
         *out_stats = stats;

@@ -327,6 +327,7 @@ typedef struct {
     int n_above_optimum;        /* allowed (status feasible) but counted */
     int n_peak_retrieve_only;   /* peak said no plan; the only spill-free plans retrieve */
     int n_window_positive, n_window_tight; /* windows' bounds above 0, equal to the optimum */
+    int n_windows, n_windows_free;        /* windows cut, ... with a solution of cost 0 at hand */
     double oracle_seconds, planner_seconds; /* printed with COSMA_ORACLE_STATS=1 */
     size_t oracle_states;
 } check_t;
@@ -491,7 +492,10 @@ static void check_window_bound(check_t *c, uint64_t budget, uint64_t optimum)
         options.window_columns = window_columns[k % N_WINDOW_SIZES];
         uint64_t bound = 0;
         const int32_t *order = k < N_WINDOW_SIZES ? c->default_order : c->given_order;
-        ck_assert_int_eq(cosma_window_bound(&problem, order, &options, &bound, NULL, &diag.diag), COSMA_OK);
+        cosma_window_bound_stats_t stats;
+        ck_assert_int_eq(cosma_window_bound(&problem, order, &options, &bound, &stats, &diag.diag), COSMA_OK);
+        c->n_windows += stats.n_windows;
+        c->n_windows_free += stats.n_free;
         if (bound > optimum)
             check_fail(c, "window-bound-above-optimum", budget, "joint", "windows of %lld columns (%s order): bound %llu > optimum %llu",
                        (long long)options.window_columns, k < N_WINDOW_SIZES ? "default" : "given",
@@ -607,9 +611,9 @@ static void check_finish(check_t *c)
     const char *stats = getenv("COSMA_ORACLE_STATS");
     if (stats != NULL && strcmp(stats, "1") == 0)
         fprintf(stderr, "ORACLE-STATS %s: oracle %.3f s (%zu states), planner %.3f s, %d questions, %d skipped, %d above the optimum, "
-                "%d peak retrieve-only, windows' bounds %d positive (%d tight), %d failures\n",
+                "%d peak retrieve-only, windows' bounds %d positive (%d tight) over %d windows (%d of cost 0), %d failures\n",
                 c->graph->name, c->oracle_seconds, c->oracle_states, c->planner_seconds, c->n_questions, c->n_skipped,
-                c->n_above_optimum, c->n_peak_retrieve_only, c->n_window_positive, c->n_window_tight, c->n_failures);
+                c->n_above_optimum, c->n_peak_retrieve_only, c->n_window_positive, c->n_window_tight, c->n_windows, c->n_windows_free, c->n_failures);
     if (c->n_failures > 0) {
         cosma_buf_puts(&c->report, "--- graph (save as g.yaml):\n");
         cosma_frontend_emit_yaml(c->graph, &c->report);
