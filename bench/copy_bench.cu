@@ -5,7 +5,8 @@
  * cost a cross-stream dependency adds to a chain of kernels, in streams
  * and in graph mode.  Not part of the build: compile with
  *   nvcc -O2 -arch=sm_90 bench/copy_bench.cu -o copy_bench -lcupti
- * and run on the GPU machine; it prints one line per measurement. */
+ * and run on the GPU machine as `copy_bench [base] [api] [wait] [alloc]`
+ * (no argument: base, sections 1-8); it prints one line per measurement. */
 #include <cuda_runtime.h>
 #include <cupti.h>
 #include <stdint.h>
@@ -220,7 +221,306 @@ static double chain(int mode, int graph, int n, cudaStream_t k, cudaStream_t c, 
     return best;
 }
 
-int main(void)
+
+/* Groups of k consecutive records (in time order) as one copy: their bytes
+ * over first start to last end, against the asymptotic bandwidth. */
+static void report_grouped(const char *what, int dir, const std::vector<rec_t> &v, size_t k)
+{
+    std::vector<rec_t> g;
+    for (size_t i = 0; i + k <= v.size(); i += k) {
+        rec_t r = v[i];
+        for (size_t j = 1; j < k; j++) {
+            r.bytes += v[i + j].bytes;
+            r.start = std::min(r.start, v[i + j].start);
+            r.end = std::max(r.end, v[i + j].end);
+        }
+        g.push_back(r);
+    }
+    report(what, dir, g);
+}
+
+/* 9. (goal 2) 1 MiB and 2 MiB lone copies through every API that can issue
+ * them: each variant 20 times, synchronised after each, CUPTI spans. */
+typedef void (*issue_fn)(char *dev, char *host, size_t bytes, int dir, cudaStream_t s, void *ctx);
+
+static void via_async(char *dev, char *host, size_t bytes, int dir, cudaStream_t s, void *)
+{
+    copy(dev, host, bytes, dir, s);
+}
+static void via_sync(char *dev, char *host, size_t bytes, int dir, cudaStream_t, void *)
+{
+    CK(dir == 0 ? cudaMemcpy(dev, host, bytes, cudaMemcpyHostToDevice) : cudaMemcpy(host, dev, bytes, cudaMemcpyDeviceToHost));
+}
+static void via_2d_row(char *dev, char *host, size_t bytes, int dir, cudaStream_t s, void *)
+{
+    CK(dir == 0 ? cudaMemcpy2DAsync(dev, bytes, host, bytes, bytes, 1, cudaMemcpyHostToDevice, s)
+                : cudaMemcpy2DAsync(host, bytes, dev, bytes, bytes, 1, cudaMemcpyDeviceToHost, s));
+}
+static void via_2d_rows(char *dev, char *host, size_t bytes, int dir, cudaStream_t s, void *)
+{
+    size_t w = 65536, h = bytes / w;
+    CK(dir == 0 ? cudaMemcpy2DAsync(dev, w, host, w, w, h, cudaMemcpyHostToDevice, s)
+                : cudaMemcpy2DAsync(host, w, dev, w, w, h, cudaMemcpyDeviceToHost, s));
+}
+struct batch_ctx {
+    int pieces;
+    unsigned flags;
+    cudaMemcpySrcAccessOrder order;
+};
+static void via_batch(char *dev, char *host, size_t bytes, int dir, cudaStream_t s, void *ctx)
+{
+    const batch_ctx *b = (const batch_ctx *)ctx;
+    void *dsts[8];
+    const void *srcs[8];
+    size_t sizes[8], piece = bytes / b->pieces;
+    for (int i = 0; i < b->pieces; i++) {
+        dsts[i] = dir == 0 ? (void *)(dev + i * piece) : (void *)(host + i * piece);
+        srcs[i] = dir == 0 ? (const void *)(host + i * piece) : (const void *)(dev + i * piece);
+        sizes[i] = piece;
+    }
+    cudaMemcpyAttributes attr;
+    memset(&attr, 0, sizeof attr);
+    attr.srcAccessOrder = b->order;
+    attr.flags = b->flags;
+    size_t idx = 0;
+    CK(cudaMemcpyBatchAsync(dsts, srcs, sizes, b->pieces, &attr, &idx, 1, s));
+}
+static void via_graph_node(char *dev, char *host, size_t bytes, int dir, cudaStream_t s, void *)
+{
+    static cudaGraphExec_t x[2][2] = {{NULL, NULL}, {NULL, NULL}};
+    int big = bytes > (1u << 20);
+    if (x[dir][big] == NULL) {
+        cudaGraph_t g;
+        cudaGraphNode_t node;
+        CK(cudaGraphCreate(&g, 0));
+        CK(dir == 0 ? cudaGraphAddMemcpyNode1D(&node, g, NULL, 0, dev, host, bytes, cudaMemcpyHostToDevice)
+                    : cudaGraphAddMemcpyNode1D(&node, g, NULL, 0, host, dev, bytes, cudaMemcpyDeviceToHost));
+        CK(cudaGraphInstantiate(&x[dir][big], g, 0));
+        CK(cudaGraphUpload(x[dir][big], s));
+    }
+    CK(cudaGraphLaunch(x[dir][big], s));
+}
+
+static void lone_via(const char *what, issue_fn fn, void *ctx, char *dev, char *host, size_t bytes, int dir,
+                     cudaStream_t s, size_t records_per_copy)
+{
+    fn(dev, host, bytes, dir, s, ctx); /* first use: set-up outside the measurement */
+    CK(cudaDeviceSynchronize());
+    begin();
+    for (int r = 0; r < 20; r++) {
+        fn(dev, host, bytes, dir, s, ctx);
+        CK(cudaDeviceSynchronize());
+    }
+    char name[128];
+    snprintf(name, sizeof name, "api %s %s %zuK", what, dir ? "d2h" : "h2d", bytes >> 10);
+    std::vector<rec_t> v = end_recs(dir, 0);
+    if (v.size() != 20 * records_per_copy)
+        printf("%s: %zu records for 20 copies\n", name, v.size());
+    if (records_per_copy > 1 && v.size() % records_per_copy == 0)
+        report_grouped(name, dir, v, v.size() / 20);
+    else
+        report(name, dir, v);
+}
+
+static void section_api(char *dev, char *host, cudaStream_t a)
+{
+    cudaStream_t hi, lo;
+    int least = 0, greatest = 0;
+    CK(cudaDeviceGetStreamPriorityRange(&least, &greatest));
+    CK(cudaStreamCreateWithPriority(&hi, cudaStreamNonBlocking, greatest));
+    CK(cudaStreamCreateWithPriority(&lo, cudaStreamNonBlocking, least));
+    batch_ctx one = {1, 0, cudaMemcpySrcAccessOrderStream}, overlap = {1, cudaMemcpyFlagPreferOverlapWithCompute,
+                                                                        cudaMemcpySrcAccessOrderStream},
+              any = {1, 0, cudaMemcpySrcAccessOrderAny}, two = {2, 0, cudaMemcpySrcAccessOrderStream},
+              four = {4, 0, cudaMemcpySrcAccessOrderStream}, eight = {8, 0, cudaMemcpySrcAccessOrderStream};
+    for (size_t bytes : {(size_t)1 << 20, (size_t)2 << 20})
+        for (int d = 0; d < 2; d++) {
+            lone_via("cudaMemcpyAsync", via_async, NULL, dev, host, bytes, d, a, 1);
+            lone_via("cudaMemcpyAsync high-priority stream", via_async, NULL, dev, host, bytes, d, hi, 1);
+            lone_via("cudaMemcpyAsync low-priority stream", via_async, NULL, dev, host, bytes, d, lo, 1);
+            lone_via("cudaMemcpyAsync legacy stream", via_async, NULL, dev, host, bytes, d, cudaStreamLegacy, 1);
+            lone_via("cudaMemcpy", via_sync, NULL, dev, host, bytes, d, a, 1);
+            lone_via("cudaMemcpy2DAsync 1 row", via_2d_row, NULL, dev, host, bytes, d, a, 1);
+            lone_via("cudaMemcpy2DAsync 64K rows", via_2d_rows, NULL, dev, host, bytes, d, a, 1);
+            lone_via("cudaMemcpyBatchAsync 1", via_batch, &one, dev, host, bytes, d, a, 1);
+            lone_via("cudaMemcpyBatchAsync 1 overlap-with-compute", via_batch, &overlap, dev, host, bytes, d, a, 1);
+            lone_via("cudaMemcpyBatchAsync 1 order any", via_batch, &any, dev, host, bytes, d, a, 1);
+            lone_via("cudaMemcpyBatchAsync 2 pieces", via_batch, &two, dev, host, bytes, d, a, 2);
+            lone_via("cudaMemcpyBatchAsync 4 pieces", via_batch, &four, dev, host, bytes, d, a, 4);
+            lone_via("cudaMemcpyBatchAsync 8 pieces", via_batch, &eight, dev, host, bytes, d, a, 8);
+            lone_via("graph memcpy node", via_graph_node, NULL, dev, host, bytes, d, a, 1);
+        }
+    /* The same 1 MiB upload split over two and four streams at once. */
+    cudaStream_t ss[4];
+    for (int i = 0; i < 4; i++)
+        CK(cudaStreamCreateWithFlags(&ss[i], cudaStreamNonBlocking));
+    for (int k : {2, 4}) {
+        begin();
+        for (int r = 0; r < 20; r++) {
+            size_t piece = (1u << 20) / k;
+            for (int i = 0; i < k; i++)
+                copy(dev + i * piece, host + i * piece, piece, 0, ss[i]);
+            CK(cudaDeviceSynchronize());
+        }
+        char name[64];
+        snprintf(name, sizeof name, "api 1M split over %d streams h2d 1024K", k);
+        report_grouped(name, 0, end_recs(0, 0), k);
+    }
+    /* Event-timed lone copies: what the stream sees, not the copy engine. */
+    cudaEvent_t e0, e1;
+    CK(cudaEventCreate(&e0));
+    CK(cudaEventCreate(&e1));
+    for (int d = 0; d < 2; d++) {
+        std::vector<float> ms;
+        for (int r = 0; r < 20; r++) {
+            float t;
+            CK(cudaEventRecord(e0, a));
+            copy(dev, host, 1 << 20, d, a);
+            CK(cudaEventRecord(e1, a));
+            CK(cudaEventSynchronize(e1));
+            CK(cudaEventElapsedTime(&t, e0, e1));
+            ms.push_back(t);
+        }
+        std::sort(ms.begin(), ms.end());
+        printf("api event-timed lone %s 1024K: median %.2f us, min %.2f us (%.3f of asymptotic at the median)\n",
+               d ? "d2h" : "h2d", 1e3 * ms[10], 1e3 * ms[0], (1 << 20) / (1e-3 * ms[10]) / asym[d]);
+    }
+}
+
+__global__ void zero_copy_read(const uint4 *p, size_t n, unsigned *out)
+{
+    unsigned acc = 0;
+    for (size_t i = blockIdx.x * (size_t)blockDim.x + threadIdx.x; i < n; i += (size_t)gridDim.x * blockDim.x)
+        acc ^= p[i].x ^ p[i].w;
+    if (acc == 0x12345)
+        *out = acc;
+}
+
+/* 10. (goal 1) Does another stream's pending wait slow the kernels?  A
+ * chain of kernels that read mapped host memory (as activation-only plans
+ * read parameters) or device memory, with: nothing else; a copy stream
+ * waiting on the chain's last kernel (the store of streams mode); both a
+ * waiting upload stream before the chain and a waiting download after. */
+static void section_wait(char *dev, char *host, cudaStream_t k, cudaStream_t up, cudaStream_t down)
+{
+    unsigned *sink;
+    CK(cudaMalloc(&sink, 4));
+    char *mapped;
+    CK(cudaHostGetDevicePointer((void **)&mapped, host + (256u << 20), 0));
+    cudaEvent_t first, last;
+    CK(cudaEventCreateWithFlags(&first, cudaEventDisableTiming));
+    CK(cudaEventCreateWithFlags(&last, cudaEventDisableTiming));
+    const int n = 100;
+    const size_t bytes = 1u << 20; /* per kernel: 100 MiB in all, ResNet-50's parameters */
+    static const char *const names[] = {"alone", "download waits on the last kernel",
+                                        "upload -> kernels -> download (streams mode)", "all on one stream (serial)"};
+    for (int rep = 0; rep < 2; rep++)
+        for (int src = 0; src < 2; src++)
+            for (int mode = 0; mode < 4; mode++) {
+                std::vector<double> walls;
+                double ksum = 0;
+                for (int r = 0; r < 6; r++) {
+                    if (r == 5)
+                        begin();
+                    struct timespec t0, t1;
+                    clock_gettime(CLOCK_MONOTONIC, &t0);
+                    cudaStream_t ks = k;
+                    if (mode == 2) {
+                        copy(dev, host, 602112, 0, up);
+                        CK(cudaEventRecord(first, up));
+                        CK(cudaStreamWaitEvent(k, first, 0));
+                    } else if (mode == 3) {
+                        copy(dev, host, 602112, 0, k);
+                    }
+                    for (int i = 0; i < n; i++) {
+                        const uint4 *p = (const uint4 *)(src == 0 ? mapped + i * bytes : dev + (64u << 20) + i * bytes);
+                        zero_copy_read<<<66, 256, 0, ks>>>(p, bytes / 16, sink);
+                    }
+                    if (mode == 1 || mode == 2) {
+                        CK(cudaEventRecord(last, k));
+                        CK(cudaStreamWaitEvent(down, last, 0));
+                        copy(dev, host, 4000, 1, down);
+                    } else if (mode == 3) {
+                        copy(dev, host, 4000, 1, k);
+                    }
+                    CK(cudaDeviceSynchronize());
+                    clock_gettime(CLOCK_MONOTONIC, &t1);
+                    if (r > 0 && r < 5)
+                        walls.push_back((t1.tv_sec - t0.tv_sec) + 1e-9 * (t1.tv_nsec - t0.tv_nsec));
+                }
+                std::vector<rec_t> ks = end_recs(2, 0);
+                for (auto &x : ks)
+                    ksum += 1e-9 * (double)(x.end - x.start);
+                std::sort(walls.begin(), walls.end());
+                printf("wait %s reads, %-46s wall median %.1f us, min %.1f us; profiled kernels %.1f us (%zu)\n",
+                       src == 0 ? "host" : "hbm ", names[mode], 1e6 * walls[walls.size() / 2], 1e6 * walls[0],
+                       1e6 * ksum, ks.size());
+            }
+}
+
+/* 11. (goal 1) Host blocks from one process to the next: six blocks of
+ * 256 MiB from cudaHostAlloc, three from malloc + cudaHostRegister and
+ * three of huge pages + cudaHostRegister; per block, a kernel reading
+ * 128 MiB of it through its mapped pointer, and lone 1 MiB uploads. */
+static void section_alloc(char *dev, cudaStream_t a, cudaStream_t k)
+{
+    unsigned *sink;
+    CK(cudaMalloc(&sink, 4));
+    const size_t hb = 256u << 20;
+    cudaEvent_t e0, e1;
+    CK(cudaEventCreate(&e0));
+    CK(cudaEventCreate(&e1));
+    for (int kind = 0; kind < 3; kind++)
+        for (int b = 0; b < (kind == 0 ? 6 : 3); b++) {
+            char *h = NULL;
+            if (kind == 0) {
+                CK(cudaHostAlloc(&h, hb, cudaHostAllocPortable | cudaHostAllocMapped));
+            } else {
+                char *raw = (char *)mmap(NULL, hb + (2u << 20), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+                h = (char *)(((uintptr_t)raw + (2u << 20) - 1) & ~(uintptr_t)((2u << 20) - 1));
+                madvise(h, hb, kind == 2 ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
+            }
+            memset(h, 9, hb);
+            if (kind > 0)
+                CK(cudaHostRegister(h, hb, cudaHostRegisterPortable | cudaHostRegisterMapped));
+            char *mp;
+            CK(cudaHostGetDevicePointer((void **)&mp, h, 0));
+            std::vector<float> ms;
+            for (int r = 0; r < 5; r++) {
+                float t;
+                CK(cudaEventRecord(e0, k));
+                zero_copy_read<<<264, 256, 0, k>>>((const uint4 *)mp, (128u << 20) / 16, sink);
+                CK(cudaEventRecord(e1, k));
+                CK(cudaEventSynchronize(e1));
+                CK(cudaEventElapsedTime(&t, e0, e1));
+                ms.push_back(t);
+            }
+            std::sort(ms.begin(), ms.end());
+            begin();
+            for (int r = 0; r < 32; r++) {
+                size_t off = ((size_t)r * 2654435761u % 250) * (1u << 20);
+                copy(dev + (r % 16) * (1 << 20), h + off, 1 << 20, 0, a);
+                CK(cudaStreamSynchronize(a));
+            }
+            char name[96];
+            snprintf(name, sizeof name, "alloc %s block %d: zero-copy %.2f GB/s (median), h2d 1M",
+                     kind == 0 ? "hostalloc" : kind == 1 ? "malloc+register" : "thp+register", b,
+                     (128u << 20) / (1e-3 * ms[2]) / 1e9);
+            report(name, 0, end_recs(0, 0));
+        }
+}
+
+static int wanted(int argc, char **argv, const char *section)
+{
+    if (argc < 2)
+        return strcmp(section, "base") == 0;
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], section) == 0)
+            return 1;
+    return 0;
+}
+
+int main(int argc, char **argv)
 {
     cuptiActivityRegisterCallbacks(requested, completed);
     cuptiActivityEnable(CUPTI_ACTIVITY_KIND_MEMCPY);
@@ -283,6 +583,14 @@ int main(void)
         printf("%s: CUPTI 64M back to back %.2f GB/s; events: 4K back to back %.2f us/copy, 64M %.2f GB/s\n",
                d ? "d2h" : "h2d", asym[d] / 1e9, 1e3 * ms_small / 20, 20.0 * big / (1e-3 * ms_big) / 1e9);
     }
+    if (wanted(argc, argv, "api"))
+        section_api(dev, host, a);
+    if (wanted(argc, argv, "wait"))
+        section_wait(dev, host, k, a, b);
+    if (wanted(argc, argv, "alloc"))
+        section_alloc(dev, a, k);
+    if (!wanted(argc, argv, "base"))
+        return 0;
     static const size_t sizes[] = {4096, 65536, 262144, 524288, 1u << 20, 3u << 19, 2u << 20, 4u << 20,
                                    8u << 20, 16u << 20, 64u << 20};
     for (int d = 0; d < 2; d++)

@@ -1,24 +1,28 @@
 #!/usr/bin/env bash
 # The runtime benchmark (issue 9) on a CUDA machine: the fourteen bundled
-# models at M_R, M_H, M_Rp and M_Hp with their real element sizes, each plan
-# run by `cosma run --backend cuda` in graph, streams and serial (one
-# stream, plan order) mode, in --rounds processes per mode (interleaved:
-# graph streams serial, then serial streams graph, ...; a process's host
-# memory varies from one to the next), plus one poisoned streams run, after
-# `cosma calibrate`; then bench/runtime.py writes the table.
+# models at M_R, M_H, M_Rp and M_Hp with their real element sizes, after
+# `cosma calibrate`.  Each plan runs in --rounds processes of
+# `cosma run --backend cuda --mode graph,streams,serial,serial`: one runtime
+# (one arena, one pinned host block) runs the four entries in turn, every
+# repeat of each interleaved with the others', so that the modes are
+# compared on the same memory at the same time (a process's host memory
+# and the machine's state vary from one process to the next); serial runs
+# twice to measure the noise between two identical runs.  Rounds alternate
+# the list's order.  Then one poisoned streams run; bench/runtime.py writes
+# the table.
 #
 # usage: bash bench/runtime.sh [--cosma BIN] [--plans DIR] [--out DIR] [--repeat N] [--rounds N]
 #                              [--time-limit S] [--models "A B ..."] [--cost COST.json]
 #   --plans DIR   plan files NAME.BUDGET.json (missing ones are planned first)
 #   --models      a subset of the bundled models (default: all fourteen)
 #   --cost FILE   use this calibration instead of running cosma calibrate
-#   --out DIR     cost.json, runs/*.json (one `cosma run --json` each; round r > 1 as
-#                 MODEL.BUDGET.MODE.rR.json), reports/ (graph mode, round 1), runs.tar.gz
-#                 (both), results-gpu.md
+#   --out DIR     cost.json, runs/MODEL.BUDGET.rR.json (one `cosma run --json` line per
+#                 entry of the list), runs/MODEL.BUDGET.poison.json, reports/ (graph mode,
+#                 round 1), runs.tar.gz (both), results-gpu.md
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 cd "$here/.."
-cosma=build/cosma plans=bench-out/plans out=bench-out repeat=5 rounds=2 limit=30 models="" cost=""
+cosma=build/cosma plans=bench-out/plans out=bench-out repeat=9 rounds=2 limit=30 models="" cost=""
 while [ $# -gt 0 ]; do
   case $1 in
     --cosma) cosma=$2; shift 2 ;;
@@ -53,16 +57,13 @@ for g in $models; do
     plan=$plans/$g.$b.json
     [ -s "$plan" ] || continue
     for r in $(seq 1 "$rounds"); do
-      modes="graph streams serial"; [ $((r % 2)) = 0 ] && modes="serial streams graph"
-      suffix=""; [ "$r" -gt 1 ] && suffix=.r$r
-      for mode in $modes; do
-        report=()
-        [ $mode = graph ] && [ "$r" = 1 ] && report=(--report "$out/reports/$g.$b.json")
-        name=$out/runs/$g.$b.$mode$suffix
-        "$cosma" run "graphs/$g.yaml" "$plan" --backend cuda --mode $mode --repeat "$repeat" --cost "$out/cost.json" \
-          --json "${report[@]}" > "$name.json" 2> "$name.err"
-        echo $? > "$name.rc"
-      done
+      modes=graph,streams,serial,serial; [ $((r % 2)) = 0 ] && modes=serial,streams,graph,serial
+      report=()
+      [ "$r" = 1 ] && report=(--report "$out/reports/$g.$b.json")
+      name=$out/runs/$g.$b.r$r
+      "$cosma" run "graphs/$g.yaml" "$plan" --backend cuda --mode $modes --repeat "$repeat" --cost "$out/cost.json" \
+        --json "${report[@]}" > "$name.json" 2> "$name.err"
+      echo $? > "$name.rc"
     done
     "$cosma" run "graphs/$g.yaml" "$plan" --backend cuda --mode streams --poison --repeat 1 --cost "$out/cost.json" \
       --json > "$out/runs/$g.$b.poison.json" 2> "$out/runs/$g.$b.poison.err"

@@ -11,6 +11,7 @@
 #include <cosma/runtime.h>
 
 #define RUN_MAX_REPEAT 1000
+#define RUN_MAX_MODES 8 /* entries of a --mode list */
 
 static const char usage[] =
     "usage: cosma run GRAPH.yaml|MODEL.onnx PLAN.json [options]\n\n"
@@ -18,10 +19,13 @@ static const char usage[] =
     "integrity kernel for every operator; compares every graph output with a\n"
     "reference execution with unlimited memory and the bytes moved with the plan's.\n"
     "  --backend cpu|cuda   where to run (default cpu)\n"
-    "  --mode graph|streams|serial\n"
+    "  --mode graph|streams|serial[,...]\n"
     "                       cuda: one captured multi-stream CUDA graph (default),\n"
     "                       three streams with events, or plan order on one stream;\n"
-    "                       cpu: lanes interleaved in a seeded order, or plan order\n"
+    "                       cpu: lanes interleaved in a seeded order, or plan order;\n"
+    "                       a list (a mode may repeat) runs them in turn on the same\n"
+    "                       memory, each run of every entry interleaved, one summary\n"
+    "                       per entry (--report: the first entry)\n"
     "  --check-all          also compare every operand each time an operator reads it\n"
     "  --poison             overwrite freed scratchpad bytes\n"
     "  --repeat N           timed runs (default 1); the wall time is their median\n"
@@ -44,6 +48,8 @@ typedef struct {
     const char *graph_path, *plan_path, *report_path, *cost_path;
     uint32_t repeat, warmup;
     int warmup_given, json;
+    cosma_run_mode_t modes[RUN_MAX_MODES];
+    int n_modes;
 } run_args_t;
 
 static int parse_number(const char *name, const char *value, uint64_t max, uint64_t *out)
@@ -53,6 +59,28 @@ static int parse_number(const char *name, const char *value, uint64_t max, uint6
     if (!cli_parse_u64(value, out) || *out > max)
         return cli_usage_error("run", "%s: '%s' is not a number from 0 to %" PRIu64, name, value, max);
     return CLI_EXIT_OK;
+}
+
+/* "graph,streams,serial": 0, or -1 for a name that is no mode or too many. */
+static int parse_modes(const char *list, run_args_t *a)
+{
+    a->n_modes = 0;
+    for (const char *at = list;; at++) {
+        const char *comma = strchr(at, ',');
+        size_t length = comma != NULL ? (size_t)(comma - at) : strlen(at);
+        char name[16];
+        if (a->n_modes == RUN_MAX_MODES || length >= sizeof name)
+            return -1;
+        memcpy(name, at, length);
+        name[length] = '\0';
+        if (cosma_run_mode_parse(name, &a->modes[a->n_modes++]) != 0)
+            return -1;
+        if (comma == NULL)
+            break;
+        at = comma;
+    }
+    a->runtime.mode = a->modes[0];
+    return 0;
 }
 
 /* One option at argv[*i]: 0 taken, -1 not an option of run, else an exit code. */
@@ -71,8 +99,9 @@ static int parse_option(int argc, char **argv, int *i, run_args_t *a)
         if (value == NULL || cosma_backend_parse(value, &a->runtime.backend) != 0)
             return cli_usage_error("run", "--backend takes cpu or cuda");
     } else if (cli_option(argc, argv, i, "--mode", &value)) {
-        if (value == NULL || cosma_run_mode_parse(value, &a->runtime.mode) != 0)
-            return cli_usage_error("run", "--mode takes graph, streams or serial");
+        if (value == NULL || parse_modes(value, a) != 0)
+            return cli_usage_error("run", "--mode takes graph, streams or serial, or a list of up to %d of them "
+                                          "separated by commas", RUN_MAX_MODES);
     } else if (cli_option(argc, argv, i, "--report", &value)) {
         if ((a->report_path = value) == NULL)
             return cli_usage_error("run", "--report needs a file");
@@ -116,6 +145,8 @@ static int parse_args(int argc, char **argv, run_args_t *a, cosma_diag_t *diag)
     memset(a, 0, sizeof *a);
     cosma_runtime_options_init(&a->runtime);
     a->repeat = 1;
+    a->modes[0] = a->runtime.mode;
+    a->n_modes = 1;
     for (int i = 1; i < argc; i++) {
         if (cli_flag(argv, &i, "--help") || cli_flag(argv, &i, "-h")) {
             fputs(usage, stdout);
@@ -162,45 +193,76 @@ typedef struct {
     cosma_run_figures_t figures;
 } run_result_t;
 
-/* Warm-up, timed and (on cuda) one profiled run; the outputs of the last
- * are compared with the reference. */
-static cosma_status_t execute(cosma_runtime_t *rt, const run_args_t *a, const cosma_cost_model_t *model,
-                              run_result_t *out, cosma_diag_t *diag)
+/* Warm-up and timed runs, each round running every --mode entry once (the
+ * first entry rotating, so that none always runs first); walls[k] gets
+ * entry k's timed runs. */
+static cosma_status_t timed_runs(cosma_runtime_t *rt, const run_args_t *a, double **walls, cosma_diag_t *diag)
 {
-    double *walls = calloc(a->repeat, sizeof(double));
-    if (walls == NULL)
-        return COSMA_ERR_NOMEM;
     cosma_status_t status = COSMA_OK;
-    int profiled_run = a->runtime.backend == COSMA_BACKEND_CUDA;
     cosma_runtime_set_profiling(rt, 0);
-    for (uint32_t r = 0; r < a->warmup + a->repeat && status == COSMA_OK; r++) {
-        status = cosma_runtime_run(rt, diag);
-        if (r >= a->warmup)
-            walls[r - a->warmup] = cosma_runtime_stats(rt)->wall_seconds;
-    }
-    if (status == COSMA_OK && profiled_run) {
-        cosma_runtime_set_profiling(rt, 1);
-        status = cosma_runtime_run(rt, diag);
-    }
-    if (status == COSMA_OK) {
-        qsort(walls, a->repeat, sizeof(double), compare_doubles);
-        out->min = walls[0];
-        out->median = walls[a->repeat / 2];
-        cosma_status_t check = cosma_runtime_check_outputs(rt, diag);
-        out->outputs_match = check == COSMA_OK;
-        if (check != COSMA_OK && check != COSMA_ERR_INTERNAL)
-            status = check;
-        if (status == COSMA_OK)
-            status = cosma_runtime_figures(rt, model, &out->figures);
-    }
-    free(walls);
+    for (uint32_t r = 0; r < a->warmup + a->repeat && status == COSMA_OK; r++)
+        for (int j = 0; j < a->n_modes && status == COSMA_OK; j++) {
+            int k = (int)((r + (uint32_t)j) % (uint32_t)a->n_modes);
+            status = cosma_runtime_set_mode(rt, a->modes[k], diag);
+            if (status == COSMA_OK)
+                status = cosma_runtime_run(rt, diag);
+            if (status == COSMA_OK && r >= a->warmup)
+                walls[k][r - a->warmup] = cosma_runtime_stats(rt)->wall_seconds;
+        }
     return status;
 }
 
-static void print_summary(const cosma_graph_t *graph, const run_args_t *a, const run_result_t *r)
+/* Entry k's result: (on cuda) one profiled run, the outputs compared with
+ * the reference, the figures, and the report of the first entry. */
+static cosma_status_t entry_result(cosma_runtime_t *rt, const run_args_t *a, const cosma_cost_model_t *model,
+                                   int k, double *walls, run_result_t *out, cosma_diag_t *diag)
+{
+    cosma_status_t status = cosma_runtime_set_mode(rt, a->modes[k], diag);
+    if (status == COSMA_OK && a->runtime.backend == COSMA_BACKEND_CUDA) {
+        cosma_runtime_set_profiling(rt, 1);
+        status = cosma_runtime_run(rt, diag);
+        cosma_runtime_set_profiling(rt, 0);
+    }
+    if (status != COSMA_OK)
+        return status;
+    qsort(walls, a->repeat, sizeof(double), compare_doubles);
+    out->min = walls[0];
+    out->median = walls[a->repeat / 2];
+    cosma_status_t check = cosma_runtime_check_outputs(rt, diag);
+    out->outputs_match = check == COSMA_OK;
+    if (check != COSMA_OK && check != COSMA_ERR_INTERNAL)
+        return check;
+    status = cosma_runtime_figures(rt, model, &out->figures);
+    if (status == COSMA_OK && k == 0 && a->report_path != NULL) {
+        status = cosma_runtime_write_report(rt, model, a->report_path, diag);
+        if (status == COSMA_ERR_INTERNAL) /* bytes that differ: the summary says so */
+            status = COSMA_OK;
+    }
+    return status;
+}
+
+static cosma_status_t execute(cosma_runtime_t *rt, const run_args_t *a, const cosma_cost_model_t *model,
+                              run_result_t *out, cosma_diag_t *diag)
+{
+    double *walls[RUN_MAX_MODES];
+    cosma_status_t status = COSMA_OK;
+    for (int k = 0; k < a->n_modes; k++)
+        if ((walls[k] = calloc(a->repeat, sizeof(double))) == NULL)
+            status = COSMA_ERR_NOMEM;
+    if (status == COSMA_OK)
+        status = timed_runs(rt, a, walls, diag);
+    for (int k = 0; k < a->n_modes && status == COSMA_OK; k++)
+        status = entry_result(rt, a, model, k, walls[k], &out[k], diag);
+    for (int k = 0; k < a->n_modes; k++)
+        free(walls[k]);
+    return status;
+}
+
+static void print_summary(const cosma_graph_t *graph, const run_args_t *a, cosma_run_mode_t run_mode,
+                          const run_result_t *r)
 {
     const cosma_run_figures_t *f = &r->figures;
-    const char *backend = cosma_backend_name(a->runtime.backend), *mode = cosma_run_mode_name(a->runtime.mode);
+    const char *backend = cosma_backend_name(a->runtime.backend), *mode = cosma_run_mode_name(run_mode);
     if (a->json) {
         printf("{\"graph\": \"%s\", \"backend\": \"%s\", \"mode\": \"%s\", \"runs\": %" PRIu32
                ", \"outputs_match\": %s, \"bytes_match\": %s, \"cupti\": %s, \"planned_h2d_bytes\": %" PRIu64
@@ -241,20 +303,19 @@ static int run_plan(const run_args_t *a, const cosma_graph_t *graph, const cosma
     status = cosma_runtime_open(graph, plan, &a->runtime, &rt, diag);
     if (status != COSMA_OK)
         return cli_exit_code(status, diag);
-    run_result_t result;
-    memset(&result, 0, sizeof result);
-    status = execute(rt, a, &model, &result, diag);
+    run_result_t result[RUN_MAX_MODES];
+    memset(result, 0, sizeof result);
+    status = execute(rt, a, &model, result, diag);
     int exit_code = CLI_EXIT_OK;
-    if (status == COSMA_OK && a->report_path != NULL) {
-        cosma_status_t report = cosma_runtime_write_report(rt, &model, a->report_path, diag);
-        if (report != COSMA_OK && report != COSMA_ERR_INTERNAL)
-            exit_code = cli_exit_code(report, diag);
-    }
     if (status == COSMA_OK) {
-        print_summary(graph, a, &result);
-        if (exit_code == CLI_EXIT_OK && (!result.outputs_match || !result.figures.bytes_match))
-            exit_code = CLI_EXIT_NO_RESULT;
-        if (!result.figures.bytes_match && a->report_path == NULL)
+        int bytes_match = 1;
+        for (int k = 0; k < a->n_modes; k++) {
+            print_summary(graph, a, a->modes[k], &result[k]);
+            if (!result[k].outputs_match || !result[k].figures.bytes_match)
+                exit_code = CLI_EXIT_NO_RESULT;
+            bytes_match &= result[k].figures.bytes_match;
+        }
+        if (!bytes_match && a->report_path == NULL)
             cosma_diag_report(diag, COSMA_SEV_ERROR, "run: actual bytes differ from the plan's (see --report)");
     } else {
         /* An integrity check that failed mid-run is a result, not a crash. */

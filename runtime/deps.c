@@ -24,6 +24,9 @@ typedef struct {
     int32_t *host_writer;   /* per tensor: last spill or store */
     int32_t *host_reader;   /* per tensor: last load */
     int32_t *resident;      /* per tensor: interval resident now, or -1 */
+    int32_t *by_tensor;     /* interval indices grouped by tensor ... */
+    int32_t *tensor_start;  /* ... tensor t's at by_tensor[tensor_start[t] .. tensor_start[t + 1]) */
+    rt_access_map_t *map;   /* every access so far, by scratchpad bytes */
 } deps_builder_t;
 
 static void depend(deps_builder_t *b, rt_node_t *node, int32_t on)
@@ -44,16 +47,33 @@ static void depend_on_interval(deps_builder_t *b, rt_node_t *node, int32_t inter
     depend(b, node, a->poison);
 }
 
-/* Before writing interval i: every ended interval whose bytes overlap. */
+/* Before writing interval i: every access of an ended interval whose bytes
+ * overlap (an interval live at the same time never overlaps it in a
+ * verified plan, and a later one has no access yet, so the latest access
+ * of each lane over i's bytes is the one to wait for). */
 static void depend_on_overlaps(deps_builder_t *b, rt_node_t *node, int32_t i)
 {
-    const cosma_interval_t *iv = b->s->intervals, *mine = &iv[i];
-    for (int32_t j = 0; j < b->s->n_intervals; j++) {
-        if (j == i || iv[j].last >= mine->first)
-            continue;
-        if (iv[j].offset < mine->offset + mine->bytes && mine->offset < iv[j].offset + iv[j].bytes)
-            depend_on_interval(b, node, j);
-    }
+    const cosma_interval_t *mine = &b->s->intervals[i];
+    int32_t latest[RT_N_LANES];
+    rt_access_map_latest(b->map, mine->offset, mine->bytes, latest);
+    for (int l = 0; l < RT_N_LANES; l++)
+        depend(b, node, latest[l]);
+}
+
+/* Records that node accesses interval i. */
+static void touch(deps_builder_t *b, int32_t i, int32_t node)
+{
+    const cosma_interval_t *iv = &b->s->intervals[i];
+    rt_access_map_touch(b->map, iv->offset, iv->bytes, b->out->nodes[node].lane, node);
+}
+
+/* The interval of tensor that begins at step (-1 none). */
+static int32_t interval_from(const deps_builder_t *b, int32_t tensor, int32_t step)
+{
+    for (int32_t k = b->tensor_start[tensor]; k < b->tensor_start[tensor + 1]; k++)
+        if (b->s->intervals[b->by_tensor[k]].first == step)
+            return b->by_tensor[k];
+    return -1;
 }
 
 static rt_node_t *add_node(deps_builder_t *b, rt_node_kind_t kind, rt_lane_t lane, int32_t event, int32_t interval)
@@ -80,6 +100,7 @@ static void add_load(deps_builder_t *b, int32_t event)
     depend(b, node, b->host_writer[e->tensor]);
     depend_on_overlaps(b, node, e->interval);
     b->acc[e->interval].writer = self;
+    touch(b, e->interval, self);
     b->host_reader[e->tensor] = self;
     b->resident[e->tensor] = e->interval;
 }
@@ -96,10 +117,7 @@ static void add_run(deps_builder_t *b, int32_t event)
             continue; /* empty, or read from host memory that nobody writes */
         if (ops[k].is_output) {
             /* The interval this output creates starts at this step. */
-            int32_t i = -1;
-            for (int32_t j = 0; j < b->s->n_intervals && i < 0; j++)
-                if (b->s->intervals[j].tensor == tensor && b->s->intervals[j].first == e->step)
-                    i = j;
+            int32_t i = interval_from(b, tensor, e->step);
             if (i < 0)
                 continue;
             depend_on_overlaps(b, node, i);
@@ -110,6 +128,7 @@ static void add_run(deps_builder_t *b, int32_t event)
         if (i >= 0) {
             depend(b, node, b->acc[i].writer);
             b->acc[i].last_run = self;
+            touch(b, i, self);
         }
     }
 }
@@ -122,6 +141,7 @@ static void add_download(deps_builder_t *b, int32_t event, rt_node_kind_t kind)
     depend(b, node, b->acc[e->interval].writer);
     depend(b, node, b->host_reader[e->tensor]); /* host write-after-read */
     b->acc[e->interval].download = self;
+    touch(b, e->interval, self);
     b->host_writer[e->tensor] = self;
 }
 
@@ -132,6 +152,7 @@ static void add_poison(deps_builder_t *b, int32_t event)
     rt_node_t *node = add_node(b, RT_NODE_POISON, RT_LANE_KERNEL, event, e->interval);
     depend_on_interval(b, node, e->interval);
     b->acc[e->interval].poison = self;
+    touch(b, e->interval, self);
 }
 
 /* Drops every wait that lane order and the other waits already imply, so
@@ -181,6 +202,20 @@ static void mark_waits(rt_deps_t *deps)
                 deps->nodes[deps->nodes[n].wait[l]].waited_on = 1;
 }
 
+/* Counting sort of the intervals by tensor (their order kept within one). */
+static void group_by_tensor(deps_builder_t *b)
+{
+    const cosma_event_schedule_t *s = b->s;
+    for (int32_t i = 0; i < s->n_intervals; i++)
+        b->tensor_start[s->intervals[i].tensor + 1]++;
+    for (int32_t t = 0; t < b->graph->n_tensors; t++)
+        b->tensor_start[t + 1] += b->tensor_start[t];
+    int32_t *next = b->host_writer; /* scratch, reset by the caller */
+    memcpy(next, b->tensor_start, (size_t)b->graph->n_tensors * sizeof(int32_t));
+    for (int32_t i = 0; i < s->n_intervals; i++)
+        b->by_tensor[next[s->intervals[i].tensor]++] = i;
+}
+
 cosma_status_t rt_deps_build(const cosma_graph_t *graph, const cosma_event_schedule_t *schedule, int poison,
                              rt_deps_t *out_deps)
 {
@@ -192,12 +227,16 @@ cosma_status_t rt_deps_build(const cosma_graph_t *graph, const cosma_event_sched
     b.host_writer = malloc(n_tensors * sizeof(int32_t));
     b.host_reader = malloc(n_tensors * sizeof(int32_t));
     b.resident = malloc(n_tensors * sizeof(int32_t));
+    b.by_tensor = malloc(n_intervals * sizeof(int32_t));
+    b.tensor_start = calloc(n_tensors + 1, sizeof(int32_t));
     cosma_status_t status = COSMA_OK;
     if (out_deps->nodes == NULL || b.acc == NULL || b.host_writer == NULL || b.host_reader == NULL ||
-        b.resident == NULL) {
+        b.resident == NULL || b.by_tensor == NULL || b.tensor_start == NULL ||
+        rt_access_map_create(schedule->intervals, schedule->n_intervals, &b.map) != COSMA_OK) {
         status = COSMA_ERR_NOMEM;
         goto done;
     }
+    group_by_tensor(&b);
     for (size_t i = 0; i < n_intervals; i++)
         b.acc[i] = (access_t){-1, -1, -1, -1};
     for (size_t t = 0; t < n_tensors; t++)
@@ -224,6 +263,9 @@ done:
     free(b.host_writer);
     free(b.host_reader);
     free(b.resident);
+    free(b.by_tensor);
+    free(b.tensor_start);
+    rt_access_map_destroy(b.map);
     if (status != COSMA_OK)
         rt_deps_free(out_deps);
     return status;

@@ -336,6 +336,16 @@ cosma_status_t cosma_runtime_output(const cosma_runtime_t *rt, const char *name,
     return COSMA_OK;
 }
 
+cosma_status_t cosma_runtime_set_mode(cosma_runtime_t *rt, cosma_run_mode_t mode, cosma_diag_t *diag)
+{
+    if (rt == NULL || (mode != COSMA_RUN_GRAPH && mode != COSMA_RUN_STREAMS && mode != COSMA_RUN_SERIAL)) {
+        cosma_diag_report(diag, COSMA_SEV_ERROR, "runtime: set_mode needs a runtime and graph, streams or serial");
+        return COSMA_ERR_USAGE;
+    }
+    rt->options.mode = mode;
+    return COSMA_OK;
+}
+
 void cosma_runtime_set_profiling(cosma_runtime_t *rt, int on)
 {
     rt->options.profile = on;

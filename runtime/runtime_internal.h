@@ -40,6 +40,18 @@ typedef struct {
     int32_t n_nodes;
 } rt_deps_t;
 
+/* The latest access, per lane, of byte ranges of the scratchpad
+ * (access_map.c): ranges are intervals of the plan it was made for. */
+typedef struct rt_access_map rt_access_map_t;
+cosma_status_t rt_access_map_create(const cosma_interval_t *intervals, int32_t n_intervals,
+                                    rt_access_map_t **out_map);
+void rt_access_map_destroy(rt_access_map_t *map);
+/* Records node, on lane, as the latest access of the range. */
+void rt_access_map_touch(rt_access_map_t *map, uint64_t offset, uint64_t bytes, rt_lane_t lane, int32_t node);
+/* Per lane, the latest node that touched a byte of the range (-1: none). */
+void rt_access_map_latest(const rt_access_map_t *map, uint64_t offset, uint64_t bytes,
+                          int32_t out_latest[RT_N_LANES]);
+
 /* Builds the dependency graph: read-after-write on tensors (host and
  * scratchpad copies), write-after-read and write-after-write on
  * overlapping scratchpad bytes; with poison, a fill node after every

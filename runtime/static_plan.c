@@ -246,8 +246,12 @@ static cosma_status_t build(const cosma_static_plan_t *p, const uint64_t *param_
     plan->graph_hash = cosma_graph_hash(graph);
     if ((status = read_intervals(p, plan, diag)) == COSMA_OK) {
         cosma_plan_sort_intervals(plan);
-        cosma_plan_compute_traffic(graph, plan);
-        status = check_round_trip(p, graph, plan, diag);
+        status = cosma_plan_traffic(graph, plan, &plan->traffic);
+        if (status == COSMA_ERR_INPUT)
+            cosma_diag_report(diag, COSMA_SEV_ERROR, "static plan '%s': the traffic totals of its intervals overflow "
+                              "64 bits", plan->graph_name);
+        if (status == COSMA_OK)
+            status = check_round_trip(p, graph, plan, diag);
     }
     if (status != COSMA_OK) {
         cosma_plan_destroy(plan);

@@ -199,6 +199,16 @@ static cosma_status_t issue(cosma_runtime_t *rt, cuda_state_t *st, int serial, i
     return COSMA_OK;
 }
 
+static void drop_graph(cuda_state_t *st)
+{
+    if (st->exec != NULL)
+        cudaGraphExecDestroy(st->exec);
+    if (st->graph != NULL)
+        cudaGraphDestroy(st->graph);
+    st->exec = NULL;
+    st->graph = NULL;
+}
+
 /* The whole run as one CUDA graph: the upload stream forks the other two
  * and joins them at the end. */
 static cosma_status_t capture(cosma_runtime_t *rt, cuda_state_t *st, cosma_diag_t *diag)
@@ -446,10 +456,7 @@ static cosma_status_t cuda_open(cosma_runtime_t *rt, cosma_diag_t *diag)
 static void cuda_close(cosma_runtime_t *rt)
 {
     cuda_state_t *st = rt->backend_state;
-    if (st->exec != NULL)
-        cudaGraphExecDestroy(st->exec);
-    if (st->graph != NULL)
-        cudaGraphDestroy(st->graph);
+    drop_graph(st);
     for (int32_t k = 0; st->events != NULL && k < rt->deps.n_nodes; k++)
         if (st->events[k] != NULL)
             cudaEventDestroy(st->events[k]);
@@ -497,22 +504,18 @@ static cosma_status_t cuda_execute(cosma_runtime_t *rt, cuda_state_t *st, cosma_
     return status;
 }
 
-/* After set_kernel: count the registered kernels' launches and capture the
- * run again (graph mode), before the run is timed or profiled. */
-static cosma_status_t refresh_kernels(cosma_runtime_t *rt, cuda_state_t *st, cosma_diag_t *diag)
+/* Before a run is timed or profiled: after set_kernel, count the registered
+ * kernels' launches (the captured run is stale then); in graph mode, capture
+ * the run if it is not captured (open captures it in graph mode only). */
+static cosma_status_t refresh(cosma_runtime_t *rt, cuda_state_t *st, cosma_diag_t *diag)
 {
-    if (st->kernels_version == rt->kernels_version)
+    if (st->kernels_version != rt->kernels_version) {
+        probe_registered(rt, st);
+        st->kernels_version = rt->kernels_version;
+        drop_graph(st);
+    }
+    if (rt->options.mode != COSMA_RUN_GRAPH || st->exec != NULL)
         return COSMA_OK;
-    probe_registered(rt, st);
-    st->kernels_version = rt->kernels_version;
-    if (rt->options.mode != COSMA_RUN_GRAPH)
-        return COSMA_OK;
-    if (st->exec != NULL)
-        cudaGraphExecDestroy(st->exec);
-    if (st->graph != NULL)
-        cudaGraphDestroy(st->graph);
-    st->exec = NULL;
-    st->graph = NULL;
     return capture(rt, st, diag);
 }
 
@@ -520,7 +523,7 @@ static cosma_status_t cuda_run(cosma_runtime_t *rt, cosma_diag_t *diag)
 {
     cuda_state_t *st = rt->backend_state;
     CUDA_TRY(cudaSetDevice(st->device), NULL);
-    cosma_status_t refreshed = refresh_kernels(rt, st, diag);
+    cosma_status_t refreshed = refresh(rt, st, diag);
     if (refreshed != COSMA_OK)
         return refreshed;
     char source[160] = "runtime counters (CUPTI off for this run)";

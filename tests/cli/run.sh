@@ -3,7 +3,7 @@
 # one at M_Rp run with --poison and --check-all in every mode, outputs
 # identical to the reference and bytes identical to the plan's totals; the
 # report's three files; a plan with two live tensors on the same bytes
-# refused at open; a skipped load caught; usage errors.
+# refused at open; a skipped load caught; a list of modes; usage errors.
 # Run as: bash run.sh PATH_TO_COSMA SOURCE_DIR
 source "$(dirname "$0")/lib.bash" "$@"
 
@@ -44,6 +44,14 @@ run_case r50 resnet50
 run_case tr transformer
 run_case dn densenet121
 run_case lr lraspp_mobilenet_v3_large
+
+# A list of modes: one summary per entry, in order, from one runtime.
+expect_exit 0 cosma run "$GRAPHS/transformer.yaml" tr.json --mode graph,streams,serial,serial --repeat 2 --json
+for k in 1 2 3 4; do sed -n "${k}p" "$OUT" > "list.$k.json"; done
+expect_json_all list.1.json list.2.json list.3.json list.4.json -- \
+    '[x["mode"] for x in (j, k, l, m)] == ["graph", "streams", "serial", "serial"]' \
+    'all(x["outputs_match"] and x["bytes_match"] and x["runs"] == 2 for x in (j, k, l, m))' \
+    'len(set(x["actual_h2d_bytes"] for x in (j, k, l, m))) == 1'
 
 # Plain text, repeats, the report.
 expect_exit 0 cosma run "$GRAPHS/transformer.yaml" tr.json --repeat 3 --report rep.json
@@ -104,6 +112,8 @@ expect_exit 2 cosma calibrate --backend tpu -o x.json
 expect_exit 2 cosma run "$GRAPHS/resnet50.yaml"
 expect_exit 2 cosma run "$GRAPHS/resnet50.yaml" r50.json --backend gpu
 expect_exit 2 cosma run "$GRAPHS/resnet50.yaml" r50.json --mode fast
+expect_exit 2 cosma run "$GRAPHS/resnet50.yaml" r50.json --mode graph,fast
+expect_exit 2 cosma run "$GRAPHS/resnet50.yaml" r50.json --mode graph,
 expect_exit 2 cosma run "$GRAPHS/resnet50.yaml" r50.json --repeat 0
 expect_exit 2 cosma run "$GRAPHS/resnet50.yaml" r50.json --elem-bytes 1
 expect_exit 2 cosma run "$GRAPHS/resnet50.yaml" missing.json

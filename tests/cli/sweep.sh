@@ -45,8 +45,9 @@ expect_stderr_empty
 
 # A signal: exit 128 + N; the table of the budgets planned so far (each
 # row planned, marked interrupted, or unplanned), or no file at all.
-# (The later signal comes after the bounds, scaled under the sanitizers.)
-for delay in 0.2 $((3 * SCALE)); do
+# (The later signal comes well after the bounds, which take about a second
+# here, scaled under the sanitizers.)
+for delay in 0.2 $((6 * SCALE)); do
     rm -f s.csv
     rc=$(signal_after "$delay" INT "$COSMA" sweep "$T" --elem-bytes 1 --budgets M_P,M_R,M_H --time-limit 100 --csv s.csv)
     expect_eq "SIGINT after ${delay}s: exit status" "$rc" 130

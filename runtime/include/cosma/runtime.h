@@ -114,6 +114,11 @@ cosma_status_t cosma_runtime_set_kernel(cosma_runtime_t *runtime, const char *op
  * bytes. */
 cosma_status_t cosma_runtime_bind(cosma_runtime_t *runtime, const char *tensor, const void *data, uint64_t bytes,
                                   cosma_diag_t *diag);
+/* Switches the mode of the following runs: the same arena, host buffers
+ * and dependency graph, so that modes can be compared run for run (cuda:
+ * graph mode captures the run at its first use).  COSMA_ERR_USAGE for a
+ * mode that does not exist. */
+cosma_status_t cosma_runtime_set_mode(cosma_runtime_t *runtime, cosma_run_mode_t mode, cosma_diag_t *diag);
 /* Executes the plan once.  Every backend call is checked; a failure names
  * the call, the step and the tensor.  With check_all, a differing operand
  * is COSMA_ERR_INTERNAL naming the tensor and the step. */
