@@ -168,7 +168,8 @@ static int32_t window_signature(solved_cache_t *c, const windows_t *ws, int32_t 
 static const solved_t *cache_find(const solved_cache_t *c, int32_t length)
 {
     for (int32_t i = 0; i < c->n; i++)
-        if (c->items[i].length == length && memcmp(c->items[i].signature, c->scratch, (size_t)length * sizeof(int64_t)) == 0)
+        if (c->items[i].length == length &&
+            memcmp(c->items[i].signature, c->scratch, (size_t)length * sizeof(int64_t)) == 0)
             return &c->items[i];
     return NULL;
 }
@@ -246,12 +247,12 @@ static void window_state(windows_t *ws, int32_t p0, int32_t p1, int32_t w, int32
 /* Whether the window's model has a solution of cost 0 in the window's
  * own order: every charged tensor resident from its first use in the
  * window (from the start when it enters resident) to its last, every free
- * one only where used, within the budget at every step.  Then its bound is 0 and the model need not be solved.
- * first, last, stamp: scratch per tensor; used: scratch per operand. */
-static int window_costs_nothing(const windows_t *ws, int32_t p0, int32_t p1, uint64_t budget, int32_t *first,
-                                int32_t *last, int32_t *stamp, int32_t *used)
+ * one only where used, within the budget at every step.  Then its bound
+ * is 0 and the model need not be solved. */
+static int window_costs_nothing(windows_t *ws, int32_t p0, int32_t p1, uint64_t budget)
 {
     const cosma_problem_t *problem = ws->problem;
+    int32_t *first = ws->first, *last = ws->last, *stamp = ws->stamp, *used = ws->used;
     int32_t n_used = 0;
     for (int32_t p = p0; p < p1; p++)
         for (int32_t e = problem->operand_start[ws->order[p]]; e < problem->operand_start[ws->order[p] + 1]; e++) {
@@ -345,8 +346,9 @@ cosma_status_t cosma_window_bound(const cosma_problem_t *problem, const int32_t 
         goto done;
     }
     if (cache.local == NULL || ws.first == NULL || ws.last == NULL || ws.stamp == NULL || ws.used == NULL ||
-        ws.window_of == NULL || ws.position == NULL || ws.owner == NULL || ws.owner_range == NULL || ws.state == NULL || starts == NULL ||
-        scratch == NULL || clean == NULL || clean_positions(problem, order, clean) != 0)
+        ws.window_of == NULL || ws.position == NULL || ws.owner == NULL || ws.owner_range == NULL ||
+        ws.state == NULL || starts == NULL || scratch == NULL || clean == NULL ||
+        clean_positions(problem, order, clean) != 0)
         goto done;
     int32_t n_windows = cut_windows(&ws, options->window_columns, clean, starts);
     for (int32_t a = 0; a < m; a++)
@@ -360,12 +362,12 @@ cosma_status_t cosma_window_bound(const cosma_problem_t *problem, const int32_t 
             range_start = starts[w];
         }
         window_state(&ws, starts[w], starts[w + 1], w, range, range_start);
-        cosma_joint_window_t window = {.ops = order + starts[w], .n_ops = starts[w + 1] - starts[w], .state = ws.state};
+        cosma_joint_window_t window = {
+            .ops = order + starts[w], .n_ops = starts[w + 1] - starts[w], .state = ws.state};
         uint64_t bound = 0;
         int32_t length = window_signature(&cache, &ws, starts[w], starts[w + 1]);
         const solved_t *solved = length >= 0 ? cache_find(&cache, length) : NULL;
-        if (window_costs_nothing(&ws, starts[w], starts[w + 1], options->budget, ws.first, ws.last, ws.stamp,
-                                 ws.used)) {
+        if (window_costs_nothing(&ws, starts[w], starts[w + 1], options->budget)) {
             stats.n_free++;
         } else if (solved != NULL) {
             bound = solved->bound;

@@ -497,8 +497,8 @@ static void check_window_bound(check_t *c, uint64_t budget, uint64_t optimum)
         c->n_windows += stats.n_windows;
         c->n_windows_free += stats.n_free;
         if (bound > optimum)
-            check_fail(c, "window-bound-above-optimum", budget, "joint", "windows of %lld columns (%s order): bound %llu > optimum %llu",
-                       (long long)options.window_columns, k < N_WINDOW_SIZES ? "default" : "given",
+            check_fail(c, "window-bound-above-optimum", budget, "joint",
+                       "windows of %lld columns (%s order): bound %llu > optimum %llu", (long long)options.window_columns, k < N_WINDOW_SIZES ? "default" : "given",
                        (unsigned long long)bound, (unsigned long long)optimum);
         c->n_window_positive += bound > 0;
         c->n_window_tight += bound > 0 && bound == optimum;
