@@ -302,7 +302,8 @@ static int add_columns(builder_t *b)
         j->r_col[a] = j->l_col[a] = j->s_col[a] = -1;
         if (problem->size[a] == 0 || j->hi[a] < j->lo[a])
             continue;
-        double size = (double)(problem->size[a] / b->unit);
+        int free_traffic = (j->state[a] & COSMA_JOINT_FREE) != 0;
+        double size = free_traffic ? 0 : (double)(problem->size[a] / b->unit);
         int after = read_after(j, a);
         for (int32_t pass = 0; pass < 2; pass++)
             for (int32_t t = j->lo[a]; t <= j->hi[a]; t++) {
@@ -314,7 +315,8 @@ static int add_columns(builder_t *b)
                 if (t == j->lo[a])
                     *(pass == 0 ? &j->r_col[a] : &j->l_col[a]) = col;
             }
-        if (problem->graph->tensors[a].kind == COSMA_TENSOR_ACTIVATION && !(j->state[a] & COSMA_JOINT_HOST_COPY)) {
+        if (problem->graph->tensors[a].kind == COSMA_TENSOR_ACTIVATION && !free_traffic &&
+            !(j->state[a] & COSMA_JOINT_HOST_COPY)) {
             snprintf(name, sizeof name, "s_%d", (int)a);
             j->s_col[a] = cosma_milp_add_col(b->milp, name, 0, 1, size, 0);
             if (j->s_col[a] < 0)

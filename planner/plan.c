@@ -32,6 +32,7 @@ enum { RESIDENCY_NODES = 10000, JOINT_NODES = 4000, COVER_NODES = 2000 };
  * which that strategy must end (JOINT_SHARE: of the time still left). */
 #define BOUNDS_SHARE 0.25          /* the minimum-peak order (M_P) */
 #define ORDER_SEARCH_SHARE 0.5     /* placement and exhaustive order searches */
+#define WINDOW_BOUND_SHARE 0.4     /* the windows' bound (a guard: its work is fixed) */
 #define LOCAL_SEARCH_SHARE 0.6     /* the order local search */
 #define JOINT_SHARE 0.7            /* the time-indexed joint model */
 #define JOINT_MIN_SECONDS 2.0      /* less time left: the joint model is skipped */
@@ -309,6 +310,7 @@ typedef struct {
     int offered;
     struct {
         uint64_t cover;          /* order-free covering bound (joint schedule) */
+        uint64_t windows;        /* order-free sum of the windows' joint models (windows.c) */
         uint64_t joint;          /* time-indexed joint model's bound (every order) */
         uint64_t order_relaxation; /* the best solved order's own bound, before the baselines */
         int zero_traffic_impossible; /* proven: no order places without spills */
@@ -456,23 +458,46 @@ static cosma_status_t strategy_exhaustive_search(plan_ctx_t *ctx)
     return COSMA_OK;
 }
 
-/* Strategy (joint schedule): the order-free covering bound, then a local
- * search over orders near the best one while it pays. */
+/* The order-free bounds, cheapest first, each only while the plan is not
+ * proven: the covering ILP, then the joint models of windows of the
+ * incumbent's order (fixed work: their node limit; skipped where a window
+ * has a solution of cost 0). */
+static cosma_status_t order_free_bounds(plan_ctx_t *ctx)
+{
+    uint64_t budget = ctx->options->budget_bytes;
+    cosma_diag_t optional = {emit_as_warning, ctx->diag, 0};
+    cosma_diag_t *sink = ctx->diag != NULL ? &optional : NULL;
+    ctx->ledger.cover = cosma_problem_traffic_lower_bound(&ctx->problem, budget, phase_seconds(ctx, COVER_BOUND_SECONDS),
+                                                          COVER_NODES, sink);
+    phase_end(ctx);
+    if (ledger_bound(ctx) >= ctx->incumbent.residency.traffic)
+        return COSMA_OK;
+    cosma_window_bound_options_t options;
+    cosma_window_bound_options_init(&options);
+    options.budget = budget;
+    options.deadline = deadline_at(ctx, WINDOW_BOUND_SHARE);
+    cosma_status_t status =
+        cosma_window_bound(&ctx->problem, ctx->incumbent.order, &options, &ctx->ledger.windows, NULL, sink);
+    phase_end(ctx);
+    return status;
+}
+
+/* Strategy (joint schedule): the order-free bounds, then a local search
+ * over orders near the best one while the plan is not proven (the
+ * bounds are its target). */
 static cosma_status_t strategy_local_search(plan_ctx_t *ctx)
 {
     if (!is_schedule(ctx, COSMA_SCHEDULE_JOINT) || !has_traffic(ctx))
         return COSMA_OK;
-    uint64_t budget = ctx->options->budget_bytes;
-    cosma_diag_t optional = {emit_as_warning, ctx->diag, 0};
-    ctx->ledger.cover = cosma_problem_traffic_lower_bound(&ctx->problem, budget, phase_seconds(ctx, COVER_BOUND_SECONDS),
-                                                          COVER_NODES, ctx->diag != NULL ? &optional : NULL);
-    phase_end(ctx);
+    cosma_status_t status = order_free_bounds(ctx);
+    if (status != COSMA_OK)
+        return status;
+    uint64_t budget = ctx->options->budget_bytes, floor = ledger_bound(ctx);
     memcpy(ctx->work_order, ctx->incumbent.order, (size_t)ctx->problem.n_ops * sizeof(int32_t));
     int moved = 0;
-    cosma_status_t status = COSMA_OK;
-    if (ctx->ledger.cover < ctx->incumbent.residency.traffic)
-        status = improve_order(&ctx->problem, ctx->work_order, budget, ctx->ledger.cover,
-                               deadline_at(ctx, LOCAL_SEARCH_SHARE), &moved, ctx->diag);
+    if (floor < ctx->incumbent.residency.traffic)
+        status = improve_order(&ctx->problem, ctx->work_order, budget, floor, deadline_at(ctx, LOCAL_SEARCH_SHARE),
+                               &moved, ctx->diag);
     phase_end(ctx);
     if (status != COSMA_OK)
         return status;
@@ -522,6 +547,12 @@ static cosma_status_t strategy_baselines(plan_ctx_t *ctx)
     return adopt_baselines(&ctx->problem, ctx->options, fixed_order, ctx->bounds.order, &ctx->incumbent);
 }
 
+/* The larger of the two order-free ILP bounds. */
+static uint64_t order_free_bound(const plan_ctx_t *ctx)
+{
+    return ctx->ledger.windows > ctx->ledger.cover ? ctx->ledger.windows : ctx->ledger.cover;
+}
+
 /* Strategy (joint schedule): the time-indexed model proves a bound for
  * every order and may find a better one; it starts from the best plan.
  * Its relaxation is no stronger than the best order's own: when the
@@ -531,7 +562,7 @@ static cosma_status_t strategy_joint_model(plan_ctx_t *ctx)
     incumbent_t *inc = &ctx->incumbent;
     double left = time_left(ctx);
     if (!is_schedule(ctx, COSMA_SCHEDULE_JOINT) || !has_traffic(ctx) ||
-        ctx->ledger.cover >= ctx->ledger.order_relaxation || left <= JOINT_MIN_SECONDS ||
+        order_free_bound(ctx) >= ctx->ledger.order_relaxation || left <= JOINT_MIN_SECONDS ||
         ledger_bound(ctx) >= inc->residency.traffic) /* proven already */
         return COSMA_OK;
     cosma_diag_t optional = {emit_as_warning, ctx->diag, 0};
@@ -576,7 +607,7 @@ static uint64_t ledger_bound(const plan_ctx_t *ctx)
         return 0;
     if (cosma_problem_order_is_unique(&ctx->problem))
         return best->lower_bound; /* joint == fixed: the ILP bound holds */
-    uint64_t bound = best->traffic > 0 ? ctx->ledger.cover : 0;
+    uint64_t bound = best->traffic > 0 ? order_free_bound(ctx) : 0;
     /* Every order has a step with at least M_P live bytes: below it, the
      * excess leaves the scratchpad and comes back at least once, and what
      * has no host copy is spilled first (problem.c). */

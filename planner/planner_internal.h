@@ -167,8 +167,11 @@ cosma_status_t cosma_residency_relaxed(const cosma_problem_t *problem, const int
                                        double time_limit, int64_t node_limit, uint64_t *out_cost, int64_t *out_work,
                                        cosma_diag_t *diag);
 
-/* A tensor's state where a window of an order begins or ends (flags). */
-enum { COSMA_JOINT_RESIDENT = 1, COSMA_JOINT_HOST_COPY = 2, COSMA_JOINT_FIRST_LOAD = 4 };
+/* A tensor's state where a window of an order begins or ends (flags).
+ * COSMA_JOINT_FREE: its loads and spills cost nothing in the window's
+ * model (it must still be resident where the window uses it): a tensor
+ * whose traffic another window's bound counts (windows.c). */
+enum { COSMA_JOINT_RESIDENT = 1, COSMA_JOINT_HOST_COPY = 2, COSMA_JOINT_FIRST_LOAD = 4, COSMA_JOINT_FREE = 8 };
 
 /* A window for the joint model (divide-and-conquer): its operators take
  * steps 1..n_ops, every tensor enters in state[a], and after[a] says that
@@ -259,6 +262,35 @@ typedef struct {
 cosma_status_t cosma_dc_order(const cosma_problem_t *problem, const int32_t *reference,
                               const cosma_dc_options_t *options, int32_t *out_order, cosma_dc_stats_t *out_stats,
                               cosma_diag_t *diag);
+
+/* Order-independent lower bound on non-compulsory traffic from the joint
+ * models of disjoint windows of a reference order (windows.c): each window
+ * pays only for the tensors it owns, so the bounds add up. */
+/* The same settings as divide-and-conquer's windows: budget, deadline,
+ * node limit per window's model, the columns a window grows to. */
+typedef cosma_dc_options_t cosma_window_bound_options_t;
+
+/* Branch-and-bound nodes per window and the model size a window grows to. */
+#define COSMA_WINDOW_BOUND_NODES 50
+#define COSMA_WINDOW_BOUND_COLUMNS 500
+/* Defaults: no budget or deadline, the two limits above. */
+void cosma_window_bound_options_init(cosma_window_bound_options_t *options);
+
+typedef struct {
+    int32_t n_windows;    /* windows the order was cut into */
+    int32_t n_bounded;    /* ... with a positive bound */
+    int32_t n_reused;     /* ... whose bound a window of the same model gave */
+    int32_t n_free;       /* ... not solved: a solution of cost 0 is at hand */
+} cosma_window_bound_stats_t;
+
+/* *out_bound: the sum of the windows' proven bounds (0 when none, and on
+ * graphs of more than 10,000 operators), valid for every plan whatever
+ * its order.  order: any topological order (the windows are its
+ * consecutive ranges); out_stats may be NULL.  Fails only with
+ * COSMA_ERR_NOMEM. */
+cosma_status_t cosma_window_bound(const cosma_problem_t *problem, const int32_t *order,
+                                  const cosma_window_bound_options_t *options, uint64_t *out_bound,
+                                  cosma_window_bound_stats_t *out_stats, cosma_diag_t *diag);
 
 /* Order-independent lower bound on non-compulsory traffic at a budget
  * (a covering ILP over the forced-live tensors, at most node_limit

@@ -24,7 +24,11 @@
  * only when traffic == optimum; infeasible (or any error) only when the
  * oracle proves that no plan exists (for peak: no zero-traffic plan).
  * Every oracle optimum's witness plan must pass cosma_plan_verify with
- * exactly that traffic.
+ * exactly that traffic.  The order-free windows' bound (planner/windows.c,
+ * a private helper) is checked on its own, since the planner reaches for
+ * it only on graphs larger than these: cut into windows of a few
+ * operators (several model sizes, the default and the random order), it
+ * must stay at or below the joint optimum.
  * A failure prints one line per broken assertion, tagged with its class,
  * then the graph as YAML and the command that reproduces it. */
 #include <check.h>
@@ -38,6 +42,7 @@
 #include <cosma/planner.h>
 #include <cosma/verify.h>
 #include "oracle/oracle.h"
+#include "planner_internal.h"
 #include "test_support.h"
 
 enum {
@@ -321,6 +326,8 @@ typedef struct {
     int n_questions, n_skipped; /* (budget, question) pairs; skipped: the oracle's search was too large */
     int n_above_optimum;        /* allowed (status feasible) but counted */
     int n_peak_retrieve_only;   /* peak said no plan; the only spill-free plans retrieve */
+    int n_window_positive, n_window_tight; /* windows' bounds above 0, equal to the optimum */
+    int n_windows, n_windows_free;        /* windows cut, ... with a solution of cost 0 at hand */
     double oracle_seconds, planner_seconds; /* printed with COSMA_ORACLE_STATS=1 */
     size_t oracle_states;
 } check_t;
@@ -464,6 +471,41 @@ static void check_question(check_t *c, uint64_t budget, question_t q, oracle_out
     cosma_plan_destroy(plan);
 }
 
+/* Model sizes (columns) the windows' bound is cut at: from one operator
+ * per window to a few. */
+static const int64_t window_columns[] = {12, 30, 60, 120};
+enum { N_WINDOW_SIZES = sizeof window_columns / sizeof window_columns[0] };
+
+/* The windows' bound of the default and the random order at every size,
+ * against the joint optimum. */
+static void check_window_bound(check_t *c, uint64_t budget, uint64_t optimum)
+{
+    cosma_problem_t problem;
+    test_diag_t diag;
+    test_diag_init(&diag);
+    ck_assert_int_eq(cosma_problem_init(&problem, c->graph, &c->mode, &diag.diag), COSMA_OK);
+    for (int k = 0; k < 2 * N_WINDOW_SIZES; k++) {
+        cosma_window_bound_options_t options;
+        cosma_window_bound_options_init(&options);
+        options.budget = budget;
+        options.deadline = now_seconds() + planner_time_limit;
+        options.window_columns = window_columns[k % N_WINDOW_SIZES];
+        uint64_t bound = 0;
+        const int32_t *order = k < N_WINDOW_SIZES ? c->default_order : c->given_order;
+        cosma_window_bound_stats_t stats;
+        ck_assert_int_eq(cosma_window_bound(&problem, order, &options, &bound, &stats, &diag.diag), COSMA_OK);
+        c->n_windows += stats.n_windows;
+        c->n_windows_free += stats.n_free;
+        if (bound > optimum)
+            check_fail(c, "window-bound-above-optimum", budget, "joint",
+                       "windows of %lld columns (%s order): bound %llu > optimum %llu", (long long)options.window_columns, k < N_WINDOW_SIZES ? "default" : "given",
+                       (unsigned long long)bound, (unsigned long long)optimum);
+        c->n_window_positive += bound > 0;
+        c->n_window_tight += bound > 0 && bound == optimum;
+    }
+    cosma_problem_free(&problem);
+}
+
 static void check_budget(check_t *c, uint64_t budget)
 {
     oracle_outcome_t oracle[N_QUESTIONS];
@@ -476,6 +518,8 @@ static void check_budget(check_t *c, uint64_t budget)
             (oracle[0] != ORACLE_FOUND || optimum[0] > optimum[s]))
             check_fail(c, "oracle-inconsistent", budget, question_names[s], "optimum %llu below the joint one",
                        (unsigned long long)optimum[s]);
+    if (oracle[Q_JOINT] == ORACLE_FOUND)
+        check_window_bound(c, budget, optimum[Q_JOINT]);
     for (int q = 0; q < N_QUESTIONS; q++) {
         if (oracle[q] == ORACLE_TOO_BIG)
             c->n_skipped++;
@@ -567,9 +611,9 @@ static void check_finish(check_t *c)
     const char *stats = getenv("COSMA_ORACLE_STATS");
     if (stats != NULL && strcmp(stats, "1") == 0)
         fprintf(stderr, "ORACLE-STATS %s: oracle %.3f s (%zu states), planner %.3f s, %d questions, %d skipped, %d above the optimum, "
-                "%d peak retrieve-only, %d failures\n",
+                "%d peak retrieve-only, windows' bounds %d positive (%d tight) over %d windows (%d of cost 0), %d failures\n",
                 c->graph->name, c->oracle_seconds, c->oracle_states, c->planner_seconds, c->n_questions, c->n_skipped,
-                c->n_above_optimum, c->n_peak_retrieve_only, c->n_failures);
+                c->n_above_optimum, c->n_peak_retrieve_only, c->n_window_positive, c->n_window_tight, c->n_windows, c->n_windows_free, c->n_failures);
     if (c->n_failures > 0) {
         cosma_buf_puts(&c->report, "--- graph (save as g.yaml):\n");
         cosma_frontend_emit_yaml(c->graph, &c->report);

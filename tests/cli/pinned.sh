@@ -38,6 +38,8 @@ while read -r model budget flags bytes status traffic bound; do
         "j['non_compulsory_bytes'] == $traffic" "j['lower_bound_bytes'] == $bound"
     [ "$FAILED" -eq "$failed_before" ] || echo "      (pinned case: $model at $budget $flags)" >&2
 done <<'EOF'
+resnet50 M_Rp --params 2484736 optimal 602112 602112
+resnet50 M_Hp --params 2534912 optimal 200704 200704
 resnet50 M_Pp --params 2585088 optimal 0 0
 densenet121 M_P - 2107392 optimal 0 0
 densenet121 M_H - 1856512 optimal 602112 602112

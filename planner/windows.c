@@ -1,0 +1,399 @@
+/* windows.c: an order-free lower bound on the traffic of graphs whose
+ * joint model is too large: the joint models (joint.c) of disjoint
+ * windows of operators, each charged only with the traffic of some of the
+ * tensors, summed (docs/planner.md, section 3, item 6).
+ *
+ * Why it is valid.  The windows are consecutive ranges of a topological
+ * order.  Where a key point cuts the order (a clean position), every
+ * order has the same operators before the cut, so every plan runs the
+ * operators between two clean positions (a range) at the same steps, and
+ * the loads and spills at those steps belong to that range alone.  Inside
+ * a range, take any plan and a window W, and project the plan onto the
+ * steps that run W's operators: a tensor is resident at W's k-th step
+ * when the plan has it resident there (one that W produces is dropped
+ * after its last reader in W).  That is a solution of W's joint model: a
+ * topological order of W, operands resident, within the budget.  A
+ * charged tensor the projection shows becoming resident again was loaded
+ * by the plan in between, at a step of the range: after its creation when
+ * W produces it, after the range began when an operator before the range
+ * uses it (it was live there, so it enters W resident, free, and costs a
+ * load wherever it becomes resident again), after its compulsory first
+ * load for an input or parameter first read in the range; and a load of
+ * an activation W produces means the plan spilled it in between.  Each
+ * tensor is charged in one window of its range (the first that uses it);
+ * elsewhere it is free (COSMA_JOINT_FREE: resident where used, at no
+ * cost).  So the windows' optima, and the bounds GLPK proves for them, add
+ * up to at most the plan's traffic.  Nothing in the argument depends on
+ * the plan's order, placement or relocations. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "planner_internal.h"
+
+/* A window's model, sized before its entry states are known, may grow by
+ * this factor with them (tensors entering resident from its first step). */
+enum { WINDOW_COLUMNS_SLACK = 4 };
+/* Sizing a window costs time linear in the graph per operator it grows
+ * by, so the cut is quadratic in the graph: larger graphs get no windows'
+ * bound (0, still valid). */
+enum { WINDOW_BOUND_MAX_OPS = 10000 };
+
+void cosma_window_bound_options_init(cosma_window_bound_options_t *options)
+{
+    *options = (cosma_window_bound_options_t){.node_limit = COSMA_WINDOW_BOUND_NODES,
+                                              .window_columns = COSMA_WINDOW_BOUND_COLUMNS};
+}
+
+/* clean[p] (p in 0..n): the operators before position p of the order are
+ * the same in every order (p is 0 or n, or an operator next to p is a key
+ * point: all the operators before it are its ancestors, all after it its
+ * descendants).  Every plan then runs the operators between two clean
+ * positions at the same steps.  Without the closure only 0 and n are
+ * clean.  Returns -1 when out of memory. */
+static int clean_positions(const cosma_problem_t *problem, const int32_t *order, uint8_t *clean)
+{
+    int32_t n = problem->n_ops;
+    memset(clean, 0, (size_t)n + 1);
+    clean[0] = clean[n] = 1;
+    if (!cosma_problem_closure_affordable(problem))
+        return 0;
+    int32_t *anc = malloc(((size_t)n + 1) * sizeof(int32_t)), *desc = malloc(((size_t)n + 1) * sizeof(int32_t));
+    int failed = anc == NULL || desc == NULL || cosma_problem_relative_counts(problem, anc, desc) != 0;
+    for (int32_t p = 0; !failed && p < n; p++)
+        if (anc[order[p]] == p && desc[order[p]] == n - 1 - p)
+            clean[p] = clean[p + 1] = 1;
+    free(anc);
+    free(desc);
+    return failed ? -1 : 0;
+}
+
+/* The largest end p1 > p0 (at most n) whose window order[p0..p1) has a
+ * model within max_columns, pulled back to the last clean position in
+ * that range if there is one; at least p0 + 1.  state: all clear (sizing
+ * reads only its resident flag). */
+static int32_t window_end(const cosma_problem_t *problem, const int32_t *order, int32_t p0, int64_t max_columns,
+                          const uint8_t *clean, const uint8_t *state)
+{
+    int32_t n = problem->n_ops, best = p0 + 1;
+    for (int32_t p1 = p0 + 1; p1 <= n; p1++) {
+        cosma_joint_window_t window = {.ops = order + p0, .n_ops = p1 - p0, .state = state};
+        int64_t columns = cosma_joint_columns(problem, &window);
+        if (columns < 0 || columns > max_columns)
+            break;
+        best = p1;
+    }
+    for (int32_t p = best; p > p0; p--)
+        if (clean[p])
+            return p;
+    return best;
+}
+
+/* The bookkeeping of one run: which window owns (is charged with) each
+ * tensor in the current range between clean positions. */
+typedef struct {
+    const cosma_problem_t *problem;
+    const int32_t *order;
+    int32_t *window_of;   /* per op */
+    int32_t *position;    /* per op: its index in order */
+    int32_t *owner;       /* per tensor: the window charged with it in owner_range */
+    int32_t *owner_range; /* per tensor: the range owner refers to, -1 none */
+    uint8_t *state;       /* per tensor: the window's entry state */
+    int32_t *first, *last, *stamp; /* per tensor: scratch of window_costs_nothing */
+    int32_t *used;        /* per operand (all operators): scratch of window_costs_nothing */
+} windows_t;
+
+/* Windows whose models are the same (the same operators' structure,
+ * sizes and entry states, as in the repeated layers of a transformer)
+ * have the same bound: each is solved once.  A signature lists, per
+ * operator of the window, its predecessors inside the window (positions)
+ * and its operands (local number, size, kind, entry state, produced
+ * here). */
+typedef struct {
+    int64_t *signature;
+    int32_t length;
+    uint64_t bound;
+} solved_t;
+
+typedef struct {
+    solved_t *items;
+    int32_t n;
+    size_t cap;
+    int64_t *scratch; /* the signature being built */
+    size_t scratch_cap;
+    int32_t *local;   /* per tensor: local number + 1 in the window, 0 none */
+} solved_cache_t;
+
+static int signature_push(solved_cache_t *c, int32_t *length, int64_t value)
+{
+    if (cosma_array_reserve((void **)&c->scratch, &c->scratch_cap, (size_t)*length + 1, sizeof(int64_t)) != 0)
+        return -1;
+    c->scratch[(*length)++] = value;
+    return 0;
+}
+
+/* The signature of window order[p0..p1) with entry states ws->state into
+ * c->scratch; returns its length or -1 when out of memory. */
+static int32_t window_signature(solved_cache_t *c, const windows_t *ws, int32_t p0, int32_t p1)
+{
+    const cosma_problem_t *problem = ws->problem;
+    int32_t length = 0, n_local = 0, failed = 0;
+    for (int32_t p = p0; p < p1 && !failed; p++) {
+        int32_t op = ws->order[p];
+        for (int32_t e = problem->pred_start[op]; e < problem->pred_start[op + 1] && !failed; e++) {
+            int32_t pred = problem->preds[e];
+            if (ws->window_of[pred] == ws->window_of[op])
+                for (int32_t q = p0; q < p; q++)
+                    if (ws->order[q] == pred)
+                        failed |= signature_push(c, &length, -1 - (int64_t)(q - p0));
+        }
+        for (int32_t e = problem->operand_start[op]; e < problem->operand_start[op + 1] && !failed; e++) {
+            int32_t a = problem->operands[e];
+            const cosma_tensor_t *tensor = &problem->graph->tensors[a];
+            if (c->local[a] == 0)
+                c->local[a] = ++n_local;
+            failed |= signature_push(c, &length, c->local[a]) ||
+                      signature_push(c, &length, (int64_t)problem->size[a]) ||
+                      signature_push(c, &length, (int64_t)tensor->kind << 16 | (int64_t)ws->state[a] << 1 |
+                                                     (tensor->producer == op));
+        }
+        failed |= signature_push(c, &length, INT64_MIN); /* end of the operator */
+    }
+    for (int32_t p = p0; p < p1; p++)
+        for (int32_t e = problem->operand_start[ws->order[p]]; e < problem->operand_start[ws->order[p] + 1]; e++)
+            c->local[problem->operands[e]] = 0;
+    return failed ? -1 : length;
+}
+
+/* The solved window with this signature, or NULL. */
+static const solved_t *cache_find(const solved_cache_t *c, int32_t length)
+{
+    for (int32_t i = 0; i < c->n; i++)
+        if (c->items[i].length == length &&
+            memcmp(c->items[i].signature, c->scratch, (size_t)length * sizeof(int64_t)) == 0)
+            return &c->items[i];
+    return NULL;
+}
+
+/* Remembers the bound of the window whose signature is in c->scratch
+ * (out of memory only loses the reuse). */
+static void cache_add(solved_cache_t *c, int32_t length, uint64_t bound)
+{
+    int64_t *copy = malloc(((size_t)length + 1) * sizeof(int64_t));
+    if (copy == NULL || cosma_array_reserve((void **)&c->items, &c->cap, (size_t)c->n + 1, sizeof(solved_t)) != 0) {
+        free(copy);
+        return;
+    }
+    memcpy(copy, c->scratch, (size_t)length * sizeof(int64_t));
+    c->items[c->n++] = (solved_t){copy, length, bound};
+}
+
+static void cache_free(solved_cache_t *c)
+{
+    for (int32_t i = 0; i < c->n; i++)
+        free(c->items[i].signature);
+    free(c->items);
+    free(c->scratch);
+    free(c->local);
+}
+
+/* Whether an operator before position p0 (a clean position: the same
+ * operators in every order) produces or reads tensor a. */
+static int used_before(const windows_t *ws, int32_t a, int32_t p0)
+{
+    const cosma_tensor_t *tensor = &ws->problem->graph->tensors[a];
+    int used = tensor->producer >= 0 && ws->position[tensor->producer] < p0;
+    for (int32_t c = 0; c < tensor->n_consumers && !used; c++)
+        used = ws->position[tensor->consumers[c]] < p0;
+    return used;
+}
+
+/* Entry state of the operands of window w = order[p0..p1) in range
+ * `range`: the window charged with a tensor is the first of the range
+ * that uses it (so each tensor is charged once per range).  A charged
+ * tensor w produces enters as in the whole graph's model (an output gets
+ * its host copy for free); one that some operator before the range uses
+ * is live when w begins, so it enters resident (kept from before, free)
+ * and costs a load wherever it becomes resident again (in every order
+ * that load falls in the range's steps); any other charged tensor (an
+ * input or a parameter first read in the range) has its first load
+ * free, the compulsory one, and every reload costs; the rest cost
+ * nothing (COSMA_JOINT_FREE).  Spills are charged only where a window
+ * produces the tensor. */
+static void window_state(windows_t *ws, int32_t p0, int32_t p1, int32_t w, int32_t range, int32_t range_start)
+{
+    const cosma_problem_t *problem = ws->problem;
+    for (int pass = 0; pass < 2; pass++)
+        for (int32_t p = p0; p < p1; p++)
+            for (int32_t e = problem->operand_start[ws->order[p]]; e < problem->operand_start[ws->order[p] + 1]; e++) {
+                int32_t a = problem->operands[e];
+                const cosma_tensor_t *tensor = &problem->graph->tensors[a];
+                if (pass == 0 && ws->owner_range[a] != range) {
+                    ws->owner_range[a] = range;
+                    ws->owner[a] = w;
+                }
+                if (pass == 0)
+                    continue;
+                if (ws->owner[a] != w)
+                    ws->state[a] = COSMA_JOINT_FREE | COSMA_JOINT_HOST_COPY;
+                else if (tensor->producer >= 0 && ws->window_of[tensor->producer] == w)
+                    ws->state[a] = tensor->kind != COSMA_TENSOR_ACTIVATION ? COSMA_JOINT_HOST_COPY : 0;
+                else if (used_before(ws, a, range_start))
+                    ws->state[a] = COSMA_JOINT_RESIDENT | COSMA_JOINT_HOST_COPY;
+                else
+                    ws->state[a] = COSMA_JOINT_HOST_COPY | COSMA_JOINT_FIRST_LOAD;
+            }
+}
+
+/* Whether the window's model has a solution of cost 0 in the window's
+ * own order: every charged tensor resident from its first use in the
+ * window (from the start when it enters resident) to its last, every free
+ * one only where used, within the budget at every step.  Then its bound
+ * is 0 and the model need not be solved. */
+static int window_costs_nothing(windows_t *ws, int32_t p0, int32_t p1, uint64_t budget)
+{
+    const cosma_problem_t *problem = ws->problem;
+    int32_t *first = ws->first, *last = ws->last, *stamp = ws->stamp, *used = ws->used;
+    int32_t n_used = 0;
+    for (int32_t p = p0; p < p1; p++)
+        for (int32_t e = problem->operand_start[ws->order[p]]; e < problem->operand_start[ws->order[p] + 1]; e++) {
+            int32_t a = problem->operands[e];
+            if (stamp[a] != -2) {
+                stamp[a] = -2;
+                first[a] = p;
+                used[n_used++] = a;
+            }
+            last[a] = p;
+        }
+    for (int32_t k = 0; k < n_used; k++)
+        if (ws->state[used[k]] & COSMA_JOINT_RESIDENT)
+            first[used[k]] = p0 - 1; /* resident from the start */
+    int fits = 1;
+    for (int32_t p = p0; p < p1 && fits; p++) {
+        int32_t op = ws->order[p];
+        for (int32_t e = problem->operand_start[op]; e < problem->operand_start[op + 1]; e++)
+            stamp[problem->operands[e]] = p;
+        uint64_t live = cosma_problem_working_set(problem, op);
+        for (int32_t k = 0; k < n_used; k++) {
+            int32_t a = used[k];
+            if (!(ws->state[a] & COSMA_JOINT_FREE) && first[a] < p && last[a] > p && stamp[a] != p)
+                live += problem->size[a];
+        }
+        fits = live <= budget;
+    }
+    for (int32_t k = 0; k < n_used; k++)
+        stamp[used[k]] = -1;
+    return fits;
+}
+
+/* The bound of one window's model (0 when it proves none or fails). */
+static cosma_status_t window_solve(const cosma_problem_t *problem, const cosma_window_bound_options_t *options,
+                                   cosma_joint_window_t *window, int32_t *scratch, uint64_t *out_bound,
+                                   cosma_diag_t *diag)
+{
+    cosma_joint_options_t joint;
+    cosma_joint_options_init(&joint);
+    joint.budget = options->budget;
+    joint.time_limit = options->deadline - cosma_clock_seconds();
+    joint.node_limit = options->node_limit;
+    /* Sized without entry states, which can lengthen residency windows. */
+    joint.max_columns = WINDOW_COLUMNS_SLACK * options->window_columns;
+    joint.window = window;
+    *out_bound = 0;
+    if (!(joint.time_limit > 0))
+        return COSMA_OK; /* a limit of 0 or less is none to GLPK */
+    cosma_status_t status = cosma_joint_solve(problem, &joint, scratch, out_bound, diag);
+    return status == COSMA_ERR_NOMEM ? status : COSMA_OK;
+}
+
+/* Cuts the order into windows: starts[0..n_windows], window_of. */
+static int32_t cut_windows(windows_t *ws, int64_t max_columns, const uint8_t *clean, int32_t *starts)
+{
+    int32_t n = ws->problem->n_ops, n_windows = 0;
+    for (int32_t p0 = 0; p0 < n; p0 = starts[n_windows]) {
+        starts[n_windows++] = p0;
+        starts[n_windows] = window_end(ws->problem, ws->order, p0, max_columns, clean, ws->state);
+        for (int32_t p = p0; p < starts[n_windows]; p++)
+            ws->window_of[ws->order[p]] = n_windows - 1;
+    }
+    return n_windows;
+}
+
+cosma_status_t cosma_window_bound(const cosma_problem_t *problem, const int32_t *order,
+                                  const cosma_window_bound_options_t *options, uint64_t *out_bound,
+                                  cosma_window_bound_stats_t *out_stats, cosma_diag_t *diag)
+{
+    int32_t n = problem->n_ops, m = problem->n_tensors;
+    windows_t ws = {.problem = problem,
+                    .order = order,
+                    .window_of = malloc(((size_t)n + 1) * sizeof(int32_t)),
+                    .position = malloc(((size_t)n + 1) * sizeof(int32_t)),
+                    .owner = malloc(((size_t)m + 1) * sizeof(int32_t)),
+                    .owner_range = malloc(((size_t)m + 1) * sizeof(int32_t)),
+                    .state = calloc((size_t)m + 1, 1),
+                    .first = malloc(((size_t)m + 1) * sizeof(int32_t)),
+                    .last = malloc(((size_t)m + 1) * sizeof(int32_t)),
+                    .stamp = malloc(((size_t)m + 1) * sizeof(int32_t)),
+                    .used = malloc(((size_t)problem->operand_start[n] + 1) * sizeof(int32_t))};
+    int32_t *starts = malloc(((size_t)n + 2) * sizeof(int32_t));
+    int32_t *scratch = malloc(((size_t)n + 1) * sizeof(int32_t));
+    uint8_t *clean = malloc((size_t)n + 1);
+    solved_cache_t cache = {.local = calloc((size_t)m + 1, sizeof(int32_t))};
+    cosma_window_bound_stats_t stats = {0};
+    cosma_status_t status = COSMA_ERR_NOMEM;
+    *out_bound = 0;
+    if (n > WINDOW_BOUND_MAX_OPS) {
+        status = COSMA_OK;
+        goto done;
+    }
+    if (cache.local == NULL || ws.first == NULL || ws.last == NULL || ws.stamp == NULL || ws.used == NULL ||
+        ws.window_of == NULL || ws.position == NULL || ws.owner == NULL || ws.owner_range == NULL ||
+        ws.state == NULL || starts == NULL || scratch == NULL || clean == NULL ||
+        clean_positions(problem, order, clean) != 0)
+        goto done;
+    int32_t n_windows = cut_windows(&ws, options->window_columns, clean, starts);
+    for (int32_t a = 0; a < m; a++)
+        ws.owner_range[a] = ws.stamp[a] = -1;
+    for (int32_t p = 0; p < n; p++)
+        ws.position[order[p]] = p;
+    status = COSMA_OK;
+    for (int32_t w = 0, range = -1, range_start = 0; w < n_windows && status == COSMA_OK; w++) {
+        if (clean[starts[w]]) {
+            range++;
+            range_start = starts[w];
+        }
+        window_state(&ws, starts[w], starts[w + 1], w, range, range_start);
+        cosma_joint_window_t window = {
+            .ops = order + starts[w], .n_ops = starts[w + 1] - starts[w], .state = ws.state};
+        uint64_t bound = 0;
+        int32_t length = window_signature(&cache, &ws, starts[w], starts[w + 1]);
+        const solved_t *solved = length >= 0 ? cache_find(&cache, length) : NULL;
+        if (window_costs_nothing(&ws, starts[w], starts[w + 1], options->budget)) {
+            stats.n_free++;
+        } else if (solved != NULL) {
+            bound = solved->bound;
+            stats.n_reused++;
+        } else if ((status = window_solve(problem, options, &window, scratch, &bound, diag)) == COSMA_OK &&
+                   length >= 0)
+            cache_add(&cache, length, bound);
+        *out_bound += bound;
+        stats.n_bounded += bound > 0;
+    }
+    stats.n_windows = n_windows;
+done:
+    if (out_stats != NULL)
+        *out_stats = stats;
+    free(ws.window_of);
+    free(ws.position);
+    free(ws.owner);
+    free(ws.owner_range);
+    free(ws.state);
+    free(ws.first);
+    free(ws.last);
+    free(ws.stamp);
+    free(ws.used);
+    free(starts);
+    free(scratch);
+    free(clean);
+    cache_free(&cache);
+    return status;
+}
