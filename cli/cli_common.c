@@ -69,8 +69,9 @@ int cli_parse_u32(const char *text, uint32_t *out_value)
 
 int cli_parse_method(const char *text, cosma_method_t *out_method)
 {
-    static const char *const names[] = {"auto", "ilp", "dc"};
-    static const cosma_method_t methods[] = {COSMA_METHOD_AUTO, COSMA_METHOD_ILP, COSMA_METHOD_DC};
+    static const char *const names[] = {"auto", "ilp", "dc", "greedy"};
+    static const cosma_method_t methods[] = {COSMA_METHOD_AUTO, COSMA_METHOD_ILP, COSMA_METHOD_DC,
+                                             COSMA_METHOD_GREEDY};
     for (size_t k = 0; k < sizeof names / sizeof names[0]; k++)
         if (strcmp(text, names[k]) == 0) {
             *out_method = methods[k];

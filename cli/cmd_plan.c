@@ -25,8 +25,9 @@ static const char usage[] =
     "                      graph's order, or --order FILE), peak (a zero-traffic\n"
     "                      plan: no spills and no reloads, in a low-peak order)\n"
     "  --order FILE        operator names, one per line (implies --schedule fixed)\n"
-    "  --method M          auto (default; today the same as ilp), ilp, or dc (also\n"
-    "                      divide-and-conquer windows over the best order)\n"
+    "  --method M          auto (default; today the same as ilp), ilp, dc (also\n"
+    "                      divide-and-conquer windows over the best order), or\n"
+    "                      greedy (no ILP: fast on any size, weaker plans and bounds)\n"
     "  --time-limit S      seconds for the whole command (default 60): at the limit\n"
     "                      the best plan found so far is written\n"
     "  --threads N         accepted for compatibility; GLPK uses one thread\n"
@@ -318,7 +319,7 @@ int cli_cmd_plan(int argc, char **argv)
     }
     cosma_method_t method = COSMA_METHOD_AUTO;
     if (method_text != NULL && !cli_parse_method(method_text, &method))
-        return cli_usage_error("plan", "--method must be auto, ilp or dc, not '%s'", method_text);
+        return cli_usage_error("plan", "--method must be auto, ilp, dc or greedy, not '%s'", method_text);
     if (export_path != NULL) {
         size_t n = strlen(export_path);
         if (n < 4 || (strcmp(export_path + n - 3, ".lp") != 0 && strcmp(export_path + n - 4, ".mps") != 0))

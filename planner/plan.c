@@ -203,13 +203,14 @@ typedef struct {
 /* Solves residency and placement for an order and keeps the result when
  * it beats the incumbent.  Returns 1 if it was kept. */
 static int try_order(const cosma_problem_t *problem, const int32_t *order, uint64_t budget, int no_spills,
-                     double time_left, const char *method, incumbent_t *incumbent, cosma_diag_t *diag)
+                     int heuristic, double time_left, const char *method, incumbent_t *incumbent, cosma_diag_t *diag)
 {
     cosma_residency_options_t options = {.budget = budget,
                                          .time_limit = time_left > RESIDENCY_MIN_SECONDS ? time_left
                                                                                          : RESIDENCY_MIN_SECONDS,
                                          .node_limit = RESIDENCY_NODES,
-                                         .no_spills = no_spills};
+                                         .no_spills = no_spills,
+                                         .heuristic = heuristic};
     cosma_residency_t result;
     if (cosma_residency_solve(problem, order, &options, &result, diag) == COSMA_OK &&
         (!incumbent->have || result.traffic < incumbent->residency.traffic)) {
@@ -278,10 +279,13 @@ static cosma_status_t adopt_baselines(const cosma_problem_t *problem, const cosm
             if (cosma_baseline_plan_in_order(problem->graph, &options->mode, options->budget_bytes, name,
                                              baseline_alignments[a], order, &plan, NULL) != COSMA_OK)
                 continue;
+            int greedy = options->method == COSMA_METHOD_GREEDY;
             adopt_plan(problem, plan,
-                       fixed_order != NULL ? "ilp-fixed:baseline-incumbent"
-                       : peak              ? "ilp-joint:baseline-incumbent(min-peak order)"
-                                           : "ilp-joint:baseline-incumbent(default order)",
+                       fixed_order != NULL ? (greedy ? "greedy-fixed:baseline-incumbent" : "ilp-fixed:baseline-incumbent")
+                       : peak ? (greedy ? "greedy:baseline-incumbent(min-peak order)"
+                                        : "ilp-joint:baseline-incumbent(min-peak order)")
+                       : greedy ? "greedy:baseline-incumbent(default order)"
+                                : "ilp-joint:baseline-incumbent(default order)",
                        incumbent);
             cosma_plan_destroy(plan);
         }
@@ -372,6 +376,12 @@ static int wants_zero_traffic(const plan_ctx_t *ctx)
     return inc->have ? inc->residency.traffic > 0 : is_schedule(ctx, COSMA_SCHEDULE_PEAK);
 }
 
+/* --method greedy: no ILP anywhere. */
+static int is_greedy(const plan_ctx_t *ctx)
+{
+    return ctx->options->method == COSMA_METHOD_GREEDY;
+}
+
 static int has_traffic(const plan_ctx_t *ctx)
 {
     return ctx->incumbent.have && ctx->incumbent.residency.traffic > 0;
@@ -381,8 +391,30 @@ static int has_traffic(const plan_ctx_t *ctx)
 static void adopt_order(plan_ctx_t *ctx, const int32_t *order, const char *joint_method, const char *peak_method)
 {
     int peak = is_schedule(ctx, COSMA_SCHEDULE_PEAK);
-    try_order(&ctx->problem, order, ctx->options->budget_bytes, peak, phase_time_left(ctx),
+    try_order(&ctx->problem, order, ctx->options->budget_bytes, peak, is_greedy(ctx), phase_time_left(ctx),
               peak ? peak_method : joint_method, &ctx->incumbent, ctx->diag);
+}
+
+/* Graphs of more operators get a greedy plan first under --method auto:
+ * the first residency ILP of a long order can take minutes (a generated
+ * 5,000-operator DAG: over 300 s), the greedy residency seconds, and a
+ * time limit then ends with it rather than with the flush plan.  The
+ * bundled models have at most 879 operators. */
+enum { GREEDY_FIRST_OPS = 1000 };
+
+static cosma_status_t offer_plan(plan_ctx_t *ctx);
+
+/* The greedy plan of the first candidate order, made the incumbent and
+ * offered at once; the ILP's plans replace it only when they are better. */
+static cosma_status_t greedy_first(plan_ctx_t *ctx, const int32_t *order)
+{
+    if (ctx->options->method != COSMA_METHOD_AUTO || ctx->problem.n_ops <= GREEDY_FIRST_OPS ||
+        is_schedule(ctx, COSMA_SCHEDULE_PEAK))
+        return COSMA_OK;
+    try_order(&ctx->problem, order, ctx->options->budget_bytes, 0, 1, phase_time_left(ctx),
+              is_schedule(ctx, COSMA_SCHEDULE_FIXED) ? "greedy-fixed" : "greedy:min-peak-order", &ctx->incumbent,
+              ctx->diag);
+    return offer_plan(ctx);
 }
 
 /* Strategy: residency for the candidate orders, best first (the
@@ -399,10 +431,14 @@ static cosma_status_t strategy_candidate_orders(plan_ctx_t *ctx)
         (n_candidates == 0 || memcmp(ctx->given_order, ctx->bounds.order, (size_t)ctx->problem.n_ops * sizeof(int32_t))))
         candidates[n_candidates++] = ctx->given_order; /* unless it is the same order */
     incumbent_t *inc = &ctx->incumbent;
+    cosma_status_t status = greedy_first(ctx, candidates[0]);
+    if (status != COSMA_OK)
+        return status;
     for (int c = 0; c < n_candidates && !(inc->have && inc->residency.traffic == 0); c++) {
         cosma_residency_options_t residency_options = {.budget = options->budget_bytes,
                                                        .time_limit = phase_seconds(ctx, time_left(ctx) / (n_candidates - c)),
                                                        .node_limit = RESIDENCY_NODES,
+                                                       .heuristic = is_greedy(ctx),
                                                        .no_spills = is_schedule(ctx, COSMA_SCHEDULE_PEAK),
                                                        .export_model = c == 0 ? options->export_model : NULL};
         cosma_residency_t result;
@@ -419,10 +455,12 @@ static cosma_status_t strategy_candidate_orders(plan_ctx_t *ctx)
         inc->residency = result;
         memcpy(inc->order, candidates[c], (size_t)ctx->problem.n_ops * sizeof(int32_t));
         inc->have = 1;
-        inc->method = is_schedule(ctx, COSMA_SCHEDULE_FIXED)  ? "ilp-fixed"
-                      : is_schedule(ctx, COSMA_SCHEDULE_PEAK) ? "min-peak"
-                      : c == 0                                ? "ilp-joint:min-peak-order"
-                                                              : "ilp-joint:default-order";
+        inc->method = is_schedule(ctx, COSMA_SCHEDULE_PEAK)    ? "min-peak"
+                      : is_greedy(ctx) && is_schedule(ctx, COSMA_SCHEDULE_FIXED) ? "greedy-fixed"
+                      : is_greedy(ctx) ? (c == 0 ? "greedy:min-peak-order" : "greedy:default-order")
+                      : is_schedule(ctx, COSMA_SCHEDULE_FIXED) ? "ilp-fixed"
+                      : c == 0                                 ? "ilp-joint:min-peak-order"
+                                                               : "ilp-joint:default-order";
     }
     return COSMA_OK;
 }
@@ -439,7 +477,8 @@ static cosma_status_t strategy_placement_search(plan_ctx_t *ctx)
     cosma_status_t status = cosma_order_search_placeable(&ctx->problem, ctx->work_order, budget,
                                                          deadline_at(ctx, ORDER_SEARCH_SHARE), &found);
     if (status == COSMA_OK && found)
-        adopt_order(ctx, ctx->work_order, "ilp-joint:placement-search", "min-peak:placement-search");
+        adopt_order(ctx, ctx->work_order, is_greedy(ctx) ? "greedy:placement-search" : "ilp-joint:placement-search",
+                    "min-peak:placement-search");
     return status;
 }
 
@@ -448,7 +487,8 @@ static cosma_status_t strategy_placement_search(plan_ctx_t *ctx)
 static cosma_status_t strategy_exhaustive_search(plan_ctx_t *ctx)
 {
     ctx->ledger.zero_traffic_impossible = ctx->bounds.m_p_lower > ctx->options->budget_bytes;
-    if (!wants_zero_traffic(ctx) || is_schedule(ctx, COSMA_SCHEDULE_FIXED) || ctx->ledger.zero_traffic_impossible)
+    if (!wants_zero_traffic(ctx) || is_schedule(ctx, COSMA_SCHEDULE_FIXED) || ctx->ledger.zero_traffic_impossible ||
+        is_greedy(ctx)) /* its exact placement is an ILP */
         return COSMA_OK;
     int found = cosma_order_search_zero_traffic(&ctx->problem, ctx->options->budget_bytes,
                                                 deadline_at(ctx, ORDER_SEARCH_SHARE), ctx->work_order);
@@ -487,7 +527,7 @@ static cosma_status_t order_free_bounds(plan_ctx_t *ctx)
  * bounds are its target). */
 static cosma_status_t strategy_local_search(plan_ctx_t *ctx)
 {
-    if (!is_schedule(ctx, COSMA_SCHEDULE_JOINT) || !has_traffic(ctx))
+    if (!is_schedule(ctx, COSMA_SCHEDULE_JOINT) || !has_traffic(ctx) || is_greedy(ctx))
         return COSMA_OK;
     cosma_status_t status = order_free_bounds(ctx);
     if (status != COSMA_OK)
@@ -502,7 +542,7 @@ static cosma_status_t strategy_local_search(plan_ctx_t *ctx)
     if (status != COSMA_OK)
         return status;
     if (moved)
-        try_order(&ctx->problem, ctx->work_order, budget, 0, phase_time_left(ctx), "ilp-joint:local-search",
+        try_order(&ctx->problem, ctx->work_order, budget, 0, 0, phase_time_left(ctx), "ilp-joint:local-search",
                   &ctx->incumbent, ctx->diag);
     return COSMA_OK;
 }
@@ -561,7 +601,7 @@ static cosma_status_t strategy_joint_model(plan_ctx_t *ctx)
 {
     incumbent_t *inc = &ctx->incumbent;
     double left = time_left(ctx);
-    if (!is_schedule(ctx, COSMA_SCHEDULE_JOINT) || !has_traffic(ctx) ||
+    if (!is_schedule(ctx, COSMA_SCHEDULE_JOINT) || !has_traffic(ctx) || is_greedy(ctx) ||
         order_free_bound(ctx) >= ctx->ledger.order_relaxation || left <= JOINT_MIN_SECONDS ||
         ledger_bound(ctx) >= inc->residency.traffic) /* proven already */
         return COSMA_OK;
@@ -579,7 +619,7 @@ static cosma_status_t strategy_joint_model(plan_ctx_t *ctx)
                                              ctx->diag != NULL ? &optional : NULL);
     phase_end(ctx);
     if (joint == COSMA_OK && memcmp(ctx->work_order, inc->order, (size_t)ctx->problem.n_ops * sizeof(int32_t)) != 0)
-        try_order(&ctx->problem, ctx->work_order, ctx->options->budget_bytes, 0, phase_time_left(ctx),
+        try_order(&ctx->problem, ctx->work_order, ctx->options->budget_bytes, 0, 0, phase_time_left(ctx),
                   "ilp-joint:time-indexed", inc, ctx->diag);
     else if (joint == COSMA_ERR_NOMEM)
         return joint;
@@ -797,7 +837,7 @@ static cosma_status_t strategy_divide_and_conquer(plan_ctx_t *ctx)
                                            ctx->diag != NULL ? &optional : NULL);
     phase_end(ctx);
     if (status == COSMA_OK)
-        try_order(&ctx->problem, ctx->work_order, ctx->options->budget_bytes, 0, phase_time_left(ctx),
+        try_order(&ctx->problem, ctx->work_order, ctx->options->budget_bytes, 0, 0, phase_time_left(ctx),
                   "ilp-joint:divide-and-conquer", &ctx->incumbent, ctx->diag);
     return status;
 }

@@ -141,6 +141,8 @@ typedef struct {
     uint64_t budget;
     double time_limit;
     int no_spills;            /* keep every tensor from first to last use */
+    int heuristic;            /* no ILP: the Belady-style choice, placed (what does
+                                 not fit is split or evicted); no bound */
     int64_t node_limit;       /* branch-and-bound nodes per residency ILP solve; 0: none */
     const char *export_model; /* write the first ILP here (.lp / .mps) */
 } cosma_residency_options_t;

@@ -916,6 +916,26 @@ static cosma_status_t place_until_fit(search_t *rs, cosma_residency_t *out_resul
     return fallback_plan(rs, out_result);
 }
 
+/* Without an ILP: the heuristic choice placed once, or split where it
+ * does not fit; no bound but zero. */
+static cosma_status_t place_heuristic(search_t *rs, cosma_residency_t *out_result)
+{
+    rs->outcome.objective = cosma_layout_choice_cost(&rs->layout, rs->keep);
+    rs->lower_bound = 0;
+    uint64_t extent = 0;
+    cosma_status_t status = COSMA_OK;
+    int placed = place_choice(rs, out_result, &extent, &status);
+    if (status != COSMA_OK)
+        return status;
+    if (placed != 1)
+        return fallback_plan(rs, out_result);
+    out_result->traffic = rs->outcome.objective;
+    out_result->lower_bound = 0;
+    out_result->proven = out_result->traffic == 0;
+    out_result->placed = 1;
+    return COSMA_OK;
+}
+
 cosma_status_t cosma_residency_solve(const cosma_problem_t *problem, const int32_t *order,
                                      const cosma_residency_options_t *options, cosma_residency_t *out_result,
                                      cosma_diag_t *diag)
@@ -934,8 +954,13 @@ cosma_status_t cosma_residency_solve(const cosma_problem_t *problem, const int32
         goto done;
     for (int32_t g = 0; g < rs.layout.n_gaps; g++)
         rs.keep[g] = 1;
-    if (!options->no_spills) {
+    if (!options->no_spills)
         heuristic_choice(&rs.layout, rs.capacity, rs.keep);
+    if (!options->no_spills && options->heuristic) {
+        status = place_heuristic(&rs, out_result);
+        goto done;
+    }
+    if (!options->no_spills) {
         status = solve_choice(&rs.layout, rs.capacity, &rs.cuts, options->time_limit, options->node_limit,
                               options->export_model, rs.keep, &rs.outcome, diag);
         if (status != COSMA_OK)

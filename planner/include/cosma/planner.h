@@ -42,10 +42,12 @@ typedef enum {
 
 /* How the joint schedule is solved on large graphs. */
 typedef enum {
-    COSMA_METHOD_AUTO = 0, /* divide-and-conquer when the whole graph's joint
-                            * model is too large for the time limit */
+    COSMA_METHOD_AUTO = 0, /* today the same as COSMA_METHOD_ILP (docs/dc.md) */
     COSMA_METHOD_ILP,      /* whole-graph models only */
-    COSMA_METHOD_DC        /* divide-and-conquer too, whatever the size */
+    COSMA_METHOD_DC,       /* divide-and-conquer too, whatever the size */
+    COSMA_METHOD_GREEDY    /* no ILP: the candidate orders' Belady-style
+                            * residency, placed, and the baselines; fast on
+                            * any size, no bound beyond the ILP-free ones */
 } cosma_method_t;
 
 /* Where a solve stands, reported before each of its phases and once at
