@@ -210,7 +210,8 @@ static int try_order(const cosma_problem_t *problem, const int32_t *order, uint6
                                                                                          : RESIDENCY_MIN_SECONDS,
                                          .node_limit = RESIDENCY_NODES,
                                          .no_spills = no_spills,
-                                         .heuristic = heuristic};
+                                         .heuristic = heuristic,
+                                         .cutoff = incumbent->have ? incumbent->residency.traffic : 0};
     cosma_residency_t result;
     if (cosma_residency_solve(problem, order, &options, &result, diag) == COSMA_OK &&
         (!incumbent->have || result.traffic < incumbent->residency.traffic)) {
@@ -439,6 +440,7 @@ static cosma_status_t strategy_candidate_orders(plan_ctx_t *ctx)
                                                        .time_limit = phase_seconds(ctx, time_left(ctx) / (n_candidates - c)),
                                                        .node_limit = RESIDENCY_NODES,
                                                        .heuristic = is_greedy(ctx),
+                                                       .cutoff = inc->have ? inc->residency.traffic : 0,
                                                        .no_spills = is_schedule(ctx, COSMA_SCHEDULE_PEAK),
                                                        .export_model = c == 0 ? options->export_model : NULL};
         cosma_residency_t result;
@@ -446,6 +448,11 @@ static cosma_status_t strategy_candidate_orders(plan_ctx_t *ctx)
             cosma_residency_solve(&ctx->problem, candidates[c], &residency_options, &result, ctx->diag);
         phase_end(ctx);
         if (attempt != COSMA_OK || (inc->have && result.traffic >= inc->residency.traffic)) {
+            /* Two bounds of one order (the greedy plan's, then the ILP's):
+             * the larger holds. */
+            if (attempt == COSMA_OK && result.lower_bound > inc->residency.lower_bound &&
+                memcmp(inc->order, candidates[c], (size_t)ctx->problem.n_ops * sizeof(int32_t)) == 0)
+                inc->residency.lower_bound = result.lower_bound;
             cosma_residency_free(&result);
             if (attempt != COSMA_OK && attempt != COSMA_ERR_INFEASIBLE)
                 return attempt;

@@ -143,6 +143,9 @@ typedef struct {
     int no_spills;            /* keep every tensor from first to last use */
     int heuristic;            /* no ILP: the Belady-style choice, placed (what does
                                  not fit is split or evicted); no bound */
+    uint64_t cutoff;          /* > 0: stop once the order's bound reaches it (the
+                                 caller's incumbent: no plan of this order can beat
+                                 it); the result then has traffic UINT64_MAX */
     int64_t node_limit;       /* branch-and-bound nodes per residency ILP solve; 0: none */
     const char *export_model; /* write the first ILP here (.lp / .mps) */
 } cosma_residency_options_t;

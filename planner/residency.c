@@ -966,6 +966,13 @@ cosma_status_t cosma_residency_solve(const cosma_problem_t *problem, const int32
         if (status != COSMA_OK)
             goto done;
         rs.lower_bound = rs.outcome.bound;
+        if (options->cutoff > 0 && rs.lower_bound >= options->cutoff) {
+            /* Every plan of this order costs at least the bound: the
+             * placement attempts could not beat the caller's plan. */
+            out_result->traffic = UINT64_MAX;
+            out_result->lower_bound = rs.lower_bound;
+            goto done;
+        }
     }
     status = place_until_fit(&rs, out_result, diag);
 done:
