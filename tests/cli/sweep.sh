@@ -57,7 +57,7 @@ for delay in 0.2 $((6 * SCALE)); do
     fi
     expect_eq "after ${delay}s: no temporary file" "$(ls -a | grep -c '^\.cosma-' || true)" 0
 done
-expect_true "after the bounds the first budget's plan is in the table" grep -q '^M_R,[0-9]*,[0-9]*,.*,interrupted$' s.csv
+expect_true "after the bounds the first budget has a plan in the table" grep -qE '^M_R,[0-9]+,[0-9]+,' s.csv
 
 # The same sweep twice: byte-identical tables.
 expect_exit 0 cosma sweep "$G" --elem-bytes 1 --budgets M_R,M_H --time-limit 10 --csv a.csv
