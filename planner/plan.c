@@ -256,6 +256,17 @@ static void adopt_plan(const cosma_problem_t *problem, const cosma_plan_t *plan,
     incumbent->have = 1;
 }
 
+/* The method a baseline incumbent is reported with. */
+static const char *baseline_method(int greedy, int fixed, int peak)
+{
+    static const char *const names[2][3] = {
+        {"ilp-joint:baseline-incumbent(default order)", "ilp-joint:baseline-incumbent(min-peak order)",
+         "ilp-fixed:baseline-incumbent"},
+        {"greedy:baseline-incumbent(default order)", "greedy:baseline-incumbent(min-peak order)",
+         "greedy-fixed:baseline-incumbent"}};
+    return names[greedy != 0][fixed ? 2 : peak != 0];
+}
+
 /* Every baseline plan is a valid plan for the same budget: adopts the best
  * one when it beats the incumbent, so the result is never worse than any
  * baseline.  Joint schedule: the baselines in the default and the
@@ -280,13 +291,7 @@ static cosma_status_t adopt_baselines(const cosma_problem_t *problem, const cosm
             if (cosma_baseline_plan_in_order(problem->graph, &options->mode, options->budget_bytes, name,
                                              baseline_alignments[a], order, &plan, NULL) != COSMA_OK)
                 continue;
-            int greedy = options->method == COSMA_METHOD_GREEDY;
-            adopt_plan(problem, plan,
-                       fixed_order != NULL ? (greedy ? "greedy-fixed:baseline-incumbent" : "ilp-fixed:baseline-incumbent")
-                       : peak ? (greedy ? "greedy:baseline-incumbent(min-peak order)"
-                                        : "ilp-joint:baseline-incumbent(min-peak order)")
-                       : greedy ? "greedy:baseline-incumbent(default order)"
-                                : "ilp-joint:baseline-incumbent(default order)",
+            adopt_plan(problem, plan, baseline_method(options->method == COSMA_METHOD_GREEDY, fixed_order != NULL, peak),
                        incumbent);
             cosma_plan_destroy(plan);
         }
@@ -396,6 +401,19 @@ static void adopt_order(plan_ctx_t *ctx, const int32_t *order, const char *joint
               peak ? peak_method : joint_method, &ctx->incumbent, ctx->diag);
 }
 
+/* The method of candidate order c (0: the minimum-peak order, or the
+ * fixed one), solved by the ILP or greedily. */
+static const char *candidate_method(const plan_ctx_t *ctx, int c, int greedy)
+{
+    if (is_schedule(ctx, COSMA_SCHEDULE_PEAK))
+        return "min-peak";
+    if (is_schedule(ctx, COSMA_SCHEDULE_FIXED))
+        return greedy ? "greedy-fixed" : "ilp-fixed";
+    if (greedy)
+        return c == 0 ? "greedy:min-peak-order" : "greedy:default-order";
+    return c == 0 ? "ilp-joint:min-peak-order" : "ilp-joint:default-order";
+}
+
 /* Graphs of more operators get a greedy plan first under --method auto:
  * the first residency ILP of a long order can take minutes (a generated
  * 5,000-operator DAG: over 300 s), the greedy residency seconds, and a
@@ -413,8 +431,7 @@ static cosma_status_t greedy_first(plan_ctx_t *ctx, const int32_t *order)
         is_schedule(ctx, COSMA_SCHEDULE_PEAK))
         return COSMA_OK;
     try_order(&ctx->problem, order, ctx->options->budget_bytes, 0, 1, phase_time_left(ctx),
-              is_schedule(ctx, COSMA_SCHEDULE_FIXED) ? "greedy-fixed" : "greedy:min-peak-order", &ctx->incumbent,
-              ctx->diag);
+              candidate_method(ctx, 0, 1), &ctx->incumbent, ctx->diag);
     return offer_plan(ctx);
 }
 
@@ -462,12 +479,7 @@ static cosma_status_t strategy_candidate_orders(plan_ctx_t *ctx)
         inc->residency = result;
         memcpy(inc->order, candidates[c], (size_t)ctx->problem.n_ops * sizeof(int32_t));
         inc->have = 1;
-        inc->method = is_schedule(ctx, COSMA_SCHEDULE_PEAK)    ? "min-peak"
-                      : is_greedy(ctx) && is_schedule(ctx, COSMA_SCHEDULE_FIXED) ? "greedy-fixed"
-                      : is_greedy(ctx) ? (c == 0 ? "greedy:min-peak-order" : "greedy:default-order")
-                      : is_schedule(ctx, COSMA_SCHEDULE_FIXED) ? "ilp-fixed"
-                      : c == 0                                 ? "ilp-joint:min-peak-order"
-                                                               : "ilp-joint:default-order";
+        inc->method = candidate_method(ctx, c, is_greedy(ctx));
     }
     return COSMA_OK;
 }
