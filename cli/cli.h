@@ -65,6 +65,12 @@ cosma_mode_t cli_mode(const cosma_graph_t *graph, const cli_graph_options_t *opt
  * starting with '#' ignored) into out_order (n_ops entries). */
 cosma_status_t cli_read_order(const char *path, const cosma_graph_t *graph, int32_t *out_order, cosma_diag_t *diag);
 
+/* An argument that no option took: it fills the first empty slot
+ * (*slots[k] == NULL) of the command's operands, in order.  Returns
+ * CLI_EXIT_OK, or the usage error's exit code for an unknown option or an
+ * operand beyond the last slot. */
+int cli_operand(const char *command, const char *arg, const char **const *slots, int n_slots);
+
 int cli_usage_error(const char *command, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 2, 3)))

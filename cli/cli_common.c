@@ -226,6 +226,19 @@ int cli_usage_error(const char *command, const char *fmt, ...)
     return CLI_EXIT_BAD_INPUT;
 }
 
+int cli_operand(const char *command, const char *arg, const char **const *slots, int n_slots)
+{
+    if (arg[0] == '-' && arg[1] != '\0')
+        return cli_usage_error(command, "unknown option '%s'", arg);
+    for (int k = 0; k < n_slots; k++) {
+        if (*slots[k] == NULL) {
+            *slots[k] = arg;
+            return CLI_EXIT_OK;
+        }
+    }
+    return cli_usage_error(command, "unexpected argument '%s'", arg);
+}
+
 cosma_status_t cli_read_order(const char *path, const cosma_graph_t *graph, int32_t *out_order, cosma_diag_t *diag)
 {
     char *text = NULL;

@@ -74,12 +74,11 @@ int cli_cmd_arena(int argc, char **argv)
         } else if (cli_option(argc, argv, &i, "--time-limit", &value)) {
             if (!cli_parse_double(value, &time_limit) || time_limit <= 0)
                 return cli_usage_error("arena", "--time-limit needs a positive number of seconds");
-        } else if (argv[i][0] == '-' && argv[i][1] != '\0') {
-            return cli_usage_error("arena", "unknown option '%s'", argv[i]);
-        } else if (path == NULL) {
-            path = argv[i];
         } else {
-            return cli_usage_error("arena", "unexpected argument '%s'", argv[i]);
+            const char **operands[] = {&path};
+            int code = cli_operand("arena", argv[i], operands, 1);
+            if (code != CLI_EXIT_OK)
+                return code;
         }
     }
     if (path == NULL)

@@ -33,12 +33,11 @@ int cli_cmd_import(int argc, char **argv)
             if (value == NULL)
                 return cli_usage_error("import", "-o needs a file name");
             output = value;
-        } else if (argv[i][0] == '-' && argv[i][1] != '\0') {
-            return cli_usage_error("import", "unknown option '%s'", argv[i]);
-        } else if (input == NULL) {
-            input = argv[i];
         } else {
-            return cli_usage_error("import", "unexpected argument '%s'", argv[i]);
+            const char **operands[] = {&input};
+            int code = cli_operand("import", argv[i], operands, 1);
+            if (code != CLI_EXIT_OK)
+                return code;
         }
     }
     if (input == NULL)

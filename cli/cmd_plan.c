@@ -286,13 +286,12 @@ int cli_cmd_plan(int argc, char **argv)
             if (!cli_parse_u64(value, &align) || align == 0 || (align & (align - 1)) != 0)
                 return cli_usage_error("plan", "--align needs a power of two");
             continue;
-        } else if (name[0] == '-' && name[1] != '\0') {
-            return cli_usage_error("plan", "unknown option '%s'", name);
-        } else if (path == NULL) {
-            path = name;
-            continue;
         } else {
-            return cli_usage_error("plan", "unexpected argument '%s'", name);
+            const char **operands[] = {&path};
+            int code = cli_operand("plan", name, operands, 1);
+            if (code != CLI_EXIT_OK)
+                return code;
+            continue;
         }
         if (value == NULL)
             return cli_usage_error("plan", "%s needs a value", name);

@@ -165,14 +165,10 @@ static int parse_args(int argc, char **argv, run_args_t *a, cosma_diag_t *diag)
                 return cli_usage_error("run", "the plan records its mode: --params and --elem-bytes do not apply");
             continue;
         }
-        if (argv[i][0] == '-' && argv[i][1] != '\0')
-            return cli_usage_error("run", "unknown option '%s'", argv[i]);
-        if (a->graph_path == NULL)
-            a->graph_path = argv[i];
-        else if (a->plan_path == NULL)
-            a->plan_path = argv[i];
-        else
-            return cli_usage_error("run", "unexpected argument '%s'", argv[i]);
+        const char **operands[] = {&a->graph_path, &a->plan_path};
+        int code = cli_operand("run", argv[i], operands, 2);
+        if (code != CLI_EXIT_OK)
+            return code;
     }
     if (a->graph_path == NULL || a->plan_path == NULL)
         return cli_usage_error("run", "missing the %s file", a->graph_path == NULL ? "graph" : "plan");

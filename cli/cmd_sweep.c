@@ -386,13 +386,12 @@ static int parse_args(int argc, char **argv, sweep_args_t *args, cosma_diag_t *d
                 return cli_usage_error("sweep", "--time-limit needs a positive number of seconds");
             if (value != NULL)
                 continue;
-        } else if (name[0] == '-' && name[1] != '\0') {
-            return cli_usage_error("sweep", "unknown option '%s'", name);
-        } else if (args->path == NULL) {
-            args->path = name;
-            continue;
         } else {
-            return cli_usage_error("sweep", "unexpected argument '%s'", name);
+            const char **operands[] = {&args->path};
+            int code = cli_operand("sweep", name, operands, 1);
+            if (code != CLI_EXIT_OK)
+                return code;
+            continue;
         }
         if (value == NULL)
             return cli_usage_error("sweep", "%s needs a value", name);

@@ -93,14 +93,10 @@ int cli_cmd_verify(int argc, char **argv)
                                                  "apply to verify");
             continue;
         }
-        if (argv[i][0] == '-' && argv[i][1] != '\0')
-            return cli_usage_error("verify", "unknown option '%s'", argv[i]);
-        if (graph_path == NULL)
-            graph_path = argv[i];
-        else if (plan_path == NULL)
-            plan_path = argv[i];
-        else
-            return cli_usage_error("verify", "unexpected argument '%s'", argv[i]);
+        const char **operands[] = {&graph_path, &plan_path};
+        int code = cli_operand("verify", argv[i], operands, 2);
+        if (code != CLI_EXIT_OK)
+            return code;
     }
     if (graph_path == NULL)
         return cli_usage_error("verify", "missing the graph file");
