@@ -14,6 +14,8 @@
 /* Past this many errors the rest are usually echoes of the first ones. */
 #define MAX_ERRORS 50
 #define MAX_KEYS 8
+/* Longest name that labels a tensor or operator in messages (char what[300]). */
+#define MAX_LABEL_NAME 200
 
 typedef struct {
     const char *file;
@@ -283,6 +285,26 @@ static void dtype_list(char *out, size_t size)
                                  cosma_dtype_name((cosma_dtype_t)d));
 }
 
+/* How messages name the position-th tensor or operator: by its name when
+ * the item has a usable one (so messages about its other keys point at
+ * it), else by its position. */
+static void item_label(reader_t *r, yaml_node_t *node, const char *kind, int32_t position, char *what,
+                       size_t what_size)
+{
+    snprintf(what, what_size, "%s #%d", kind, (int)position + 1);
+    if (node->type != YAML_MAPPING_NODE)
+        return;
+    for (yaml_node_pair_t *p = node->data.mapping.pairs.start; p < node->data.mapping.pairs.top; p++) {
+        yaml_node_t *key = node_at(r, p->key), *value = node_at(r, p->value);
+        if (key->type == YAML_SCALAR_NODE && strcmp(scalar_text(key), "name") == 0 &&
+            value->type == YAML_SCALAR_NODE && !is_null(value) && value->data.scalar.length > 0 &&
+            value->data.scalar.length < MAX_LABEL_NAME) {
+            snprintf(what, what_size, "%s '%s'", kind, scalar_text(value));
+            return;
+        }
+    }
+}
+
 /* Adds one tensor per item, even a broken one (as a 1-byte placeholder),
  * so item positions stay equal to tensor indices. */
 static cosma_status_t read_tensor(reader_t *r, yaml_node_t *node, int32_t position)
@@ -291,19 +313,7 @@ static cosma_status_t read_tensor(reader_t *r, yaml_node_t *node, int32_t positi
     field_t f[T_COUNT];
     int errors_before = r->errors;
     const char *name = NULL;
-    snprintf(what, sizeof what, "tensor #%d", (int)position + 1);
-    if (node->type == YAML_MAPPING_NODE) {
-        /* Name the tensor in messages about its other keys when we can. */
-        for (yaml_node_pair_t *p = node->data.mapping.pairs.start; p < node->data.mapping.pairs.top; p++) {
-            yaml_node_t *key = node_at(r, p->key), *value = node_at(r, p->value);
-            if (key->type == YAML_SCALAR_NODE && strcmp(scalar_text(key), "name") == 0 &&
-                value->type == YAML_SCALAR_NODE && !is_null(value) && value->data.scalar.length > 0 &&
-                value->data.scalar.length < 200) {
-                snprintf(what, sizeof what, "tensor '%s'", scalar_text(value));
-                break;
-            }
-        }
-    }
+    item_label(r, node, "tensor", position, what, sizeof what);
     cosma_tensor_kind_t kind = COSMA_TENSOR_ACTIVATION;
     cosma_dtype_t dtype = COSMA_DTYPE_RAW;
     int32_t rank = -1;
@@ -563,18 +573,7 @@ static cosma_status_t read_operator(reader_t *r, yaml_node_t *node, int32_t posi
     char what[300];
     field_t f[O_COUNT];
     int errors_before = r->errors;
-    snprintf(what, sizeof what, "operator #%d", (int)position + 1);
-    if (node->type == YAML_MAPPING_NODE) {
-        for (yaml_node_pair_t *p = node->data.mapping.pairs.start; p < node->data.mapping.pairs.top; p++) {
-            yaml_node_t *key = node_at(r, p->key), *value = node_at(r, p->value);
-            if (key->type == YAML_SCALAR_NODE && strcmp(scalar_text(key), "name") == 0 &&
-                value->type == YAML_SCALAR_NODE && !is_null(value) && value->data.scalar.length > 0 &&
-                value->data.scalar.length < 200) {
-                snprintf(what, sizeof what, "operator '%s'", scalar_text(value));
-                break;
-            }
-        }
-    }
+    item_label(r, node, "operator", position, what, sizeof what);
     if (read_fields(r, node, what, op_keys, O_COUNT, f) != 0)
         return COSMA_OK;
     const char *name = NULL, *type = NULL;
