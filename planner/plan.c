@@ -403,12 +403,13 @@ static void adopt_order(plan_ctx_t *ctx, const int32_t *order, const char *joint
 
 /* The candidate orders, in the order they are solved: the minimum-peak
  * order, the default (or fixed) order, then each of the two with its
- * operators sunk towards their readers (candidates.c). */
+ * operators moved where that relieves the steps above the budget
+ * (candidates.c). */
 typedef enum {
     CANDIDATE_MIN_PEAK,
     CANDIDATE_GIVEN,
-    CANDIDATE_SUNK_MIN_PEAK,
-    CANDIDATE_SUNK_GIVEN,
+    CANDIDATE_RELIEVED_MIN_PEAK,
+    CANDIDATE_RELIEVED_GIVEN,
     N_CANDIDATE_KINDS
 } candidate_kind_t;
 
@@ -416,9 +417,10 @@ typedef enum {
 static const char *candidate_method(const plan_ctx_t *ctx, candidate_kind_t kind, int greedy)
 {
     static const char *const names[2][N_CANDIDATE_KINDS] = {
-        {"ilp-joint:min-peak-order", "ilp-joint:default-order", "ilp-joint:sunk-min-peak-order",
-         "ilp-joint:sunk-default-order"},
-        {"greedy:min-peak-order", "greedy:default-order", "greedy:sunk-min-peak-order", "greedy:sunk-default-order"}};
+        {"ilp-joint:min-peak-order", "ilp-joint:default-order", "ilp-joint:relieved-min-peak-order",
+         "ilp-joint:relieved-default-order"},
+        {"greedy:min-peak-order", "greedy:default-order", "greedy:relieved-min-peak-order",
+         "greedy:relieved-default-order"}};
     if (is_schedule(ctx, COSMA_SCHEDULE_PEAK))
         return "min-peak";
     if (is_schedule(ctx, COSMA_SCHEDULE_FIXED))
@@ -449,7 +451,7 @@ static cosma_status_t greedy_first(plan_ctx_t *ctx, const int32_t *order)
 
 /* The candidate orders of this schedule, each once: the minimum-peak
  * order (not for a fixed schedule) and the given one (not for a
- * minimum-peak schedule); for a joint schedule also their sunk orders
+ * minimum-peak schedule); for a joint schedule also their relieved orders
  * (candidates.c), made only when they are solved (candidate_order). */
 static int32_t list_candidates(const plan_ctx_t *ctx, candidate_kind_t *out_kinds)
 {
@@ -460,28 +462,28 @@ static int32_t list_candidates(const plan_ctx_t *ctx, candidate_kind_t *out_kind
         (n == 0 || memcmp(ctx->given_order, ctx->bounds.order, (size_t)ctx->problem.n_ops * sizeof(int32_t))))
         out_kinds[n++] = CANDIDATE_GIVEN; /* unless it is the same order */
     if (is_schedule(ctx, COSMA_SCHEDULE_JOINT)) {
-        out_kinds[n++] = CANDIDATE_SUNK_MIN_PEAK;
-        out_kinds[n++] = CANDIDATE_SUNK_GIVEN;
+        out_kinds[n++] = CANDIDATE_RELIEVED_MIN_PEAK;
+        out_kinds[n++] = CANDIDATE_RELIEVED_GIVEN;
     }
     return n;
 }
 
-/* The order of a candidate kind; sunk orders are built into `sunk` (n_ops
+/* The order of a candidate kind; relieved orders are built into `relieved` (n_ops
  * entries for each kind).  *out_order NULL: the order repeats one of the
- * n_seen solved before (a sunk order that nothing moved, the default order
+ * n_seen solved before (a relieved order that nothing moved, the default order
  * when it is the minimum-peak one). */
-static cosma_status_t candidate_order(const plan_ctx_t *ctx, candidate_kind_t kind, int32_t *sunk,
+static cosma_status_t candidate_order(const plan_ctx_t *ctx, candidate_kind_t kind, int32_t *relieved,
                                       const int32_t *const *seen, int32_t n_seen, const int32_t **out_order)
 {
     int32_t n = ctx->problem.n_ops;
-    const int32_t *order = kind == CANDIDATE_MIN_PEAK || kind == CANDIDATE_SUNK_MIN_PEAK ? ctx->bounds.order
+    const int32_t *order = kind == CANDIDATE_MIN_PEAK || kind == CANDIDATE_RELIEVED_MIN_PEAK ? ctx->bounds.order
                                                                                          : ctx->given_order;
     *out_order = NULL;
-    if (kind == CANDIDATE_SUNK_MIN_PEAK || kind == CANDIDATE_SUNK_GIVEN) {
-        int32_t *out = sunk + (size_t)(kind - CANDIDATE_SUNK_MIN_PEAK) * (size_t)n;
+    if (kind == CANDIDATE_RELIEVED_MIN_PEAK || kind == CANDIDATE_RELIEVED_GIVEN) {
+        int32_t *out = relieved + (size_t)(kind - CANDIDATE_RELIEVED_MIN_PEAK) * (size_t)n;
         int changed;
         cosma_status_t status =
-            cosma_candidate_sink_order(&ctx->problem, order, ctx->options->budget_bytes, out, &changed);
+            cosma_candidate_relieved_order(&ctx->problem, order, ctx->options->budget_bytes, out, &changed);
         if (status != COSMA_OK || !changed)
             return status;
         order = out;
@@ -529,7 +531,7 @@ static cosma_status_t solve_candidate(plan_ctx_t *ctx, const int32_t *order, can
 
 /* Strategy: residency for the candidate orders, best first (the
  * minimum-peak order: zero traffic when it fits; then the default or the
- * given order; then the sunk orders), until one has no traffic, sharing
+ * given order; then the relieved orders), until one has no traffic, sharing
  * the time left evenly. */
 static cosma_status_t strategy_candidate_orders(plan_ctx_t *ctx)
 {
@@ -539,21 +541,21 @@ static cosma_status_t strategy_candidate_orders(plan_ctx_t *ctx)
     while (n_base < n_kinds && kinds[n_base] <= CANDIDATE_GIVEN)
         n_base++;
     const incumbent_t *inc = &ctx->incumbent;
-    int32_t *sunk = malloc(((size_t)ctx->problem.n_ops + 1) * 2 * sizeof(int32_t));
-    if (sunk == NULL)
+    int32_t *relieved = malloc(((size_t)ctx->problem.n_ops + 1) * 2 * sizeof(int32_t));
+    if (relieved == NULL)
         return COSMA_ERR_NOMEM;
     cosma_status_t status = greedy_first(ctx, kinds[0] == CANDIDATE_MIN_PEAK ? ctx->bounds.order : ctx->given_order);
     for (int32_t c = 0; c < n_kinds && status == COSMA_OK && !(inc->have && inc->residency.traffic == 0); c++) {
         const int32_t *order;
-        status = candidate_order(ctx, kinds[c], sunk, seen, n_seen, &order);
+        status = candidate_order(ctx, kinds[c], relieved, seen, n_seen, &order);
         if (status != COSMA_OK || order == NULL)
             continue;
         seen[n_seen++] = order;
         /* The minimum-peak and the given order share the time as before
-         * the sunk orders came; these share what the others left. */
+         * the relieved orders came; these share what the others left. */
         status = solve_candidate(ctx, order, kinds[c], c < n_base ? n_base - c : n_kinds - c, c == 0);
     }
-    free(sunk);
+    free(relieved);
     return status;
 }
 
