@@ -401,17 +401,31 @@ static void adopt_order(plan_ctx_t *ctx, const int32_t *order, const char *joint
               peak ? peak_method : joint_method, &ctx->incumbent, ctx->diag);
 }
 
-/* The method of candidate order c (0: the minimum-peak order, or the
- * fixed one), solved by the ILP or greedily. */
-static const char *candidate_method(const plan_ctx_t *ctx, int c, int greedy)
+/* The candidate orders, in the order they are solved: the minimum-peak
+ * order, the default (or fixed) order, then each of the two with its
+ * operators moved where that relieves the steps above the budget
+ * (candidates.c). */
+typedef enum {
+    CANDIDATE_MIN_PEAK,
+    CANDIDATE_GIVEN,
+    CANDIDATE_RELIEVED_MIN_PEAK,
+    CANDIDATE_RELIEVED_GIVEN,
+    N_CANDIDATE_KINDS
+} candidate_kind_t;
+
+/* The method of a candidate order, solved by the ILP or greedily. */
+static const char *candidate_method(const plan_ctx_t *ctx, candidate_kind_t kind, int greedy)
 {
+    static const char *const names[2][N_CANDIDATE_KINDS] = {
+        {"ilp-joint:min-peak-order", "ilp-joint:default-order", "ilp-joint:relieved-min-peak-order",
+         "ilp-joint:relieved-default-order"},
+        {"greedy:min-peak-order", "greedy:default-order", "greedy:relieved-min-peak-order",
+         "greedy:relieved-default-order"}};
     if (is_schedule(ctx, COSMA_SCHEDULE_PEAK))
         return "min-peak";
     if (is_schedule(ctx, COSMA_SCHEDULE_FIXED))
         return greedy ? "greedy-fixed" : "ilp-fixed";
-    if (greedy)
-        return c == 0 ? "greedy:min-peak-order" : "greedy:default-order";
-    return c == 0 ? "ilp-joint:min-peak-order" : "ilp-joint:default-order";
+    return names[greedy != 0][kind];
 }
 
 /* Graphs of more operators get a greedy plan first under --method auto:
@@ -431,57 +445,118 @@ static cosma_status_t greedy_first(plan_ctx_t *ctx, const int32_t *order)
         is_schedule(ctx, COSMA_SCHEDULE_PEAK))
         return COSMA_OK;
     try_order(&ctx->problem, order, ctx->options->budget_bytes, 0, 1, phase_time_left(ctx),
-              candidate_method(ctx, 0, 1), &ctx->incumbent, ctx->diag);
+              candidate_method(ctx, CANDIDATE_MIN_PEAK, 1), &ctx->incumbent, ctx->diag);
     return offer_plan(ctx);
+}
+
+/* The candidate orders of this schedule, each once: the minimum-peak
+ * order (not for a fixed schedule) and the given one (not for a
+ * minimum-peak schedule); for a joint schedule also their relieved orders
+ * (candidates.c), made only when they are solved (candidate_order). */
+static int32_t list_candidates(const plan_ctx_t *ctx, candidate_kind_t *out_kinds)
+{
+    int32_t n = 0;
+    if (!is_schedule(ctx, COSMA_SCHEDULE_FIXED))
+        out_kinds[n++] = CANDIDATE_MIN_PEAK;
+    if (!is_schedule(ctx, COSMA_SCHEDULE_PEAK) &&
+        (n == 0 || memcmp(ctx->given_order, ctx->bounds.order, (size_t)ctx->problem.n_ops * sizeof(int32_t))))
+        out_kinds[n++] = CANDIDATE_GIVEN; /* unless it is the same order */
+    if (is_schedule(ctx, COSMA_SCHEDULE_JOINT)) {
+        out_kinds[n++] = CANDIDATE_RELIEVED_MIN_PEAK;
+        out_kinds[n++] = CANDIDATE_RELIEVED_GIVEN;
+    }
+    return n;
+}
+
+/* The order of a candidate kind; relieved orders are built into `relieved` (n_ops
+ * entries for each kind).  *out_order NULL: the order repeats one of the
+ * n_seen solved before (a relieved order that nothing moved, the default order
+ * when it is the minimum-peak one). */
+static cosma_status_t candidate_order(const plan_ctx_t *ctx, candidate_kind_t kind, int32_t *relieved,
+                                      const int32_t *const *seen, int32_t n_seen, const int32_t **out_order)
+{
+    int32_t n = ctx->problem.n_ops;
+    const int32_t *order = kind == CANDIDATE_MIN_PEAK || kind == CANDIDATE_RELIEVED_MIN_PEAK ? ctx->bounds.order
+                                                                                         : ctx->given_order;
+    *out_order = NULL;
+    if (kind == CANDIDATE_RELIEVED_MIN_PEAK || kind == CANDIDATE_RELIEVED_GIVEN) {
+        int32_t *out = relieved + (size_t)(kind - CANDIDATE_RELIEVED_MIN_PEAK) * (size_t)n;
+        int changed;
+        cosma_status_t status =
+            cosma_candidate_relieved_order(&ctx->problem, order, ctx->options->budget_bytes, out, &changed);
+        if (status != COSMA_OK || !changed)
+            return status;
+        order = out;
+    }
+    for (int32_t k = 0; k < n_seen; k++)
+        if (memcmp(seen[k], order, (size_t)n * sizeof(int32_t)) == 0)
+            return COSMA_OK;
+    *out_order = order;
+    return COSMA_OK;
+}
+
+/* Solves residency for one candidate order with `share` of the time left
+ * and makes it the incumbent when it is cheaper. */
+static cosma_status_t solve_candidate(plan_ctx_t *ctx, const int32_t *order, candidate_kind_t kind, int32_t share,
+                                      int first)
+{
+    const cosma_plan_options_t *options = ctx->options;
+    incumbent_t *inc = &ctx->incumbent;
+    cosma_residency_options_t residency_options = {.budget = options->budget_bytes,
+                                                   .time_limit = phase_seconds(ctx, time_left(ctx) / share),
+                                                   .node_limit = RESIDENCY_NODES,
+                                                   .heuristic = is_greedy(ctx),
+                                                   .cutoff = inc->have ? inc->residency.traffic : 0,
+                                                   .no_spills = is_schedule(ctx, COSMA_SCHEDULE_PEAK),
+                                                   .export_model = first ? options->export_model : NULL};
+    cosma_residency_t result;
+    cosma_status_t attempt = cosma_residency_solve(&ctx->problem, order, &residency_options, &result, ctx->diag);
+    phase_end(ctx);
+    if (attempt != COSMA_OK || (inc->have && result.traffic >= inc->residency.traffic)) {
+        /* Two bounds of one order (the greedy plan's, then the ILP's):
+         * the larger holds. */
+        if (attempt == COSMA_OK && result.lower_bound > inc->residency.lower_bound &&
+            memcmp(inc->order, order, (size_t)ctx->problem.n_ops * sizeof(int32_t)) == 0)
+            inc->residency.lower_bound = result.lower_bound;
+        cosma_residency_free(&result);
+        return attempt == COSMA_ERR_INFEASIBLE ? COSMA_OK : attempt;
+    }
+    cosma_residency_free(&inc->residency);
+    inc->residency = result;
+    memcpy(inc->order, order, (size_t)ctx->problem.n_ops * sizeof(int32_t));
+    inc->have = 1;
+    inc->method = candidate_method(ctx, kind, is_greedy(ctx));
+    return COSMA_OK;
 }
 
 /* Strategy: residency for the candidate orders, best first (the
  * minimum-peak order: zero traffic when it fits; then the default or the
- * given order), sharing the time left evenly. */
+ * given order; then the relieved orders), until one has no traffic, sharing
+ * the time left evenly. */
 static cosma_status_t strategy_candidate_orders(plan_ctx_t *ctx)
 {
-    const cosma_plan_options_t *options = ctx->options;
-    const int32_t *candidates[2];
-    int n_candidates = 0;
-    if (!is_schedule(ctx, COSMA_SCHEDULE_FIXED))
-        candidates[n_candidates++] = ctx->bounds.order;
-    if (!is_schedule(ctx, COSMA_SCHEDULE_PEAK) &&
-        (n_candidates == 0 || memcmp(ctx->given_order, ctx->bounds.order, (size_t)ctx->problem.n_ops * sizeof(int32_t))))
-        candidates[n_candidates++] = ctx->given_order; /* unless it is the same order */
-    incumbent_t *inc = &ctx->incumbent;
-    cosma_status_t status = greedy_first(ctx, candidates[0]);
-    if (status != COSMA_OK)
-        return status;
-    for (int c = 0; c < n_candidates && !(inc->have && inc->residency.traffic == 0); c++) {
-        cosma_residency_options_t residency_options = {.budget = options->budget_bytes,
-                                                       .time_limit = phase_seconds(ctx, time_left(ctx) / (n_candidates - c)),
-                                                       .node_limit = RESIDENCY_NODES,
-                                                       .heuristic = is_greedy(ctx),
-                                                       .cutoff = inc->have ? inc->residency.traffic : 0,
-                                                       .no_spills = is_schedule(ctx, COSMA_SCHEDULE_PEAK),
-                                                       .export_model = c == 0 ? options->export_model : NULL};
-        cosma_residency_t result;
-        cosma_status_t attempt =
-            cosma_residency_solve(&ctx->problem, candidates[c], &residency_options, &result, ctx->diag);
-        phase_end(ctx);
-        if (attempt != COSMA_OK || (inc->have && result.traffic >= inc->residency.traffic)) {
-            /* Two bounds of one order (the greedy plan's, then the ILP's):
-             * the larger holds. */
-            if (attempt == COSMA_OK && result.lower_bound > inc->residency.lower_bound &&
-                memcmp(inc->order, candidates[c], (size_t)ctx->problem.n_ops * sizeof(int32_t)) == 0)
-                inc->residency.lower_bound = result.lower_bound;
-            cosma_residency_free(&result);
-            if (attempt != COSMA_OK && attempt != COSMA_ERR_INFEASIBLE)
-                return attempt;
+    candidate_kind_t kinds[N_CANDIDATE_KINDS];
+    const int32_t *seen[N_CANDIDATE_KINDS];
+    int32_t n_kinds = list_candidates(ctx, kinds), n_seen = 0, n_base = 0;
+    while (n_base < n_kinds && kinds[n_base] <= CANDIDATE_GIVEN)
+        n_base++;
+    const incumbent_t *inc = &ctx->incumbent;
+    int32_t *relieved = malloc(((size_t)ctx->problem.n_ops + 1) * 2 * sizeof(int32_t));
+    if (relieved == NULL)
+        return COSMA_ERR_NOMEM;
+    cosma_status_t status = greedy_first(ctx, kinds[0] == CANDIDATE_MIN_PEAK ? ctx->bounds.order : ctx->given_order);
+    for (int32_t c = 0; c < n_kinds && status == COSMA_OK && !(inc->have && inc->residency.traffic == 0); c++) {
+        const int32_t *order;
+        status = candidate_order(ctx, kinds[c], relieved, seen, n_seen, &order);
+        if (status != COSMA_OK || order == NULL)
             continue;
-        }
-        cosma_residency_free(&inc->residency);
-        inc->residency = result;
-        memcpy(inc->order, candidates[c], (size_t)ctx->problem.n_ops * sizeof(int32_t));
-        inc->have = 1;
-        inc->method = candidate_method(ctx, c, is_greedy(ctx));
+        seen[n_seen++] = order;
+        /* The minimum-peak and the given order share the time as before
+         * the relieved orders came; these share what the others left. */
+        status = solve_candidate(ctx, order, kinds[c], c < n_base ? n_base - c : n_kinds - c, c == 0);
     }
-    return COSMA_OK;
+    free(relieved);
+    return status;
 }
 
 /* Strategy: the live bytes fit but the tensors did not place; look for a

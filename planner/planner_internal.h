@@ -114,6 +114,15 @@ cosma_status_t cosma_order_arena_score(const cosma_problem_t *problem, const int
 int cosma_order_search_zero_traffic(const cosma_problem_t *problem, uint64_t budget, double deadline,
                                     int32_t *out_order);
 
+/* Candidate order (candidates.c): order with operators moved, one at a
+ * time, as late as their readers allow (an operator that reads only
+ * parameters or graph inputs together with the reader it feeds first) or
+ * as early as their producers allow, wherever that lowers the live bytes
+ * above the budget summed over the steps (then the live bytes summed).  Fixed work; *out_changed 1 when
+ * out_order (n_ops entries) differs from order.  COSMA_ERR_NOMEM. */
+cosma_status_t cosma_candidate_relieved_order(const cosma_problem_t *problem, const int32_t *order, uint64_t budget,
+                                              int32_t *out_order, int *out_changed);
+
 /* cosma_baseline_plan in a given order (the default or a minimum-peak
  * one), for callers that have the order already; name and align are
  * trusted (a known name, a power of two). */
