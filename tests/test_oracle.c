@@ -328,6 +328,7 @@ typedef struct {
     int n_peak_retrieve_only;   /* peak said no plan; the only spill-free plans retrieve */
     int n_window_positive, n_window_tight; /* windows' bounds above 0, equal to the optimum */
     int n_windows, n_windows_free;        /* windows cut, ... with a solution of cost 0 at hand */
+    int n_cut_checked, n_cut_positive, n_cut_tight; /* cut bounds computed, above 0, equal to the optimum */
     double oracle_seconds, planner_seconds; /* printed with COSMA_ORACLE_STATS=1 */
     size_t oracle_states;
 } check_t;
@@ -506,6 +507,26 @@ static void check_window_bound(check_t *c, uint64_t budget, uint64_t optimum)
     cosma_problem_free(&problem);
 }
 
+/* The cut bound (planner/bound_cut.c) against the joint optimum; like the
+ * windows' bound it is a private helper, reached by the planner only when
+ * its other bounds fall short. */
+static void check_cut_bound(check_t *c, uint64_t budget, uint64_t optimum)
+{
+    cosma_problem_t problem;
+    test_diag_t diag;
+    test_diag_init(&diag);
+    ck_assert_int_eq(cosma_problem_init(&problem, c->graph, &c->mode, &diag.diag), COSMA_OK);
+    cosma_cut_bound_options_t options = {.budget = budget, .time_limit = planner_time_limit};
+    uint64_t bound = cosma_cut_bound(&problem, &options, &diag.diag);
+    if (bound > optimum)
+        check_fail(c, "cut-bound-above-optimum", budget, "joint", "cut bound %llu > optimum %llu",
+                   (unsigned long long)bound, (unsigned long long)optimum);
+    c->n_cut_checked++;
+    c->n_cut_positive += bound > 0;
+    c->n_cut_tight += bound > 0 && bound == optimum;
+    cosma_problem_free(&problem);
+}
+
 static void check_budget(check_t *c, uint64_t budget)
 {
     oracle_outcome_t oracle[N_QUESTIONS];
@@ -518,8 +539,10 @@ static void check_budget(check_t *c, uint64_t budget)
             (oracle[0] != ORACLE_FOUND || optimum[0] > optimum[s]))
             check_fail(c, "oracle-inconsistent", budget, question_names[s], "optimum %llu below the joint one",
                        (unsigned long long)optimum[s]);
-    if (oracle[Q_JOINT] == ORACLE_FOUND)
+    if (oracle[Q_JOINT] == ORACLE_FOUND) {
         check_window_bound(c, budget, optimum[Q_JOINT]);
+        check_cut_bound(c, budget, optimum[Q_JOINT]);
+    }
     for (int q = 0; q < N_QUESTIONS; q++) {
         if (oracle[q] == ORACLE_TOO_BIG)
             c->n_skipped++;
@@ -611,9 +634,11 @@ static void check_finish(check_t *c)
     const char *stats = getenv("COSMA_ORACLE_STATS");
     if (stats != NULL && strcmp(stats, "1") == 0)
         fprintf(stderr, "ORACLE-STATS %s: oracle %.3f s (%zu states), planner %.3f s, %d questions, %d skipped, %d above the optimum, "
-                "%d peak retrieve-only, windows' bounds %d positive (%d tight) over %d windows (%d of cost 0), %d failures\n",
+                "%d peak retrieve-only, windows' bounds %d positive (%d tight) over %d windows (%d of cost 0), "
+                "cut bounds %d checked, %d positive (%d tight), %d failures\n",
                 c->graph->name, c->oracle_seconds, c->oracle_states, c->planner_seconds, c->n_questions, c->n_skipped,
-                c->n_above_optimum, c->n_peak_retrieve_only, c->n_window_positive, c->n_window_tight, c->n_windows, c->n_windows_free, c->n_failures);
+                c->n_above_optimum, c->n_peak_retrieve_only, c->n_window_positive, c->n_window_tight, c->n_windows, c->n_windows_free,
+                c->n_cut_checked, c->n_cut_positive, c->n_cut_tight, c->n_failures);
     if (c->n_failures > 0) {
         cosma_buf_puts(&c->report, "--- graph (save as g.yaml):\n");
         cosma_frontend_emit_yaml(c->graph, &c->report);
