@@ -77,6 +77,10 @@ typedef struct {
     uint64_t budget, unit;
     int32_t *x_col;     /* per op: column of x_{o,v}, -1 when fixed (the current block) */
     int32_t *x_all;     /* per picked op k: its block's x columns, n_ops each */
+    int32_t *n_all;     /* per picked op k: per tensor, the column of "live and
+                           out" (-1 none), n_tensors each */
+    int32_t *n_chain;   /* per tensor: picked operators where it may be live
+                           (out columns only when >= 2, see count_chains) */
     int32_t *e_col;     /* per tensor: column of e_t, -1 none yet */
     uint8_t *operand;   /* per tensor: an operand of the current op */
     int32_t *row_cols;  /* scratch of one row */
@@ -331,12 +335,23 @@ static void add_operator(cut_t *c, int32_t k_pick, int32_t o)
         if (start.col < 0 && !start.constant)
             continue;
         int32_t e = e_column(c, t);
-        int32_t keep = -1; /* big: e itself; small: its resident share */
+        int32_t keep = -1; /* the share that stays, for a tensor that fits */
         if (p->size[t] <= slack && !c->failed) {
             if ((keep = cosma_milp_add_col(c->milp, "kept", 0, 1, 0, 0)) < 0)
                 c->failed = 1;
             room_cols[n_room] = keep;
             room_vals[n_room++] = (double)p->size[t];
+        }
+        if (!c->failed && c->n_chain[t] >= 2) {
+            /* out_{o,t} <= e_t: live across o and not kept there (for the
+             * reload chains of add_chains) */
+            int32_t out = cosma_milp_add_col(c->milp, "out", 0, 1, 0, 0);
+            c->n_all[(size_t)k_pick * (size_t)p->n_tensors + (size_t)t] = out;
+            int32_t cols[2] = {e, out};
+            double vals[2] = {1, -1};
+            if (out < 0 || cosma_milp_add_row(c->milp, "evicted", 0, COSMA_MILP_INF, 2, cols, vals) < 0)
+                c->failed = 1;
+            e = out;
         }
         for (int32_t k = 0; k < tensor->n_consumers && !c->failed; k++) {
             term_t x = x_term(c, o, tensor->consumers[k]);
@@ -346,7 +361,7 @@ static void add_operator(cut_t *c, int32_t k_pick, int32_t o)
             double coefs[2] = {-1, 1};
             int32_t cols[2] = {e, keep};
             double ones[2] = {1, 1};
-            /* e (+ kept) - start + x_r >= 0 */
+            /* out or e (+ kept) - start + x_r >= 0 */
             add_row(c, keep >= 0 ? 2 : 1, cols, ones, 2, terms, coefs, 0);
         }
     }
@@ -383,6 +398,123 @@ static void add_pairs(cut_t *c, const pick_t *picks, int32_t n_picks)
             add_row(c, 0, NULL, NULL, 2, terms, up, 1);    /* x_{a,b} + x_{b,a} >= 1 */
             add_row(c, 0, NULL, NULL, 2, terms, down, -1); /* ... <= 1 */
         }
+}
+
+/* n_chain: in how many picked operators' blocks each tensor may be live
+ * (0 when no run of add_chains can start at it: none of them has a reader
+ * of it below). */
+static void count_chains(cut_t *c, const pick_t *picks, int32_t n_picks)
+{
+    const cosma_problem_t *p = c->problem;
+    int32_t m = p->n_tensors;
+    uint8_t *starts = calloc((size_t)m + 1, 1); /* big somewhere with a reader below */
+    if (starts == NULL) {
+        c->failed = 1;
+        return;
+    }
+    for (int32_t k = 0; k < n_picks; k++) {
+        int32_t o = picks[k].op;
+        mark_operands(c, o, 1);
+        for (int32_t t = 0; t < m; t++) {
+            if (!may_be_live(c, o, t))
+                continue;
+            c->n_chain[t]++;
+            const cosma_tensor_t *tensor = &p->graph->tensors[t];
+            for (int32_t r = 0; r < tensor->n_consumers && !starts[t]; r++)
+                starts[t] = (uint8_t)has(c->desc + (size_t)o * c->words, tensor->consumers[r]);
+        }
+        mark_operands(c, o, 0);
+    }
+    for (int32_t t = 0; t < m; t++)
+        if (!starts[t])
+            c->n_chain[t] = 0; /* no run of add_chains can start at it */
+    free(starts);
+}
+
+/* A reader of t after a (a descendant of a: x_{a,r} = 0) that may run
+ * before b (not b or a descendant of b), or -1. */
+static int32_t reader_between(const cut_t *c, int32_t t, int32_t a, int32_t b)
+{
+    const cosma_tensor_t *tensor = &c->problem->graph->tensors[t];
+    for (int32_t k = 0; k < tensor->n_consumers; k++) {
+        int32_t r = tensor->consumers[k];
+        if (has(c->desc + (size_t)a * c->words, r) && r != b && !has(c->desc + (size_t)b * c->words, r))
+            return r;
+    }
+    return -1;
+}
+
+/* Reloads beyond the first.  Take the picked operators a_1 .. a_m where a
+ * tensor t has an out column (in the default order, a topological one) and a run a_k .. a_l of them with, for each j, a reader r_j of t
+ * that descends from a_j.  When t is out at every a_j and r_j runs before
+ * a_{j+1} (r_j in a_{j+1}'s downset), then a_j < r_j < a_{j+1} in time:
+ * t is out at l - k + 1 steps with a read between each two, so it is
+ * loaded at least l - k + 1 times, l - k more than e_t pays for:
+ *
+ *   extra_t >= L (sum_j out_{a_j,t} + sum_j x_{a_{j+1},r_j} - 2 L),  L = l - k,
+ *
+ * (the bracket is 1 only when all 2L + 1 terms are; otherwise the row
+ * asks nothing), each extra load costing size(t). */
+static void add_chains(cut_t *c, const pick_t *picks, int32_t n_picks)
+{
+    const cosma_problem_t *p = c->problem;
+    int32_t n = p->n_ops, m = p->n_tensors;
+    int32_t by_op[CUT_MAX_OPS], chain[CUT_MAX_OPS], readers[CUT_MAX_OPS];
+    int32_t cols[CUT_MAX_OPS + 1];
+    double vals[CUT_MAX_OPS + 1];
+    term_t terms[CUT_MAX_OPS];
+    double coefs[CUT_MAX_OPS];
+    for (int32_t k = 0; k < n_picks; k++) { /* picks by operator (insertion sort) */
+        int32_t j = k;
+        while (j > 0 && picks[by_op[j - 1]].op > picks[k].op) {
+            by_op[j] = by_op[j - 1];
+            j--;
+        }
+        by_op[j] = k;
+    }
+    for (int32_t t = 0; t < m && !c->failed; t++) {
+        int32_t extra = -1, first_len = 0;
+        /* Two sequences: every picked operator with an out column, then
+         * only those where t cannot stay (whose runs do not break where it
+         * may stay). */
+        for (int32_t pass = 0; pass < 2 && !c->failed; pass++) {
+            int32_t len = 0;
+            for (int32_t k = 0; k < n_picks; k++)
+                if (c->n_all[(size_t)by_op[k] * (size_t)m + (size_t)t] >= 0 &&
+                    (pass == 0 || p->size[t] > picks[by_op[k]].slack))
+                    chain[len++] = by_op[k];
+            if (pass == 0)
+                first_len = len;
+            else if (len == first_len)
+                break; /* the same sequence */
+            for (int32_t k = 0; k + 1 < len && !c->failed; k++)
+                for (int32_t l = k + 1; l < len && !c->failed; l++) {
+                    int32_t a = picks[chain[l - 1]].op, b = picks[chain[l]].op;
+                    if ((readers[l - 1] = reader_between(c, t, a, b)) < 0)
+                        break; /* the run ends */
+                    int32_t L = l - k, n_cols = 0;
+                    if (extra < 0 && (extra = cosma_milp_add_col(c->milp, "extra", 0, first_len - 1,
+                                                                 (double)(p->size[t] / c->unit), 0)) < 0) {
+                        c->failed = 1;
+                        break;
+                    }
+                    cols[n_cols] = extra;
+                    vals[n_cols++] = 1;
+                    for (int32_t j = k; j <= l; j++) {
+                        cols[n_cols] = c->n_all[(size_t)chain[j] * (size_t)m + (size_t)t];
+                        vals[n_cols++] = -L;
+                    }
+                    for (int32_t j = k; j < l; j++) {
+                        const int32_t *xb = c->x_all + (size_t)chain[j + 1] * (size_t)n;
+                        int32_t r = readers[j], next = picks[chain[j + 1]].op;
+                        terms[j - k] = xb[r] >= 0 ? (term_t){xb[r], 0}
+                                                  : (term_t){-1, has(c->anc + (size_t)next * c->words, r)};
+                        coefs[j - k] = -L;
+                    }
+                    add_row(c, n_cols, cols, vals, L, terms, coefs, -2.0 * L * L);
+                }
+        }
+    }
 }
 
 static int pick_compare(const void *a, const void *b)
@@ -432,27 +564,34 @@ uint64_t cosma_cut_bound(const cosma_problem_t *problem, const cosma_cut_bound_o
     c.anc = calloc((size_t)n * c.words + 1, sizeof(word_t));
     c.desc = calloc((size_t)n * c.words + 1, sizeof(word_t));
     c.x_all = malloc(((size_t)n * CUT_MAX_OPS + 1) * sizeof(int32_t));
+    c.n_all = malloc(((size_t)m * CUT_MAX_OPS + 1) * sizeof(int32_t));
+    c.n_chain = calloc((size_t)m + 1, sizeof(int32_t));
     c.e_col = malloc(((size_t)m + 1) * sizeof(int32_t));
     c.operand = calloc((size_t)m + 1, 1);
     pick_t *picks = malloc(((size_t)n + 1) * sizeof(pick_t));
     c.milp = cosma_milp_create("cosma_cut_bound");
     uint64_t bound = 0;
-    if (c.anc == NULL || c.desc == NULL || c.x_all == NULL || c.e_col == NULL || c.operand == NULL ||
+    if (c.anc == NULL || c.desc == NULL || c.x_all == NULL || c.n_all == NULL || c.n_chain == NULL || c.e_col == NULL || c.operand == NULL ||
         picks == NULL || c.milp == NULL)
         goto done;
     cosma_problem_closure(problem, c.anc, c.desc, c.words);
+    for (size_t i = 0; i < (size_t)m * CUT_MAX_OPS; i++)
+        c.n_all[i] = -1;
     for (int32_t t = 0; t < m; t++) {
         c.e_col[t] = -1;
         if (can_span(problem, t))
-            c.unit = cosma_gcd_u64(c.unit, cost_of(problem, t));
+            c.unit = cosma_gcd_u64(c.unit, problem->size[t]); /* divides every cost too */
     }
     if (c.unit == 0)
         goto done;
     int32_t n_picks = pick_operators(&c, picks);
-    for (int32_t k = 0; k < n_picks && !c.failed; k++) {
+    count_chains(&c, picks, n_picks);
+    for (int32_t k = 0; k < n_picks && !c.failed; k++)
         add_operator(&c, k, picks[k].op);
-    }
     add_pairs(&c, picks, n_picks);
+
+    add_chains(&c, picks, n_picks);
+
     if (c.failed || n_picks == 0)
         goto done;
     cosma_milp_options_t milp_options = {.time_limit = options->time_limit, .objective_step = 1,
@@ -468,6 +607,8 @@ done:
     free(c.anc);
     free(c.desc);
     free(c.x_all);
+    free(c.n_all);
+    free(c.n_chain);
     free(c.e_col);
     free(c.operand);
     free(c.row_cols);
