@@ -592,8 +592,12 @@ static cosma_status_t strategy_exhaustive_search(plan_ctx_t *ctx)
     return COSMA_OK;
 }
 
+/* The cut bound's guard (bound_cut.c: its work is one linear program of
+ * bounded size). */
+#define CUT_BOUND_SECONDS 10.0
+
 /* The order-free bounds, cheapest first, each only while the plan is not
- * proven: the covering ILP, then the joint models of windows of the
+ * proven: the covering ILP, the cut bound, then the joint models of windows of the
  * incumbent's order (fixed work: their node limit; skipped where a window
  * has a solution of cost 0). */
 static cosma_status_t order_free_bounds(plan_ctx_t *ctx)
@@ -604,6 +608,16 @@ static cosma_status_t order_free_bounds(plan_ctx_t *ctx)
     ctx->ledger.cover = cosma_problem_traffic_lower_bound(&ctx->problem, budget, phase_seconds(ctx, COVER_BOUND_SECONDS),
                                                           COVER_NODES, sink);
     phase_end(ctx);
+    if (ledger_bound(ctx) < ctx->incumbent.residency.traffic) {
+        /* The cut bound (bound_cut.c) is the covering ILP's order-free
+         * kind with each operator's position free: the ledger keeps the
+         * larger of the two as its covering bound. */
+        cosma_cut_bound_options_t cut = {.budget = budget, .time_limit = phase_seconds(ctx, CUT_BOUND_SECONDS)};
+        uint64_t bound = cosma_cut_bound(&ctx->problem, &cut, sink);
+        phase_end(ctx);
+        if (bound > ctx->ledger.cover)
+            ctx->ledger.cover = bound;
+    }
     if (ledger_bound(ctx) >= ctx->incumbent.residency.traffic)
         return COSMA_OK;
     cosma_window_bound_options_t options;

@@ -312,4 +312,17 @@ cosma_status_t cosma_window_bound(const cosma_problem_t *problem, const int32_t 
 uint64_t cosma_problem_traffic_lower_bound(const cosma_problem_t *problem, uint64_t budget, double time_limit,
                                            int64_t node_limit, cosma_diag_t *diag);
 
+/* Order-independent lower bound from the operators with the least room
+ * beside their operands (bound_cut.c): each picks its own downset, and a
+ * tensor live across it that cannot stay is evicted (a reload, and a
+ * spill for an activation), paid once however many operators it is
+ * evicted across.  One linear program of bounded size (its fixed work);
+ * 0 when nothing is proven or the clock stopped it. */
+typedef struct {
+    uint64_t budget;
+    double time_limit;  /* seconds: a guard, the model's size is the work */
+} cosma_cut_bound_options_t;
+uint64_t cosma_cut_bound(const cosma_problem_t *problem, const cosma_cut_bound_options_t *options,
+                         cosma_diag_t *diag);
+
 #endif

@@ -328,6 +328,8 @@ typedef struct {
     int n_peak_retrieve_only;   /* peak said no plan; the only spill-free plans retrieve */
     int n_window_positive, n_window_tight; /* windows' bounds above 0, equal to the optimum */
     int n_windows, n_windows_free;        /* windows cut, ... with a solution of cost 0 at hand */
+    int n_cut_checked, n_cut_positive, n_cut_tight; /* cut bounds computed, above 0, equal to the optimum */
+    int n_cut_above_cover;                          /* ... above the covering ILP's bound */
     double oracle_seconds, planner_seconds; /* printed with COSMA_ORACLE_STATS=1 */
     size_t oracle_states;
 } check_t;
@@ -506,6 +508,27 @@ static void check_window_bound(check_t *c, uint64_t budget, uint64_t optimum)
     cosma_problem_free(&problem);
 }
 
+/* The cut bound (planner/bound_cut.c) against the joint optimum; like the
+ * windows' bound it is a private helper, reached by the planner only when
+ * its other bounds fall short. */
+static void check_cut_bound(check_t *c, uint64_t budget, uint64_t optimum)
+{
+    cosma_problem_t problem;
+    test_diag_t diag;
+    test_diag_init(&diag);
+    ck_assert_int_eq(cosma_problem_init(&problem, c->graph, &c->mode, &diag.diag), COSMA_OK);
+    cosma_cut_bound_options_t options = {.budget = budget, .time_limit = planner_time_limit};
+    uint64_t bound = cosma_cut_bound(&problem, &options, &diag.diag);
+    if (bound > optimum)
+        check_fail(c, "cut-bound-above-optimum", budget, "joint", "cut bound %llu > optimum %llu",
+                   (unsigned long long)bound, (unsigned long long)optimum);
+    c->n_cut_checked++;
+    c->n_cut_positive += bound > 0;
+    c->n_cut_tight += bound > 0 && bound == optimum;
+    c->n_cut_above_cover += bound > cosma_problem_traffic_lower_bound(&problem, budget, planner_time_limit, 0, &diag.diag);
+    cosma_problem_free(&problem);
+}
+
 static void check_budget(check_t *c, uint64_t budget)
 {
     oracle_outcome_t oracle[N_QUESTIONS];
@@ -518,8 +541,10 @@ static void check_budget(check_t *c, uint64_t budget)
             (oracle[0] != ORACLE_FOUND || optimum[0] > optimum[s]))
             check_fail(c, "oracle-inconsistent", budget, question_names[s], "optimum %llu below the joint one",
                        (unsigned long long)optimum[s]);
-    if (oracle[Q_JOINT] == ORACLE_FOUND)
+    if (oracle[Q_JOINT] == ORACLE_FOUND) {
         check_window_bound(c, budget, optimum[Q_JOINT]);
+        check_cut_bound(c, budget, optimum[Q_JOINT]);
+    }
     for (int q = 0; q < N_QUESTIONS; q++) {
         if (oracle[q] == ORACLE_TOO_BIG)
             c->n_skipped++;
@@ -611,9 +636,11 @@ static void check_finish(check_t *c)
     const char *stats = getenv("COSMA_ORACLE_STATS");
     if (stats != NULL && strcmp(stats, "1") == 0)
         fprintf(stderr, "ORACLE-STATS %s: oracle %.3f s (%zu states), planner %.3f s, %d questions, %d skipped, %d above the optimum, "
-                "%d peak retrieve-only, windows' bounds %d positive (%d tight) over %d windows (%d of cost 0), %d failures\n",
+                "%d peak retrieve-only, windows' bounds %d positive (%d tight) over %d windows (%d of cost 0), "
+                "cut bounds %d checked, %d positive (%d tight, %d above the covering bound), %d failures\n",
                 c->graph->name, c->oracle_seconds, c->oracle_states, c->planner_seconds, c->n_questions, c->n_skipped,
-                c->n_above_optimum, c->n_peak_retrieve_only, c->n_window_positive, c->n_window_tight, c->n_windows, c->n_windows_free, c->n_failures);
+                c->n_above_optimum, c->n_peak_retrieve_only, c->n_window_positive, c->n_window_tight, c->n_windows, c->n_windows_free,
+                c->n_cut_checked, c->n_cut_positive, c->n_cut_tight, c->n_cut_above_cover, c->n_failures);
     if (c->n_failures > 0) {
         cosma_buf_puts(&c->report, "--- graph (save as g.yaml):\n");
         cosma_frontend_emit_yaml(c->graph, &c->report);
@@ -726,6 +753,120 @@ START_TEST(reproducer_matches_the_oracle)
 }
 END_TEST
 
+/* ---- floating operators: the cut bound ------------------------------- */
+
+/* Graphs where the cut bound has something to see (planner/bound_cut.c):
+ * a main chain from an input (with residual skips), and one to three
+ * floating branches, each an operator reading only a parameter (so it has
+ * no planned input in the activations-only mode, and no predecessor in
+ * either) with a large output, sometimes passed through a second
+ * operator, read by one main operator.  Wherever a branch runs, its large
+ * tensor is live from there to its reader, or the chain's tensors are
+ * live across its full step. */
+enum { N_FLOATING_GRAPHS = 400, FLOAT_MAX_MAIN = 7, FLOAT_MAX_BRANCHES = 3 };
+
+static cosma_graph_t *floating_graph(uint32_t seed)
+{
+    rng_t rng = {seed * 0xD1B54A32D192ED03ull + 7};
+    char name[32];
+    snprintf(name, sizeof name, "float%u", seed);
+    cosma_graph_t *g = test_graph_new(name);
+    int n_main = 3 + (int)rng_below(&rng, FLOAT_MAX_MAIN - 2), n_branches = 1 + (int)rng_below(&rng, FLOAT_MAX_BRANCHES);
+    int32_t x = test_graph_tensor(g, "x", COSMA_TENSOR_INPUT, 1 + rng_below(&rng, 3));
+    int32_t main_out[FLOAT_MAX_MAIN], joins[FLOAT_MAX_MAIN][FLOAT_MAX_BRANCHES], n_joins[FLOAT_MAX_MAIN] = {0};
+    for (int k = 0; k < n_main; k++) {
+        snprintf(name, sizeof name, "m%d", k);
+        main_out[k] = test_graph_tensor(g, name, k + 1 == n_main ? COSMA_TENSOR_OUTPUT : COSMA_TENSOR_ACTIVATION,
+                                        1 + rng_below(&rng, 4));
+    }
+    cosma_loc_t loc = {0};
+    int32_t index;
+    for (int b = 0; b < n_branches; b++) {
+        snprintf(name, sizeof name, "w%d", b);
+        int32_t w = test_graph_tensor(g, name, COSMA_TENSOR_PARAM, 1 + rng_below(&rng, 6));
+        snprintf(name, sizeof name, "s%d", b);
+        int32_t split = test_graph_tensor(g, name, COSMA_TENSOR_ACTIVATION, 3 + rng_below(&rng, 6)), last = split;
+        snprintf(name, sizeof name, "split%d", b);
+        ck_assert_int_eq(cosma_graph_add_op(g, name, "T", &w, 1, &split, 1, NULL, 0, loc, &index), COSMA_OK);
+        if (rng_below(&rng, 2)) {
+            snprintf(name, sizeof name, "v%d", b);
+            last = test_graph_tensor(g, name, COSMA_TENSOR_ACTIVATION, 3 + rng_below(&rng, 6));
+            snprintf(name, sizeof name, "transpose%d", b);
+            ck_assert_int_eq(cosma_graph_add_op(g, name, "T", &split, 1, &last, 1, NULL, 0, loc, &index), COSMA_OK);
+        }
+        int k = 1 + (int)rng_below(&rng, (uint32_t)(n_main - 1));
+        joins[k][n_joins[k]++] = last;
+    }
+    for (int k = 0; k < n_main; k++) {
+        int32_t in[2 + FLOAT_MAX_BRANCHES];
+        int n_in = 0;
+        in[n_in++] = k == 0 ? x : main_out[k - 1];
+        if (k >= 2 && rng_below(&rng, 2))
+            in[n_in++] = main_out[k - 2]; /* a residual skip */
+        for (int j = 0; j < n_joins[k]; j++)
+            in[n_in++] = joins[k][j];
+        snprintf(name, sizeof name, "op%d", k);
+        ck_assert_int_eq(cosma_graph_add_op(g, name, "T", in, n_in, &main_out[k], 1, NULL, 0, loc, &index), COSMA_OK);
+    }
+    test_diag_t diag;
+    test_diag_init(&diag);
+    ck_assert_msg(cosma_graph_finalize(g, &diag.diag) == COSMA_OK, "seed %u: %s", seed, diag.text);
+    return g;
+}
+
+/* The cut bound against the joint optimum on the floating graphs, in both
+ * modes, at M_R, M_R + 1 and M_H: never above it, and above the covering
+ * bound on some (the operators it adds are what it is for). */
+START_TEST(cut_bound_on_floating_graphs)
+{
+    int checked = 0, positive = 0, tight = 0, above_cover = 0, skipped = 0;
+    for (uint32_t seed = 1; seed <= N_FLOATING_GRAPHS; seed++) {
+        cosma_graph_t *g = floating_graph(seed);
+        for (int with_params = 0; with_params <= 1; with_params++) {
+            cosma_mode_t mode = {.with_params = with_params, .elem_bytes = 0};
+            oracle_bounds_t brute;
+            ck_assert_int_eq(oracle_bounds_compute(g, &mode, &brute), ORACLE_FOUND);
+            uint64_t budgets[3] = {brute.m_r, brute.m_r + 1, (brute.m_r + brute.m_p) / 2};
+            cosma_problem_t problem;
+            test_diag_t diag;
+            test_diag_init(&diag);
+            ck_assert_int_eq(cosma_problem_init(&problem, g, &mode, &diag.diag), COSMA_OK);
+            for (int i = 0; i < 3; i++) {
+                oracle_options_t options;
+                oracle_options_init(&options);
+                options.mode = mode;
+                options.budget_bytes = budgets[i];
+                options.allow_spill = 1;
+                options.max_states = ORACLE_STATES;
+                oracle_result_t result;
+                oracle_outcome_t outcome = oracle_plan_solve(g, &options, &result);
+                cosma_plan_destroy(result.witness);
+                if (outcome != ORACLE_FOUND) {
+                    skipped++;
+                    continue;
+                }
+                cosma_cut_bound_options_t cut = {.budget = budgets[i], .time_limit = planner_time_limit};
+                uint64_t bound = cosma_cut_bound(&problem, &cut, &diag.diag);
+                uint64_t cover = cosma_problem_traffic_lower_bound(&problem, budgets[i], planner_time_limit, 0, &diag.diag);
+                ck_assert_msg(bound <= result.traffic, "%s (%s) budget %llu: cut bound %llu > optimum %llu",
+                              g->name, with_params ? "params" : "activations", (unsigned long long)budgets[i],
+                              (unsigned long long)bound, (unsigned long long)result.traffic);
+                checked++;
+                positive += bound > 0;
+                tight += bound > 0 && bound == result.traffic;
+                above_cover += bound > cover;
+            }
+            cosma_problem_free(&problem);
+        }
+        cosma_graph_destroy(g);
+    }
+    fprintf(stderr, "CUT-BOUND floating graphs: %d checked, %d positive, %d equal to the optimum, "
+                    "%d above the covering bound, %d skipped (no plan or too large)\n",
+            checked, positive, tight, above_cover, skipped);
+    ck_assert_int_gt(above_cover, 0);
+}
+END_TEST
+
 static Suite *oracle_suite(void)
 {
     Suite *suite = suite_create("oracle");
@@ -736,6 +877,10 @@ static Suite *oracle_suite(void)
     tcase_set_timeout(random, 120);
     tcase_add_loop_test(random, random_graphs_match_the_oracle, 1, N_RANDOM_GRAPHS + 1);
     suite_add_tcase(suite, random);
+    TCase *floating = tcase_create("floating operators");
+    tcase_set_timeout(floating, 300);
+    tcase_add_test(floating, cut_bound_on_floating_graphs);
+    suite_add_tcase(suite, floating);
     return suite;
 }
 

@@ -1,0 +1,618 @@
+/* bound_cut.c: an order-free lower bound on the traffic from the operators
+ * whose working set leaves little room in the scratchpad (the "cut"
+ * bound; docs/planner.md, section 3, item 7).
+ *
+ * Why it is valid.  Take any plan.  Call a tensor evicted (e_t = 1) when
+ * the plan takes it out of the scratchpad at some step while a later step
+ * still reads it; it is then loaded again (its size), and an activation,
+ * which has no host copy, is spilled first (its size again, once): the
+ * plan's traffic is at least sum_t c(t) e_t with c(t) = 2 size(t) for an
+ * activation and size(t) otherwise.  A tensor that is never evicted is
+ * resident at every step from its start (its producer; for an input or a
+ * parameter, its first reader) to its last reader.  At the step of an
+ * operator o, the operators before o form a downset D of the graph (it
+ * holds o's ancestors and none of o's descendants); a tensor that is not
+ * an operand of o, starts in D and has a reader outside D + {o}, is live
+ * across o; the live tensors that were never evicted are resident there,
+ * beside o's operands, within the budget.  So the plan gives a solution
+ * of the model below (x_{o,v} = [v runs before o], e_t as defined), and
+ * the model's optimum, or any bound GLPK proves for it, is at most the
+ * plan's traffic, whatever its order, placement or relocations (a
+ * relocation is an eviction: it only raises the plan's side).  For a
+ * selected set of operators o (those with the least room left):
+ *
+ *   min sum_t c(t) e_t
+ *   x_{o,u} >= x_{o,v}       for each edge u -> v between operators free
+ *                            for o (neither ancestor nor descendant)
+ *   x = 1 on o's ancestors, 0 on o itself and its descendants
+ *   live_{o,t} >= S_{o,t} - x_{o,r}  for each reader r of t, where S is
+ *                            x at t's producer, or for a tensor without
+ *                            one a variable s >= x at each of its readers
+ *   e_t >= live_{o,t}        when size(t) > slack(o) = budget - W(o): such
+ *                            a tensor never fits beside o's operands
+ *   kept_{o,t} >= live_{o,t} - e_t, sum_t size(t) kept_{o,t} <= slack(o)
+ *                            (the others), and in counts: of those of at
+ *                            least size z, at most floor(slack(o) / z)
+ *   x_{a,b} + x_{b,a} = 1    for two selected operators a, b of which
+ *                            neither precedes the other in every order
+ *
+ * with 0 <= x, e, kept <= 1: the bound is this linear program's optimum
+ * (its columns are not integral: GLPK's branching and feasibility pump
+ * took seconds on these models without raising the bound much), so the
+ * work is one simplex solve of at most CUT_MAX_COLUMNS columns and
+ * CUT_MAX_OPS operators, the same on every machine; the clock is only a
+ * guard.  Each operator picks its own downset (a relaxation: a real
+ * order makes them nested), but one eviction of a tensor pays for every
+ * selected operator it is evicted across, and the pair rows tie two
+ * operators' choices together.  Operators placed freely (the
+ * Transformer decoder's Split/Transpose of a parameter, which float
+ * across the whole decoder) are what the covering ILP (problem.c)
+ * cannot see: wherever such an operator runs, some tensor of every path
+ * from its ancestors to its descendants is live across it, and with no
+ * room left that tensor is out. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <cosma/ilp.h>
+#include "planner_internal.h"
+
+typedef uint64_t word_t;
+
+/* The model's size limit: the selected operators (least room first) are
+ * taken while their columns fit. */
+enum { CUT_MAX_OPS = 12, CUT_MAX_COLUMNS = 16000, CUT_COUNT_LEVELS = 8 };
+
+/* x_{o,v} seen from operator o: a column, or the constant 1 (an ancestor)
+ * or 0 (o itself or a descendant). */
+typedef struct {
+    int32_t col;  /* >= 0: a column */
+    int constant; /* when col < 0 */
+} term_t;
+
+typedef struct {
+    const cosma_problem_t *problem;
+    cosma_milp_t *milp;
+    word_t *anc, *desc; /* closure: n_ops rows of `words` words */
+    size_t words;
+    uint64_t budget, unit;
+    int32_t *x_col;     /* per op: column of x_{o,v}, -1 when fixed (the current block) */
+    int32_t *x_all;     /* per picked op k: its block's x columns, n_ops each */
+    int32_t *n_all;     /* per picked op k: per tensor, the column of "live and
+                           out" (-1 none), n_tensors each */
+    int32_t *n_chain;   /* per tensor: picked operators where it may be live
+                           (out columns only when >= 2, see count_chains) */
+    int32_t *e_col;     /* per tensor: column of e_t, -1 none yet */
+    uint8_t *operand;   /* per tensor: an operand of the current op */
+    int32_t *row_cols;  /* scratch of one row */
+    double *row_vals;
+    int32_t row_cap;
+    int failed;
+} cut_t;
+
+static int has(const word_t *set, int32_t i)
+{
+    return (int)((set[(size_t)i / 64] >> (i % 64)) & 1u);
+}
+
+static term_t x_term(const cut_t *c, int32_t o, int32_t v)
+{
+    if (c->x_col[v] >= 0)
+        return (term_t){c->x_col[v], 0};
+    return (term_t){-1, has(c->anc + (size_t)o * c->words, v)};
+}
+
+/* Whether a tensor can be live across a step that does not use it: a
+ * producer and a reader, or two readers. */
+static int can_span(const cosma_problem_t *problem, int32_t t)
+{
+    const cosma_tensor_t *tensor = &problem->graph->tensors[t];
+    return problem->size[t] > 0 && tensor->n_consumers >= (tensor->producer >= 0 ? 1 : 2);
+}
+
+static uint64_t cost_of(const cosma_problem_t *problem, int32_t t)
+{
+    return (problem->graph->tensors[t].kind == COSMA_TENSOR_ACTIVATION ? 2 : 1) * problem->size[t];
+}
+
+/* Whether t can be live across o in some order: it is not o's operand,
+ * it can start before o (its producer, or some reader, is not o or a
+ * descendant of o) and some other reader can run after o (it is not o or
+ * an ancestor of o). */
+static int may_be_live(const cut_t *c, int32_t o, int32_t t)
+{
+    const cosma_tensor_t *tensor = &c->problem->graph->tensors[t];
+    const word_t *anc = c->anc + (size_t)o * c->words, *desc = c->desc + (size_t)o * c->words;
+    if (c->operand[t] || !can_span(c->problem, t))
+        return 0;
+    if (tensor->producer >= 0 && has(desc, tensor->producer))
+        return 0;
+    int starts = tensor->producer >= 0, ends = 0;
+    for (int32_t k = 0; k < tensor->n_consumers; k++) {
+        int32_t r = tensor->consumers[k];
+        if (!has(desc, r))
+            starts = 1;
+        if (!has(anc, r))
+            ends = 1;
+    }
+    return starts && ends;
+}
+
+static void mark_operands(cut_t *c, int32_t o, uint8_t value)
+{
+    const cosma_problem_t *p = c->problem;
+    for (int32_t k = p->operand_start[o]; k < p->operand_start[o + 1]; k++)
+        c->operand[p->operands[k]] = value;
+}
+
+/* The room o's operands leave. */
+static uint64_t slack_of(const cut_t *c, int32_t o)
+{
+    uint64_t need = cosma_problem_working_set(c->problem, o);
+    return need < c->budget ? c->budget - need : 0;
+}
+
+/* Bytes that may be live across o: when they fit the slack, o says
+ * nothing.  *out_columns: the columns o's block would add (an upper
+ * estimate: free operators and one or two per tensor). */
+static uint64_t potential_live(cut_t *c, int32_t o, int64_t *out_columns)
+{
+    const cosma_problem_t *p = c->problem;
+    uint64_t live = 0;
+    int64_t columns = 0;
+    mark_operands(c, o, 1);
+    for (int32_t t = 0; t < p->n_tensors; t++)
+        if (may_be_live(c, o, t)) {
+            live += p->size[t];
+            columns += 2;
+        }
+    mark_operands(c, o, 0);
+    const word_t *anc = c->anc + (size_t)o * c->words, *desc = c->desc + (size_t)o * c->words;
+    for (int32_t v = 0; v < p->n_ops; v++)
+        columns += v != o && !has(anc, v) && !has(desc, v);
+    *out_columns = columns;
+    return live;
+}
+
+/* Adds  sum coef_k * term_k + sum extra >= lower, constants moved to the
+ * right-hand side.  A row left without columns is dropped when it holds
+ * (and marks the model infeasible, which cannot happen here, otherwise). */
+static void add_row(cut_t *c, int32_t n_extra, const int32_t *extra_cols, const double *extra_vals, int32_t n_terms,
+                    const term_t *terms, const double *coefs, double lower)
+{
+    if (c->failed)
+        return;
+    int32_t n = 0;
+    int32_t need = n_extra + n_terms;
+    if (need > c->row_cap) {
+        int32_t cap = need * 2;
+        int32_t *cols = realloc(c->row_cols, (size_t)cap * sizeof(int32_t));
+        double *vals = cols != NULL ? realloc(c->row_vals, (size_t)cap * sizeof(double)) : NULL;
+        if (cols != NULL)
+            c->row_cols = cols;
+        if (vals == NULL) {
+            c->failed = 1;
+            return;
+        }
+        c->row_vals = vals;
+        c->row_cap = cap;
+    }
+    for (int32_t k = 0; k < n_extra; k++) {
+        c->row_cols[n] = extra_cols[k];
+        c->row_vals[n++] = extra_vals[k];
+    }
+    for (int32_t k = 0; k < n_terms; k++) {
+        if (terms[k].col >= 0) {
+            c->row_cols[n] = terms[k].col;
+            c->row_vals[n++] = coefs[k];
+        } else
+            lower -= coefs[k] * terms[k].constant;
+    }
+    if (n == 0)
+        return; /* a constant row: holds, or it could not in any plan */
+    if (cosma_milp_add_row(c->milp, "cut", lower, COSMA_MILP_INF, n, c->row_cols, c->row_vals) < 0)
+        c->failed = 1;
+}
+
+static int32_t e_column(cut_t *c, int32_t t)
+{
+    if (c->e_col[t] < 0 && !c->failed) {
+        c->e_col[t] = cosma_milp_add_col(c->milp, c->problem->graph->tensors[t].name, 0, 1,
+                                         (double)(cost_of(c->problem, t) / c->unit), 0);
+        if (c->e_col[t] < 0)
+            c->failed = 1;
+    }
+    return c->e_col[t];
+}
+
+/* The start of t seen from o (x at its producer, or a variable above x
+ * at every reader). */
+static term_t start_term(cut_t *c, int32_t o, int32_t t)
+{
+    const cosma_tensor_t *tensor = &c->problem->graph->tensors[t];
+    if (tensor->producer >= 0)
+        return x_term(c, o, tensor->producer);
+    for (int32_t k = 0; k < tensor->n_consumers; k++) {
+        term_t x = x_term(c, o, tensor->consumers[k]);
+        if (x.col < 0 && x.constant)
+            return x; /* a reader runs before o: started */
+    }
+    int32_t s = cosma_milp_add_col(c->milp, "start", 0, 1, 0, 0);
+    if (s < 0) {
+        c->failed = 1;
+        return (term_t){-1, 0};
+    }
+    for (int32_t k = 0; k < tensor->n_consumers; k++) {
+        term_t x = x_term(c, o, tensor->consumers[k]);
+        double one = 1.0, minus = -1.0;
+        add_row(c, 1, &s, &one, 1, &x, &minus, 0); /* s - x_r >= 0 */
+    }
+    return (term_t){s, 0};
+}
+
+static int size_descending(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x < y) - (x > y);
+}
+
+/* The room row's knapsack, in counts the LP sees: of the tensors of at
+ * least size z, at most floor(slack / z) stay (each takes z or more), for
+ * the CUT_COUNT_LEVELS largest sizes z.  cols/vals: the kept columns and
+ * their sizes (vals is reordered). */
+static void add_count_rows(cut_t *c, uint64_t slack, int32_t n, const int32_t *cols, double *vals)
+{
+    if (n == 0 || c->failed)
+        return;
+    double *sizes = malloc((size_t)n * sizeof(double));
+    int32_t *picked = malloc((size_t)n * sizeof(int32_t));
+    double *ones = malloc((size_t)n * sizeof(double));
+    if (sizes == NULL || picked == NULL || ones == NULL) {
+        c->failed = 1;
+    } else {
+        memcpy(sizes, vals, (size_t)n * sizeof(double));
+        qsort(sizes, (size_t)n, sizeof(double), size_descending);
+        int32_t levels = 0;
+        for (int32_t k = 0; k < n && levels < CUT_COUNT_LEVELS && !c->failed; k++) {
+            if (k + 1 < n && sizes[k + 1] == sizes[k])
+                continue; /* the level is the last tensor of its size */
+            double most = (double)(slack / (uint64_t)sizes[k]);
+            if (most >= (double)(k + 1))
+                continue; /* all k + 1 of them may stay */
+            int32_t m = 0;
+            for (int32_t i = 0; i < n; i++)
+                if (vals[i] >= sizes[k]) {
+                    picked[m] = cols[i];
+                    ones[m++] = 1.0;
+                }
+            levels++;
+            if (cosma_milp_add_row(c->milp, "count", -COSMA_MILP_INF, most, m, picked, ones) < 0)
+                c->failed = 1;
+        }
+    }
+    free(sizes);
+    free(picked);
+    free(ones);
+}
+
+/* o's block: its downset variables, precedence rows, and for each tensor
+ * that may be live across it either e_t >= live (too large to stay) or a
+ * share of the room it leaves. */
+static void add_operator(cut_t *c, int32_t k_pick, int32_t o)
+{
+    c->x_col = c->x_all + (size_t)k_pick * (size_t)c->problem->n_ops;
+    const cosma_problem_t *p = c->problem;
+    const word_t *anc = c->anc + (size_t)o * c->words, *desc = c->desc + (size_t)o * c->words;
+    uint64_t slack = slack_of(c, o);
+    for (int32_t v = 0; v < p->n_ops && !c->failed; v++) {
+        c->x_col[v] = -1;
+        if (v != o && !has(anc, v) && !has(desc, v) &&
+            (c->x_col[v] = cosma_milp_add_col(c->milp, "before", 0, 1, 0, 0)) < 0)
+            c->failed = 1;
+    }
+    for (int32_t v = 0; v < p->n_ops && !c->failed; v++)
+        for (int32_t k = p->pred_start[v]; k < p->pred_start[v + 1]; k++) {
+            int32_t u = p->preds[k];
+            if (c->x_col[u] >= 0 && c->x_col[v] >= 0) {
+                term_t terms[2] = {{c->x_col[u], 0}, {c->x_col[v], 0}};
+                double coefs[2] = {1, -1};
+                add_row(c, 0, NULL, NULL, 2, terms, coefs, 0); /* x_u - x_v >= 0 */
+            }
+        }
+    mark_operands(c, o, 1);
+    int32_t *room_cols = NULL;
+    double *room_vals = NULL;
+    int32_t n_room = 0;
+    if (p->n_tensors > 0) {
+        room_cols = malloc((size_t)p->n_tensors * sizeof(int32_t));
+        room_vals = malloc((size_t)p->n_tensors * sizeof(double));
+        c->failed |= room_cols == NULL || room_vals == NULL;
+    }
+    for (int32_t t = 0; t < p->n_tensors && !c->failed; t++) {
+        if (!may_be_live(c, o, t))
+            continue;
+        const cosma_tensor_t *tensor = &p->graph->tensors[t];
+        term_t start = start_term(c, o, t);
+        if (start.col < 0 && !start.constant)
+            continue;
+        int32_t e = e_column(c, t);
+        int32_t keep = -1; /* the share that stays, for a tensor that fits */
+        if (p->size[t] <= slack && !c->failed) {
+            if ((keep = cosma_milp_add_col(c->milp, "kept", 0, 1, 0, 0)) < 0)
+                c->failed = 1;
+            room_cols[n_room] = keep;
+            room_vals[n_room++] = (double)p->size[t];
+        }
+        if (!c->failed && c->n_chain[t] >= 2) {
+            /* out_{o,t} <= e_t: live across o and not kept there (for the
+             * reload chains of add_chains) */
+            int32_t out = cosma_milp_add_col(c->milp, "out", 0, 1, 0, 0);
+            c->n_all[(size_t)k_pick * (size_t)p->n_tensors + (size_t)t] = out;
+            int32_t cols[2] = {e, out};
+            double vals[2] = {1, -1};
+            if (out < 0 || cosma_milp_add_row(c->milp, "evicted", 0, COSMA_MILP_INF, 2, cols, vals) < 0)
+                c->failed = 1;
+            e = out;
+        }
+        for (int32_t k = 0; k < tensor->n_consumers && !c->failed; k++) {
+            term_t x = x_term(c, o, tensor->consumers[k]);
+            if (x.col < 0 && x.constant)
+                continue; /* a reader before o says nothing */
+            term_t terms[2] = {start, x};
+            double coefs[2] = {-1, 1};
+            int32_t cols[2] = {e, keep};
+            double ones[2] = {1, 1};
+            /* out or e (+ kept) - start + x_r >= 0 */
+            add_row(c, keep >= 0 ? 2 : 1, cols, ones, 2, terms, coefs, 0);
+        }
+    }
+    mark_operands(c, o, 0);
+    if (n_room > 0 && !c->failed &&
+        cosma_milp_add_row(c->milp, "room", -COSMA_MILP_INF, (double)slack, n_room, room_cols, room_vals) < 0)
+        c->failed = 1;
+    add_count_rows(c, slack, n_room, room_cols, room_vals);
+    free(room_cols);
+    free(room_vals);
+}
+
+typedef struct {
+    int32_t op;
+    uint64_t slack;
+} pick_t;
+
+/* Two picked operators of which neither runs before the other in every
+ * order: in each order exactly one runs first, x_{b,a} + x_{a,b} = 1
+ * (each in the other's block).  This is what ties the floating ones to
+ * the rest: a Split that its own block would run first of all then puts
+ * its outputs in the blocks of the operators it runs before. */
+static void add_pairs(cut_t *c, const pick_t *picks, int32_t n_picks)
+{
+    int32_t n = c->problem->n_ops;
+    for (int32_t i = 0; i < n_picks && !c->failed; i++)
+        for (int32_t j = i + 1; j < n_picks && !c->failed; j++) {
+            int32_t a = picks[i].op, b = picks[j].op;
+            int32_t ab = c->x_all[(size_t)i * n + b], ba = c->x_all[(size_t)j * n + a];
+            if (ab < 0 || ba < 0)
+                continue; /* one is an ancestor of the other */
+            term_t terms[2] = {{ab, 0}, {ba, 0}};
+            double up[2] = {1, 1}, down[2] = {-1, -1};
+            add_row(c, 0, NULL, NULL, 2, terms, up, 1);    /* x_{a,b} + x_{b,a} >= 1 */
+            add_row(c, 0, NULL, NULL, 2, terms, down, -1); /* ... <= 1 */
+        }
+}
+
+/* n_chain: in how many picked operators' blocks each tensor may be live
+ * (0 when no run of add_chains can start at it: none of them has a reader
+ * of it below). */
+static void count_chains(cut_t *c, const pick_t *picks, int32_t n_picks)
+{
+    const cosma_problem_t *p = c->problem;
+    int32_t m = p->n_tensors;
+    uint8_t *starts = calloc((size_t)m + 1, 1); /* big somewhere with a reader below */
+    if (starts == NULL) {
+        c->failed = 1;
+        return;
+    }
+    for (int32_t k = 0; k < n_picks; k++) {
+        int32_t o = picks[k].op;
+        mark_operands(c, o, 1);
+        for (int32_t t = 0; t < m; t++) {
+            if (!may_be_live(c, o, t))
+                continue;
+            c->n_chain[t]++;
+            const cosma_tensor_t *tensor = &p->graph->tensors[t];
+            for (int32_t r = 0; r < tensor->n_consumers && !starts[t]; r++)
+                starts[t] = (uint8_t)has(c->desc + (size_t)o * c->words, tensor->consumers[r]);
+        }
+        mark_operands(c, o, 0);
+    }
+    for (int32_t t = 0; t < m; t++)
+        if (!starts[t])
+            c->n_chain[t] = 0; /* no run of add_chains can start at it */
+    free(starts);
+}
+
+/* A reader of t after a (a descendant of a: x_{a,r} = 0) that may run
+ * before b (not b or a descendant of b), or -1. */
+static int32_t reader_between(const cut_t *c, int32_t t, int32_t a, int32_t b)
+{
+    const cosma_tensor_t *tensor = &c->problem->graph->tensors[t];
+    for (int32_t k = 0; k < tensor->n_consumers; k++) {
+        int32_t r = tensor->consumers[k];
+        if (has(c->desc + (size_t)a * c->words, r) && r != b && !has(c->desc + (size_t)b * c->words, r))
+            return r;
+    }
+    return -1;
+}
+
+/* Reloads beyond the first.  Take the picked operators a_1 .. a_m where a
+ * tensor t has an out column (in the default order, a topological one) and a run a_k .. a_l of them with, for each j, a reader r_j of t
+ * that descends from a_j.  When t is out at every a_j and r_j runs before
+ * a_{j+1} (r_j in a_{j+1}'s downset), then a_j < r_j < a_{j+1} in time:
+ * t is out at l - k + 1 steps with a read between each two, so it is
+ * loaded at least l - k + 1 times, l - k more than e_t pays for:
+ *
+ *   extra_t >= L (sum_j out_{a_j,t} + sum_j x_{a_{j+1},r_j} - 2 L),  L = l - k,
+ *
+ * (the bracket is 1 only when all 2L + 1 terms are; otherwise the row
+ * asks nothing), each extra load costing size(t). */
+static void add_chains(cut_t *c, const pick_t *picks, int32_t n_picks)
+{
+    const cosma_problem_t *p = c->problem;
+    int32_t n = p->n_ops, m = p->n_tensors;
+    int32_t by_op[CUT_MAX_OPS], chain[CUT_MAX_OPS], readers[CUT_MAX_OPS];
+    int32_t cols[CUT_MAX_OPS + 1];
+    double vals[CUT_MAX_OPS + 1];
+    term_t terms[CUT_MAX_OPS];
+    double coefs[CUT_MAX_OPS];
+    for (int32_t k = 0; k < n_picks; k++) { /* picks by operator (insertion sort) */
+        int32_t j = k;
+        while (j > 0 && picks[by_op[j - 1]].op > picks[k].op) {
+            by_op[j] = by_op[j - 1];
+            j--;
+        }
+        by_op[j] = k;
+    }
+    for (int32_t t = 0; t < m && !c->failed; t++) {
+        int32_t extra = -1, first_len = 0;
+        /* Two sequences: every picked operator with an out column, then
+         * only those where t cannot stay (whose runs do not break where it
+         * may stay). */
+        for (int32_t pass = 0; pass < 2 && !c->failed; pass++) {
+            int32_t len = 0;
+            for (int32_t k = 0; k < n_picks; k++)
+                if (c->n_all[(size_t)by_op[k] * (size_t)m + (size_t)t] >= 0 &&
+                    (pass == 0 || p->size[t] > picks[by_op[k]].slack))
+                    chain[len++] = by_op[k];
+            if (pass == 0)
+                first_len = len;
+            else if (len == first_len)
+                break; /* the same sequence */
+            for (int32_t k = 0; k + 1 < len && !c->failed; k++)
+                for (int32_t l = k + 1; l < len && !c->failed; l++) {
+                    int32_t a = picks[chain[l - 1]].op, b = picks[chain[l]].op;
+                    if ((readers[l - 1] = reader_between(c, t, a, b)) < 0)
+                        break; /* the run ends */
+                    int32_t L = l - k, n_cols = 0;
+                    if (extra < 0 && (extra = cosma_milp_add_col(c->milp, "extra", 0, first_len - 1,
+                                                                 (double)(p->size[t] / c->unit), 0)) < 0) {
+                        c->failed = 1;
+                        break;
+                    }
+                    cols[n_cols] = extra;
+                    vals[n_cols++] = 1;
+                    for (int32_t j = k; j <= l; j++) {
+                        cols[n_cols] = c->n_all[(size_t)chain[j] * (size_t)m + (size_t)t];
+                        vals[n_cols++] = -L;
+                    }
+                    for (int32_t j = k; j < l; j++) {
+                        const int32_t *xb = c->x_all + (size_t)chain[j + 1] * (size_t)n;
+                        int32_t r = readers[j], next = picks[chain[j + 1]].op;
+                        terms[j - k] = xb[r] >= 0 ? (term_t){xb[r], 0}
+                                                  : (term_t){-1, has(c->anc + (size_t)next * c->words, r)};
+                        coefs[j - k] = -L;
+                    }
+                    add_row(c, n_cols, cols, vals, L, terms, coefs, -2.0 * L * L);
+                }
+        }
+    }
+}
+
+static int pick_compare(const void *a, const void *b)
+{
+    const pick_t *x = a, *y = b;
+    if (x->slack != y->slack)
+        return x->slack < y->slack ? -1 : 1;
+    return (x->op > y->op) - (x->op < y->op);
+}
+
+/* The operators the model covers, least room first, while their columns
+ * fit CUT_MAX_COLUMNS: those whose possibly-live bytes exceed the room. */
+static int32_t pick_operators(cut_t *c, pick_t *picks)
+{
+    const cosma_problem_t *p = c->problem;
+    int32_t n = 0;
+    for (int32_t o = 0; o < p->n_ops; o++) {
+        int64_t columns;
+        uint64_t slack = slack_of(c, o);
+        if (potential_live(c, o, &columns) > slack)
+            picks[n++] = (pick_t){o, slack};
+    }
+    qsort(picks, (size_t)n, sizeof *picks, pick_compare);
+    int64_t total = 0;
+    int32_t kept = 0;
+    for (int32_t k = 0; k < n && kept < CUT_MAX_OPS; k++) {
+        int64_t columns;
+        potential_live(c, picks[k].op, &columns);
+        if (total + columns > CUT_MAX_COLUMNS)
+            break;
+        total += columns;
+        picks[kept++] = picks[k];
+    }
+    return kept;
+}
+
+uint64_t cosma_cut_bound(const cosma_problem_t *problem, const cosma_cut_bound_options_t *options,
+                         cosma_diag_t *diag)
+{
+    int32_t n = problem->n_ops, m = problem->n_tensors;
+    if (n == 0 || !cosma_problem_closure_affordable(problem))
+        return 0; /* no bound from this analysis (0 is valid) */
+    for (int32_t o = 0; o < n; o++)
+        if (cosma_problem_working_set(problem, o) > options->budget)
+            return 0; /* infeasible: others say so */
+    cut_t c = {.problem = problem, .budget = options->budget, .words = ((size_t)n + 63) / 64};
+    c.anc = calloc((size_t)n * c.words + 1, sizeof(word_t));
+    c.desc = calloc((size_t)n * c.words + 1, sizeof(word_t));
+    c.x_all = malloc(((size_t)n * CUT_MAX_OPS + 1) * sizeof(int32_t));
+    c.n_all = malloc(((size_t)m * CUT_MAX_OPS + 1) * sizeof(int32_t));
+    c.n_chain = calloc((size_t)m + 1, sizeof(int32_t));
+    c.e_col = malloc(((size_t)m + 1) * sizeof(int32_t));
+    c.operand = calloc((size_t)m + 1, 1);
+    pick_t *picks = malloc(((size_t)n + 1) * sizeof(pick_t));
+    c.milp = cosma_milp_create("cosma_cut_bound");
+    uint64_t bound = 0;
+    if (c.anc == NULL || c.desc == NULL || c.x_all == NULL || c.n_all == NULL || c.n_chain == NULL || c.e_col == NULL || c.operand == NULL ||
+        picks == NULL || c.milp == NULL)
+        goto done;
+    cosma_problem_closure(problem, c.anc, c.desc, c.words);
+    for (size_t i = 0; i < (size_t)m * CUT_MAX_OPS; i++)
+        c.n_all[i] = -1;
+    for (int32_t t = 0; t < m; t++) {
+        c.e_col[t] = -1;
+        if (can_span(problem, t))
+            c.unit = cosma_gcd_u64(c.unit, problem->size[t]); /* divides every cost too */
+    }
+    if (c.unit == 0)
+        goto done;
+    int32_t n_picks = pick_operators(&c, picks);
+    count_chains(&c, picks, n_picks);
+    for (int32_t k = 0; k < n_picks && !c.failed; k++)
+        add_operator(&c, k, picks[k].op);
+    add_pairs(&c, picks, n_picks);
+
+    add_chains(&c, picks, n_picks);
+
+    if (c.failed || n_picks == 0)
+        goto done;
+    cosma_milp_options_t milp_options = {.time_limit = options->time_limit, .objective_step = 1,
+                                         .node_limit = 1};
+    cosma_milp_result_t result;
+    if (cosma_milp_solve(c.milp, &milp_options, &result, diag) == COSMA_OK) {
+        if (result.bound > 0)
+            bound = (uint64_t)(result.bound + 0.5) * c.unit;
+        free(result.values);
+    }
+done:
+    cosma_milp_destroy(c.milp);
+    free(c.anc);
+    free(c.desc);
+    free(c.x_all);
+    free(c.n_all);
+    free(c.n_chain);
+    free(c.e_col);
+    free(c.operand);
+    free(c.row_cols);
+    free(c.row_vals);
+    free(picks);
+    return bound;
+}
