@@ -5,6 +5,8 @@
 
 #include <cosma/verify.h>
 #include "planner_internal.h"
+#include "order_blocks.h"
+#include "order_screen.h"
 
 /* Moves tried by the order searches: a fixed amount of work, so results do
  * not depend on the machine (the time limit is only a guard). */
@@ -12,6 +14,13 @@ enum { MAX_ORDER_MOVES = 3000 };
 
 /* How far (positions) the order local search moves one operator. */
 enum { LOCAL_SEARCH_REACH = 6 };
+
+/* Block moves (planner/order_blocks.c) of the order local search: trial
+ * orders built per round (most are screened out before any ILP), places
+ * tried per block and direction, and rounds of one-operator then block
+ * moves. */
+enum { BLOCK_MOVES = 20000, BLOCK_TARGETS = 16, LOCAL_SEARCH_ROUNDS = 3 };
+#define BLOCK_ITERATIONS INT64_C(40000)
 
 /* The simplex iterations the order local search may spend on its scores:
  * its fixed amount of work (moves are counted too, MAX_ORDER_MOVES).  On
@@ -146,12 +155,19 @@ static cosma_status_t assemble_plan(const cosma_problem_t *problem, const cosma_
 /* The order search's score: the capacity-relaxed traffic (solver trouble
  * only ends the search early: warnings).  Once the search has spent its
  * simplex iterations every further move fails at once, so the search ends
- * after the same moves on any machine. */
+ * after the same moves on any machine.  The screen (order_screen.h) spends
+ * the iterations where they can pay: a trial that changes the order only
+ * between hot steps, or whose excess bound is no better than the current
+ * order's score, is not solved (it cannot be kept).  On the Transformer
+ * with parameters at M_Hp that halves the relaxed solves of the search. */
 typedef struct {
     const cosma_problem_t *problem;
     uint64_t budget;
     cosma_diag_t *optional;
     int64_t work_left; /* simplex iterations */
+    cosma_order_screen_t screen;
+    uint64_t current, last; /* the search's order's score; the last one scored */
+    int screening;          /* trials screened (not the first order's score) */
 } relaxed_score_t;
 
 static cosma_status_t relaxed_score(void *ctx, const int32_t *order, uint64_t *out_score)
@@ -160,6 +176,17 @@ static cosma_status_t relaxed_score(void *ctx, const int32_t *order, uint64_t *o
     *out_score = UINT64_MAX;
     if (r->work_left <= 0)
         return COSMA_OK;
+    if (r->screening && !cosma_order_screen_worth(&r->screen, order)) {
+        *out_score = r->last = r->current;
+        return COSMA_OK;
+    }
+    if (r->screening) {
+        uint64_t bound = cosma_order_screen_excess(&r->screen, order);
+        if (bound >= r->current) {
+            *out_score = r->last = bound;
+            return COSMA_OK;
+        }
+    }
     int64_t work = 0;
     uint64_t cost;
     cosma_status_t status =
@@ -167,8 +194,26 @@ static cosma_status_t relaxed_score(void *ctx, const int32_t *order, uint64_t *o
                                 r->optional);
     r->work_left -= work > 0 ? work : 1;
     if (status == COSMA_OK)
-        *out_score = cost;
+        *out_score = r->last = cost;
     return status == COSMA_ERR_NOMEM ? status : COSMA_OK;
+}
+
+static int relaxed_movable(void *ctx, int32_t op)
+{
+    return cosma_order_screen_movable(&((relaxed_score_t *)ctx)->screen, op);
+}
+
+static int relaxed_touches_hot(void *ctx, int32_t op)
+{
+    return cosma_order_screen_touches_hot(&((relaxed_score_t *)ctx)->screen, op);
+}
+
+static cosma_status_t relaxed_accepted(void *ctx, const int32_t *order)
+{
+    relaxed_score_t *r = ctx;
+    r->current = r->last;
+    cosma_order_screen_update(&r->screen, order);
+    return COSMA_OK;
 }
 
 /* Local search over orders on the capacity-relaxed traffic, down to
@@ -177,19 +222,44 @@ static cosma_status_t improve_order(const cosma_problem_t *problem, int32_t *ord
                                     double deadline, int *out_moved, cosma_diag_t *diag)
 {
     cosma_diag_t optional = {emit_as_warning, diag, 0};
-    relaxed_score_t score = {problem, budget, &optional, LOCAL_SEARCH_ITERATIONS};
+    relaxed_score_t score = {problem, budget, &optional, LOCAL_SEARCH_ITERATIONS, {0}, 0, 0, 0};
     uint64_t cost;
     *out_moved = 0;
     cosma_status_t status = relaxed_score(&score, order, &cost);
     if (status != COSMA_OK || cost == UINT64_MAX)
         return status;
+    if ((status = cosma_order_screen_init(&score.screen, problem, order, budget, LOCAL_SEARCH_REACH)) != COSMA_OK)
+        return status;
+    score.current = cost;
+    score.screening = 1;
     cosma_order_search_t search = {.reach = LOCAL_SEARCH_REACH,
                                    .max_moves = MAX_ORDER_MOVES,
                                    .deadline = deadline,
                                    .target = floor,
                                    .score = relaxed_score,
+                                   .movable = relaxed_movable,
+                                   .accepted = relaxed_accepted,
                                    .ctx = &score};
-    return cosma_order_local_search(problem, order, &search, &cost, out_moved);
+    /* One-operator moves, then block moves, again while blocks help. */
+    for (int32_t round = 0; status == COSMA_OK && round < LOCAL_SEARCH_ROUNDS; round++) {
+        int moved = 0, blocks_moved = 0;
+        status = cosma_order_local_search(problem, order, &search, &cost, &moved);
+        *out_moved |= moved;
+        if (status != COSMA_OK)
+            break;
+        cosma_order_search_t blocks = search;
+        blocks.max_moves = BLOCK_MOVES;
+        blocks.movable = relaxed_touches_hot;
+        int64_t held = score.work_left > BLOCK_ITERATIONS ? score.work_left - BLOCK_ITERATIONS : 0;
+        score.work_left -= held;
+        status = cosma_order_block_search(problem, order, &blocks, BLOCK_TARGETS, &cost, &blocks_moved);
+        score.work_left += held;
+        *out_moved |= blocks_moved;
+        if (!blocks_moved)
+            break;
+    }
+    cosma_order_screen_free(&score.screen);
+    return status;
 }
 
 /* The best plan found so far while trying orders. */

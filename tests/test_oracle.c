@@ -28,7 +28,9 @@
  * a private helper) is checked on its own, since the planner reaches for
  * it only on graphs larger than these: cut into windows of a few
  * operators (several model sizes, the default and the random order), it
- * must stay at or below the joint optimum.
+ * must stay at or below the joint optimum.  So is the order screen's excess
+ * bound (planner/order_screen.c): at or below the optimum of its order and
+ * that order's capacity-relaxed traffic.
  * A failure prints one line per broken assertion, tagged with its class,
  * then the graph as YAML and the command that reproduces it. */
 #include <check.h>
@@ -42,6 +44,7 @@
 #include <cosma/planner.h>
 #include <cosma/verify.h>
 #include "oracle/oracle.h"
+#include "order_screen.h"
 #include "planner_internal.h"
 #include "test_support.h"
 
@@ -327,6 +330,7 @@ typedef struct {
     int n_above_optimum;        /* allowed (status feasible) but counted */
     int n_peak_retrieve_only;   /* peak said no plan; the only spill-free plans retrieve */
     int n_window_positive, n_window_tight; /* windows' bounds above 0, equal to the optimum */
+    int n_excess_positive;                 /* the order screen's excess bounds above 0 */
     int n_windows, n_windows_free;        /* windows cut, ... with a solution of cost 0 at hand */
     int n_cut_checked, n_cut_positive, n_cut_tight; /* cut bounds computed, above 0, equal to the optimum */
     int n_cut_above_cover;                          /* ... above the covering ILP's bound */
@@ -529,6 +533,33 @@ static void check_cut_bound(check_t *c, uint64_t budget, uint64_t optimum)
     cosma_problem_free(&problem);
 }
 
+/* The order local search's screen (planner/order_screen.c) skips a trial
+ * order whose excess bound is no better than the current score: the bound
+ * must stay at or below the optimum of that order (question) and below
+ * the capacity-relaxed traffic the search would have solved for it. */
+static void check_excess_bound(check_t *c, uint64_t budget, question_t question, uint64_t optimum)
+{
+    const int32_t *order = question == Q_FIXED ? c->default_order : c->given_order;
+    cosma_problem_t problem;
+    test_diag_t diag;
+    test_diag_init(&diag);
+    ck_assert_int_eq(cosma_problem_init(&problem, c->graph, &c->mode, &diag.diag), COSMA_OK);
+    cosma_order_screen_t screen;
+    ck_assert_int_eq(cosma_order_screen_init(&screen, &problem, order, budget, 1), COSMA_OK);
+    uint64_t bound = cosma_order_screen_excess(&screen, order), relaxed = UINT64_MAX;
+    int64_t work = 0;
+    if (cosma_residency_relaxed(&problem, order, budget, planner_time_limit, 10000, &relaxed, &work, &diag.diag) !=
+        COSMA_OK)
+        relaxed = UINT64_MAX; /* an operator does not fit: no relaxed traffic to compare */
+    if (bound > optimum || bound > relaxed)
+        check_fail(c, "excess-bound-above-optimum", budget, question_names[question],
+                   "excess bound %llu > optimum %llu or relaxed traffic %llu", (unsigned long long)bound,
+                   (unsigned long long)optimum, (unsigned long long)relaxed);
+    c->n_excess_positive += bound > 0;
+    cosma_order_screen_free(&screen);
+    cosma_problem_free(&problem);
+}
+
 static void check_budget(check_t *c, uint64_t budget)
 {
     oracle_outcome_t oracle[N_QUESTIONS];
@@ -545,6 +576,9 @@ static void check_budget(check_t *c, uint64_t budget)
         check_window_bound(c, budget, optimum[Q_JOINT]);
         check_cut_bound(c, budget, optimum[Q_JOINT]);
     }
+    for (int q = Q_FIXED; q <= Q_ORDER; q++)
+        if (oracle[q] == ORACLE_FOUND)
+            check_excess_bound(c, budget, (question_t)q, optimum[q]);
     for (int q = 0; q < N_QUESTIONS; q++) {
         if (oracle[q] == ORACLE_TOO_BIG)
             c->n_skipped++;
@@ -637,10 +671,11 @@ static void check_finish(check_t *c)
     if (stats != NULL && strcmp(stats, "1") == 0)
         fprintf(stderr, "ORACLE-STATS %s: oracle %.3f s (%zu states), planner %.3f s, %d questions, %d skipped, %d above the optimum, "
                 "%d peak retrieve-only, windows' bounds %d positive (%d tight) over %d windows (%d of cost 0), "
-                "cut bounds %d checked, %d positive (%d tight, %d above the covering bound), %d failures\n",
+                "cut bounds %d checked, %d positive (%d tight, %d above the covering bound), "
+                "excess bounds %d positive, %d failures\n",
                 c->graph->name, c->oracle_seconds, c->oracle_states, c->planner_seconds, c->n_questions, c->n_skipped,
                 c->n_above_optimum, c->n_peak_retrieve_only, c->n_window_positive, c->n_window_tight, c->n_windows, c->n_windows_free,
-                c->n_cut_checked, c->n_cut_positive, c->n_cut_tight, c->n_cut_above_cover, c->n_failures);
+                c->n_cut_checked, c->n_cut_positive, c->n_cut_tight, c->n_cut_above_cover, c->n_excess_positive, c->n_failures);
     if (c->n_failures > 0) {
         cosma_buf_puts(&c->report, "--- graph (save as g.yaml):\n");
         cosma_frontend_emit_yaml(c->graph, &c->report);
