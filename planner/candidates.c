@@ -48,7 +48,7 @@ typedef struct {
     int32_t *order;   /* the order being improved */
     int32_t *trial;   /* a move of it */
     int32_t *pos;     /* position of every operator in order */
-    int32_t *first, *last; /* per tensor: first and last position touching it */
+    int32_t *first, *last; /* per tensor: first and last step touching it (0: none) */
     uint64_t *diff;   /* n_ops + 1 entries: the profile's differences */
     int32_t *group;   /* the operators moved together */
     int32_t *sweep;   /* the order as a sweep began */
@@ -61,27 +61,20 @@ static int relieve_score_less(relieve_score_t a, relieve_score_t b)
     return a.excess < b.excess || (a.excess == b.excess && a.live < b.live);
 }
 
-/* The profile of an order: a tensor is live from the first position that
- * touches it to the last (cosma_order_lifetimes' convention); the sums
- * wrap modulo 2^64 in between and are exact at the end. */
+/* The profile of an order: a tensor is live from the first step that
+ * touches it to the last (cosma_order_lifetimes: 1-based steps, 0 when no
+ * step does); the sums wrap modulo 2^64 in between and are exact at the
+ * end. */
 static relieve_score_t relieve_profile(relieve_t *s, const int32_t *order)
 {
     const cosma_problem_t *p = s->problem;
     int32_t n = p->n_ops;
-    for (int32_t a = 0; a < p->n_tensors; a++)
-        s->first[a] = -1;
-    for (int32_t k = 0; k < n; k++)
-        for (int32_t i = p->operand_start[order[k]]; i < p->operand_start[order[k] + 1]; i++) {
-            int32_t a = p->operands[i];
-            if (s->first[a] < 0)
-                s->first[a] = k;
-            s->last[a] = k;
-        }
+    cosma_order_lifetimes(p->graph, &p->mode, order, s->first, s->last);
     memset(s->diff, 0, (size_t)(n + 1) * sizeof(uint64_t));
     for (int32_t a = 0; a < p->n_tensors; a++)
-        if (s->first[a] >= 0) {
-            s->diff[s->first[a]] += p->size[a];
-            s->diff[s->last[a] + 1] -= p->size[a];
+        if (s->first[a] > 0) {
+            s->diff[s->first[a] - 1] += p->size[a];
+            s->diff[s->last[a]] -= p->size[a];
         }
     relieve_score_t score = {0, 0};
     uint64_t live = 0;

@@ -176,11 +176,11 @@ static cosma_status_t relaxed_score(void *ctx, const int32_t *order, uint64_t *o
     *out_score = UINT64_MAX;
     if (r->work_left <= 0)
         return COSMA_OK;
-    if (r->screening && !cosma_order_screen_worth(&r->screen, order)) {
-        *out_score = r->last = r->current;
-        return COSMA_OK;
-    }
     if (r->screening) {
+        if (!cosma_order_screen_worth(&r->screen, order)) {
+            *out_score = r->last = r->current;
+            return COSMA_OK;
+        }
         uint64_t bound = cosma_order_screen_excess(&r->screen, order);
         if (bound >= r->current) {
             *out_score = r->last = bound;
