@@ -52,7 +52,6 @@
  * node limit and by COSMA_GAP_BOUND_MAX_NONZEROS (fixed work); the clock
  * is a guard, and a solve it stops gives no bound. */
 #include <stdlib.h>
-#include <string.h>
 
 #include <cosma/ilp.h>
 
@@ -60,10 +59,12 @@
 
 /* A graph without a key point, or past the closure's size, has no gaps. */
 enum { GAPS_NONE = -1 };
+/* The default guard (seconds): the node limit is the work. */
+#define GAP_BOUND_DEFAULT_SECONDS 10.0
 
 void cosma_gap_bound_options_init(cosma_gap_bound_options_t *options)
 {
-    *options = (cosma_gap_bound_options_t){.node_limit = COSMA_GAP_BOUND_NODES, .time_limit = 10.0};
+    *options = (cosma_gap_bound_options_t){.node_limit = COSMA_GAP_BOUND_NODES, .time_limit = GAP_BOUND_DEFAULT_SECONDS};
 }
 
 /* One gap: tensor t is live across the key points lo..hi (indices into
