@@ -391,6 +391,7 @@ typedef struct {
     struct {
         uint64_t cover;          /* order-free covering bound (joint schedule) */
         uint64_t windows;        /* order-free sum of the windows' joint models (windows.c) */
+        uint64_t gaps;           /* order-free key-point gap bound (bound_gaps.c) */
         uint64_t joint;          /* time-indexed joint model's bound (every order) */
         uint64_t order_relaxation; /* the best solved order's own bound, before the baselines */
         int zero_traffic_impossible; /* proven: no order places without spills */
@@ -665,11 +666,13 @@ static cosma_status_t strategy_exhaustive_search(plan_ctx_t *ctx)
 /* The cut bound's guard (bound_cut.c: its work is one linear program of
  * bounded size). */
 #define CUT_BOUND_SECONDS 10.0
+/* The key-point gap bound's guard (bound_gaps.c: its work is a node limit). */
+#define GAP_BOUND_SECONDS 10.0
 
 /* The order-free bounds, cheapest first, each only while the plan is not
- * proven: the covering ILP, the cut bound, then the joint models of windows of the
- * incumbent's order (fixed work: their node limit; skipped where a window
- * has a solution of cost 0). */
+ * proven: the covering ILP, the cut bound, the key-point gap bound, then
+ * the joint models of windows of the incumbent's order (fixed work: their
+ * node limit; skipped where a window has a solution of cost 0). */
 static cosma_status_t order_free_bounds(plan_ctx_t *ctx)
 {
     uint64_t budget = ctx->options->budget_bytes;
@@ -687,6 +690,16 @@ static cosma_status_t order_free_bounds(plan_ctx_t *ctx)
         phase_end(ctx);
         if (bound > ctx->ledger.cover)
             ctx->ledger.cover = bound;
+    }
+    if (ledger_bound(ctx) < ctx->incumbent.residency.traffic) {
+        cosma_gap_bound_options_t gaps;
+        cosma_gap_bound_options_init(&gaps);
+        gaps.budget = budget;
+        gaps.time_limit = phase_seconds(ctx, GAP_BOUND_SECONDS);
+        cosma_status_t status = cosma_gap_bound(&ctx->problem, &gaps, &ctx->ledger.gaps, NULL, sink);
+        phase_end(ctx);
+        if (status != COSMA_OK)
+            return status;
     }
     if (ledger_bound(ctx) >= ctx->incumbent.residency.traffic)
         return COSMA_OK;
@@ -765,10 +778,12 @@ static cosma_status_t strategy_baselines(plan_ctx_t *ctx)
     return adopt_baselines(&ctx->problem, ctx->options, fixed_order, ctx->bounds.order, &ctx->incumbent);
 }
 
-/* The larger of the two order-free ILP bounds. */
+/* The largest of the order-free ILP bounds: each holds for every plan on
+ * its own (they may count the same bytes, so they are not added). */
 static uint64_t order_free_bound(const plan_ctx_t *ctx)
 {
-    return ctx->ledger.windows > ctx->ledger.cover ? ctx->ledger.windows : ctx->ledger.cover;
+    uint64_t bound = ctx->ledger.windows > ctx->ledger.cover ? ctx->ledger.windows : ctx->ledger.cover;
+    return ctx->ledger.gaps > bound ? ctx->ledger.gaps : bound;
 }
 
 /* Strategy (joint schedule): the time-indexed model proves a bound for

@@ -325,4 +325,37 @@ typedef struct {
 uint64_t cosma_cut_bound(const cosma_problem_t *problem, const cosma_cut_bound_options_t *options,
                          cosma_diag_t *diag);
 
+/* Order-free lower bound from the key points (bound_gaps.c): a tensor live
+ * across a key point without room for it there is loaded again after it,
+ * once per gap between two consecutive ranges of its uses, and an
+ * activation so evicted is spilled once.  One 0-1 program (which gaps stay
+ * resident within each key point's room) with a node limit; 0 when nothing
+ * binds, the graph has no key point, or the clock stopped the solve. */
+typedef struct {
+    uint64_t budget;
+    double time_limit;  /* seconds: a guard, the node limit is the work */
+    int64_t node_limit; /* branch-and-bound nodes; 0: none */
+} cosma_gap_bound_options_t;
+
+/* Branch-and-bound nodes, and the program's size past which it is not
+ * solved (no bound: the fixed work). */
+#define COSMA_GAP_BOUND_NODES 2000
+#define COSMA_GAP_BOUND_MAX_NONZEROS 2000000
+/* Defaults: no budget, COSMA_GAP_BOUND_NODES, a 10 s guard. */
+void cosma_gap_bound_options_init(cosma_gap_bound_options_t *options);
+
+typedef struct {
+    int32_t n_key_points; /* operators at the same step in every order */
+    int32_t n_gaps;       /* (tensor, run of key points it is live across) */
+    int32_t n_binding;    /* key points whose live bytes exceed their room */
+    int32_t n_columns;    /* of the program */
+    int proven;           /* the program was solved to optimality */
+    int stopped_by_clock; /* the guard ended the solve: no bound given */
+} cosma_gap_bound_stats_t;
+
+/* *out_bound: valid for every plan whatever its order; out_stats may be
+ * NULL.  Fails only with COSMA_ERR_NOMEM. */
+cosma_status_t cosma_gap_bound(const cosma_problem_t *problem, const cosma_gap_bound_options_t *options,
+                               uint64_t *out_bound, cosma_gap_bound_stats_t *out_stats, cosma_diag_t *diag);
+
 #endif
