@@ -49,7 +49,11 @@
  * across the whole decoder) are what the covering ILP (problem.c)
  * cannot see: wherever such an operator runs, some tensor of every path
  * from its ancestors to its descendants is live across it, and with no
- * room left that tensor is out. */
+ * room left that tensor is out.  Reloads beyond the first (a tensor out
+ * at several selected steps with a read between each two: a reader that
+ * descends from the earlier one or, when it has none, one free to run
+ * after it) are the reload chains of add_chains, whose comment says why
+ * each row holds in every plan. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -431,30 +435,48 @@ static void count_chains(cut_t *c, const pick_t *picks, int32_t n_picks)
     free(starts);
 }
 
-/* A reader of t after a (a descendant of a: x_{a,r} = 0) that may run
- * before b (not b or a descendant of b), or -1. */
-static int32_t reader_between(const cut_t *c, int32_t t, int32_t a, int32_t b)
+/* A reader of t that may run after a and before b (neither a nor an
+ * ancestor of a; not b or a descendant of b), or -1: a descendant of a
+ * first (it runs after a in every order), else one free for a, whose
+ * "after a" is 1 - x_{a,r} in the chain rows. */
+static int32_t reader_between(const cut_t *c, int32_t t, int32_t a, int32_t b, int32_t previous)
 {
     const cosma_tensor_t *tensor = &c->problem->graph->tensors[t];
+    int32_t free_reader = -1;
     for (int32_t k = 0; k < tensor->n_consumers; k++) {
         int32_t r = tensor->consumers[k];
-        if (has(c->desc + (size_t)a * c->words, r) && r != b && !has(c->desc + (size_t)b * c->words, r))
+        if (r == a || r == b || r == previous || has(c->anc + (size_t)a * c->words, r) || has(c->desc + (size_t)b * c->words, r))
+            continue;
+        if (has(c->desc + (size_t)a * c->words, r))
             return r;
+        if (free_reader < 0)
+            free_reader = r;
     }
-    return -1;
+    return free_reader;
 }
 
 /* Reloads beyond the first.  Take the picked operators a_1 .. a_m where a
- * tensor t has an out column (in the default order, a topological one) and a run a_k .. a_l of them with, for each j, a reader r_j of t
- * that descends from a_j.  When t is out at every a_j and r_j runs before
- * a_{j+1} (r_j in a_{j+1}'s downset), then a_j < r_j < a_{j+1} in time:
- * t is out at l - k + 1 steps with a read between each two, so it is
- * loaded at least l - k + 1 times, l - k more than e_t pays for:
+ * tensor t has an out column (in the default order, a topological one)
+ * and a run a_k .. a_l of them with, for each j < l, a reader r_j of t
+ * that may run after a_j and before a_{j+1}: a descendant of a_j when t
+ * has one (after a_j in every order), else one free for a_j (after a_j
+ * when x_{a_j,r_j} = 0; not a_j, an ancestor of a_j, a_{j+1}, a
+ * descendant of a_{j+1}, nor r_{j-1}, which the row asks to run before
+ * a_j).  When t is out at every a_j, r_j runs after a_j and before
+ * a_{j+1} (r_j in a_{j+1}'s downset), then a_j < r_j < a_{j+1} in time.
+ * Out at a_j means not resident during a_j's step, so t is loaded in
+ * (a_j, r_j] for each j < l, and in (a_l, end) too (out at a_l means
+ * live across it: a reader follows): l - k + 1 loads in disjoint
+ * intervals, l - k more than e_t pays for.  With F the readers free for
+ * their a_j:
  *
- *   extra_t >= L (sum_j out_{a_j,t} + sum_j x_{a_{j+1},r_j} - 2 L),  L = l - k,
+ *   extra_t >= L (sum_j out_{a_j,t} + sum_j x_{a_{j+1},r_j}
+ *                 + sum_{j in F} (1 - x_{a_j,r_j}) - 2 L - |F|),  L = l - k,
  *
- * (the bracket is 1 only when all 2L + 1 terms are; otherwise the row
- * asks nothing), each extra load costing size(t). */
+ * (the bracket is 1 only when all 2L + 1 + |F| terms are; otherwise it is
+ * at most 0 and the row asks nothing), each extra load costing size(t).
+ * No two terms share a column: the x terms of one block a_j name r_{j-1}
+ * and r_j, which differ. */
 static void add_chains(cut_t *c, const pick_t *picks, int32_t n_picks)
 {
     const cosma_problem_t *p = c->problem;
@@ -462,8 +484,8 @@ static void add_chains(cut_t *c, const pick_t *picks, int32_t n_picks)
     int32_t by_op[CUT_MAX_OPS], chain[CUT_MAX_OPS], readers[CUT_MAX_OPS];
     int32_t cols[CUT_MAX_OPS + 1];
     double vals[CUT_MAX_OPS + 1];
-    term_t terms[CUT_MAX_OPS];
-    double coefs[CUT_MAX_OPS];
+    term_t terms[2 * CUT_MAX_OPS];
+    double coefs[2 * CUT_MAX_OPS];
     for (int32_t k = 0; k < n_picks; k++) { /* picks by operator (insertion sort) */
         int32_t j = k;
         while (j > 0 && picks[by_op[j - 1]].op > picks[k].op) {
@@ -490,7 +512,9 @@ static void add_chains(cut_t *c, const pick_t *picks, int32_t n_picks)
             for (int32_t k = 0; k + 1 < len && !c->failed; k++)
                 for (int32_t l = k + 1; l < len && !c->failed; l++) {
                     int32_t a = picks[chain[l - 1]].op, b = picks[chain[l]].op;
-                    if ((readers[l - 1] = reader_between(c, t, a, b)) < 0)
+                    /* a reader already before a cannot also be after it */
+                    int32_t previous = l - 1 > k ? readers[l - 2] : -1;
+                    if ((readers[l - 1] = reader_between(c, t, a, b, previous)) < 0)
                         break; /* the run ends */
                     int32_t L = l - k, n_cols = 0;
                     if (extra < 0 && (extra = cosma_milp_add_col(c->milp, "extra", 0, first_len - 1,
@@ -504,14 +528,20 @@ static void add_chains(cut_t *c, const pick_t *picks, int32_t n_picks)
                         cols[n_cols] = c->n_all[(size_t)chain[j] * (size_t)m + (size_t)t];
                         vals[n_cols++] = -L;
                     }
+                    int32_t n_terms = 0;
                     for (int32_t j = k; j < l; j++) {
                         const int32_t *xb = c->x_all + (size_t)chain[j + 1] * (size_t)n;
+                        const int32_t *xa = c->x_all + (size_t)chain[j] * (size_t)n;
                         int32_t r = readers[j], next = picks[chain[j + 1]].op;
-                        terms[j - k] = xb[r] >= 0 ? (term_t){xb[r], 0}
-                                                  : (term_t){-1, has(c->anc + (size_t)next * c->words, r)};
-                        coefs[j - k] = -L;
+                        terms[n_terms] = xb[r] >= 0 ? (term_t){xb[r], 0}
+                                                    : (term_t){-1, has(c->anc + (size_t)next * c->words, r)};
+                        coefs[n_terms++] = -L;
+                        if (xa[r] >= 0) { /* r free for a_j: "after a_j" is 1 - x_{a_j,r} */
+                            terms[n_terms] = (term_t){xa[r], 0};
+                            coefs[n_terms++] = L;
+                        }
                     }
-                    add_row(c, n_cols, cols, vals, L, terms, coefs, -2.0 * L * L);
+                    add_row(c, n_cols, cols, vals, n_terms, terms, coefs, -2.0 * L * L);
                 }
         }
     }
