@@ -332,6 +332,27 @@ print(128 - rc if rc < 0 else rc)
 EOF
 }
 
+# signal_on_stderr REGEX SIG CMD...: runs CMD, sends it SIG as soon as a
+# line of its stderr matches REGEX (a point in its work, not in time, so a
+# loaded machine does not move it), prints its exit status as
+# signal_after does (its own status when it ended before the match).
+signal_on_stderr()
+{
+    "$PYTHON" - "$@" <<'EOF'
+import re, signal, subprocess, sys
+pattern, sig, cmd = re.compile(sys.argv[1]), getattr(signal, "SIG" + sys.argv[2]), sys.argv[3:]
+child = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+sent = False
+for line in child.stderr:  # read to the end: a closed pipe would stop it by SIGPIPE
+    if not sent and pattern.search(line):
+        child.send_signal(sig)
+        sent = True
+rc = child.wait()
+print(128 - rc if rc < 0 else rc)
+EOF
+}
+
 # finish: the summary line and the exit status of the script.
 finish()
 {

@@ -44,23 +44,28 @@ expect_within 10 cosma sweep "$T" --elem-bytes 1 --budgets M_H,M_R --time-limit 
 expect_true "no progress line with -q (warnings may remain)" bash -c '! grep -q " s\] " "$1"' _ "$ERR"
 
 # A signal: exit 128 + N; the table of the budgets planned so far (each
-# row planned, marked interrupted, or unplanned), or no file at all.
-# (The later signal comes well after the bounds, which take about two
-# seconds here, and well before the sweep's end: 17 s in Release and 25 s
-# under the sanitizers on the idle 2-core machine; the sanitizers slow this
-# search far less than SCALE, so the delay grows more slowly.)
-for delay in 0.2 $((4 + 2 * SCALE)); do
+# row planned, marked interrupted, or unplanned), or no file at all.  The
+# early signal comes during the bounds; the later one when the progress
+# line (every 5 s off a terminal) shows the second budget under way (the
+# sweep plans from the smallest budget up), so M_Rp is planned whatever the
+# machine's load (M_Hp alone takes 9 s in Release on the idle 2-core
+# machine, so a progress line falls in it).
+S_ARGS=(sweep "$T" --elem-bytes 1 --params --budgets M_Pp,M_Rp,M_Hp --time-limit 100 --csv s.csv)
+for when in early late; do
     rm -f s.csv
-    rc=$(signal_after "$delay" INT "$COSMA" sweep "$T" --elem-bytes 1 --params --budgets M_Pp,M_Rp,M_Hp --time-limit 100 \
-        --csv s.csv)
-    expect_eq "SIGINT after ${delay}s: exit status" "$rc" 130
-    if [ -e s.csv ]; then
-        expect_true "after ${delay}s: traffic never grows" monotone s.csv
-        expect_eq "after ${delay}s: every budget has a row" "$(tail -n +2 s.csv | wc -l)" 3
+    if [ $when = early ]; then
+        rc=$(signal_after 0.2 INT "$COSMA" "${S_ARGS[@]}")
+    else
+        rc=$(signal_on_stderr 'budget 2/3' INT "$COSMA" "${S_ARGS[@]}")
     fi
-    expect_eq "after ${delay}s: no temporary file" "$(ls -a | grep -c '^\.cosma-' || true)" 0
+    expect_eq "SIGINT $when: exit status" "$rc" 130
+    if [ -e s.csv ]; then
+        expect_true "after the $when signal: traffic never grows" monotone s.csv
+        expect_eq "after the $when signal: every budget has a row" "$(tail -n +2 s.csv | wc -l)" 3
+    fi
+    expect_eq "after the $when signal: no temporary file" "$(ls -a | grep -c '^\.cosma-' || true)" 0
 done
-expect_true "after the bounds the first budget has a plan in the table" grep -qE '^M_Rp,[0-9]+,[0-9]+,' s.csv
+expect_true "after the late signal M_Rp has a plan in the table" grep -qE '^M_Rp,[0-9]+,[0-9]+,' s.csv
 
 # The same sweep twice: byte-identical tables.
 expect_exit 0 cosma sweep "$G" --elem-bytes 1 --budgets M_R,M_H --time-limit 10 --csv a.csv
