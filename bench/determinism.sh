@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# determinism.sh: plans every bundled model at M_R, M_H and M_P (8-bit,
-# default options) and records a checksum of each plan with how its search
-# ended (issue 11: the same plan on an idle and on a busy machine).
+# determinism.sh: plans every bundled model at M_R, M_H and M_P, and with
+# --params at M_Rp, M_Hp and M_Pp (8-bit, default options), and records a
+# checksum of each plan with how its search ended (issue 11: the same plan
+# on an idle and on a busy machine).
 #
 #   bash bench/determinism.sh [--cosma build/cosma] [--busy N] --out DIR
 #   bash bench/determinism.sh --compare DIR_A DIR_B
@@ -41,9 +42,11 @@ trap '[ ${#hogs[@]} -eq 0 ] || kill "${hogs[@]}" 2>/dev/null' EXIT
 for g in graphs/*.yaml; do
     model=$(basename "$g" .yaml)
     [ "$model" = example ] && continue
-    for budget in M_R M_H M_P; do
+    for budget in M_R M_H M_P M_Rp M_Hp M_Pp; do
         plan=$out/plans/$model.$budget.json sum=$out/plans/$model.$budget.sum
-        "$cosma" plan "$g" --elem-bytes 1 --budget $budget -o "$plan" --summary "$sum" -q >/dev/null
+        params=()
+        case $budget in *p) params=(--params) ;; esac
+        "$cosma" plan "$g" --elem-bytes 1 "${params[@]}" --budget $budget -o "$plan" --summary "$sum" -q >/dev/null
         python3 - "$model" "$budget" "$plan" "$sum" >>"$out/plans.tsv" <<'PY'
 import hashlib, json, sys
 model, budget, plan, summary = sys.argv[1:]
