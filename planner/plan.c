@@ -25,7 +25,7 @@ enum { BLOCK_MOVES = 20000, BLOCK_TARGETS = 16, LOCAL_SEARCH_ROUNDS = 3 };
 /* Subtree moves (planner/order_subtrees.c): trial orders per round,
  * distances tried per operator and direction, simplex iterations. */
 enum { SUBTREE_MOVES = 20000, SUBTREE_TARGETS = 16 };
-#define SUBTREE_ITERATIONS INT64_C(16000)
+#define SUBTREE_ITERATIONS INT64_C(4000)
 
 /* The simplex iterations the order local search may spend on its scores:
  * its fixed amount of work (moves are counted too, MAX_ORDER_MOVES).  On
