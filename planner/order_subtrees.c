@@ -74,7 +74,8 @@ static cosma_status_t subtree_try(const cosma_problem_t *problem, int32_t *order
 {
     int32_t n = problem->n_ops;
     *out_kept = 0;
-    for (int32_t k = 0; k < max_targets && *inout_moves < search->max_moves; k++) {
+    for (int32_t k = 0; k < max_targets && *inout_moves < search->max_moves && cosma_clock_seconds() < search->deadline;
+         k++) {
         int32_t d = subtree_distance(k);
         int32_t j = forward ? i + d : i - d;
         if (j < 0 || j >= n)
