@@ -7,6 +7,7 @@
 #include "planner_internal.h"
 #include "order_blocks.h"
 #include "order_screen.h"
+#include "order_subtrees.h"
 
 /* Moves tried by the order searches: a fixed amount of work, so results do
  * not depend on the machine (the time limit is only a guard). */
@@ -21,6 +22,10 @@ enum { LOCAL_SEARCH_REACH = 6 };
  * moves. */
 enum { BLOCK_MOVES = 20000, BLOCK_TARGETS = 16, LOCAL_SEARCH_ROUNDS = 3 };
 #define BLOCK_ITERATIONS INT64_C(40000)
+/* Subtree moves (planner/order_subtrees.c): trial orders per round,
+ * distances tried per operator and direction, simplex iterations. */
+enum { SUBTREE_MOVES = 20000, SUBTREE_TARGETS = 16 };
+#define SUBTREE_ITERATIONS INT64_C(4000)
 
 /* The simplex iterations the order local search may spend on its scores:
  * its fixed amount of work (moves are counted too, MAX_ORDER_MOVES).  On
@@ -240,7 +245,7 @@ static cosma_status_t improve_order(const cosma_problem_t *problem, int32_t *ord
                                    .movable = relaxed_movable,
                                    .accepted = relaxed_accepted,
                                    .ctx = &score};
-    /* One-operator moves, then block moves, again while blocks help. */
+    /* One-operator moves, then block and subtree moves, again while those help. */
     for (int32_t round = 0; status == COSMA_OK && round < LOCAL_SEARCH_ROUNDS; round++) {
         int moved = 0, blocks_moved = 0;
         status = cosma_order_local_search(problem, order, &search, &cost, &moved);
@@ -255,7 +260,17 @@ static cosma_status_t improve_order(const cosma_problem_t *problem, int32_t *ord
         status = cosma_order_block_search(problem, order, &blocks, BLOCK_TARGETS, &cost, &blocks_moved);
         score.work_left += held;
         *out_moved |= blocks_moved;
-        if (!blocks_moved)
+        if (status != COSMA_OK)
+            break;
+        int subtrees_moved = 0;
+        cosma_order_search_t subtrees = search;
+        subtrees.max_moves = SUBTREE_MOVES;
+        held = score.work_left > SUBTREE_ITERATIONS ? score.work_left - SUBTREE_ITERATIONS : 0;
+        score.work_left -= held;
+        status = cosma_order_subtree_search(problem, order, budget, &subtrees, SUBTREE_TARGETS, &cost, &subtrees_moved);
+        score.work_left += held;
+        *out_moved |= subtrees_moved;
+        if (!blocks_moved && !subtrees_moved)
             break;
     }
     cosma_order_screen_free(&score.screen);

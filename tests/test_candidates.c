@@ -6,13 +6,23 @@
  * a spill; on random layered graphs, at budgets from the largest working
  * set up, the relieved order must be a topological order whose live bytes
  * above the budget (then live bytes) summed over the steps are no more
- * than the given order's, and the same on every call. */
+ * than the given order's, and the same on every call.
+ *
+ * The subtree moves (planner/order_subtrees.c): on a small graph shaped
+ * like a NAS stem (a big tensor read last by a Pad whose output fills the
+ * scratchpad, and by a cell branch that shrinks its result) the search must
+ * delay the Pad, with the pool that reads it, past the branch's shrinking
+ * step, and so remove the given order's spill; on random layered graphs
+ * every move must give a topological order that moves exactly the
+ * operator's descendants (or ancestors) in the range and keeps the others'
+ * relative order. */
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <cosma/planner.h>
 #include "planner_internal.h"
+#include "order_subtrees.h"
 #include "test_support.h"
 
 static const cosma_mode_t plain = {0, 0};
@@ -233,6 +243,171 @@ START_TEST(planner_plans_the_cross_graph)
 }
 END_TEST
 
+/* "stem": activations only, sizes in bytes.
+ *   0 A:   in -> r (10)        the stem's big tensor
+ *   1 B:   r -> b (2)          a cell branch reading it
+ *   2 Pd:  r -> p (10)         the Pad, r's last reader
+ *   3 Q:   p -> q (1)          the pool after the Pad
+ *   4 C:   b -> c (1)          the branch shrinks its result
+ *   5 Out: q, c -> out (1)
+ * Live bytes in this order: 11, 12, 22, 14, 4, 3; at budget 21 the Pad's
+ * step holds 1 byte too many, and b (2 bytes, the smallest tensor there
+ * that is not an operand) is spilled and read back: 4 bytes of traffic.
+ * Delaying Pd by 2 (to after C) takes Q with it (it reads p): A, B, C, Pd,
+ * Q, Out, live 11, 12, 13, 21, 12, 3: it fits, traffic 0. */
+enum { T_A, T_B, T_PD, T_Q, T_C, T_OUT, T_OPS };
+static cosma_graph_t *graph_stem(void)
+{
+    cosma_graph_t *g = test_graph_new("stem");
+    test_graph_tensor(g, "in", COSMA_TENSOR_INPUT, 1);
+    test_graph_tensor(g, "r", COSMA_TENSOR_ACTIVATION, 10);
+    test_graph_tensor(g, "b", COSMA_TENSOR_ACTIVATION, 2);
+    test_graph_tensor(g, "p", COSMA_TENSOR_ACTIVATION, 10);
+    test_graph_tensor(g, "q", COSMA_TENSOR_ACTIVATION, 1);
+    test_graph_tensor(g, "c", COSMA_TENSOR_ACTIVATION, 1);
+    test_graph_tensor(g, "out", COSMA_TENSOR_OUTPUT, 1);
+    test_graph_op(g, "A", "in", "r");
+    test_graph_op(g, "B", "r", "b");
+    test_graph_op(g, "Pd", "r", "p");
+    test_graph_op(g, "Q", "p", "q");
+    test_graph_op(g, "C", "b", "c");
+    test_graph_op(g, "Out", "q,c", "out");
+    ck_assert_int_eq(cosma_graph_finalize(g, NULL), COSMA_OK);
+    return g;
+}
+
+START_TEST(subtree_move_takes_descendants_and_ancestors)
+{
+    cosma_graph_t *g = graph_stem();
+    cosma_problem_t problem;
+    ck_assert_int_eq(cosma_problem_init(&problem, g, &plain, NULL), COSMA_OK);
+    const int32_t given[T_OPS] = {T_A, T_B, T_PD, T_Q, T_C, T_OUT};
+    unsigned char mark[T_OPS] = {0};
+    int32_t trial[T_OPS];
+    /* Pd delayed to after C: Q goes with it. */
+    ck_assert_int_eq(cosma_order_subtree_move(&problem, given, 2, 4, mark, trial), 2);
+    const int32_t delayed[T_OPS] = {T_A, T_B, T_C, T_PD, T_Q, T_OUT};
+    ck_assert_mem_eq(trial, delayed, sizeof delayed);
+    /* C advanced to before Pd: nothing in between feeds it. */
+    ck_assert_int_eq(cosma_order_subtree_move(&problem, given, 4, 2, mark, trial), 1);
+    ck_assert_mem_eq(trial, delayed, sizeof delayed);
+    /* Q advanced to before B takes Pd along, B stays after them. */
+    ck_assert_int_eq(cosma_order_subtree_move(&problem, given, 3, 1, mark, trial), 2);
+    const int32_t advanced[T_OPS] = {T_A, T_PD, T_Q, T_B, T_C, T_OUT};
+    ck_assert_mem_eq(trial, advanced, sizeof advanced);
+    /* Out advanced to before B: everything between is its ancestor. */
+    ck_assert_int_eq(cosma_order_subtree_move(&problem, given, 5, 1, mark, trial), 5);
+    ck_assert_mem_eq(trial, given, sizeof given);
+    for (int32_t o = 0; o < T_OPS; o++)
+        ck_assert_int_eq(mark[o], 0);
+    cosma_problem_free(&problem);
+    cosma_graph_destroy(g);
+}
+END_TEST
+
+/* The subtree search's score in these tests: the residency's traffic. */
+static cosma_status_t stem_score(void *ctx, const int32_t *order, uint64_t *out_score)
+{
+    *out_score = residency_traffic(ctx, order, 21);
+    return COSMA_OK;
+}
+
+START_TEST(subtree_search_delays_the_pad)
+{
+    cosma_graph_t *g = graph_stem();
+    cosma_problem_t problem;
+    ck_assert_int_eq(cosma_problem_init(&problem, g, &plain, NULL), COSMA_OK);
+    int32_t order[T_OPS] = {T_A, T_B, T_PD, T_Q, T_C, T_OUT};
+    uint64_t score = residency_traffic(&problem, order, 21);
+    ck_assert_uint_eq(score, 4);
+    cosma_order_search_t search = {.max_moves = 100, .deadline = cosma_clock_seconds() + 60, .target = 0,
+                                   .score = stem_score, .ctx = &problem};
+    int changed = 0;
+    ck_assert_int_eq(cosma_order_subtree_search(&problem, order, 21, &search, 8, &score, &changed), COSMA_OK);
+    ck_assert_int_eq(changed, 1);
+    ck_assert_uint_eq(score, 0);
+    const int32_t delayed[T_OPS] = {T_A, T_B, T_C, T_PD, T_Q, T_OUT};
+    ck_assert_mem_eq(order, delayed, sizeof delayed);
+    /* Nothing is hot any more: a second search changes nothing. */
+    ck_assert_int_eq(cosma_order_subtree_search(&problem, order, 21, &search, 8, &score, &changed), COSMA_OK);
+    ck_assert_int_eq(changed, 0);
+    ck_assert_mem_eq(order, delayed, sizeof delayed);
+    cosma_problem_free(&problem);
+    cosma_graph_destroy(g);
+}
+END_TEST
+
+/* Whether op b depends on op a (a path a -> ... -> b), by a search over
+ * the readers: independent of the move's own scan. */
+static int depends_on(const cosma_problem_t *p, int32_t a, int32_t b, unsigned char *seen)
+{
+    if (a == b)
+        return 1;
+    if (seen[a])
+        return 0;
+    seen[a] = 1;
+    for (int32_t k = p->succ_start[a]; k < p->succ_start[a + 1]; k++)
+        if (depends_on(p, p->succs[k], b, seen))
+            return 1;
+    return 0;
+}
+
+START_TEST(subtree_moves_keep_orders_topological)
+{
+    int32_t n_nontrivial = 0;
+    for (uint32_t seed = 1; seed <= 10; seed++) {
+        cosma_graph_t *g = test_graph_layered(LAYERS, WIDTH, seed, 8, 32);
+        cosma_problem_t problem;
+        ck_assert_int_eq(cosma_problem_init(&problem, g, &plain, NULL), COSMA_OK);
+        int32_t n = g->n_ops;
+        int32_t *order = malloc((size_t)n * sizeof(int32_t));
+        int32_t *trial = malloc((size_t)n * sizeof(int32_t));
+        unsigned char *mark = calloc((size_t)n, 1);
+        unsigned char *seen = calloc((size_t)n, 1);
+        for (int32_t o = 0; o < n; o++)
+            order[o] = o;
+        for (int32_t i = 0; i < n; i++)
+            for (int32_t j = 0; j < n; j++) {
+                if (i == j)
+                    continue;
+                int32_t moved = cosma_order_subtree_move(&problem, order, i, j, mark, trial);
+                int topological = 0;
+                ck_assert_int_eq(cosma_order_check(g, trial, &topological), COSMA_OK);
+                ck_assert_int_eq(topological, 1);
+                int32_t lo = i < j ? i : j, hi = i < j ? j : i, expected = 0;
+                /* The moved ones: the operator's descendants (delay) or
+                 * ancestors (advance) in the range, in their order, after
+                 * (delay) or before (advance) the others. */
+                int32_t in_moved[2] = {0, 0}, m = lo;
+                for (int pass = 0; pass < 2; pass++)
+                    for (int32_t k = lo; k <= hi; k++) {
+                        memset(seen, 0, (size_t)n);
+                        int related = j > i ? depends_on(&problem, order[i], order[k], seen)
+                                            : depends_on(&problem, order[k], order[i], seen);
+                        if (related == ((j > i) == (pass == 1)))
+                            ck_assert_int_eq(trial[m++], order[k]);
+                        in_moved[pass] += related == ((j > i) == (pass == 1));
+                    }
+                expected = j > i ? in_moved[1] : in_moved[0];
+                ck_assert_int_eq(moved, expected);
+                ck_assert_mem_eq(trial, order, (size_t)lo * sizeof(int32_t));
+                ck_assert_mem_eq(trial + hi + 1, order + hi + 1, (size_t)(n - hi - 1) * sizeof(int32_t));
+                n_nontrivial += moved > 1 && moved < hi - lo + 1;
+            }
+        for (int32_t o = 0; o < n; o++)
+            ck_assert_int_eq(mark[o], 0);
+        free(order);
+        free(trial);
+        free(mark);
+        free(seen);
+        cosma_problem_free(&problem);
+        cosma_graph_destroy(g);
+    }
+    /* Not vacuous: many moves take some operators along, not all. */
+    ck_assert_int_gt(n_nontrivial, 100);
+}
+END_TEST
+
 static Suite *candidates_suite(void)
 {
     Suite *suite = suite_create("candidates");
@@ -243,6 +418,12 @@ static Suite *candidates_suite(void)
     tcase_add_test(sink, sink_never_raises_the_score_on_random_graphs);
     tcase_add_test(sink, planner_plans_the_cross_graph);
     suite_add_tcase(suite, sink);
+    TCase *subtrees = tcase_create("subtrees");
+    tcase_set_timeout(subtrees, 300);
+    tcase_add_test(subtrees, subtree_move_takes_descendants_and_ancestors);
+    tcase_add_test(subtrees, subtree_search_delays_the_pad);
+    tcase_add_test(subtrees, subtree_moves_keep_orders_topological);
+    suite_add_tcase(suite, subtrees);
     return suite;
 }
 
