@@ -306,6 +306,16 @@ cosma_status_t cosma_window_bound(const cosma_problem_t *problem, const int32_t 
                                   const cosma_window_bound_options_t *options, uint64_t *out_bound,
                                   cosma_window_bound_stats_t *out_stats, cosma_diag_t *diag);
 
+/* The optimum of one window's joint model (the window of
+ * cosma_joint_window_t with its entry states; no `after`, not fixed) by a
+ * best-first search over its schedules and residencies (bound_region.c),
+ * or, when max_states states do not finish it, a lower bound on that
+ * optimum (*out_exact 0).  Windows of more than 64 operators or operand
+ * tensors, or with an operator of more than 8 operands, get 0.  Fails
+ * only with COSMA_ERR_NOMEM. */
+cosma_status_t cosma_region_search_bound(const cosma_problem_t *problem, const cosma_joint_window_t *window,
+                                         uint64_t budget, int64_t max_states, uint64_t *out_bound, int *out_exact);
+
 /* Order-independent lower bound on non-compulsory traffic at a budget
  * (a covering ILP over the forced-live tensors, at most node_limit
  * branch-and-bound nodes, 0: none; see problem.c). */

@@ -24,7 +24,23 @@
  * elsewhere it is free (COSMA_JOINT_FREE: resident where used, at no
  * cost).  So the windows' optima, and the bounds GLPK proves for them, add
  * up to at most the plan's traffic.  Nothing in the argument depends on
- * the plan's order, placement or relocations. */
+ * the plan's order, placement or relocations.
+ *
+ * Two cuts, the larger sum is the bound.  The first cuts the given order
+ * into windows whose models (columns) GLPK solves within its node limit.
+ * The second cuts another topological order (big_first_order: each next
+ * operator the ready one with the largest operand) into windows of at
+ * most SEARCH_WINDOW_OPS operators, each solved by the exact search of
+ * bound_region.c (its optimum, or a lower bound on it where its state
+ * limit stops it).  The argument above holds for any topological order
+ * and any cut into consecutive windows, with ranges starting only at
+ * windows that start at a clean position (the second cut does not pull
+ * its windows back to clean positions: a range may hold several clean
+ * positions, the operators before it are still the same in every order).
+ * Why the second cut: the LP of a window's time-indexed model proves
+ * about 0 where a few big tensors fight for the budget, and in the given
+ * order those operators lie far apart (pnasnet5large's stem at M_H: the
+ * LP windows prove 0, the searched window 3,548,448, the optimum). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -37,6 +53,11 @@ enum { WINDOW_COLUMNS_SLACK = 4 };
  * by, so the cut is quadratic in the graph: larger graphs get no windows'
  * bound (0, still valid). */
 enum { WINDOW_BOUND_MAX_OPS = 10000 };
+/* The searched windows (bound_region.c): at most this many operators and
+ * operand tensors each, a fixed number of search states each and in all
+ * (the work limit; the bound does not depend on the machine). */
+enum { SEARCH_WINDOW_OPS = 16, SEARCH_WINDOW_TENSORS = 64 };
+enum { SEARCH_WINDOW_STATES = 100000, SEARCH_TOTAL_STATES = 2000000 };
 
 void cosma_window_bound_options_init(cosma_window_bound_options_t *options)
 {
@@ -86,6 +107,70 @@ static int32_t window_end(const cosma_problem_t *problem, const int32_t *order, 
         if (clean[p])
             return p;
     return best;
+}
+
+/* The same for a searched window: the largest end with at most
+ * SEARCH_WINDOW_OPS operators and SEARCH_WINDOW_TENSORS distinct operands
+ * (not pulled back: the top comment says why that is valid).  stamp: per
+ * tensor, all -1 (left so). */
+static int32_t search_window_end(const cosma_problem_t *problem, const int32_t *order, int32_t p0, int32_t *stamp)
+{
+    int32_t n = problem->n_ops, best = p0 + 1, n_tensors = 0;
+    for (int32_t p1 = p0 + 1; p1 <= n && p1 - p0 <= SEARCH_WINDOW_OPS; p1++) {
+        int32_t op = order[p1 - 1];
+        for (int32_t e = problem->operand_start[op]; e < problem->operand_start[op + 1]; e++)
+            if (stamp[problem->operands[e]] != p0) {
+                stamp[problem->operands[e]] = p0;
+                n_tensors++;
+            }
+        if (n_tensors > SEARCH_WINDOW_TENSORS)
+            break;
+        best = p1;
+    }
+    for (int32_t p = p0; p < n && p < p0 + SEARCH_WINDOW_OPS + 1; p++)
+        for (int32_t e = problem->operand_start[order[p]]; e < problem->operand_start[order[p] + 1]; e++)
+            stamp[problem->operands[e]] = -1;
+    return best;
+}
+
+/* The order the searched windows cut: order's operators, each next one
+ * the ready operator with the largest operand (the earliest in order on
+ * ties).  The operators that fight over the scratchpad's bytes (those of
+ * the big tensors) then share windows, where the small operators of the
+ * cells between them would push them apart.  Any topological order
+ * serves the windows' argument.  position: per operator, its index in
+ * order; -1 when out of memory. */
+static int big_first_order(const cosma_problem_t *problem, const int32_t *position, int32_t *out_order)
+{
+    int32_t n = problem->n_ops, n_ready = 0;
+    int32_t *waiting = malloc(((size_t)n + 1) * sizeof(int32_t)), *ready = malloc(((size_t)n + 1) * sizeof(int32_t));
+    uint64_t *largest = malloc(((size_t)n + 1) * sizeof(uint64_t));
+    int failed = waiting == NULL || ready == NULL || largest == NULL;
+    for (int32_t o = 0; o < n && !failed; o++) {
+        waiting[o] = problem->pred_start[o + 1] - problem->pred_start[o];
+        largest[o] = 0;
+        for (int32_t e = problem->operand_start[o]; e < problem->operand_start[o + 1]; e++)
+            if (problem->size[problem->operands[e]] > largest[o])
+                largest[o] = problem->size[problem->operands[e]];
+        if (waiting[o] == 0)
+            ready[n_ready++] = o;
+    }
+    for (int32_t p = 0; p < n && !failed; p++) {
+        int32_t best = 0;
+        for (int32_t i = 1; i < n_ready; i++)
+            if (largest[ready[i]] > largest[ready[best]] ||
+                (largest[ready[i]] == largest[ready[best]] && position[ready[i]] < position[ready[best]]))
+                best = i;
+        int32_t op = out_order[p] = ready[best];
+        ready[best] = ready[--n_ready];
+        for (int32_t e = problem->succ_start[op]; e < problem->succ_start[op + 1]; e++)
+            if (--waiting[problem->succs[e]] == 0)
+                ready[n_ready++] = problem->succs[e];
+    }
+    free(waiting);
+    free(ready);
+    free(largest);
+    return failed ? -1 : 0;
 }
 
 /* The bookkeeping of one run: which window owns (is charged with) each
@@ -305,17 +390,82 @@ static cosma_status_t window_solve(const cosma_problem_t *problem, const cosma_w
     return status == COSMA_ERR_NOMEM ? status : COSMA_OK;
 }
 
-/* Cuts the order into windows: starts[0..n_windows], window_of. */
+/* Cuts the order into windows: starts[0..n_windows], window_of; sized
+ * by their models' columns, or for the search (max_columns 0). */
 static int32_t cut_windows(windows_t *ws, int64_t max_columns, const uint8_t *clean, int32_t *starts)
 {
     int32_t n = ws->problem->n_ops, n_windows = 0;
     for (int32_t p0 = 0; p0 < n; p0 = starts[n_windows]) {
         starts[n_windows++] = p0;
-        starts[n_windows] = window_end(ws->problem, ws->order, p0, max_columns, clean, ws->state);
+        starts[n_windows] = max_columns > 0 ? window_end(ws->problem, ws->order, p0, max_columns, clean, ws->state)
+                                            : search_window_end(ws->problem, ws->order, p0, ws->stamp);
         for (int32_t p = p0; p < starts[n_windows]; p++)
             ws->window_of[ws->order[p]] = n_windows - 1;
     }
     return n_windows;
+}
+
+/* One cut's solver: the window's joint model by GLPK, or by the search
+ * with what is left of its states. */
+typedef struct {
+    const cosma_window_bound_options_t *options;
+    int search;
+    int64_t states_left;
+    int32_t *scratch;
+    cosma_diag_t *diag;
+} window_solver_t;
+
+static cosma_status_t solver_bound(window_solver_t *solver, const cosma_problem_t *problem,
+                                   cosma_joint_window_t *window, uint64_t *out_bound)
+{
+    if (!solver->search)
+        return window_solve(problem, solver->options, window, solver->scratch, out_bound, solver->diag);
+    int64_t states = solver->states_left < SEARCH_WINDOW_STATES ? solver->states_left : SEARCH_WINDOW_STATES;
+    int exact = 0;
+    *out_bound = 0;
+    /* The clock is only a guard: past the deadline the caller's phase is
+     * reported as stopped by the time limit (plan.c), and the windows not
+     * searched count 0 (still a bound). */
+    if (states <= 0 || cosma_clock_seconds() >= solver->options->deadline)
+        return COSMA_OK;
+    solver->states_left -= states;
+    return cosma_region_search_bound(problem, window, solver->options->budget, states, out_bound, &exact);
+}
+
+/* The sum of the windows' bounds of one cut (the top comment's argument). */
+static cosma_status_t windows_sum(windows_t *ws, const int32_t *starts, int32_t n_windows, const uint8_t *clean,
+                                  window_solver_t *solver, cosma_window_bound_stats_t *stats, uint64_t *out_sum)
+{
+    const cosma_problem_t *problem = ws->problem;
+    solved_cache_t cache = {.local = calloc((size_t)problem->n_tensors + 1, sizeof(int32_t))};
+    cosma_status_t status = cache.local == NULL ? COSMA_ERR_NOMEM : COSMA_OK;
+    for (int32_t a = 0; a < problem->n_tensors; a++)
+        ws->owner_range[a] = ws->stamp[a] = -1;
+    *out_sum = 0;
+    for (int32_t w = 0, range = -1, range_start = 0; w < n_windows && status == COSMA_OK; w++) {
+        if (clean[starts[w]]) {
+            range++;
+            range_start = starts[w];
+        }
+        window_state(ws, starts[w], starts[w + 1], w, range, range_start);
+        cosma_joint_window_t window = {
+            .ops = ws->order + starts[w], .n_ops = starts[w + 1] - starts[w], .state = ws->state};
+        uint64_t bound = 0;
+        int32_t length = window_signature(&cache, ws, starts[w], starts[w + 1]);
+        const solved_t *solved = length >= 0 ? cache_find(&cache, length) : NULL;
+        if (window_costs_nothing(ws, starts[w], starts[w + 1], solver->options->budget)) {
+            stats->n_free++;
+        } else if (solved != NULL) {
+            bound = solved->bound;
+            stats->n_reused++;
+        } else if ((status = solver_bound(solver, problem, &window, &bound)) == COSMA_OK && length >= 0)
+            cache_add(&cache, length, bound);
+        *out_sum += bound;
+        stats->n_bounded += bound > 0;
+    }
+    stats->n_windows += n_windows;
+    cache_free(&cache);
+    return status;
 }
 
 cosma_status_t cosma_window_bound(const cosma_problem_t *problem, const int32_t *order,
@@ -336,8 +486,8 @@ cosma_status_t cosma_window_bound(const cosma_problem_t *problem, const int32_t 
                     .used = malloc(((size_t)problem->operand_start[n] + 1) * sizeof(int32_t))};
     int32_t *starts = malloc(((size_t)n + 2) * sizeof(int32_t));
     int32_t *scratch = malloc(((size_t)n + 1) * sizeof(int32_t));
+    int32_t *search_order = malloc(((size_t)n + 1) * sizeof(int32_t));
     uint8_t *clean = malloc((size_t)n + 1);
-    solved_cache_t cache = {.local = calloc((size_t)m + 1, sizeof(int32_t))};
     cosma_window_bound_stats_t stats = {0};
     cosma_status_t status = COSMA_ERR_NOMEM;
     *out_bound = 0;
@@ -345,40 +495,36 @@ cosma_status_t cosma_window_bound(const cosma_problem_t *problem, const int32_t 
         status = COSMA_OK;
         goto done;
     }
-    if (cache.local == NULL || ws.first == NULL || ws.last == NULL || ws.stamp == NULL || ws.used == NULL ||
-        ws.window_of == NULL || ws.position == NULL || ws.owner == NULL || ws.owner_range == NULL ||
-        ws.state == NULL || starts == NULL || scratch == NULL || clean == NULL ||
-        clean_positions(problem, order, clean) != 0)
+    if (ws.first == NULL || ws.last == NULL || ws.stamp == NULL || ws.used == NULL || ws.window_of == NULL ||
+        ws.position == NULL || ws.owner == NULL || ws.owner_range == NULL || ws.state == NULL || starts == NULL ||
+        scratch == NULL || search_order == NULL || clean == NULL || clean_positions(problem, order, clean) != 0)
         goto done;
-    int32_t n_windows = cut_windows(&ws, options->window_columns, clean, starts);
-    for (int32_t a = 0; a < m; a++)
-        ws.owner_range[a] = ws.stamp[a] = -1;
     for (int32_t p = 0; p < n; p++)
         ws.position[order[p]] = p;
+    for (int32_t a = 0; a < m; a++)
+        ws.stamp[a] = -1;
+    /* Two cuts of the same order: windows sized by their models' columns
+     * for GLPK, then longer windows for the search (bound_region.c).  Each
+     * sum bounds every plan; the larger is the bound. */
+    window_solver_t solver = {.options = options, .states_left = SEARCH_TOTAL_STATES, .scratch = scratch, .diag = diag};
     status = COSMA_OK;
-    for (int32_t w = 0, range = -1, range_start = 0; w < n_windows && status == COSMA_OK; w++) {
-        if (clean[starts[w]]) {
-            range++;
-            range_start = starts[w];
+    for (solver.search = 0; solver.search <= 1 && status == COSMA_OK; solver.search++) {
+        if (solver.search) {
+            if (big_first_order(problem, ws.position, search_order) != 0 ||
+                clean_positions(problem, search_order, clean) != 0) {
+                status = COSMA_ERR_NOMEM;
+                break;
+            }
+            ws.order = search_order;
+            for (int32_t p = 0; p < n; p++)
+                ws.position[search_order[p]] = p;
         }
-        window_state(&ws, starts[w], starts[w + 1], w, range, range_start);
-        cosma_joint_window_t window = {
-            .ops = order + starts[w], .n_ops = starts[w + 1] - starts[w], .state = ws.state};
-        uint64_t bound = 0;
-        int32_t length = window_signature(&cache, &ws, starts[w], starts[w + 1]);
-        const solved_t *solved = length >= 0 ? cache_find(&cache, length) : NULL;
-        if (window_costs_nothing(&ws, starts[w], starts[w + 1], options->budget)) {
-            stats.n_free++;
-        } else if (solved != NULL) {
-            bound = solved->bound;
-            stats.n_reused++;
-        } else if ((status = window_solve(problem, options, &window, scratch, &bound, diag)) == COSMA_OK &&
-                   length >= 0)
-            cache_add(&cache, length, bound);
-        *out_bound += bound;
-        stats.n_bounded += bound > 0;
+        int32_t n_windows = cut_windows(&ws, solver.search ? 0 : options->window_columns, clean, starts);
+        uint64_t sum = 0;
+        status = windows_sum(&ws, starts, n_windows, clean, &solver, &stats, &sum);
+        if (sum > *out_bound)
+            *out_bound = sum;
     }
-    stats.n_windows = n_windows;
 done:
     if (out_stats != NULL)
         *out_stats = stats;
@@ -393,7 +539,7 @@ done:
     free(ws.used);
     free(starts);
     free(scratch);
+    free(search_order);
     free(clean);
-    cache_free(&cache);
     return status;
 }
