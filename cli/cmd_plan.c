@@ -388,8 +388,13 @@ int cli_cmd_plan(int argc, char **argv)
         end = cli_solve_run(plan_job, &job, started, time_limit, quiet, &status, &best, &signal_number);
         plan = end == CLI_SOLVE_FINISHED ? job.plan : best;
         diag.n_errors = job.diag.n_errors; /* the job reported through a copy of diag */
-        if (end != CLI_SOLVE_FINISHED)
+        if (end != CLI_SOLVE_FINISHED) {
             status = early_end(end, signal_number, time_limit, plan, outs, export_path, export_temp, &diag);
+            /* The plan's own time is when it was found; the solve ran on
+             * until now, and that is what the summary reports. */
+            if (status == COSMA_OK)
+                plan->solve_seconds = cosma_clock_seconds() - started;
+        }
     }
     if (status == COSMA_OK) {
         const char *paths[] = {output, summary_path, header_path, svg_path, export_path, export_temp};

@@ -1006,8 +1006,10 @@ static cosma_status_t offer_plan(plan_ctx_t *ctx)
         return COSMA_OK;
     cosma_plan_t *plan = NULL;
     cosma_status_t status = incumbent_plan(ctx, &plan);
-    if (status == COSMA_OK)
+    if (status == COSMA_OK) {
         hand_over(ctx, plan, inc->residency.traffic);
+        report_progress(ctx, ctx->strategy); /* a strategy may run for minutes after its first plan */
+    }
     return status;
 }
 
