@@ -82,13 +82,14 @@ typedef struct {
     int32_t *key_op;    /* per key point: its operator */
     uint64_t *live;     /* per key point: bytes live across it */
     uint64_t *room;     /* per key point: budget - working set */
+    int32_t *binding_before; /* per key point j: how many before j bind (live > room); n_keys + 1 */
     gap_t *gaps;
     int32_t n_gaps;
     size_t gaps_cap;
     int32_t *scratch;   /* the use slots of one tensor */
 } gaps_t;
 
-/* A topological order (Kahn's, smallest index first): the key points'
+/* A topological order (Kahn's, first in first out): the key points'
  * positions in it are their positions in every order.  -1 out of memory. */
 static int topological_order(const cosma_problem_t *problem, int32_t *out_order)
 {
@@ -173,34 +174,48 @@ static int tensor_gaps(gaps_t *gs, int32_t t)
     return 0;
 }
 
-/* live[] and room[] per key point; returns the number of key points whose
- * live bytes exceed their room. */
+/* live[], room[] and binding_before[] per key point (a difference array
+ * over the gaps: time linear in gaps plus key points, however long the
+ * gaps); returns the number of key points whose live bytes exceed their
+ * room. */
 static int32_t key_point_pressure(gaps_t *gs)
 {
-    int32_t binding = 0;
-    for (int32_t j = 0; j < gs->n_keys; j++) {
+    int32_t k = gs->n_keys;
+    /* live[] gets k + 1 entries (the difference array's end); the sums
+     * wrap modulo 2^64 in between and end exact. */
+    for (int32_t j = 0; j <= k; j++)
         gs->live[j] = 0;
+    for (int32_t j = 0; j < k; j++)
         gs->room[j] = gs->budget - cosma_problem_working_set(gs->problem, gs->key_op[j]);
+    for (int32_t g = 0; g < gs->n_gaps; g++) {
+        gs->live[gs->gaps[g].lo] += gs->problem->size[gs->gaps[g].tensor];
+        gs->live[gs->gaps[g].hi + 1] -= gs->problem->size[gs->gaps[g].tensor];
     }
-    for (int32_t g = 0; g < gs->n_gaps; g++)
-        for (int32_t j = gs->gaps[g].lo; j <= gs->gaps[g].hi; j++)
-            gs->live[j] += gs->problem->size[gs->gaps[g].tensor];
-    for (int32_t j = 0; j < gs->n_keys; j++)
-        binding += gs->live[j] > gs->room[j];
-    return binding;
+    gs->binding_before[0] = 0;
+    for (int32_t j = 0; j < k; j++) {
+        if (j > 0)
+            gs->live[j] += gs->live[j - 1];
+        gs->binding_before[j + 1] = gs->binding_before[j] + (gs->live[j] > gs->room[j]);
+    }
+    return gs->binding_before[k];
 }
 
 /* Whether gap g passes a key point without room for all that is live
- * there; *out_forced: one whose room is smaller than the tensor. */
-static int gap_binding(const gaps_t *gs, const gap_t *g, int *out_forced)
+ * there (constant time). */
+static int gap_binding(const gaps_t *gs, const gap_t *g)
 {
-    int binding = 0;
-    *out_forced = 0;
-    for (int32_t j = g->lo; j <= g->hi; j++) {
-        binding |= gs->live[j] > gs->room[j];
-        *out_forced |= gs->problem->size[g->tensor] > gs->room[j];
-    }
-    return binding;
+    return gs->binding_before[g->hi + 1] > gs->binding_before[g->lo];
+}
+
+/* Whether g passes a key point whose room is smaller than its tensor
+ * (time: its length, paid only for binding gaps, whose lengths the
+ * nonzero limit caps). */
+static int gap_forced(const gaps_t *gs, const gap_t *g)
+{
+    for (int32_t j = g->lo; j <= g->hi; j++)
+        if (gs->problem->size[g->tensor] > gs->room[j])
+            return 1;
+    return 0;
 }
 
 /* The columns: e_g for every binding gap, s_a for the activations among
@@ -211,20 +226,22 @@ static int build_columns(gaps_t *gs, cosma_milp_t *milp, int32_t *spill_column, 
 {
     const cosma_problem_t *problem = gs->problem;
     uint64_t unit = 0;
-    for (int32_t g = 0; g < gs->n_gaps; g++) {
-        int forced;
-        if (gap_binding(gs, &gs->gaps[g], &forced))
+    int64_t row_nonzeros = 0; /* the capacity rows' (build_rows), checked before any work on them */
+    for (int32_t g = 0; g < gs->n_gaps; g++)
+        if (gap_binding(gs, &gs->gaps[g])) {
             unit = cosma_gcd_u64(unit, problem->size[gs->gaps[g].tensor]);
-    }
+            row_nonzeros += (int64_t)gs->gaps[g].hi - gs->gaps[g].lo + 1;
+        }
     *out_unit = unit;
+    if (*inout_nonzeros + row_nonzeros > COSMA_GAP_BOUND_MAX_NONZEROS)
+        return -1;
     for (int32_t g = 0; g < gs->n_gaps && unit > 0; g++) {
         gap_t *gap = &gs->gaps[g];
-        int forced;
-        if (!gap_binding(gs, gap, &forced))
+        if (!gap_binding(gs, gap))
             continue;
         int32_t t = gap->tensor;
         double units = (double)(problem->size[t] / unit);
-        gap->column = cosma_milp_add_col(milp, problem->graph->tensors[t].name, forced ? 1 : 0, 1, units, 1);
+        gap->column = cosma_milp_add_col(milp, problem->graph->tensors[t].name, gap_forced(gs, gap) ? 1 : 0, 1, units, 1);
         if (gap->column < 0)
             return -1;
         if (problem->graph->tensors[t].kind != COSMA_TENSOR_ACTIVATION)
@@ -302,8 +319,13 @@ static cosma_status_t gaps_solve(gaps_t *gs, const cosma_gap_bound_options_t *op
         build_rows(gs, milp, unit, &nonzeros) != 0)
         goto done; /* nothing binds, or too large: no bound (0 is valid) */
     stats->n_columns = cosma_milp_n_cols(milp);
-    cosma_milp_options_t milp_options = {
-        .time_limit = options->time_limit, .objective_step = 1, .node_limit = options->node_limit};
+    /* safe_cuts: GLPK's Gomory and MIR cuts together have cut off every
+     * integer point of a feasible model here (place.c), and a cut too deep
+     * would make this bound too high. */
+    cosma_milp_options_t milp_options = {.time_limit = options->time_limit,
+                                         .objective_step = 1,
+                                         .node_limit = options->node_limit,
+                                         .safe_cuts = 1};
     cosma_milp_result_t result;
     cosma_status_t solved = cosma_milp_solve(milp, &milp_options, &result, diag);
     if (solved == COSMA_ERR_NOMEM)
@@ -329,13 +351,15 @@ cosma_status_t cosma_gap_bound(const cosma_problem_t *problem, const cosma_gap_b
                  .budget = options->budget,
                  .slot = malloc(((size_t)n + 1) * sizeof(int32_t)),
                  .key_op = malloc(((size_t)n + 1) * sizeof(int32_t)),
-                 .live = malloc(((size_t)n + 1) * sizeof(uint64_t)),
+                 .live = malloc(((size_t)n + 2) * sizeof(uint64_t)),
                  .room = malloc(((size_t)n + 1) * sizeof(uint64_t)),
+                 .binding_before = malloc(((size_t)n + 2) * sizeof(int32_t)),
                  .scratch = malloc(((size_t)n + 2) * sizeof(int32_t))};
     cosma_gap_bound_stats_t stats = {0};
     cosma_status_t status = COSMA_ERR_NOMEM;
     *out_bound = 0;
-    if (gs.slot == NULL || gs.key_op == NULL || gs.live == NULL || gs.room == NULL || gs.scratch == NULL)
+    if (gs.slot == NULL || gs.key_op == NULL || gs.live == NULL || gs.room == NULL || gs.binding_before == NULL ||
+        gs.scratch == NULL)
         goto done;
     for (int32_t o = 0; o < n; o++)
         if (cosma_problem_working_set(problem, o) > options->budget) {
@@ -360,6 +384,7 @@ done:
     free(gs.key_op);
     free(gs.live);
     free(gs.room);
+    free(gs.binding_before);
     free(gs.scratch);
     free(gs.gaps);
     return status;

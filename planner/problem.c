@@ -355,7 +355,11 @@ uint64_t cosma_problem_traffic_lower_bound(const cosma_problem_t *problem, uint6
         if (unit == 0)
             goto done; /* no operator exceeds the budget in any order */
     }
-    cosma_milp_options_t options = {.time_limit = time_limit, .objective_step = 1, .node_limit = node_limit};
+    /* safe_cuts: a cut too deep (GLPK's Gomory and MIR cuts together have
+     * cut off every integer point of a feasible model, place.c) would make
+     * this bound too high. */
+    cosma_milp_options_t options = {
+        .time_limit = time_limit, .objective_step = 1, .node_limit = node_limit, .safe_cuts = 1};
     cosma_milp_result_t result;
     if (cosma_milp_solve(milp, &options, &result, diag) == COSMA_OK) {
         if (result.bound > 0)
