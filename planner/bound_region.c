@@ -40,12 +40,18 @@
  * later in the window; at the start, keep or evict each tensor entering
  * resident.  Every edge costs what the model charges for that step.
  *
- * Why a stopped search still bounds it.  The search is Dijkstra's: states
- * leave the queue in order of their cost, and every edge costs at least
- * 0.  While no complete state has left the queue, the cheapest complete
- * solution passes through a state in the queue whose cost is at most its
- * own, so the smallest cost in the queue is a lower bound on the model's
- * optimum.  That is what a search stopped by its state limit returns (the
+ * Why a stopped search still bounds it.  The search is A*: states leave
+ * the queue in order of their cost plus region_ahead's term, a lower
+ * bound on what any completion still pays (the loads still due of
+ * tensors that exist and are not resident), which is consistent (along
+ * every edge it falls by at most the edge's cost: region_ahead says why)
+ * and 0 at a complete state.  So, as in Dijkstra's search, a state
+ * leaves the queue at its least cost, the first complete state to leave
+ * is an optimum, and while none has left, the cheapest complete solution
+ * passes through a queued state whose cost plus term is at most its own:
+ * the smallest cost plus term in the queue is a lower bound on the
+ * model's optimum.  That is what a search stopped by its state limit
+ * returns (the
  * limit is a count: the same work and the same bound on any machine). */
 #include <stdlib.h>
 #include <string.h>

@@ -29,11 +29,14 @@
  * Two cuts, the larger sum is the bound.  The first cuts the given order
  * into windows whose models (columns) GLPK solves within its node limit.
  * The second cuts another topological order (big_first_order: each next
- * operator the ready one with the largest operand) into windows of at
- * most SEARCH_WINDOW_OPS operators, each solved by the exact search of
- * bound_region.c (its optimum, or a lower bound on it where its state
- * limit stops it).  The argument above holds for any topological order
- * and any cut into consecutive windows, with ranges starting only at
+ * operator the ready one with the largest operand) into windows, each
+ * solved by the exact search of bound_region.c (its optimum, or a lower
+ * bound on it where its state limit stops it); each window is the largest
+ * of search_window_sizes (32, 24, 16 operators) whose search finishes
+ * from that start, else the 16-operator one with its stopped bound
+ * (search_windows_sum).  The argument above holds for any topological order
+ * and any cut into consecutive windows (however their ends were chosen:
+ * a window tried and taken back leaves no trace), with ranges starting only at
  * windows that start at a clean position (the second cut does not pull
  * its windows back to clean positions: a range may hold several clean
  * positions, the operators before it are still the same in every order).
@@ -56,13 +59,14 @@ enum { WINDOW_BOUND_MAX_OPS = 10000 };
 /* The searched windows (bound_region.c): at most this many operators and
  * operand tensors each, a fixed number of search states each and in all
  * (the work limit; the bound does not depend on the machine). */
-enum { SEARCH_WINDOW_OPS = 16, SEARCH_WINDOW_OPS_LARGE = 24, SEARCH_WINDOW_OPS_LARGEST = 32, SEARCH_WINDOW_TENSORS = 64 };
+enum { SEARCH_WINDOW_OPS = 16, SEARCH_WINDOW_OPS_LARGE = 24, SEARCH_WINDOW_OPS_LARGEST = 32 };
+enum { SEARCH_WINDOW_TENSORS = 64 };
 enum { SEARCH_WINDOW_STATES = 200000, SEARCH_TOTAL_STATES = 2000000 };
 /* The searched cut's window sizes (operators), tried largest first at
  * each window's start: the first whose search finishes is the window (a
- * larger window's optimum is at least the sum of its parts' and often
- * more: a big tensor's traffic across the parts' seam); when none
- * finishes, the last (SEARCH_WINDOW_OPS) is kept with its stopped bound. */
+ * larger window sees more of the operators that compete with its big
+ * tensors: nasnetalarge's stem at M_R needs 24); when none finishes, the
+ * last (SEARCH_WINDOW_OPS) is kept with its stopped bound. */
 static const int32_t search_window_sizes[] = {SEARCH_WINDOW_OPS_LARGEST, SEARCH_WINDOW_OPS_LARGE, SEARCH_WINDOW_OPS};
 
 void cosma_window_bound_options_init(cosma_window_bound_options_t *options)
