@@ -40,12 +40,18 @@
  * later in the window; at the start, keep or evict each tensor entering
  * resident.  Every edge costs what the model charges for that step.
  *
- * Why a stopped search still bounds it.  The search is Dijkstra's: states
- * leave the queue in order of their cost, and every edge costs at least
- * 0.  While no complete state has left the queue, the cheapest complete
- * solution passes through a state in the queue whose cost is at most its
- * own, so the smallest cost in the queue is a lower bound on the model's
- * optimum.  That is what a search stopped by its state limit returns (the
+ * Why a stopped search still bounds it.  The search is A*: states leave
+ * the queue in order of their cost plus region_ahead's term, a lower
+ * bound on what any completion still pays (the loads still due of
+ * tensors that exist and are not resident), which is consistent (along
+ * every edge it falls by at most the edge's cost: region_ahead says why)
+ * and 0 at a complete state.  So, as in Dijkstra's search, a state
+ * leaves the queue at its least cost, the first complete state to leave
+ * is an optimum, and while none has left, the cheapest complete solution
+ * passes through a queued state whose cost plus term is at most its own:
+ * the smallest cost plus term in the queue is a lower bound on the
+ * model's optimum.  That is what a search stopped by its state limit
+ * returns (the
  * limit is a count: the same work and the same bound on any machine). */
 #include <stdlib.h>
 #include <string.h>
@@ -74,6 +80,8 @@ typedef struct {
     uint64_t readers[REGION_MAX_BITS];  /* per tensor: the operators reading it */
     uint64_t size[REGION_MAX_BITS];     /* per tensor: bytes */
     uint64_t free_mask, first_load, spillable, entry_resident;
+    uint64_t produced[REGION_MAX_BITS]; /* per operator: the tensors it produces */
+    uint64_t made_here; /* tensors some operator of the window produces */
     uint64_t all;   /* every operator */
 } region_t;
 
@@ -81,7 +89,7 @@ typedef struct {
  * (cost, state) entries. */
 typedef struct {
     region_key_t *keys;
-    uint64_t *cost;
+    uint64_t *cost, *ahead; /* per state: its cost, its remaining-cost bound */
     uint8_t *used, *closed;
     size_t capacity, n_states;
     struct heap_entry {
@@ -130,9 +138,36 @@ static struct heap_entry heap_pop(region_search_t *s)
     return top;
 }
 
+static uint64_t mask_bytes(const region_t *r, uint64_t mask);
+
+/* A lower bound on what any completion of state k still pays (the A*
+ * term): every tensor that exists now (entered the window, or its
+ * producer has run), is not resident, is read by an operator still to
+ * run and costs its load (free tensors do not; one with its compulsory
+ * first load still due does not) is loaded again before that reader, at
+ * its size, once per tensor.  Consistent: running an operator removes a
+ * tensor's term only by paying that load on the step (an input loaded
+ * then), and only ever adds terms (evicted operands), so along any edge
+ * the term falls by at most the edge's cost; hence the search's order by
+ * cost + term still closes every state at its least cost, and the least
+ * cost + term in the queue still bounds the optimum (the top comment). */
+static uint64_t region_ahead(const region_t *r, const region_key_t *k)
+{
+    uint64_t pending = 0;
+    for (int32_t o = 0; o < r->n_ops; o++)
+        if (!(k->done >> o & 1))
+            pending |= r->input[o];
+    uint64_t exists = ~r->made_here;
+    for (uint64_t m = k->done; m != 0; m &= m - 1)
+        exists |= r->produced[__builtin_ctzll(m)];
+    uint64_t first_due = r->first_load & ~k->host;
+    return mask_bytes(r, pending & exists & ~k->kept & ~r->free_mask & ~first_due);
+}
+
 /* Records a state reached at `cost` (queued when new or cheaper than
- * before).  The table is sized so it never fills: the caller stops first. */
-static int region_reach(region_search_t *s, const region_key_t *key, uint64_t cost)
+ * before, by cost + its region_ahead).  The table is sized so it never
+ * fills: the caller stops first. */
+static int region_reach(const region_t *r, region_search_t *s, const region_key_t *key, uint64_t cost)
 {
     size_t i = (size_t)(key_hash(key) & (s->capacity - 1));
     while (s->used[i] && memcmp(&s->keys[i], key, sizeof *key) != 0)
@@ -140,11 +175,12 @@ static int region_reach(region_search_t *s, const region_key_t *key, uint64_t co
     if (!s->used[i]) {
         s->used[i] = 1;
         s->keys[i] = *key;
+        s->ahead[i] = region_ahead(r, key);
         s->n_states++;
     } else if (s->closed[i] || s->cost[i] <= cost)
         return 0;
     s->cost[i] = cost;
-    return heap_push(s, cost, (uint32_t)i);
+    return heap_push(s, cost + s->ahead[i], (uint32_t)i);
 }
 
 static uint64_t mask_bytes(const region_t *r, uint64_t mask)
@@ -193,7 +229,7 @@ static int region_run(const region_t *r, region_search_t *s, const region_key_t 
                 child_cost += r->size[pos[i]];
             }
         }
-        if (region_reach(s, &child, child_cost) != 0)
+        if (region_reach(r, s, &child, child_cost) != 0)
             return -1;
     }
     return 0;
@@ -247,6 +283,10 @@ static int region_build(const cosma_problem_t *problem, const cosma_joint_window
             uint64_t bit = (uint64_t)1 << t;
             r->operand[k] |= bit;
             r->working[k] += problem->size[a];
+            if (problem->graph->tensors[a].producer == op) {
+                r->produced[k] |= bit;
+                r->made_here |= bit;
+            }
             if (e - problem->operand_start[op] < problem->n_inputs_planned[op]) {
                 r->input[k] |= bit;
                 r->readers[t] |= (uint64_t)1 << k;
@@ -289,6 +329,7 @@ static void region_search_free(region_search_t *s)
 {
     free(s->keys);
     free(s->cost);
+    free(s->ahead);
     free(s->used);
     free(s->closed);
     free(s->heap);
@@ -314,15 +355,16 @@ static int region_search(const region_t *r, int64_t max_states, uint64_t *out_bo
         s.capacity *= 2;
     s.keys = malloc(s.capacity * sizeof *s.keys);
     s.cost = malloc(s.capacity * sizeof *s.cost);
+    s.ahead = malloc(s.capacity * sizeof *s.ahead);
     s.used = calloc(s.capacity, 1);
     s.closed = calloc(s.capacity, 1);
-    int failed = s.keys == NULL || s.cost == NULL || s.used == NULL || s.closed == NULL;
+    int failed = s.keys == NULL || s.cost == NULL || s.ahead == NULL || s.used == NULL || s.closed == NULL;
     /* At the start each tensor entering resident is kept or let go (it
      * has a host copy: leaving is free). */
     uint64_t entry = r->entry_resident;
     for (uint64_t sub = entry;; sub = (sub - 1) & entry) {
         region_key_t start = {.kept = sub};
-        failed = failed || region_reach(&s, &start, 0) != 0;
+        failed = failed || region_reach(r, &s, &start, 0) != 0;
         if (sub == 0)
             break;
     }
@@ -334,19 +376,19 @@ static int region_search(const region_t *r, int64_t max_states, uint64_t *out_bo
             break;
         }
         struct heap_entry top = heap_pop(&s);
-        if (s.closed[top.state] || top.cost > s.cost[top.state])
+        if (s.closed[top.state] || top.cost > s.cost[top.state] + s.ahead[top.state])
             continue; /* a stale entry */
         s.closed[top.state] = 1;
         region_key_t key = s.keys[top.state];
         if (key.done == r->all) {
-            *out_bound = top.cost;
+            *out_bound = top.cost; /* its term is 0: nothing is read later */
             *out_exact = 1;
             break;
         }
         int32_t first = region_first_op(r, &key);
         for (int32_t o = first >= 0 ? first : 0; o < r->n_ops && !failed; o = first >= 0 ? r->n_ops : o + 1)
             if (!(key.done >> o & 1) && (r->pred[o] & ~key.done) == 0)
-                failed = region_run(r, &s, &key, top.cost, o) != 0;
+                failed = region_run(r, &s, &key, s.cost[top.state], o) != 0;
     }
     region_search_free(&s);
     return failed ? -1 : 0;

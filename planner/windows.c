@@ -29,11 +29,14 @@
  * Two cuts, the larger sum is the bound.  The first cuts the given order
  * into windows whose models (columns) GLPK solves within its node limit.
  * The second cuts another topological order (big_first_order: each next
- * operator the ready one with the largest operand) into windows of at
- * most SEARCH_WINDOW_OPS operators, each solved by the exact search of
- * bound_region.c (its optimum, or a lower bound on it where its state
- * limit stops it).  The argument above holds for any topological order
- * and any cut into consecutive windows, with ranges starting only at
+ * operator the ready one with the largest operand) into windows, each
+ * solved by the exact search of bound_region.c (its optimum, or a lower
+ * bound on it where its state limit stops it); each window is the largest
+ * of search_window_sizes (32, 24, 16 operators) whose search finishes
+ * from that start, else the 16-operator one with its stopped bound
+ * (search_windows_sum).  The argument above holds for any topological order
+ * and any cut into consecutive windows (however their ends were chosen:
+ * a window tried and taken back leaves no trace), with ranges starting only at
  * windows that start at a clean position (the second cut does not pull
  * its windows back to clean positions: a range may hold several clean
  * positions, the operators before it are still the same in every order).
@@ -56,8 +59,15 @@ enum { WINDOW_BOUND_MAX_OPS = 10000 };
 /* The searched windows (bound_region.c): at most this many operators and
  * operand tensors each, a fixed number of search states each and in all
  * (the work limit; the bound does not depend on the machine). */
-enum { SEARCH_WINDOW_OPS = 16, SEARCH_WINDOW_TENSORS = 64 };
-enum { SEARCH_WINDOW_STATES = 100000, SEARCH_TOTAL_STATES = 2000000 };
+enum { SEARCH_WINDOW_OPS = 16, SEARCH_WINDOW_OPS_LARGE = 24, SEARCH_WINDOW_OPS_LARGEST = 32 };
+enum { SEARCH_WINDOW_TENSORS = 64 };
+enum { SEARCH_WINDOW_STATES = 200000, SEARCH_TOTAL_STATES = 2000000 };
+/* The searched cut's window sizes (operators), tried largest first at
+ * each window's start: the first whose search finishes is the window (a
+ * larger window sees more of the operators that compete with its big
+ * tensors: nasnetalarge's stem at M_R needs 24); when none finishes, the
+ * last (SEARCH_WINDOW_OPS) is kept with its stopped bound. */
+static const int32_t search_window_sizes[] = {SEARCH_WINDOW_OPS_LARGEST, SEARCH_WINDOW_OPS_LARGE, SEARCH_WINDOW_OPS};
 
 void cosma_window_bound_options_init(cosma_window_bound_options_t *options)
 {
@@ -109,14 +119,15 @@ static int32_t window_end(const cosma_problem_t *problem, const int32_t *order, 
     return best;
 }
 
-/* The same for a searched window: the largest end with at most
- * SEARCH_WINDOW_OPS operators and SEARCH_WINDOW_TENSORS distinct operands
- * (not pulled back: the top comment says why that is valid).  stamp: per
- * tensor, all -1 (left so). */
-static int32_t search_window_end(const cosma_problem_t *problem, const int32_t *order, int32_t p0, int32_t *stamp)
+/* The same for a searched window: the largest end with at most max_ops
+ * operators and SEARCH_WINDOW_TENSORS distinct operands (not pulled back:
+ * the top comment says why that is valid).  stamp: per tensor, all -1
+ * (left so). */
+static int32_t search_window_end(const cosma_problem_t *problem, const int32_t *order, int32_t p0, int32_t max_ops,
+                                 int32_t *stamp)
 {
     int32_t n = problem->n_ops, best = p0 + 1, n_tensors = 0;
-    for (int32_t p1 = p0 + 1; p1 <= n && p1 - p0 <= SEARCH_WINDOW_OPS; p1++) {
+    for (int32_t p1 = p0 + 1; p1 <= n && p1 - p0 <= max_ops; p1++) {
         int32_t op = order[p1 - 1];
         for (int32_t e = problem->operand_start[op]; e < problem->operand_start[op + 1]; e++)
             if (stamp[problem->operands[e]] != p0) {
@@ -127,7 +138,7 @@ static int32_t search_window_end(const cosma_problem_t *problem, const int32_t *
             break;
         best = p1;
     }
-    for (int32_t p = p0; p < n && p < p0 + SEARCH_WINDOW_OPS + 1; p++)
+    for (int32_t p = p0; p < n && p < p0 + max_ops + 1; p++)
         for (int32_t e = problem->operand_start[order[p]]; e < problem->operand_start[order[p] + 1]; e++)
             stamp[problem->operands[e]] = -1;
     return best;
@@ -197,6 +208,7 @@ typedef struct {
     int64_t *signature;
     int32_t length;
     uint64_t bound;
+    int exact; /* the search finished (the model's optimum) */
 } solved_t;
 
 typedef struct {
@@ -261,7 +273,7 @@ static const solved_t *cache_find(const solved_cache_t *c, int32_t length)
 
 /* Remembers the bound of the window whose signature is in c->scratch
  * (out of memory only loses the reuse). */
-static void cache_add(solved_cache_t *c, int32_t length, uint64_t bound)
+static void cache_add(solved_cache_t *c, int32_t length, uint64_t bound, int exact)
 {
     int64_t *copy = malloc(((size_t)length + 1) * sizeof(int64_t));
     if (copy == NULL || cosma_array_reserve((void **)&c->items, &c->cap, (size_t)c->n + 1, sizeof(solved_t)) != 0) {
@@ -269,7 +281,7 @@ static void cache_add(solved_cache_t *c, int32_t length, uint64_t bound)
         return;
     }
     memcpy(copy, c->scratch, (size_t)length * sizeof(int64_t));
-    c->items[c->n++] = (solved_t){copy, length, bound};
+    c->items[c->n++] = (solved_t){copy, length, bound, exact};
 }
 
 static void cache_free(solved_cache_t *c)
@@ -390,15 +402,14 @@ static cosma_status_t window_solve(const cosma_problem_t *problem, const cosma_w
     return status == COSMA_ERR_NOMEM ? status : COSMA_OK;
 }
 
-/* Cuts the order into windows: starts[0..n_windows], window_of; sized
- * by their models' columns, or for the search (max_columns 0). */
+/* Cuts the order into windows sized by their models' columns (for
+ * GLPK): starts[0..n_windows], window_of. */
 static int32_t cut_windows(windows_t *ws, int64_t max_columns, const uint8_t *clean, int32_t *starts)
 {
     int32_t n = ws->problem->n_ops, n_windows = 0;
     for (int32_t p0 = 0; p0 < n; p0 = starts[n_windows]) {
         starts[n_windows++] = p0;
-        starts[n_windows] = max_columns > 0 ? window_end(ws->problem, ws->order, p0, max_columns, clean, ws->state)
-                                            : search_window_end(ws->problem, ws->order, p0, ws->stamp);
+        starts[n_windows] = window_end(ws->problem, ws->order, p0, max_columns, clean, ws->state);
         for (int32_t p = p0; p < starts[n_windows]; p++)
             ws->window_of[ws->order[p]] = n_windows - 1;
     }
@@ -416,12 +427,12 @@ typedef struct {
 } window_solver_t;
 
 static cosma_status_t solver_bound(window_solver_t *solver, const cosma_problem_t *problem,
-                                   cosma_joint_window_t *window, uint64_t *out_bound)
+                                   cosma_joint_window_t *window, uint64_t *out_bound, int *out_exact)
 {
+    *out_exact = 0;
     if (!solver->search)
         return window_solve(problem, solver->options, window, solver->scratch, out_bound, solver->diag);
     int64_t states = solver->states_left < SEARCH_WINDOW_STATES ? solver->states_left : SEARCH_WINDOW_STATES;
-    int exact = 0;
     *out_bound = 0;
     /* The clock is only a guard: past the deadline the caller's phase is
      * reported as stopped by the time limit (plan.c), and the windows not
@@ -429,7 +440,41 @@ static cosma_status_t solver_bound(window_solver_t *solver, const cosma_problem_
     if (states <= 0 || cosma_clock_seconds() >= solver->options->deadline)
         return COSMA_OK;
     solver->states_left -= states;
-    return cosma_region_search_bound(problem, window, solver->options->budget, states, out_bound, &exact);
+    return cosma_region_search_bound(problem, window, solver->options->budget, states, out_bound, out_exact);
+}
+
+/* The bound of window w = order[p0..p1), its entry states set: 0 when
+ * it costs nothing, a solved twin's, or its solver's (*out_exact: the
+ * model's optimum, or 0 as a 0 is for a window that costs nothing). */
+static cosma_status_t window_bound_of(windows_t *ws, solved_cache_t *cache, int32_t p0, int32_t p1,
+                                      window_solver_t *solver, cosma_window_bound_stats_t *stats,
+                                      uint64_t *out_bound, int *out_exact)
+{
+    cosma_joint_window_t window = {.ops = ws->order + p0, .n_ops = p1 - p0, .state = ws->state};
+    cosma_status_t status = COSMA_OK;
+    *out_bound = 0;
+    *out_exact = 0;
+    int32_t length = window_signature(cache, ws, p0, p1);
+    const solved_t *solved = length >= 0 ? cache_find(cache, length) : NULL;
+    if (window_costs_nothing(ws, p0, p1, solver->options->budget)) {
+        stats->n_free++;
+        *out_exact = 1;
+    } else if (solved != NULL) {
+        *out_bound = solved->bound;
+        *out_exact = solved->exact;
+        stats->n_reused++;
+    } else if ((status = solver_bound(solver, ws->problem, &window, out_bound, out_exact)) == COSMA_OK && length >= 0)
+        cache_add(cache, length, *out_bound, *out_exact);
+    return status;
+}
+
+/* Starts a cut's bookkeeping: no tensor owned, every stamp -1. */
+static void windows_reset(windows_t *ws)
+{
+    for (int32_t a = 0; a < ws->problem->n_tensors; a++)
+        ws->owner_range[a] = ws->stamp[a] = -1;
+    for (int32_t o = 0; o < ws->problem->n_ops; o++)
+        ws->window_of[o] = -1;
 }
 
 /* The sum of the windows' bounds of one cut (the top comment's argument). */
@@ -448,22 +493,73 @@ static cosma_status_t windows_sum(windows_t *ws, const int32_t *starts, int32_t 
             range_start = starts[w];
         }
         window_state(ws, starts[w], starts[w + 1], w, range, range_start);
-        cosma_joint_window_t window = {
-            .ops = ws->order + starts[w], .n_ops = starts[w + 1] - starts[w], .state = ws->state};
         uint64_t bound = 0;
-        int32_t length = window_signature(&cache, ws, starts[w], starts[w + 1]);
-        const solved_t *solved = length >= 0 ? cache_find(&cache, length) : NULL;
-        if (window_costs_nothing(ws, starts[w], starts[w + 1], solver->options->budget)) {
-            stats->n_free++;
-        } else if (solved != NULL) {
-            bound = solved->bound;
-            stats->n_reused++;
-        } else if ((status = solver_bound(solver, problem, &window, &bound)) == COSMA_OK && length >= 0)
-            cache_add(&cache, length, bound);
+        int exact = 0;
+        status = window_bound_of(ws, &cache, starts[w], starts[w + 1], solver, stats, &bound, &exact);
         *out_sum += bound;
         stats->n_bounded += bound > 0;
     }
     stats->n_windows += n_windows;
+    cache_free(&cache);
+    return status;
+}
+
+/* Takes back a tried window w = order[p0..p1) of range `range`: its
+ * operators belong to no window, and the tensors it was the first of the
+ * range to use (owner w) to none, as before it was tried. */
+static void window_untry(windows_t *ws, int32_t p0, int32_t p1, int32_t w, int32_t range)
+{
+    const cosma_problem_t *problem = ws->problem;
+    for (int32_t p = p0; p < p1; p++) {
+        int32_t op = ws->order[p];
+        ws->window_of[op] = -1;
+        for (int32_t e = problem->operand_start[op]; e < problem->operand_start[op + 1]; e++)
+            if (ws->owner_range[problem->operands[e]] == range && ws->owner[problem->operands[e]] == w)
+                ws->owner_range[problem->operands[e]] = -1;
+    }
+}
+
+/* The searched cut: consecutive windows of the order, each the largest of
+ * search_window_sizes whose search finishes (the last size when none
+ * does), summed.  Any cut into consecutive windows is one the top
+ * comment's argument covers, whatever decided the windows' ends: the
+ * windows tried and taken back leave nothing behind (window_untry). */
+static cosma_status_t search_windows_sum(windows_t *ws, const uint8_t *clean, window_solver_t *solver,
+                                         cosma_window_bound_stats_t *stats, uint64_t *out_sum)
+{
+    const cosma_problem_t *problem = ws->problem;
+    enum { N_SIZES = sizeof search_window_sizes / sizeof search_window_sizes[0] };
+    solved_cache_t cache = {.local = calloc((size_t)problem->n_tensors + 1, sizeof(int32_t))};
+    cosma_status_t status = cache.local == NULL ? COSMA_ERR_NOMEM : COSMA_OK;
+    windows_reset(ws);
+    *out_sum = 0;
+    int32_t n = problem->n_ops, w = 0;
+    for (int32_t p0 = 0, range = -1, range_start = 0, p1 = 0; p0 < n && status == COSMA_OK; p0 = p1, w++) {
+        if (clean[p0]) {
+            range++;
+            range_start = p0;
+        }
+        uint64_t bound = 0;
+        p1 = p0;
+        for (int32_t i = 0; i < N_SIZES && status == COSMA_OK; i++) {
+            int32_t end = search_window_end(problem, ws->order, p0, search_window_sizes[i], ws->stamp);
+            if (end == p1)
+                continue; /* the same window as the larger size's (its tensors' limit) */
+            if (p1 > p0)
+                window_untry(ws, p0, p1, w, range);
+            p1 = end;
+            for (int32_t p = p0; p < p1; p++)
+                ws->window_of[ws->order[p]] = w;
+            window_state(ws, p0, p1, w, range, range_start);
+            int exact = 0;
+            status = window_bound_of(ws, &cache, p0, p1, solver, stats, &bound, &exact);
+            if (exact)
+                break;
+        }
+        *out_sum += bound;
+        stats->n_bounded += bound > 0;
+    }
+    stats->n_windows += w;
     cache_free(&cache);
     return status;
 }
@@ -519,9 +615,12 @@ cosma_status_t cosma_window_bound(const cosma_problem_t *problem, const int32_t 
             for (int32_t p = 0; p < n; p++)
                 ws.position[search_order[p]] = p;
         }
-        int32_t n_windows = cut_windows(&ws, solver.search ? 0 : options->window_columns, clean, starts);
         uint64_t sum = 0;
-        status = windows_sum(&ws, starts, n_windows, clean, &solver, &stats, &sum);
+        if (solver.search)
+            status = search_windows_sum(&ws, clean, &solver, &stats, &sum);
+        else
+            status = windows_sum(&ws, starts, cut_windows(&ws, options->window_columns, clean, starts), clean,
+                                 &solver, &stats, &sum);
         if (sum > *out_bound)
             *out_bound = sum;
     }
