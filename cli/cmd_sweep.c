@@ -136,7 +136,7 @@ typedef struct {
 static void row_progress(void *ctx, const cosma_progress_t *progress)
 {
     const row_progress_t *rp = ctx;
-    char phase[64];
+    char phase[96]; /* "%.30s, budget %d/%d (%.12s)" fits */
     snprintf(phase, sizeof phase, "%.30s, budget %d/%d (%.12s)", progress->phase != NULL ? progress->phase : "",
              (int)rp->row + 1, (int)rp->n_rows, rp->label);
     cosma_progress_t named = *progress;

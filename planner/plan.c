@@ -443,6 +443,14 @@ static double phase_seconds(plan_ctx_t *ctx, double seconds)
     return seconds;
 }
 
+/* A bound's guard, within what is left of the time limit (a library
+ * caller's limit holds without the CLI's watchdog). */
+static double bound_seconds(plan_ctx_t *ctx, double guard)
+{
+    double left = time_left(ctx);
+    return phase_seconds(ctx, guard < left ? guard : left);
+}
+
 static double phase_time_left(plan_ctx_t *ctx)
 {
     return phase_seconds(ctx, time_left(ctx));
@@ -698,14 +706,14 @@ static cosma_status_t order_free_bounds(plan_ctx_t *ctx)
     uint64_t budget = ctx->options->budget_bytes;
     cosma_diag_t optional = {emit_as_warning, ctx->diag, 0};
     cosma_diag_t *sink = ctx->diag != NULL ? &optional : NULL;
-    ctx->ledger.cover = cosma_problem_traffic_lower_bound(&ctx->problem, budget, phase_seconds(ctx, COVER_BOUND_SECONDS),
+    ctx->ledger.cover = cosma_problem_traffic_lower_bound(&ctx->problem, budget, bound_seconds(ctx, COVER_BOUND_SECONDS),
                                                           COVER_NODES, sink);
     phase_end(ctx);
     if (ledger_bound(ctx) < ctx->incumbent.residency.traffic) {
         /* The cut bound (bound_cut.c) is the covering ILP's order-free
          * kind with each operator's position free: the ledger keeps the
          * larger of the two as its covering bound. */
-        cosma_cut_bound_options_t cut = {.budget = budget, .time_limit = phase_seconds(ctx, CUT_BOUND_SECONDS)};
+        cosma_cut_bound_options_t cut = {.budget = budget, .time_limit = bound_seconds(ctx, CUT_BOUND_SECONDS)};
         uint64_t bound = cosma_cut_bound(&ctx->problem, &cut, sink);
         phase_end(ctx);
         if (bound > ctx->ledger.cover)
@@ -715,7 +723,7 @@ static cosma_status_t order_free_bounds(plan_ctx_t *ctx)
         cosma_gap_bound_options_t gaps;
         cosma_gap_bound_options_init(&gaps);
         gaps.budget = budget;
-        gaps.time_limit = phase_seconds(ctx, GAP_BOUND_SECONDS);
+        gaps.time_limit = bound_seconds(ctx, GAP_BOUND_SECONDS);
         cosma_status_t status = cosma_gap_bound(&ctx->problem, &gaps, &ctx->ledger.gaps, NULL, sink);
         phase_end(ctx);
         if (status != COSMA_OK)

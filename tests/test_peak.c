@@ -216,7 +216,7 @@ static cosma_graph_t *random_chains(uint32_t seed)
     cosma_graph_t *g = test_graph_new("chains");
     test_graph_tensor(g, "x", COSMA_TENSOR_INPUT, 1 + rng_below(&rng, 6));
     int n_chains = 2 + (int)rng_below(&rng, MAX_CHAINS - 1);
-    char last[MAX_CHAINS][16], join[256] = "", name[16], in[48];
+    char last[MAX_CHAINS][32], join[256] = "", name[32], in[80];
     int budget_ops = ORACLE_MAX_OPS - 1;
     for (int c = 0; c < n_chains; c++) {
         snprintf(last[c], sizeof last[c], "x");
@@ -231,7 +231,7 @@ static cosma_graph_t *random_chains(uint32_t seed)
                 snprintf(in, sizeof in, "%s,%s", last[c], last[rng_below(&rng, (uint32_t)c)]);
             else
                 snprintf(in, sizeof in, "%s", last[c]);
-            char op[16];
+            char op[32];
             snprintf(op, sizeof op, "o%d_%d", c, s);
             test_graph_op(g, op, in, name);
             snprintf(last[c], sizeof last[c], "%s", name);
