@@ -46,17 +46,23 @@ expect_true "no progress line with -q (warnings may remain)" bash -c '! grep -q 
 # A signal: exit 128 + N; the table of the budgets planned so far (each
 # row planned, marked interrupted, or unplanned), or no file at all.  The
 # early signal comes during the bounds; the later one when the progress
-# line (every 5 s off a terminal) shows the second budget under way (the
-# sweep plans from the smallest budget up), so M_Rp is planned whatever the
-# machine's load (M_Hp alone takes 9 s in Release on the idle 2-core
-# machine, so a progress line falls in it).
+# line (every 5 s off a terminal) shows the second or third budget under
+# way (the sweep plans from the smallest budget up), so M_Rp is planned
+# whatever the machine's load (M_Hp alone takes 9 s in Release on the idle
+# 2-core machine, so a progress line falls in it).
 S_ARGS=(sweep "$T" --elem-bytes 1 --params --budgets M_Pp,M_Rp,M_Hp --time-limit 100 --csv s.csv)
 for when in early late; do
     rm -f s.csv
     if [ $when = early ]; then
         rc=$(signal_after 0.2 INT "$COSMA" "${S_ARGS[@]}")
     else
-        rc=$(signal_on_stderr 'budget 2/3' INT "$COSMA" "${S_ARGS[@]}")
+        rc=$(signal_on_stderr 'budget [23]/3' INT "$COSMA" "${S_ARGS[@]}")
+        if [ "$rc" = 0 ]; then
+            # A machine fast enough to plan M_Hp and M_Pp within one 5 s
+            # progress interval leaves no point to interrupt: said, not failed.
+            echo "note: the sweep ended before a progress line named its second budget: late signal not checked"
+            continue
+        fi
     fi
     expect_eq "SIGINT $when: exit status" "$rc" 130
     if [ -e s.csv ]; then
