@@ -254,6 +254,9 @@ typedef struct {
     double deadline;        /* clock reading (cosma_clock_seconds) to stop by */
     int64_t node_limit;     /* per window's model; 0: none */
     int64_t window_columns; /* a window grows while its model stays within this */
+    int32_t search_window_ops; /* the windows' bound only: its searched windows' one size in
+                                  operators (tests: several windows on small graphs); 0: the
+                                  default sizes (windows.c) */
 } cosma_dc_options_t;
 
 /* Branch-and-bound nodes per window: the deterministic limit on effort. */

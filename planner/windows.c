@@ -529,6 +529,9 @@ static cosma_status_t search_windows_sum(windows_t *ws, const uint8_t *clean, wi
 {
     const cosma_problem_t *problem = ws->problem;
     enum { N_SIZES = sizeof search_window_sizes / sizeof search_window_sizes[0] };
+    int32_t one_size = solver->options->search_window_ops;
+    const int32_t *sizes = one_size > 0 ? &one_size : search_window_sizes;
+    int32_t n_sizes = one_size > 0 ? 1 : N_SIZES;
     solved_cache_t cache = {.local = calloc((size_t)problem->n_tensors + 1, sizeof(int32_t))};
     cosma_status_t status = cache.local == NULL ? COSMA_ERR_NOMEM : COSMA_OK;
     windows_reset(ws);
@@ -541,8 +544,8 @@ static cosma_status_t search_windows_sum(windows_t *ws, const uint8_t *clean, wi
         }
         uint64_t bound = 0;
         p1 = p0;
-        for (int32_t i = 0; i < N_SIZES && status == COSMA_OK; i++) {
-            int32_t end = search_window_end(problem, ws->order, p0, search_window_sizes[i], ws->stamp);
+        for (int32_t i = 0; i < n_sizes && status == COSMA_OK; i++) {
+            int32_t end = search_window_end(problem, ws->order, p0, sizes[i], ws->stamp);
             if (end == p1)
                 continue; /* the same window as the larger size's (its tensors' limit) */
             if (p1 > p0)

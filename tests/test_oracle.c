@@ -481,6 +481,11 @@ static void check_question(check_t *c, uint64_t budget, question_t q, oracle_out
  * per window to a few. */
 static const int64_t window_columns[] = {12, 30, 60, 120};
 enum { N_WINDOW_SIZES = sizeof window_columns / sizeof window_columns[0] };
+/* With each, the searched cut's window size (operators; 0: the default
+ * sizes, which hold a whole oracle graph in one window): small ones make
+ * several searched windows, so their sum, ranges and entry states are
+ * checked too. */
+static const int32_t search_window_ops[N_WINDOW_SIZES] = {2, 3, 5, 0};
 
 /* The windows' bound of the default and the random order at every size,
  * against the joint optimum. */
@@ -496,6 +501,7 @@ static void check_window_bound(check_t *c, uint64_t budget, uint64_t optimum)
         options.budget = budget;
         options.deadline = now_seconds() + planner_time_limit;
         options.window_columns = window_columns[k % N_WINDOW_SIZES];
+        options.search_window_ops = search_window_ops[k % N_WINDOW_SIZES];
         uint64_t bound = 0;
         const int32_t *order = k < N_WINDOW_SIZES ? c->default_order : c->given_order;
         cosma_window_bound_stats_t stats;
@@ -504,7 +510,8 @@ static void check_window_bound(check_t *c, uint64_t budget, uint64_t optimum)
         c->n_windows_free += stats.n_free;
         if (bound > optimum)
             check_fail(c, "window-bound-above-optimum", budget, "joint",
-                       "windows of %lld columns (%s order): bound %llu > optimum %llu", (long long)options.window_columns, k < N_WINDOW_SIZES ? "default" : "given",
+                       "windows of %lld columns, searched windows of %d operators (%s order): bound %llu > optimum %llu",
+                       (long long)options.window_columns, (int)options.search_window_ops, k < N_WINDOW_SIZES ? "default" : "given",
                        (unsigned long long)bound, (unsigned long long)optimum);
         c->n_window_positive += bound > 0;
         c->n_window_tight += bound > 0 && bound == optimum;
