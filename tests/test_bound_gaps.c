@@ -43,14 +43,10 @@ enum {
 
 static const double planner_time_limit = 10.0;
 
-typedef struct {
-    uint64_t state;
-} rng_t;
-
-static uint32_t rng_below(rng_t *rng, uint32_t n)
+/* A draw in [0, n) from ir's one seeded sequence. */
+static uint32_t rng_below(uint64_t *state, uint32_t n)
 {
-    rng->state = rng->state * 6364136223846793005ull + 1442695040888963407ull;
-    return (uint32_t)((rng->state >> 33) % n);
+    return (uint32_t)(cosma_random_next(state) % n);
 }
 
 /* The gap bound; *out_cover (NULL: not wanted) the covering bound, to
@@ -243,7 +239,7 @@ static void check_graph(const cosma_graph_t *g, int with_planner, tally_t *tally
 
 /* A constant shared by every layer: a parameter (planned only with
  * parameters) or a graph input, 1-2 bytes. */
-static int32_t shared_constant(cosma_graph_t *g, rng_t *rng, int k)
+static int32_t shared_constant(cosma_graph_t *g, uint64_t *rng, int k)
 {
     char name[16];
     snprintf(name, sizeof name, "c%d", k);
@@ -262,7 +258,7 @@ static void add_op(cosma_graph_t *g, const char *name, const int32_t *in, int n_
  * weight) -> u, the full step; optionally a side branch (s -> v, read by
  * the add: the wide operator is then no key point); add (u, s or the
  * stream before it, v) -> the new stream.  Returns it. */
-static int32_t layered_layer(cosma_graph_t *g, rng_t *rng, int l, int32_t s, int32_t prev, const int32_t *c,
+static int32_t layered_layer(cosma_graph_t *g, uint64_t *rng, int l, int32_t s, int32_t prev, const int32_t *c,
                              int n_c, int last, int *inout_ops)
 {
     char name[16];
@@ -313,7 +309,7 @@ static int32_t layered_layer(cosma_graph_t *g, rng_t *rng, int l, int32_t s, int
  * reading the stream and a constant. */
 static cosma_graph_t *layered_graph(uint32_t seed)
 {
-    rng_t rng = {seed * 0x9E3779B97F4A7C15ull + 11};
+    uint64_t rng = (seed * 0x9E3779B97F4A7C15ull + 11) | 1; /* xorshift: never 0 */
     char name[32];
     snprintf(name, sizeof name, "gaps%u", seed);
     cosma_graph_t *g = test_graph_new(name);
@@ -358,7 +354,7 @@ END_TEST
  * unread outputs are graph outputs. */
 static cosma_graph_t *random_dag(uint32_t seed)
 {
-    rng_t rng = {seed * 0xD1B54A32D192ED03ull + 3};
+    uint64_t rng = (seed * 0xD1B54A32D192ED03ull + 3) | 1; /* xorshift: never 0 */
     char name[32];
     snprintf(name, sizeof name, "dag%u", seed);
     int n_ops = 5 + (int)rng_below(&rng, 4), n_sources = 2 + (int)rng_below(&rng, 3), n = 0;
