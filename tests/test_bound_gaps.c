@@ -357,7 +357,7 @@ static cosma_graph_t *random_dag(uint32_t seed)
     uint64_t rng = (seed * 0xD1B54A32D192ED03ull + 3) | 1; /* xorshift: never 0 */
     char name[32];
     snprintf(name, sizeof name, "dag%u", seed);
-    int n_ops = 5 + (int)rng_below(&rng, 4), n_sources = 2 + (int)rng_below(&rng, 3), n = 0;
+    int n_ops = 5 + (int)rng_below(&rng, 4), n_sources = 2 + (int)rng_below(&rng, 3);
     int reads[MAX_OPS][3], n_reads[MAX_OPS], read[DAG_MAX_TENSORS] = {0};
     uint64_t bytes[DAG_MAX_TENSORS];
     for (int t = 0; t < n_sources + n_ops; t++)
@@ -389,7 +389,6 @@ static cosma_graph_t *random_dag(uint32_t seed)
                                                                          : COSMA_TENSOR_OUTPUT;
         snprintf(name, sizeof name, "t%d", t);
         id[t] = test_graph_tensor(g, name, kind, bytes[t]);
-        n++;
     }
     for (int o = 0; o < n_ops; o++) {
         int32_t in[3];
@@ -398,7 +397,6 @@ static cosma_graph_t *random_dag(uint32_t seed)
         snprintf(name, sizeof name, "op%d", o);
         add_op(g, name, in, n_reads[o], id[n_sources + o]);
     }
-    (void)n;
     return finalized(g);
 }
 
