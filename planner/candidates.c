@@ -62,20 +62,13 @@ static int relieve_score_less(relieve_score_t a, relieve_score_t b)
 }
 
 /* The profile of an order: a tensor is live from the first step that
- * touches it to the last (cosma_order_lifetimes: 1-based steps, 0 when no
- * step does); the sums wrap modulo 2^64 in between and are exact at the
- * end. */
+ * touches it to the last (cosma_order_live_deltas); the sums wrap modulo
+ * 2^64 in between and are exact at the end. */
 static relieve_score_t relieve_profile(relieve_t *s, const int32_t *order)
 {
     const cosma_problem_t *p = s->problem;
     int32_t n = p->n_ops;
-    cosma_order_lifetimes(p->graph, &p->mode, order, s->first, s->last);
-    memset(s->diff, 0, (size_t)(n + 1) * sizeof(uint64_t));
-    for (int32_t a = 0; a < p->n_tensors; a++)
-        if (s->first[a] > 0) {
-            s->diff[s->first[a] - 1] += p->size[a];
-            s->diff[s->last[a]] -= p->size[a];
-        }
+    cosma_order_live_deltas(p, order, s->first, s->last, s->diff, NULL);
     relieve_score_t score = {0, 0};
     uint64_t live = 0;
     for (int32_t k = 0; k < n; k++) {

@@ -1,6 +1,9 @@
-/* lifetimes.c: steps of operators in an order and the zero-spill lifetime
- * of every planned tensor, shared by the placement-only allocators, the
- * baselines and the planner. */
+/* lifetimes.c: steps of operators in an order, the zero-spill lifetime
+ * of every planned tensor and the live bytes they make per step, shared by
+ * the placement-only allocators, the baselines and the planner's order
+ * searches. */
+#include <string.h>
+
 #include "planner_internal.h"
 
 void cosma_order_steps(const cosma_graph_t *graph, const int32_t *order, int32_t *out_step)
@@ -33,6 +36,26 @@ void cosma_order_lifetimes(const cosma_graph_t *graph, const cosma_mode_t *mode,
                     out_first[x] = s + 1;
                 out_last[x] = s + 1;
             }
+        }
+    }
+}
+
+void cosma_order_live_deltas(const cosma_problem_t *problem, const int32_t *order, int32_t *first, int32_t *last,
+                             uint64_t *delta, uint64_t *delta_host)
+{
+    size_t entries = (size_t)problem->n_ops + 1;
+    cosma_order_lifetimes(problem->graph, &problem->mode, order, first, last);
+    memset(delta, 0, entries * sizeof(uint64_t));
+    if (delta_host != NULL)
+        memset(delta_host, 0, entries * sizeof(uint64_t));
+    for (int32_t t = 0; t < problem->n_tensors; t++) {
+        if (problem->size[t] == 0 || first[t] == 0)
+            continue;
+        delta[first[t] - 1] += problem->size[t];
+        delta[last[t]] -= problem->size[t];
+        if (delta_host != NULL && problem->graph->tensors[t].kind != COSMA_TENSOR_ACTIVATION) {
+            delta_host[first[t] - 1] += problem->size[t];
+            delta_host[last[t]] -= problem->size[t];
         }
     }
 }

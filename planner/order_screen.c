@@ -43,27 +43,9 @@ void cosma_order_screen_free(cosma_order_screen_t *screen)
     memset(screen, 0, sizeof *screen);
 }
 
-/* Differences of the live bytes per step, all planned tensors in delta and
- * those with a host copy (not activations) in delta_host: a tensor adds its
- * size at its first step and removes it after its last (steps are
- * 1-based; unsigned wrap-around cancels on the sums). */
 static void screen_live_deltas(cosma_order_screen_t *screen, const int32_t *order)
 {
-    const cosma_problem_t *problem = screen->problem;
-    size_t entries = (size_t)problem->n_ops + 1;
-    cosma_order_lifetimes(problem->graph, &problem->mode, order, screen->first, screen->last);
-    memset(screen->delta, 0, entries * sizeof(uint64_t));
-    memset(screen->delta_host, 0, entries * sizeof(uint64_t));
-    for (int32_t t = 0; t < problem->n_tensors; t++) {
-        if (problem->size[t] == 0 || screen->first[t] == 0)
-            continue;
-        screen->delta[screen->first[t] - 1] += problem->size[t];
-        screen->delta[screen->last[t]] -= problem->size[t];
-        if (problem->graph->tensors[t].kind != COSMA_TENSOR_ACTIVATION) {
-            screen->delta_host[screen->first[t] - 1] += problem->size[t];
-            screen->delta_host[screen->last[t]] -= problem->size[t];
-        }
-    }
+    cosma_order_live_deltas(screen->problem, order, screen->first, screen->last, screen->delta, screen->delta_host);
 }
 
 void cosma_order_screen_update(cosma_order_screen_t *screen, const int32_t *order)

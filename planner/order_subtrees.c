@@ -121,14 +121,7 @@ static int32_t subtree_hot_steps(const cosma_problem_t *problem, const int32_t *
                                  int32_t *first, int32_t *last, uint64_t *delta, subtree_hot_t *out_hot)
 {
     int32_t n = problem->n_ops, n_hot = 0;
-    cosma_order_lifetimes(problem->graph, &problem->mode, order, first, last);
-    memset(delta, 0, ((size_t)n + 1) * sizeof(uint64_t));
-    for (int32_t t = 0; t < problem->n_tensors; t++)
-        if (problem->size[t] > 0 && first[t] > 0) {
-            delta[first[t] - 1] += problem->size[t];
-            delta[last[t]] -= problem->size[t];
-        }
-    /* The sums wrap modulo 2^64 in between and are exact at each step. */
+    cosma_order_live_deltas(problem, order, first, last, delta, NULL);
     uint64_t live = 0;
     for (int32_t k = 0; k < n; k++) {
         live += delta[k];

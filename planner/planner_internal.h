@@ -245,6 +245,15 @@ cosma_status_t cosma_joint_solve(const cosma_problem_t *problem, const cosma_joi
  * (see problem.c).  0 when m_p_lower <= budget. */
 uint64_t cosma_problem_peak_excess_bound(const cosma_problem_t *problem, uint64_t m_p_lower, uint64_t budget);
 
+/* Differences of an order's zero-spill live bytes per step (n_ops + 1
+ * entries): every planned tensor adds its size at its first step and
+ * removes it after its last (steps 1-based; unsigned wrap-around cancels
+ * on the running sums); delta_host (NULL: not wanted) the same for the
+ * tensors with a host copy (not activations).  first and last get the
+ * lifetimes (cosma_order_lifetimes). */
+void cosma_order_live_deltas(const cosma_problem_t *problem, const int32_t *order, int32_t *first, int32_t *last,
+                             uint64_t *delta, uint64_t *delta_host);
+
 /* Divide-and-conquer (dc.c): improves an order window by window with the
  * joint model of each window, entered in the state the windows before it
  * left (docs/dc.md).  Only the order comes out: residency, placement and
