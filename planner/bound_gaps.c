@@ -89,29 +89,6 @@ typedef struct {
     int32_t *scratch;   /* the use slots of one tensor */
 } gaps_t;
 
-/* A topological order (Kahn's, first in first out): the key points'
- * positions in it are their positions in every order.  -1 out of memory. */
-static int topological_order(const cosma_problem_t *problem, int32_t *out_order)
-{
-    int32_t n = problem->n_ops, head = 0, tail = 0;
-    int32_t *indegree = malloc(((size_t)n + 1) * sizeof(int32_t));
-    if (indegree == NULL)
-        return -1;
-    for (int32_t o = 0; o < n; o++)
-        indegree[o] = problem->pred_start[o + 1] - problem->pred_start[o];
-    for (int32_t o = 0; o < n; o++)
-        if (indegree[o] == 0)
-            out_order[tail++] = o;
-    while (head < tail) {
-        int32_t o = out_order[head++];
-        for (int32_t e = problem->succ_start[o]; e < problem->succ_start[o + 1]; e++)
-            if (--indegree[problem->succs[e]] == 0)
-                out_order[tail++] = problem->succs[e];
-    }
-    free(indegree);
-    return tail == n ? 0 : -1;
-}
-
 /* The key points and every operator's slot.  Returns the number of key
  * points, GAPS_NONE when the closure is too large or memory runs out. */
 static int32_t find_key_points(gaps_t *gs)
@@ -121,11 +98,10 @@ static int32_t find_key_points(gaps_t *gs)
     if (!cosma_problem_closure_affordable(problem))
         return GAPS_NONE;
     int32_t *anc = malloc(((size_t)n + 1) * sizeof(int32_t)), *desc = malloc(((size_t)n + 1) * sizeof(int32_t));
-    int32_t *order = malloc(((size_t)n + 1) * sizeof(int32_t));
-    int failed = anc == NULL || desc == NULL || order == NULL || cosma_problem_relative_counts(problem, anc, desc) != 0 ||
-                 topological_order(problem, order) != 0;
-    for (int32_t p = 0; !failed && p < n; p++) {
-        int32_t op = order[p];
+    int failed = anc == NULL || desc == NULL || cosma_problem_relative_counts(problem, anc, desc) != 0;
+    /* The default order is topological (cosma_graph_finalize checks it),
+     * and the key points sit at the same positions in every order. */
+    for (int32_t op = 0; !failed && op < n; op++) {
         if (anc[op] + desc[op] == n - 1) {
             gs->key_op[n_keys] = op;
             gs->slot[op] = 2 * n_keys++ + 1;
@@ -135,7 +111,6 @@ static int32_t find_key_points(gaps_t *gs)
     }
     free(anc);
     free(desc);
-    free(order);
     return failed ? GAPS_NONE : n_keys;
 }
 
