@@ -65,6 +65,8 @@ enum { REGION_MAX_BITS = 64 };
 enum { REGION_MAX_BRANCH = 8 };
 /* Entry-resident tensors branched on at the start (2^this states). */
 enum { REGION_MAX_ENTRY = 10 };
+/* The queue holds at most this many entries per allowed state. */
+enum { REGION_QUEUE_FACTOR = 4 };
 
 typedef struct {
     uint64_t done, kept, host; /* operators run; tensors resident; tensors with a host copy */
@@ -345,8 +347,13 @@ static size_t region_max_children(const region_t *r)
 }
 
 /* Dijkstra's search from the window's start; *out_bound as the top
- * comment says.  -1 when out of memory. */
-static int region_search(const region_t *r, int64_t max_states, uint64_t *out_bound, int *out_exact)
+ * comment says, *out_states the states it made.  It stops, with the
+ * queue's least cost, before the states could pass max_states or the
+ * queue (where a state improved before it leaves is queued again)
+ * REGION_QUEUE_FACTOR times that: memory stays linear in max_states.
+ * -1 when out of memory. */
+static int region_search(const region_t *r, int64_t max_states, uint64_t *out_bound, int *out_exact,
+                         int64_t *out_states)
 {
     region_search_t s = {0};
     size_t children = region_max_children(r), starts = (size_t)1 << __builtin_popcountll(r->entry_resident);
@@ -370,8 +377,9 @@ static int region_search(const region_t *r, int64_t max_states, uint64_t *out_bo
     }
     *out_bound = 0;
     *out_exact = 0;
+    size_t max_queue = (size_t)max_states * REGION_QUEUE_FACTOR;
     while (!failed && s.n_heap > 0) {
-        if (s.n_states + children > (size_t)max_states) {
+        if (s.n_states + children > (size_t)max_states || s.n_heap + children > max_queue) {
             *out_bound = s.heap[0].cost; /* the queue's least cost: a bound */
             break;
         }
@@ -390,24 +398,27 @@ static int region_search(const region_t *r, int64_t max_states, uint64_t *out_bo
             if (!(key.done >> o & 1) && (r->pred[o] & ~key.done) == 0)
                 failed = region_run(r, &s, &key, s.cost[top.state], o) != 0;
     }
+    *out_states = (int64_t)s.n_states;
     region_search_free(&s);
     return failed ? -1 : 0;
 }
 
 cosma_status_t cosma_region_search_bound(const cosma_problem_t *problem, const cosma_joint_window_t *window,
-                                         uint64_t budget, int64_t max_states, uint64_t *out_bound, int *out_exact)
+                                         uint64_t budget, int64_t max_states, uint64_t *out_bound, int *out_exact,
+                                         int64_t *out_states)
 {
     int32_t *local = malloc(((size_t)problem->n_ops + (size_t)problem->n_tensors + 1) * sizeof(int32_t));
     region_t *r = malloc(sizeof *r);
     *out_bound = 0;
     *out_exact = 0;
+    *out_states = 0;
     cosma_status_t status = COSMA_ERR_NOMEM;
     if (local != NULL && r != NULL) {
         for (int32_t i = 0; i < problem->n_ops + problem->n_tensors; i++)
             local[i] = -1;
         status = COSMA_OK;
         if (window->after == NULL && region_build(problem, window, budget, local, r) == 0 &&
-            region_search(r, max_states, out_bound, out_exact) != 0)
+            region_search(r, max_states, out_bound, out_exact, out_states) != 0)
             status = COSMA_ERR_NOMEM;
     }
     free(local);

@@ -323,10 +323,12 @@ cosma_status_t cosma_window_bound(const cosma_problem_t *problem, const int32_t 
  * best-first search over its schedules and residencies (bound_region.c),
  * or, when max_states states do not finish it, a lower bound on that
  * optimum (*out_exact 0).  Windows of more than 64 operators or operand
- * tensors, or with an operator of more than 8 operands, get 0.  Fails
- * only with COSMA_ERR_NOMEM. */
+ * tensors, or with an operator of more than 8 operands, get 0.
+ * *out_states: the states the search made (at most max_states), for the
+ * caller's work limit.  Fails only with COSMA_ERR_NOMEM. */
 cosma_status_t cosma_region_search_bound(const cosma_problem_t *problem, const cosma_joint_window_t *window,
-                                         uint64_t budget, int64_t max_states, uint64_t *out_bound, int *out_exact);
+                                         uint64_t budget, int64_t max_states, uint64_t *out_bound, int *out_exact,
+                                         int64_t *out_states);
 
 /* Order-independent lower bound on non-compulsory traffic at a budget
  * (a covering ILP over the forced-live tensors, at most node_limit

@@ -439,8 +439,11 @@ static cosma_status_t solver_bound(window_solver_t *solver, const cosma_problem_
      * searched count 0 (still a bound). */
     if (states <= 0 || cosma_clock_seconds() >= solver->options->deadline)
         return COSMA_OK;
-    solver->states_left -= states;
-    return cosma_region_search_bound(problem, window, solver->options->budget, states, out_bound, out_exact);
+    int64_t used = 0;
+    cosma_status_t status =
+        cosma_region_search_bound(problem, window, solver->options->budget, states, out_bound, out_exact, &used);
+    solver->states_left -= used; /* what the search made, not its allowance */
+    return status;
 }
 
 /* The bound of window w = order[p0..p1), its entry states set: 0 when

@@ -73,9 +73,11 @@ START_TEST(search_finds_the_optimum_of_a_small_graph)
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
         uint64_t bound = 1;
         int exact = 0;
-        ck_assert_int_eq(cosma_region_search_bound(&problem, &window, cases[k].budget, 1000, &bound, &exact),
+        int64_t used = 0;
+        ck_assert_int_eq(cosma_region_search_bound(&problem, &window, cases[k].budget, 1000, &bound, &exact, &used),
                          COSMA_OK);
         ck_assert_int_eq(exact, 1);
+        ck_assert(used > 0 && used <= 1000);
         ck_assert_uint_eq(bound, cases[k].optimum);
     }
     cosma_problem_free(&problem);
@@ -128,12 +130,16 @@ START_TEST(stopped_search_stays_below_the_optimum)
     cosma_joint_window_t window = {.ops = ops, .n_ops = N_STEM_OPS, .state = state};
     uint64_t optimum = 0, bound = 0;
     int exact = 0;
-    ck_assert_int_eq(cosma_region_search_bound(&p.problem, &window, p.m_h, 200000, &optimum, &exact), COSMA_OK);
+    int64_t used = 0;
+    ck_assert_int_eq(cosma_region_search_bound(&p.problem, &window, p.m_h, 200000, &optimum, &exact, &used), COSMA_OK);
     ck_assert_int_eq(exact, 1);
+    ck_assert(used > 0 && used <= 200000);
     ck_assert_uint_eq(optimum, 3548448); /* spill R once, load it twice */
     for (int64_t states = 100; states < 20000; states *= 4) {
-        ck_assert_int_eq(cosma_region_search_bound(&p.problem, &window, p.m_h, states, &bound, &exact), COSMA_OK);
+        ck_assert_int_eq(cosma_region_search_bound(&p.problem, &window, p.m_h, states, &bound, &exact, &used),
+                         COSMA_OK);
         ck_assert_uint_le(bound, optimum);
+        ck_assert(used <= states); /* the work limit holds */
     }
     free(state);
     free(all);
