@@ -75,6 +75,7 @@ typedef struct {
 
 typedef struct {
     const cosma_problem_t *problem;
+    const cosma_pinned_order_t *pinned; /* the pinned case: its closure, edges, e_t = 0 */
     cosma_milp_t *milp;
     word_t *anc, *desc; /* closure: n_ops rows of `words` words */
     size_t words;
@@ -220,7 +221,8 @@ static void add_row(cut_t *c, int32_t n_extra, const int32_t *extra_cols, const 
 static int32_t e_column(cut_t *c, int32_t t)
 {
     if (c->e_col[t] < 0 && !c->failed) {
-        c->e_col[t] = cosma_milp_add_col(c->milp, c->problem->graph->tensors[t].name, 0, 1,
+        double upper = c->pinned != NULL && c->pinned->pinned[t] ? 0 : 1; /* never evicted there */
+        c->e_col[t] = cosma_milp_add_col(c->milp, c->problem->graph->tensors[t].name, 0, upper,
                                          (double)(cost_of(c->problem, t) / c->unit), 0);
         if (c->e_col[t] < 0)
             c->failed = 1;
@@ -322,6 +324,14 @@ static void add_operator(cut_t *c, int32_t k_pick, int32_t o)
                 add_row(c, 0, NULL, NULL, 2, terms, coefs, 0); /* x_u - x_v >= 0 */
             }
         }
+    for (int32_t k = 0; c->pinned != NULL && k < c->pinned->n_edges && !c->failed; k++) {
+        int32_t u = c->pinned->edges[k][0], v = c->pinned->edges[k][1];
+        if (c->x_col[u] >= 0 && c->x_col[v] >= 0) {
+            term_t terms[2] = {{c->x_col[u], 0}, {c->x_col[v], 0}};
+            double coefs[2] = {1, -1};
+            add_row(c, 0, NULL, NULL, 2, terms, coefs, 0); /* x_u - x_v >= 0 */
+        }
+    }
     mark_operands(c, o, 1);
     int32_t *room_cols = NULL;
     double *room_vals = NULL;
@@ -381,6 +391,7 @@ static void add_operator(cut_t *c, int32_t k_pick, int32_t o)
 typedef struct {
     int32_t op;
     uint64_t slack;
+    uint64_t order; /* the pick order: the slack, less the pinned bytes live across it in every order */
 } pick_t;
 
 /* Two picked operators of which neither runs before the other in every
@@ -547,16 +558,59 @@ static void add_chains(cut_t *c, const pick_t *picks, int32_t n_picks)
     }
 }
 
+/* The other case: some tensor of `set` is evicted (its e_t is 1 in the
+ * plan's solution), sum_{t in set} e_t >= 1. */
+static void add_some_evicted(cut_t *c, const uint8_t *set)
+{
+    const cosma_problem_t *p = c->problem;
+    int32_t *cols = malloc(((size_t)p->n_tensors + 1) * sizeof(int32_t));
+    double *ones = malloc(((size_t)p->n_tensors + 1) * sizeof(double));
+    int32_t n = 0;
+    c->failed |= cols == NULL || ones == NULL;
+    for (int32_t t = 0; t < p->n_tensors && !c->failed; t++)
+        if (set[t]) {
+            cols[n] = e_column(c, t);
+            ones[n++] = 1;
+        }
+    if (!c->failed && cosma_milp_add_row(c->milp, "some evicted", 1, COSMA_MILP_INF, n, cols, ones) < 0)
+        c->failed = 1;
+    free(cols);
+    free(ones);
+}
+
 static int pick_compare(const void *a, const void *b)
 {
     const pick_t *x = a, *y = b;
-    if (x->slack != y->slack)
-        return x->slack < y->slack ? -1 : 1;
+    if (x->order != y->order)
+        return x->order < y->order ? -1 : 1;
     return (x->op > y->op) - (x->op < y->op);
 }
 
-/* The operators the model covers, least room first, while their columns
- * fit CUT_MAX_COLUMNS: those whose possibly-live bytes exceed the room. */
+/* In the pinned case, the pinned tensors live across o in every order (a
+ * producer above, a reader below): resident there, they take its room. */
+static uint64_t pinned_live(cut_t *c, int32_t o)
+{
+    const cosma_problem_t *p = c->problem;
+    if (c->pinned == NULL)
+        return 0;
+    const word_t *anc = c->anc + (size_t)o * c->words, *desc = c->desc + (size_t)o * c->words;
+    uint64_t bytes = 0;
+    for (int32_t t = 0; t < p->n_tensors; t++) {
+        const cosma_tensor_t *tensor = &p->graph->tensors[t];
+        if (!c->pinned->pinned[t] || !has(anc, tensor->producer))
+            continue;
+        for (int32_t k = 0; k < tensor->n_consumers; k++)
+            if (has(desc, tensor->consumers[k])) {
+                bytes += p->size[t];
+                break;
+            }
+    }
+    return bytes;
+}
+
+/* The operators the model covers, least room first (in the pinned case,
+ * less the pinned bytes that take it), while their columns fit
+ * CUT_MAX_COLUMNS: those whose possibly-live bytes exceed the room. */
 static int32_t pick_operators(cut_t *c, pick_t *picks)
 {
     const cosma_problem_t *p = c->problem;
@@ -564,8 +618,10 @@ static int32_t pick_operators(cut_t *c, pick_t *picks)
     for (int32_t o = 0; o < p->n_ops; o++) {
         int64_t columns;
         uint64_t slack = slack_of(c, o);
-        if (potential_live(c, o, &columns) > slack)
-            picks[n++] = (pick_t){o, slack};
+        if (potential_live(c, o, &columns) > slack) {
+            uint64_t pinned = pinned_live(c, o);
+            picks[n++] = (pick_t){o, slack, pinned < slack ? slack - pinned : 0};
+        }
     }
     qsort(picks, (size_t)n, sizeof *picks, pick_compare);
     int64_t total = 0;
@@ -590,7 +646,9 @@ uint64_t cosma_cut_bound(const cosma_problem_t *problem, const cosma_cut_bound_o
     for (int32_t o = 0; o < n; o++)
         if (cosma_problem_working_set(problem, o) > options->budget)
             return 0; /* infeasible: others say so */
-    cut_t c = {.problem = problem, .budget = options->budget, .words = ((size_t)n + 63) / 64};
+    if (options->pinned != NULL && options->pinned->infeasible)
+        return 0; /* the caller knows: no pinned plan */
+    cut_t c = {.problem = problem, .pinned = options->pinned, .budget = options->budget, .words = ((size_t)n + 63) / 64};
     c.anc = calloc((size_t)n * c.words + 1, sizeof(word_t));
     c.desc = calloc((size_t)n * c.words + 1, sizeof(word_t));
     c.x_all = malloc(((size_t)n * CUT_MAX_OPS + 1) * sizeof(int32_t));
@@ -604,7 +662,12 @@ uint64_t cosma_cut_bound(const cosma_problem_t *problem, const cosma_cut_bound_o
     if (c.anc == NULL || c.desc == NULL || c.x_all == NULL || c.n_all == NULL || c.n_chain == NULL || c.e_col == NULL || c.operand == NULL ||
         picks == NULL || c.milp == NULL)
         goto done;
-    cosma_problem_closure(problem, c.anc, c.desc, c.words);
+    if (c.pinned != NULL) {
+        memcpy(c.anc, c.pinned->anc, (size_t)n * c.words * sizeof(word_t));
+        memcpy(c.desc, c.pinned->desc, (size_t)n * c.words * sizeof(word_t));
+    } else {
+        cosma_problem_closure(problem, c.anc, c.desc, c.words);
+    }
     for (size_t i = 0; i < (size_t)m * CUT_MAX_OPS; i++)
         c.n_all[i] = -1;
     for (int32_t t = 0; t < m; t++) {
@@ -621,6 +684,8 @@ uint64_t cosma_cut_bound(const cosma_problem_t *problem, const cosma_cut_bound_o
     add_pairs(&c, picks, n_picks);
 
     add_chains(&c, picks, n_picks);
+    if (options->some_evicted != NULL)
+        add_some_evicted(&c, options->some_evicted);
 
     if (c.failed || n_picks == 0)
         goto done;
@@ -644,5 +709,61 @@ done:
     free(c.row_cols);
     free(c.row_vals);
     free(picks);
+    return bound;
+}
+
+/* The tensors the case split pins: activations of at least half the
+ * largest that can be live across an operator (on the Transformer at M_R:
+ * its 4u and 8u weight slices and feed-forward tensors, whose eviction
+ * costs at least 8 of the 37 units its plan moves). */
+enum { CUT_PIN_DIVISOR = 2 };
+
+static uint64_t pin_threshold(const cosma_problem_t *problem)
+{
+    uint64_t largest = 0;
+    for (int32_t t = 0; t < problem->n_tensors; t++)
+        if (problem->graph->tensors[t].kind == COSMA_TENSOR_ACTIVATION && can_span(problem, t) &&
+            problem->size[t] > largest)
+            largest = problem->size[t];
+    return (largest + CUT_PIN_DIVISOR - 1) / CUT_PIN_DIVISOR;
+}
+
+/* The case split (docs/planner.md, section 3, item 8).  Every plan either
+ * keeps each pinned activation (pin_threshold) resident from its producer
+ * to its last reader, or evicts one of them.  The first kind respects the
+ * precedences of bound_pinned.c and never evicts those tensors: the cut
+ * bound with that closure and their e_t fixed at 0 holds for it, and so
+ * does `floor`, a bound for every plan (nothing is needed when no plan of
+ * that kind exists).  The second kind has e_t = 1 for one of them: the
+ * cut bound with sum e_t >= 1 over them holds for it.  The smaller of the
+ * two holds for every plan.  0 when a case is not computed (out of
+ * memory, the clock, nothing to pin). */
+uint64_t cosma_cut_bound_split(const cosma_problem_t *problem, const cosma_cut_bound_options_t *options,
+                               uint64_t floor, cosma_diag_t *diag)
+{
+    if (problem->n_ops == 0 || !cosma_problem_closure_affordable(problem))
+        return 0;
+    double started = cosma_clock_seconds();
+    cosma_pinned_order_t pinned;
+    if (cosma_pinned_order_derive(problem, options->budget, pin_threshold(problem), &pinned) != COSMA_OK)
+        return 0;
+    uint64_t bound = 0;
+    if (pinned.n_pinned > 0) {
+        cosma_cut_bound_options_t one = *options;
+        uint64_t kept = UINT64_MAX; /* no plan of that kind: no bound needed */
+        if (!pinned.infeasible) {
+            one.pinned = &pinned;
+            one.some_evicted = NULL;
+            kept = cosma_cut_bound(problem, &one, diag);
+            if (kept < floor)
+                kept = floor;
+        }
+        one.pinned = NULL;
+        one.some_evicted = pinned.pinned;
+        one.time_limit = options->time_limit - (cosma_clock_seconds() - started);
+        uint64_t evicted = kept > 0 && one.time_limit > 0 ? cosma_cut_bound(problem, &one, diag) : 0;
+        bound = kept < evicted ? kept : evicted;
+    }
+    cosma_pinned_order_free(&pinned);
     return bound;
 }

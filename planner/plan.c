@@ -729,6 +729,16 @@ static cosma_status_t order_free_bounds(plan_ctx_t *ctx)
         if (status != COSMA_OK)
             return status;
     }
+    if (ledger_bound(ctx) < ctx->incumbent.residency.traffic && ctx->ledger.cover > 0) {
+        /* The cut bound split by whether a plan keeps its large tensors
+         * resident (bound_cut.c): where the cut bound found something and
+         * left a gap (the Transformer's floating weight slices). */
+        cosma_cut_bound_options_t cut = {.budget = budget, .time_limit = bound_seconds(ctx, CUT_BOUND_SECONDS)};
+        uint64_t bound = cosma_cut_bound_split(&ctx->problem, &cut, ctx->ledger.cover, sink);
+        phase_end(ctx);
+        if (bound > ctx->ledger.cover)
+            ctx->ledger.cover = bound;
+    }
     if (ledger_bound(ctx) >= ctx->incumbent.residency.traffic)
         return COSMA_OK;
     cosma_window_bound_options_t options;

@@ -336,6 +336,22 @@ cosma_status_t cosma_region_search_bound(const cosma_problem_t *problem, const c
 uint64_t cosma_problem_traffic_lower_bound(const cosma_problem_t *problem, uint64_t budget, double time_limit,
                                            int64_t node_limit, cosma_diag_t *diag);
 
+/* The precedences of every plan that never evicts an activation of at
+ * least min_bytes (bound_pinned.c): the closure with them added, the
+ * edges, and whether no such plan exists.  Owns its arrays. */
+typedef struct {
+    size_t words;
+    uint64_t *anc, *desc;  /* n_ops rows of `words` words, as cosma_problem_closure */
+    int32_t (*edges)[2];   /* the added edges, from -> to */
+    int32_t n_edges, edge_cap;
+    uint8_t *pinned;       /* per tensor: one of those activations */
+    int32_t n_pinned;
+    int infeasible;        /* no plan keeps them all resident */
+} cosma_pinned_order_t;
+cosma_status_t cosma_pinned_order_derive(const cosma_problem_t *problem, uint64_t budget, uint64_t min_bytes,
+                                         cosma_pinned_order_t *out);
+void cosma_pinned_order_free(cosma_pinned_order_t *pinned);
+
 /* Order-independent lower bound from the operators with the least room
  * beside their operands (bound_cut.c): each picks its own downset, and a
  * tensor live across it that cannot stay is evicted (a reload, and a
@@ -345,9 +361,21 @@ uint64_t cosma_problem_traffic_lower_bound(const cosma_problem_t *problem, uint6
 typedef struct {
     uint64_t budget;
     double time_limit;  /* seconds: a guard, the model's size is the work */
+    /* Optional, one case of cosma_cut_bound_split: plans that keep these
+     * tensors resident (the bound then holds for those plans only; 0 when
+     * none exists), or plans that evict one of the tensors marked here. */
+    const cosma_pinned_order_t *pinned;
+    const uint8_t *some_evicted; /* per tensor */
 } cosma_cut_bound_options_t;
 uint64_t cosma_cut_bound(const cosma_problem_t *problem, const cosma_cut_bound_options_t *options,
                          cosma_diag_t *diag);
+/* The smaller of the cut bounds of the plans that keep every large
+ * activation resident (at least `floor`, a bound the caller has for all
+ * plans) and of those that evict one: a bound for every plan (bound_cut.c
+ * says why).  options->pinned and some_evicted are ignored; time_limit is
+ * for both programs. */
+uint64_t cosma_cut_bound_split(const cosma_problem_t *problem, const cosma_cut_bound_options_t *options,
+                               uint64_t floor, cosma_diag_t *diag);
 
 /* Order-free lower bound from the key points (bound_gaps.c): a tensor live
  * across a key point without room for it there is loaded again after it,
