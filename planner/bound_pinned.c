@@ -25,14 +25,17 @@
  *
  * Work: chains of at most PINNED_CHAIN_MAX tensors, at most
  * PINNED_MAX_SETS sets, each checked against every operator per round, at
- * most PINNED_MAX_ROUNDS rounds, and an edge update of O(n_ops) closure
- * words: fixed limits, so the result does not depend on the machine. */
+ * most PINNED_MAX_ROUNDS rounds, an edge update of O(n_ops) closure words,
+ * and in all at most PINNED_MAX_WORK operator visits and closure words:
+ * fixed limits, so the result does not depend on the machine.  Stopping
+ * early is safe: the edges found so far hold in every pinned plan. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "planner_internal.h"
 
 enum { PINNED_CHAIN_MAX = 6, PINNED_MAX_CHAINS = 4096, PINNED_MAX_SETS = 8192, PINNED_MAX_ROUNDS = 8 };
+#define PINNED_MAX_WORK ((int64_t)200000000)
 
 typedef struct {
     int32_t first, last; /* tensors: t_1 and t_k */
@@ -51,6 +54,7 @@ typedef struct {
     int32_t (*sets)[2]; /* chain indices; [1] = -1 for a single chain */
     int32_t n_sets;
     uint8_t *user; /* scratch: per op, uses a tensor of the current set */
+    int64_t work;  /* operator visits and closure words so far */
 } derive_t;
 
 static int has(const uint64_t *set, int32_t i)
@@ -140,6 +144,7 @@ static int add_edge(derive_t *d, int32_t a, int32_t b)
     below[b / 64] |= (uint64_t)1 << (b % 64);
     memcpy(above, o->anc + (size_t)a * w, w * sizeof(uint64_t));
     above[a / 64] |= (uint64_t)1 << (a % 64);
+    d->work += (int64_t)d->problem->n_ops * (int64_t)w;
     for (int32_t x = 0; x < d->problem->n_ops; x++) {
         if (has(above, x))
             for (size_t k = 0; k < w; k++)
@@ -188,6 +193,7 @@ static int apply_set(derive_t *d, const int32_t set[2])
     int changed = 0, status = 0;
     for (int32_t k = 0; k < n; k++)
         mark_users(d, c[k], 1);
+    d->work += p->n_ops;
     for (int32_t v = 0; v < p->n_ops && status >= 0; v++) {
         if (d->user[v] || cosma_problem_working_set(p, v) + bytes <= d->budget)
             continue;
@@ -272,7 +278,7 @@ cosma_status_t cosma_pinned_order_derive(const cosma_problem_t *problem, uint64_
     status = COSMA_OK;
     for (int32_t round = 0; round < PINNED_MAX_ROUNDS; round++) {
         int changed = 0;
-        for (int32_t s = 0; s < d.n_sets && !out->infeasible; s++) {
+        for (int32_t s = 0; s < d.n_sets && !out->infeasible && d.work < PINNED_MAX_WORK; s++) {
             int r = apply_set(&d, d.sets[s]);
             if (r == -2) {
                 status = COSMA_ERR_NOMEM;
