@@ -728,7 +728,7 @@ static uint64_t pin_threshold(const cosma_problem_t *problem)
     return (largest + CUT_PIN_DIVISOR - 1) / CUT_PIN_DIVISOR;
 }
 
-/* The case split (docs/planner.md, section 3, item 8).  Every plan either
+/* The case split (docs/planner.md, section 3, item 10).  Every plan either
  * keeps each pinned activation (pin_threshold) resident from its producer
  * to its last reader, or evicts one of them.  The first kind respects the
  * precedences of bound_pinned.c and never evicts those tensors: the cut

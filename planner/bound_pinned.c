@@ -1,6 +1,6 @@
 /* bound_pinned.c: the precedences that every plan keeping its large
  * tensors resident must respect, for the cut bound's case split
- * (bound_cut.c, cosma_cut_bound_split; docs/planner.md, section 3, item 8).
+ * (bound_cut.c, cosma_cut_bound_split; docs/planner.md, section 3, item 10).
  *
  * Pinned plans.  Call an activation heavy when it is at least min_bytes
  * large.  A plan that never evicts a heavy tensor (never takes it out of
