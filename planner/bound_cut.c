@@ -64,7 +64,17 @@ typedef uint64_t word_t;
 
 /* The model's size limit: the selected operators (least room first) are
  * taken while their columns fit. */
-enum { CUT_MAX_OPS = 12, CUT_MAX_COLUMNS = 16000, CUT_COUNT_LEVELS = 8 };
+enum { CUT_PICK_OPS = 12, CUT_MAX_COLUMNS = 16000, CUT_COUNT_LEVELS = 8 };
+/* The split's cases pick CUT_EXTRA_PICKS operators more (pick_operators);
+ * CUT_MAX_OPS bounds the arrays. */
+enum { CUT_EXTRA_PICKS = 2, CUT_MAX_OPS = CUT_PICK_OPS + CUT_EXTRA_PICKS };
+/* Reload chains run over CUT_CHAIN_CLASSES of the smallest slacks in
+ * every combination and over CUT_CHAIN_LEVELS "at most k of its size fit"
+ * levels (add_chains), at most CUT_MAX_SEQUENCES distinct sequences. */
+enum { CUT_CHAIN_CLASSES = 3, CUT_CHAIN_LEVELS = 1, CUT_MAX_SEQUENCES = 2 + CUT_CHAIN_LEVELS + (1 << CUT_CHAIN_CLASSES) };
+/* The split's integer programs: branch-and-bound nodes (each case's bound
+ * is GLPK's proven one at that limit, its work fixed). */
+enum { CUT_NODES_KEPT = 2000, CUT_NODES_GROUPS = 30 };
 
 /* x_{o,v} seen from operator o: a column, or the constant 1 (an ancestor)
  * or 0 (o itself or a descendant). */
@@ -92,6 +102,8 @@ typedef struct {
     double *row_vals;
     int32_t row_cap;
     int failed;
+    int integer;          /* e, out and kept integer (the split's cases) */
+    const uint8_t *heavy; /* the pinned tensors of the split's cases, for the extra picks */
 } cut_t;
 
 static int has(const word_t *set, int32_t i)
@@ -223,7 +235,7 @@ static int32_t e_column(cut_t *c, int32_t t)
     if (c->e_col[t] < 0 && !c->failed) {
         double upper = c->pinned != NULL && c->pinned->pinned[t] ? 0 : 1; /* never evicted there */
         c->e_col[t] = cosma_milp_add_col(c->milp, c->problem->graph->tensors[t].name, 0, upper,
-                                         (double)(cost_of(c->problem, t) / c->unit), 0);
+                                         (double)(cost_of(c->problem, t) / c->unit), c->integer);
         if (c->e_col[t] < 0)
             c->failed = 1;
     }
@@ -351,7 +363,7 @@ static void add_operator(cut_t *c, int32_t k_pick, int32_t o)
         int32_t e = e_column(c, t);
         int32_t keep = -1; /* the share that stays, for a tensor that fits */
         if (p->size[t] <= slack && !c->failed) {
-            if ((keep = cosma_milp_add_col(c->milp, "kept", 0, 1, 0, 0)) < 0)
+            if ((keep = cosma_milp_add_col(c->milp, "kept", 0, 1, 0, c->integer)) < 0)
                 c->failed = 1;
             room_cols[n_room] = keep;
             room_vals[n_room++] = (double)p->size[t];
@@ -359,7 +371,7 @@ static void add_operator(cut_t *c, int32_t k_pick, int32_t o)
         if (!c->failed && c->n_chain[t] >= 2) {
             /* out_{o,t} <= e_t: live across o and not kept there (for the
              * reload chains of add_chains) */
-            int32_t out = cosma_milp_add_col(c->milp, "out", 0, 1, 0, 0);
+            int32_t out = cosma_milp_add_col(c->milp, "out", 0, 1, 0, c->integer);
             c->n_all[(size_t)k_pick * (size_t)p->n_tensors + (size_t)t] = out;
             int32_t cols[2] = {e, out};
             double vals[2] = {1, -1};
@@ -505,21 +517,71 @@ static void add_chains(cut_t *c, const pick_t *picks, int32_t n_picks)
         }
         by_op[j] = k;
     }
+    uint64_t classes[CUT_CHAIN_CLASSES];
+    int32_t n_classes = 0, want_classes = CUT_CHAIN_CLASSES;
+    for (int32_t k = 0; k < n_picks; k++) { /* the smallest distinct slacks */
+        uint64_t v = picks[k].slack;
+        int32_t q = 0;
+        while (q < n_classes && classes[q] != v)
+            q++;
+        if (q < n_classes)
+            continue;
+        if (n_classes < want_classes)
+            classes[n_classes++] = v;
+        else {
+            int32_t big = -1;
+            for (q = 0; q < n_classes; q++)
+                if (classes[q] > v && (big < 0 || classes[q] > classes[big]))
+                    big = q;
+            if (big >= 0)
+                classes[big] = v;
+        }
+    }
     for (int32_t t = 0; t < m && !c->failed; t++) {
         int32_t extra = -1, first_len = 0;
-        /* Two sequences: every picked operator with an out column, then
+        int32_t n_levels = CUT_CHAIN_LEVELS;
+        int32_t n_passes = 2 + n_levels + (n_classes > 1 ? (1 << n_classes) - 1 : 0);
+        int32_t seen[CUT_MAX_SEQUENCES][CUT_MAX_OPS], seen_len[CUT_MAX_SEQUENCES], n_seen = 0;
+        /* Sequences: every picked operator with an out column, then
          * only those where t cannot stay (whose runs do not break where it
-         * may stay). */
-        for (int32_t pass = 0; pass < 2 && !c->failed; pass++) {
+         * may stay), those where at most one tensor of t's size fits, and
+         * those of each set of the smallest slacks (so that a chain links
+         * the six K/V Transposes of the Transformer directly, past the Q
+         * Transposes between them).  A row over any subsequence holds: its
+         * argument only needs a_j < r_j < a_{j+1} in time, which its own
+         * terms ask; all rows of t bound one extra column. */
+        for (int32_t pass = 0; pass < n_passes && !c->failed; pass++) {
             int32_t len = 0;
-            for (int32_t k = 0; k < n_picks; k++)
-                if (c->n_all[(size_t)by_op[k] * (size_t)m + (size_t)t] >= 0 &&
-                    (pass == 0 || p->size[t] > picks[by_op[k]].slack))
+            for (int32_t k = 0; k < n_picks; k++) {
+                if (c->n_all[(size_t)by_op[k] * (size_t)m + (size_t)t] < 0)
+                    continue;
+                uint64_t slack = picks[by_op[k]].slack;
+                int in;
+                if (pass == 0)
+                    in = 1;
+                else if (pass < 2 + n_levels)
+                    in = slack / p->size[t] <= (uint64_t)(pass - 1);
+                else {
+                    int32_t mask = pass - 1 - n_levels, cls = -1;
+                    for (int32_t q = 0; q < n_classes; q++)
+                        if (classes[q] == slack)
+                            cls = q;
+                    in = cls >= 0 && ((mask >> cls) & 1);
+                }
+                if (in)
                     chain[len++] = by_op[k];
+            }
             if (pass == 0)
                 first_len = len;
-            else if (len == first_len)
-                break; /* the same sequence */
+            int dup = len < 2;
+            for (int32_t q = 0; q < n_seen && !dup; q++)
+                dup = seen_len[q] == len && memcmp(seen[q], chain, (size_t)len * sizeof(int32_t)) == 0;
+            if (dup)
+                continue; /* the same sequence */
+            if (n_seen < CUT_MAX_SEQUENCES) {
+                memcpy(seen[n_seen], chain, (size_t)len * sizeof(int32_t));
+                seen_len[n_seen++] = len;
+            }
             for (int32_t k = 0; k + 1 < len && !c->failed; k++)
                 for (int32_t l = k + 1; l < len && !c->failed; l++) {
                     int32_t a = picks[chain[l - 1]].op, b = picks[chain[l]].op;
@@ -578,6 +640,37 @@ static void add_some_evicted(cut_t *c, const uint8_t *set)
     free(ones);
 }
 
+/* Plans that evict tensors of at least `least` groups: y_g <= sum_{t in g}
+ * e_t, y_g <= 1, sum_g y_g >= least. */
+static void add_groups_evicted(cut_t *c, const int32_t *groups, int32_t n_groups, int32_t least)
+{
+    const cosma_problem_t *p = c->problem;
+    int32_t *cols = malloc(((size_t)p->n_tensors + (size_t)n_groups + 1) * sizeof(int32_t));
+    double *vals = malloc(((size_t)p->n_tensors + (size_t)n_groups + 1) * sizeof(double));
+    int32_t *y = malloc(((size_t)n_groups + 1) * sizeof(int32_t));
+    c->failed |= cols == NULL || vals == NULL || y == NULL;
+    for (int32_t g = 0; g < n_groups && !c->failed; g++) {
+        y[g] = cosma_milp_add_col(c->milp, "group", 0, 1, 0, 0);
+        int32_t n = 0;
+        cols[n] = y[g];
+        vals[n++] = -1;
+        for (int32_t t = 0; t < p->n_tensors; t++)
+            if (groups[t] == g) {
+                cols[n] = e_column(c, t);
+                vals[n++] = 1;
+            }
+        if (y[g] < 0 || cosma_milp_add_row(c->milp, "group", 0, COSMA_MILP_INF, n, cols, vals) < 0)
+            c->failed = 1;
+    }
+    for (int32_t g = 0; g < n_groups && !c->failed; g++)
+        vals[g] = 1;
+    if (!c->failed && cosma_milp_add_row(c->milp, "groups", least, COSMA_MILP_INF, n_groups, y, vals) < 0)
+        c->failed = 1;
+    free(cols);
+    free(vals);
+    free(y);
+}
+
 static int pick_compare(const void *a, const void *b)
 {
     const pick_t *x = a, *y = b;
@@ -626,13 +719,47 @@ static int32_t pick_operators(cut_t *c, pick_t *picks)
     qsort(picks, (size_t)n, sizeof *picks, pick_compare);
     int64_t total = 0;
     int32_t kept = 0;
-    for (int32_t k = 0; k < n && kept < CUT_MAX_OPS; k++) {
+    int32_t max_ops = CUT_PICK_OPS;
+    int64_t max_columns = CUT_MAX_COLUMNS;
+    int32_t k_end = 0;
+    for (; k_end < n && kept < max_ops; k_end++) {
         int64_t columns;
-        potential_live(c, picks[k].op, &columns);
-        if (total + columns > CUT_MAX_COLUMNS)
+        potential_live(c, picks[k_end].op, &columns);
+        if (total + columns > max_columns)
             break;
         total += columns;
-        picks[kept++] = picks[k];
+        picks[kept++] = picks[k_end];
+    }
+    /* In the split's cases a few more operators, those with the least room
+     * once the largest pinned tensor that may be live across them is
+     * resident too (ties: the earliest): where a floating slice could sit
+     * beside another wide step (the Transformer's encoder feed-forward). */
+    int32_t more = c->heavy == NULL ? 0 : CUT_EXTRA_PICKS;
+    memmove(picks + kept, picks + k_end, (size_t)(n - k_end) * sizeof *picks); /* the candidates left */
+    n = kept + (n - k_end);
+    k_end = kept;
+    for (int32_t round = 0; round < more && kept < CUT_MAX_OPS; round++) {
+        int32_t best = -1;
+        uint64_t best_score = 0;
+        for (int32_t k = kept; k < n; k++) {
+            int32_t o = picks[k].op;
+            uint64_t largest = 0;
+            mark_operands(c, o, 1);
+            for (int32_t t = 0; t < p->n_tensors; t++)
+                if (c->heavy[t] && p->size[t] > largest && may_be_live(c, o, t))
+                    largest = p->size[t];
+            mark_operands(c, o, 0);
+            uint64_t score = picks[k].order > largest ? picks[k].order - largest : 0;
+            if (best < 0 || score < best_score || (score == best_score && o < picks[best].op)) {
+                best = k;
+                best_score = score;
+            }
+        }
+        if (best < 0)
+            break;
+        pick_t tmp = picks[best];
+        picks[best] = picks[kept];
+        picks[kept++] = tmp;
     }
     return kept;
 }
@@ -662,6 +789,11 @@ uint64_t cosma_cut_bound(const cosma_problem_t *problem, const cosma_cut_bound_o
     if (c.anc == NULL || c.desc == NULL || c.x_all == NULL || c.n_all == NULL || c.n_chain == NULL || c.e_col == NULL || c.operand == NULL ||
         picks == NULL || c.milp == NULL)
         goto done;
+    /* e, out and kept are 0 or 1 in every plan's solution: integer in the
+     * split's cases, where the programs are small (the closure fixes most
+     * x) or their node limit is small */
+    c.integer = c.pinned != NULL || options->groups != NULL;
+    c.heavy = c.pinned != NULL ? c.pinned->pinned : options->some_evicted != NULL ? options->some_evicted : options->heavy;
     if (c.pinned != NULL) {
         memcpy(c.anc, c.pinned->anc, (size_t)n * c.words * sizeof(word_t));
         memcpy(c.desc, c.pinned->desc, (size_t)n * c.words * sizeof(word_t));
@@ -686,11 +818,16 @@ uint64_t cosma_cut_bound(const cosma_problem_t *problem, const cosma_cut_bound_o
     add_chains(&c, picks, n_picks);
     if (options->some_evicted != NULL)
         add_some_evicted(&c, options->some_evicted);
+    if (options->groups != NULL && options->min_groups > 0)
+        add_groups_evicted(&c, options->groups, options->n_groups, options->min_groups);
 
     if (c.failed || n_picks == 0)
         goto done;
     cosma_milp_options_t milp_options = {.time_limit = options->time_limit, .objective_step = 1,
-                                         .node_limit = 1};
+                                         .node_limit = c.pinned != NULL    ? CUT_NODES_KEPT
+                                                      : options->groups != NULL ? CUT_NODES_GROUPS
+                                                                                : 1,
+                                         .safe_cuts = 1}; /* a cut too deep would raise the bound */
     cosma_milp_result_t result;
     if (cosma_milp_solve(c.milp, &milp_options, &result, diag) == COSMA_OK) {
         if (result.bound > 0)
@@ -728,6 +865,113 @@ static uint64_t pin_threshold(const cosma_problem_t *problem)
     return (largest + CUT_PIN_DIVISOR - 1) / CUT_PIN_DIVISOR;
 }
 
+static int32_t find_root(int32_t *parent, int32_t x)
+{
+    while (parent[x] != x)
+        x = parent[x] = parent[parent[x]];
+    return x;
+}
+
+/* The evicted case split further.  Group the pinned tensors (a pinned
+ * tensor with the pinned outputs of its readers and its producer's other
+ * pinned outputs: on the Transformer each layer's two weight slices and
+ * their Transposes, each feed-forward's three tensors).  A plan that
+ * evicts a pinned tensor evicts pinned tensors of exactly one group g and
+ * keeps every other pinned tensor resident (the cut bound with the
+ * precedences derived for the others, their e_t = 0, and sum_{t in g} e_t
+ * >= 1), or evicts tensors of two groups or more (y_g <= sum_{t in g} e_t,
+ * y_g = [g evicted] in the plan, sum_g y_g >= 2).  The least of these;
+ * 0 when one is not computed. */
+static uint64_t split_groups(const cosma_problem_t *problem, const cosma_cut_bound_options_t *options,
+                             const cosma_pinned_order_t *pinned, double started, cosma_diag_t *diag)
+{
+    int32_t m = problem->n_tensors;
+    int32_t *parent = malloc(((size_t)m + 1) * sizeof(int32_t)), *group = malloc(((size_t)m + 1) * sizeof(int32_t));
+    uint8_t *mask = calloc((size_t)m + 1, 1);
+    uint64_t best = UINT64_MAX;
+    if (parent == NULL || group == NULL || mask == NULL)
+        goto fail;
+    for (int32_t t = 0; t < m; t++)
+        parent[t] = t;
+    for (int32_t t = 0; t < m; t++) {
+        if (!pinned->pinned[t])
+            continue;
+        const cosma_tensor_t *tensor = &problem->graph->tensors[t];
+        int32_t producer = tensor->producer;
+        for (int32_t i = problem->operand_start[producer] + problem->n_inputs_planned[producer];
+             i < problem->operand_start[producer + 1]; i++)
+            if (pinned->pinned[problem->operands[i]])
+                parent[find_root(parent, problem->operands[i])] = find_root(parent, t);
+        for (int32_t k = 0; k < tensor->n_consumers; k++) {
+            int32_t r = tensor->consumers[k];
+            for (int32_t i = problem->operand_start[r] + problem->n_inputs_planned[r]; i < problem->operand_start[r + 1]; i++)
+                if (pinned->pinned[problem->operands[i]])
+                    parent[find_root(parent, problem->operands[i])] = find_root(parent, t);
+        }
+    }
+    int32_t n_groups = 0;
+    for (int32_t t = 0; t < m; t++)
+        group[t] = -1;
+    for (int32_t t = 0; t < m; t++)
+        if (pinned->pinned[t] && find_root(parent, t) == t)
+            group[t] = n_groups++;
+    for (int32_t t = 0; t < m; t++)
+        if (pinned->pinned[t])
+            group[t] = group[find_root(parent, t)];
+    for (int32_t g = 0; g < n_groups; g++) {
+        for (int32_t t = 0; t < m; t++)
+            mask[t] = group[t] == g;
+        cosma_pinned_order_t others;
+        int32_t first = -1;
+        for (int32_t t = 0; t < m && first < 0; t++)
+            if (mask[t])
+                first = t;
+        /* the others pinned: the threshold's set less g */
+        uint64_t threshold = UINT64_MAX;
+        for (int32_t t = 0; t < m; t++)
+            if (pinned->pinned[t] && problem->size[t] < threshold)
+                threshold = problem->size[t];
+        if (cosma_pinned_order_derive_except(problem, options->budget, threshold, mask, &others) != COSMA_OK)
+            goto fail;
+        uint64_t b = UINT64_MAX; /* no such plan */
+        if (!others.infeasible) {
+            cosma_cut_bound_options_t one = *options;
+            one.pinned = &others;
+            one.some_evicted = mask;
+            one.groups = NULL;
+            one.time_limit = options->time_limit - (cosma_clock_seconds() - started);
+            b = one.time_limit > 0 ? cosma_cut_bound(problem, &one, diag) : 0;
+        }
+        cosma_pinned_order_free(&others);
+        if (b < best)
+            best = b;
+        if (best == 0)
+            break;
+    }
+    if (best > 0) {
+        cosma_cut_bound_options_t one = *options;
+        one.pinned = NULL;
+        one.some_evicted = NULL;
+        one.groups = group;
+        one.n_groups = n_groups;
+        one.min_groups = 2;
+        one.heavy = pinned->pinned;
+        one.time_limit = options->time_limit - (cosma_clock_seconds() - started);
+        uint64_t b = one.time_limit > 0 ? cosma_cut_bound(problem, &one, diag) : 0;
+        if (b < best)
+            best = b;
+    }
+    free(parent);
+    free(group);
+    free(mask);
+    return best == UINT64_MAX ? 0 : best;
+fail:
+    free(parent);
+    free(group);
+    free(mask);
+    return 0;
+}
+
 /* The case split (docs/planner.md, section 3, item 10).  Every plan either
  * keeps each pinned activation (pin_threshold) resident from its producer
  * to its last reader, or evicts one of them.  The first kind respects the
@@ -762,6 +1006,12 @@ uint64_t cosma_cut_bound_split(const cosma_problem_t *problem, const cosma_cut_b
         one.some_evicted = pinned.pinned;
         one.time_limit = options->time_limit - (cosma_clock_seconds() - started);
         uint64_t evicted = kept > 0 && one.time_limit > 0 ? cosma_cut_bound(problem, &one, diag) : 0;
+        /* the evicted case split by groups, where it decides the bound */
+        if (evicted < kept) {
+            uint64_t groups = split_groups(problem, options, &pinned, started, diag);
+            if (groups > evicted)
+                evicted = groups;
+        }
         bound = kept < evicted ? kept : evicted;
     }
     cosma_pinned_order_free(&pinned);

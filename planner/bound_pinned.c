@@ -244,8 +244,8 @@ static void build_sets(derive_t *d)
             }
 }
 
-cosma_status_t cosma_pinned_order_derive(const cosma_problem_t *problem, uint64_t budget, uint64_t min_bytes,
-                                         cosma_pinned_order_t *out)
+cosma_status_t cosma_pinned_order_derive_except(const cosma_problem_t *problem, uint64_t budget, uint64_t min_bytes,
+                                                const uint8_t *except, cosma_pinned_order_t *out)
 {
     memset(out, 0, sizeof *out);
     int32_t n = problem->n_ops, m = problem->n_tensors;
@@ -265,7 +265,8 @@ cosma_status_t cosma_pinned_order_derive(const cosma_problem_t *problem, uint64_
     for (int32_t t = 0; t < m; t++) {
         const cosma_tensor_t *tensor = &problem->graph->tensors[t];
         out->pinned[t] = (uint8_t)(tensor->kind == COSMA_TENSOR_ACTIVATION && tensor->producer >= 0 &&
-                                   tensor->n_consumers > 0 && problem->size[t] >= min_bytes && min_bytes > 0);
+                                   tensor->n_consumers > 0 && problem->size[t] >= min_bytes && min_bytes > 0 &&
+                                   (except == NULL || !except[t]));
         out->n_pinned += out->pinned[t];
     }
     int32_t path[PINNED_CHAIN_MAX];
@@ -297,6 +298,12 @@ done:
     if (status != COSMA_OK)
         cosma_pinned_order_free(out);
     return status;
+}
+
+cosma_status_t cosma_pinned_order_derive(const cosma_problem_t *problem, uint64_t budget, uint64_t min_bytes,
+                                         cosma_pinned_order_t *out)
+{
+    return cosma_pinned_order_derive_except(problem, budget, min_bytes, NULL, out);
 }
 
 void cosma_pinned_order_free(cosma_pinned_order_t *pinned)

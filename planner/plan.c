@@ -694,6 +694,11 @@ static cosma_status_t strategy_exhaustive_search(plan_ctx_t *ctx)
  * gets the same bound: at 10 s the guard ended it there, and the plan's
  * bound and "search" changed with the load. */
 #define CUT_BOUND_SECONDS 30.0
+/* The cut bound split's guard (bound_cut.c: its work is a few linear and
+ * integer programs of bounded size and node limits, up to 15 s of CPU on
+ * the Transformer at M_R): wide enough that a machine twice as slow or as
+ * busy gets the same bound. */
+#define SPLIT_BOUND_SECONDS 60.0
 /* The key-point gap bound's guard (bound_gaps.c: its work is a node limit). */
 #define GAP_BOUND_SECONDS 10.0
 
@@ -733,7 +738,7 @@ static cosma_status_t order_free_bounds(plan_ctx_t *ctx)
         /* The cut bound split by whether a plan keeps its large tensors
          * resident (bound_cut.c): where the cut bound found something and
          * left a gap (the Transformer's floating weight slices). */
-        cosma_cut_bound_options_t cut = {.budget = budget, .time_limit = bound_seconds(ctx, CUT_BOUND_SECONDS)};
+        cosma_cut_bound_options_t cut = {.budget = budget, .time_limit = bound_seconds(ctx, SPLIT_BOUND_SECONDS)};
         uint64_t bound = cosma_cut_bound_split(&ctx->problem, &cut, ctx->ledger.cover, sink);
         phase_end(ctx);
         if (bound > ctx->ledger.cover)

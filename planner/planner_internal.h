@@ -350,6 +350,9 @@ typedef struct {
 } cosma_pinned_order_t;
 cosma_status_t cosma_pinned_order_derive(const cosma_problem_t *problem, uint64_t budget, uint64_t min_bytes,
                                          cosma_pinned_order_t *out);
+/* The same with the tensors marked in except left unpinned. */
+cosma_status_t cosma_pinned_order_derive_except(const cosma_problem_t *problem, uint64_t budget, uint64_t min_bytes,
+                                                const uint8_t *except, cosma_pinned_order_t *out);
 void cosma_pinned_order_free(cosma_pinned_order_t *pinned);
 
 /* Order-independent lower bound from the operators with the least room
@@ -366,6 +369,12 @@ typedef struct {
      * none exists), or plans that evict one of the tensors marked here. */
     const cosma_pinned_order_t *pinned;
     const uint8_t *some_evicted; /* per tensor */
+    /* Optional, a case of the split's evicted plans: those that evict
+     * tensors of at least min_groups of these groups (per tensor: a group
+     * id, -1 none). */
+    const int32_t *groups;
+    int32_t n_groups, min_groups;
+    const uint8_t *heavy; /* with groups: the pinned tensors, for the extra picks */
 } cosma_cut_bound_options_t;
 uint64_t cosma_cut_bound(const cosma_problem_t *problem, const cosma_cut_bound_options_t *options,
                          cosma_diag_t *diag);
