@@ -861,7 +861,7 @@ static cosma_graph_t *floating_graph(uint32_t seed)
  * bound on some (the operators it adds are what it is for). */
 START_TEST(cut_bound_on_floating_graphs)
 {
-    int checked = 0, positive = 0, tight = 0, above_cover = 0, skipped = 0;
+    int checked = 0, positive = 0, tight = 0, above_cover = 0, skipped = 0, split_above = 0;
     for (uint32_t seed = 1; seed <= N_FLOATING_GRAPHS; seed++) {
         cosma_graph_t *g = floating_graph(seed);
         for (int with_params = 0; with_params <= 1; with_params++) {
@@ -893,18 +893,25 @@ START_TEST(cut_bound_on_floating_graphs)
                 ck_assert_msg(bound <= result.traffic, "%s (%s) budget %llu: cut bound %llu > optimum %llu",
                               g->name, with_params ? "params" : "activations", (unsigned long long)budgets[i],
                               (unsigned long long)bound, (unsigned long long)result.traffic);
+                /* the pinned case split (bound_cut.c) on the same graphs */
+                uint64_t split = cosma_cut_bound_split(&problem, &cut, 0, &diag.diag);
+                ck_assert_msg(split <= result.traffic, "%s (%s) budget %llu: split bound %llu > optimum %llu",
+                              g->name, with_params ? "params" : "activations", (unsigned long long)budgets[i],
+                              (unsigned long long)split, (unsigned long long)result.traffic);
                 checked++;
                 positive += bound > 0;
                 tight += bound > 0 && bound == result.traffic;
                 above_cover += bound > cover;
+                split_above += split > bound;
             }
             cosma_problem_free(&problem);
         }
         cosma_graph_destroy(g);
     }
     fprintf(stderr, "CUT-BOUND floating graphs: %d checked, %d positive, %d equal to the optimum, "
-                    "%d above the covering bound, %d skipped (no plan or too large)\n",
-            checked, positive, tight, above_cover, skipped);
+                    "%d above the covering bound, %d skipped (no plan or too large); the split above the "
+                    "cut bound on %d\n",
+            checked, positive, tight, above_cover, skipped, split_above);
     ck_assert_int_gt(above_cover, 0);
 }
 END_TEST
