@@ -918,19 +918,15 @@ static uint64_t split_groups(const cosma_problem_t *problem, const cosma_cut_bou
     for (int32_t t = 0; t < m; t++)
         if (pinned->pinned[t])
             group[t] = group[find_root(parent, t)];
+    /* the others pinned: the threshold's set less g */
+    uint64_t threshold = UINT64_MAX;
+    for (int32_t t = 0; t < m; t++)
+        if (pinned->pinned[t] && problem->size[t] < threshold)
+            threshold = problem->size[t];
     for (int32_t g = 0; g < n_groups; g++) {
         for (int32_t t = 0; t < m; t++)
             mask[t] = group[t] == g;
         cosma_pinned_order_t others;
-        int32_t first = -1;
-        for (int32_t t = 0; t < m && first < 0; t++)
-            if (mask[t])
-                first = t;
-        /* the others pinned: the threshold's set less g */
-        uint64_t threshold = UINT64_MAX;
-        for (int32_t t = 0; t < m; t++)
-            if (pinned->pinned[t] && problem->size[t] < threshold)
-                threshold = problem->size[t];
         if (cosma_pinned_order_derive_except(problem, options->budget, threshold, mask, &others) != COSMA_OK)
             goto fail;
         uint64_t b = UINT64_MAX; /* no such plan */
