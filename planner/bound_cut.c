@@ -686,18 +686,10 @@ static uint64_t pinned_live(cut_t *c, int32_t o)
     const cosma_problem_t *p = c->problem;
     if (c->pinned == NULL)
         return 0;
-    const word_t *anc = c->anc + (size_t)o * c->words, *desc = c->desc + (size_t)o * c->words;
     uint64_t bytes = 0;
-    for (int32_t t = 0; t < p->n_tensors; t++) {
-        const cosma_tensor_t *tensor = &p->graph->tensors[t];
-        if (!c->pinned->pinned[t] || !has(anc, tensor->producer))
-            continue;
-        for (int32_t k = 0; k < tensor->n_consumers; k++)
-            if (has(desc, tensor->consumers[k])) {
-                bytes += p->size[t];
-                break;
-            }
-    }
+    for (int32_t t = 0; t < p->n_tensors; t++)
+        if (c->pinned->pinned[t] && cosma_problem_forced_at(&p->graph->tensors[t], o, c->anc, c->desc, c->words))
+            bytes += p->size[t];
     return bytes;
 }
 
@@ -882,8 +874,20 @@ static int32_t find_root(int32_t *parent, int32_t x)
  * >= 1), or evicts tensors of two groups or more (y_g <= sum_{t in g} e_t,
  * y_g = [g evicted] in the plan, sum_g y_g >= 2).  The least of these;
  * 0 when one is not computed. */
+/* Puts op's pinned outputs in t's group. */
+static void join_outputs(const cosma_problem_t *problem, const cosma_pinned_order_t *pinned, int32_t *parent,
+                         int32_t op, int32_t t)
+{
+    for (int32_t i = problem->operand_start[op] + problem->n_inputs_planned[op]; i < problem->operand_start[op + 1];
+         i++)
+        if (pinned->pinned[problem->operands[i]])
+            parent[find_root(parent, problem->operands[i])] = find_root(parent, t);
+}
+
+/* threshold: the one `pinned` was derived with. */
 static uint64_t split_groups(const cosma_problem_t *problem, const cosma_cut_bound_options_t *options,
-                             const cosma_pinned_order_t *pinned, double started, cosma_diag_t *diag)
+                             const cosma_pinned_order_t *pinned, uint64_t threshold, double started,
+                             cosma_diag_t *diag)
 {
     int32_t m = problem->n_tensors;
     int32_t *parent = malloc(((size_t)m + 1) * sizeof(int32_t)), *group = malloc(((size_t)m + 1) * sizeof(int32_t));
@@ -897,17 +901,9 @@ static uint64_t split_groups(const cosma_problem_t *problem, const cosma_cut_bou
         if (!pinned->pinned[t])
             continue;
         const cosma_tensor_t *tensor = &problem->graph->tensors[t];
-        int32_t producer = tensor->producer;
-        for (int32_t i = problem->operand_start[producer] + problem->n_inputs_planned[producer];
-             i < problem->operand_start[producer + 1]; i++)
-            if (pinned->pinned[problem->operands[i]])
-                parent[find_root(parent, problem->operands[i])] = find_root(parent, t);
-        for (int32_t k = 0; k < tensor->n_consumers; k++) {
-            int32_t r = tensor->consumers[k];
-            for (int32_t i = problem->operand_start[r] + problem->n_inputs_planned[r]; i < problem->operand_start[r + 1]; i++)
-                if (pinned->pinned[problem->operands[i]])
-                    parent[find_root(parent, problem->operands[i])] = find_root(parent, t);
-        }
+        join_outputs(problem, pinned, parent, tensor->producer, t);
+        for (int32_t k = 0; k < tensor->n_consumers; k++)
+            join_outputs(problem, pinned, parent, tensor->consumers[k], t);
     }
     int32_t n_groups = 0;
     for (int32_t t = 0; t < m; t++)
@@ -918,15 +914,10 @@ static uint64_t split_groups(const cosma_problem_t *problem, const cosma_cut_bou
     for (int32_t t = 0; t < m; t++)
         if (pinned->pinned[t])
             group[t] = group[find_root(parent, t)];
-    /* the others pinned: the threshold's set less g */
-    uint64_t threshold = UINT64_MAX;
-    for (int32_t t = 0; t < m; t++)
-        if (pinned->pinned[t] && problem->size[t] < threshold)
-            threshold = problem->size[t];
     for (int32_t g = 0; g < n_groups; g++) {
         for (int32_t t = 0; t < m; t++)
             mask[t] = group[t] == g;
-        cosma_pinned_order_t others;
+        cosma_pinned_order_t others; /* the threshold's set less g */
         if (cosma_pinned_order_derive_except(problem, options->budget, threshold, mask, &others) != COSMA_OK)
             goto fail;
         uint64_t b = UINT64_MAX; /* no such plan */
@@ -985,7 +976,8 @@ uint64_t cosma_cut_bound_split(const cosma_problem_t *problem, const cosma_cut_b
         return 0;
     double started = cosma_clock_seconds();
     cosma_pinned_order_t pinned;
-    if (cosma_pinned_order_derive(problem, options->budget, pin_threshold(problem), &pinned) != COSMA_OK)
+    uint64_t threshold = pin_threshold(problem);
+    if (cosma_pinned_order_derive(problem, options->budget, threshold, &pinned) != COSMA_OK)
         return 0;
     uint64_t bound = 0;
     if (pinned.n_pinned > 0) {
@@ -1004,7 +996,7 @@ uint64_t cosma_cut_bound_split(const cosma_problem_t *problem, const cosma_cut_b
         uint64_t evicted = kept > 0 && one.time_limit > 0 ? cosma_cut_bound(problem, &one, diag) : 0;
         /* the evicted case split by groups, where it decides the bound */
         if (evicted < kept) {
-            uint64_t groups = split_groups(problem, options, &pinned, started, diag);
+            uint64_t groups = split_groups(problem, options, &pinned, threshold, started, diag);
             if (groups > evicted)
                 evicted = groups;
         }

@@ -54,6 +54,7 @@ typedef struct {
     int32_t (*sets)[2]; /* chain indices; [1] = -1 for a single chain */
     int32_t n_sets;
     uint8_t *user; /* scratch: per op, uses a tensor of the current set */
+    uint64_t *below, *above; /* scratch of add_edge: one closure row each */
     int64_t work;  /* operator visits and closure words so far */
 } derive_t;
 
@@ -113,7 +114,7 @@ static int share_tensor(const chain_t *a, const chain_t *b)
 }
 
 /* Adds a -> b to the closure (0: already implied, 1: added, -1: it
- * would close a cycle). */
+ * would close a cycle, -2: out of memory). */
 static int add_edge(derive_t *d, int32_t a, int32_t b)
 {
     cosma_pinned_order_t *o = d->out;
@@ -134,12 +135,7 @@ static int add_edge(derive_t *d, int32_t a, int32_t b)
     o->edges[o->n_edges][1] = b;
     o->n_edges++;
     /* below: {b} + desc(b); above: {a} + anc(a), copied before they change */
-    uint64_t *below = calloc(w, sizeof(uint64_t)), *above = calloc(w, sizeof(uint64_t));
-    if (below == NULL || above == NULL) {
-        free(below);
-        free(above);
-        return -2;
-    }
+    uint64_t *below = d->below, *above = d->above;
     memcpy(below, o->desc + (size_t)b * w, w * sizeof(uint64_t));
     below[b / 64] |= (uint64_t)1 << (b % 64);
     memcpy(above, o->anc + (size_t)a * w, w * sizeof(uint64_t));
@@ -153,8 +149,6 @@ static int add_edge(derive_t *d, int32_t a, int32_t b)
             for (size_t k = 0; k < w; k++)
                 o->anc[(size_t)x * w + k] |= above[k];
     }
-    free(below);
-    free(above);
     return 1;
 }
 
@@ -257,9 +251,11 @@ cosma_status_t cosma_pinned_order_derive_except(const cosma_problem_t *problem, 
     d.chains = malloc(PINNED_MAX_CHAINS * sizeof *d.chains);
     d.sets = malloc(PINNED_MAX_SETS * sizeof *d.sets);
     d.user = calloc((size_t)n + 1, 1);
+    d.below = calloc(out->words + 1, sizeof(uint64_t));
+    d.above = calloc(out->words + 1, sizeof(uint64_t));
     cosma_status_t status = COSMA_ERR_NOMEM;
     if (out->anc == NULL || out->desc == NULL || out->pinned == NULL || d.chains == NULL || d.sets == NULL ||
-        d.user == NULL)
+        d.user == NULL || d.below == NULL || d.above == NULL)
         goto done;
     cosma_problem_closure(problem, out->anc, out->desc, out->words);
     for (int32_t t = 0; t < m; t++) {
@@ -295,6 +291,8 @@ done:
     free(d.chains);
     free(d.sets);
     free(d.user);
+    free(d.below);
+    free(d.above);
     if (status != COSMA_OK)
         cosma_pinned_order_free(out);
     return status;

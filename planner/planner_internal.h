@@ -52,6 +52,13 @@ int cosma_problem_relative_counts(const cosma_problem_t *problem, int32_t *out_a
 #define COSMA_CLOSURE_MAX_BYTES ((uint64_t)512 << 20)
 int cosma_problem_closure_affordable(const cosma_problem_t *problem);
 
+/* Whether a tensor is live at op's step in every order of the closure
+ * anc/desc (as cosma_problem_closure, or one with more precedences): op
+ * comes after its start (its producer; for tensors loaded at first use,
+ * some reader) and before one of its readers. */
+int cosma_problem_forced_at(const cosma_tensor_t *tensor, int32_t op, const uint64_t *anc, const uint64_t *desc,
+                            size_t words);
+
 /* Working set of an operator: the sum of its planned operands. */
 uint64_t cosma_problem_working_set(const cosma_problem_t *problem, int32_t op);
 

@@ -172,13 +172,9 @@ static int has(const word_t *set, int32_t i)
     return (int)((set[(size_t)i / 64] >> (i % 64)) & 1u);
 }
 
-/* Whether a tensor is live at op's step in every order: op comes after
- * its start (its producer; for tensors loaded at first use, some reader)
- * and before one of its readers. */
-static int forced_at(const cosma_problem_t *problem, const cosma_tensor_t *tensor, int32_t op, const word_t *anc,
-                     const word_t *desc, size_t words)
+int cosma_problem_forced_at(const cosma_tensor_t *tensor, int32_t op, const uint64_t *anc, const uint64_t *desc,
+                            size_t words)
 {
-    (void)problem;
     const word_t *op_anc = anc + (size_t)op * words;
     int after_start = tensor->producer >= 0 ? has(op_anc, tensor->producer) : 0;
     int before_reader = 0;
@@ -322,7 +318,7 @@ uint64_t cosma_problem_traffic_lower_bound(const cosma_problem_t *problem, uint6
             for (int32_t t = 0; t < m; t++) {
                 const cosma_tensor_t *tensor = &graph->tensors[t];
                 if (problem->size[t] == 0 || tensor->n_consumers == 0 || reads(tensor, o) ||
-                    !forced_at(problem, tensor, o, anc, desc, words))
+                    !cosma_problem_forced_at(tensor, o, anc, desc, words))
                     continue;
                 live += problem->size[t];
                 members[count++] = t;
