@@ -43,12 +43,6 @@ enum {
 
 static const double planner_time_limit = 10.0;
 
-/* A draw in [0, n) from ir's one seeded sequence. */
-static uint32_t rng_below(uint64_t *state, uint32_t n)
-{
-    return (uint32_t)(cosma_random_next(state) % n);
-}
-
 /* The gap bound; *out_cover (NULL: not wanted) the covering bound, to
  * count where the gap bound sees more. */
 static uint64_t gap_bound(const cosma_graph_t *graph, const cosma_mode_t *mode, uint64_t budget,
@@ -67,14 +61,6 @@ static uint64_t gap_bound(const cosma_graph_t *graph, const cosma_mode_t *mode, 
         *out_cover = cosma_problem_traffic_lower_bound(&problem, budget, planner_time_limit, 0, &diag.diag);
     cosma_problem_free(&problem);
     return bound;
-}
-
-static cosma_graph_t *finalized(cosma_graph_t *g)
-{
-    test_diag_t diag;
-    test_diag_init(&diag);
-    ck_assert_msg(cosma_graph_finalize(g, &diag.diag) == COSMA_OK, "%s: %s", g->name, diag.text);
-    return g;
 }
 
 /* A chain of two layers: norm_l reads the stream and the shared input c,
@@ -102,7 +88,7 @@ START_TEST(hand_made_chain)
     test_graph_op(g, "wide1", "h1", "u1");
     test_graph_op(g, "add1", "u1,r0", "r1");
     test_graph_op(g, "final", "r1,c", "y");
-    finalized(g);
+    test_graph_finalized(g);
     cosma_mode_t mode = {.with_params = 0, .elem_bytes = 0};
     cosma_gap_bound_stats_t stats;
     uint64_t bound = gap_bound(g, &mode, 18, &stats, NULL);
@@ -136,7 +122,7 @@ START_TEST(no_key_point_no_bound)
     test_graph_op(g, "left", "x", "a");
     test_graph_op(g, "right", "x", "b");
     test_graph_op(g, "join", "a,b", "y");
-    finalized(g);
+    test_graph_finalized(g);
     cosma_mode_t mode = {.with_params = 0, .elem_bytes = 0};
     cosma_gap_bound_stats_t stats;
     ck_assert_uint_eq(gap_bound(g, &mode, 20, &stats, NULL), 0);
@@ -243,8 +229,8 @@ static int32_t shared_constant(cosma_graph_t *g, uint64_t *rng, int k)
 {
     char name[16];
     snprintf(name, sizeof name, "c%d", k);
-    return test_graph_tensor(g, name, rng_below(rng, 2) ? COSMA_TENSOR_PARAM : COSMA_TENSOR_INPUT,
-                             1 + rng_below(rng, 2));
+    return test_graph_tensor(g, name, test_random_below(rng, 2) ? COSMA_TENSOR_PARAM : COSMA_TENSOR_INPUT,
+                             1 + test_random_below(rng, 2));
 }
 
 static void add_op(cosma_graph_t *g, const char *name, const int32_t *in, int n_in, int32_t out)
@@ -266,39 +252,39 @@ static int32_t layered_layer(cosma_graph_t *g, uint64_t *rng, int l, int32_t s, 
     int n_in = 0;
     in[n_in++] = s;
     for (int k = 0; k < n_c; k++)
-        if (k == 0 || rng_below(rng, 2))
+        if (k == 0 || test_random_below(rng, 2))
             in[n_in++] = c[k];
     snprintf(name, sizeof name, "h%d", l);
-    int32_t h = test_graph_tensor(g, name, COSMA_TENSOR_ACTIVATION, 1 + rng_below(rng, 4));
+    int32_t h = test_graph_tensor(g, name, COSMA_TENSOR_ACTIVATION, 1 + test_random_below(rng, 4));
     snprintf(name, sizeof name, "norm%d", l);
     add_op(g, name, in, n_in, h);
     n_in = 0;
     in[n_in++] = h;
-    if (rng_below(rng, 2)) {
+    if (test_random_below(rng, 2)) {
         snprintf(name, sizeof name, "w%d", l);
-        in[n_in++] = test_graph_tensor(g, name, COSMA_TENSOR_PARAM, 2 + rng_below(rng, 6));
+        in[n_in++] = test_graph_tensor(g, name, COSMA_TENSOR_PARAM, 2 + test_random_below(rng, 6));
     }
     snprintf(name, sizeof name, "u%d", l);
-    int32_t u = test_graph_tensor(g, name, COSMA_TENSOR_ACTIVATION, 4 + rng_below(rng, 8));
+    int32_t u = test_graph_tensor(g, name, COSMA_TENSOR_ACTIVATION, 4 + test_random_below(rng, 8));
     snprintf(name, sizeof name, "wide%d", l);
     add_op(g, name, in, n_in, u);
     *inout_ops += 2;
     n_in = 0;
     in[n_in++] = u;
-    in[n_in++] = prev >= 0 && rng_below(rng, 4) == 0 ? prev : s; /* sometimes a skip over a layer */
-    if (*inout_ops + 2 < MAX_OPS && rng_below(rng, 4) == 0) {
+    in[n_in++] = prev >= 0 && test_random_below(rng, 4) == 0 ? prev : s; /* sometimes a skip over a layer */
+    if (*inout_ops + 2 < MAX_OPS && test_random_below(rng, 4) == 0) {
         snprintf(name, sizeof name, "v%d", l);
-        int32_t v = test_graph_tensor(g, name, COSMA_TENSOR_ACTIVATION, 1 + rng_below(rng, 3));
+        int32_t v = test_graph_tensor(g, name, COSMA_TENSOR_ACTIVATION, 1 + test_random_below(rng, 3));
         snprintf(name, sizeof name, "side%d", l);
         add_op(g, name, &s, 1, v);
         in[n_in++] = v;
         (*inout_ops)++;
     }
-    if (rng_below(rng, 2))
-        in[n_in++] = c[rng_below(rng, (uint32_t)n_c)];
+    if (test_random_below(rng, 2))
+        in[n_in++] = c[test_random_below(rng, (uint32_t)n_c)];
     snprintf(name, sizeof name, "r%d", l);
     int32_t r = test_graph_tensor(g, name, last ? COSMA_TENSOR_OUTPUT : COSMA_TENSOR_ACTIVATION,
-                                  1 + rng_below(rng, 4));
+                                  1 + test_random_below(rng, 4));
     snprintf(name, sizeof name, "add%d", l);
     add_op(g, name, in, n_in, r);
     (*inout_ops)++;
@@ -314,11 +300,11 @@ static cosma_graph_t *layered_graph(uint32_t seed)
     snprintf(name, sizeof name, "gaps%u", seed);
     cosma_graph_t *g = test_graph_new(name);
     int32_t c[2];
-    int n_c = 1 + (int)rng_below(&rng, 2), n_ops = 0, final = rng_below(&rng, 2);
-    int32_t s = test_graph_tensor(g, "x", COSMA_TENSOR_INPUT, 1 + rng_below(&rng, 4)), prev = -1;
+    int n_c = 1 + (int)test_random_below(&rng, 2), n_ops = 0, final = test_random_below(&rng, 2);
+    int32_t s = test_graph_tensor(g, "x", COSMA_TENSOR_INPUT, 1 + test_random_below(&rng, 4)), prev = -1;
     for (int k = 0; k < n_c; k++)
         c[k] = shared_constant(g, &rng, k);
-    int n_layers = 2 + (int)rng_below(&rng, LAYER_MAX - 1);
+    int n_layers = 2 + (int)test_random_below(&rng, LAYER_MAX - 1);
     for (int l = 0; l < n_layers && n_ops + 3 + final <= MAX_OPS; l++) {
         int last = !final && (l + 1 == n_layers || n_ops + 6 > MAX_OPS);
         int32_t r = layered_layer(g, &rng, l, s, prev, c, n_c, last, &n_ops);
@@ -328,10 +314,10 @@ static cosma_graph_t *layered_graph(uint32_t seed)
             break;
     }
     if (g->tensors[s].kind != COSMA_TENSOR_OUTPUT) {
-        int32_t in[2] = {s, c[0]}, y = test_graph_tensor(g, "y", COSMA_TENSOR_OUTPUT, 1 + rng_below(&rng, 4));
+        int32_t in[2] = {s, c[0]}, y = test_graph_tensor(g, "y", COSMA_TENSOR_OUTPUT, 1 + test_random_below(&rng, 4));
         add_op(g, "final", in, 2, y);
     }
-    return finalized(g);
+    return test_graph_finalized(g);
 }
 
 START_TEST(layered_graphs_stay_below_the_optimum)
@@ -357,24 +343,24 @@ static cosma_graph_t *random_dag(uint32_t seed)
     uint64_t rng = (seed * 0xD1B54A32D192ED03ull + 3) | 1; /* xorshift: never 0 */
     char name[32];
     snprintf(name, sizeof name, "dag%u", seed);
-    int n_ops = 5 + (int)rng_below(&rng, 4), n_sources = 2 + (int)rng_below(&rng, 3);
+    int n_ops = 5 + (int)test_random_below(&rng, 4), n_sources = 2 + (int)test_random_below(&rng, 3);
     int reads[MAX_OPS][3], n_reads[MAX_OPS], read[DAG_MAX_TENSORS] = {0};
     uint64_t bytes[DAG_MAX_TENSORS];
     for (int t = 0; t < n_sources + n_ops; t++)
-        bytes[t] = rng_below(&rng, 3) == 0 ? 1 + rng_below(&rng, 2) : 2 + rng_below(&rng, 8);
+        bytes[t] = test_random_below(&rng, 3) == 0 ? 1 + test_random_below(&rng, 2) : 2 + test_random_below(&rng, 8);
     for (int o = 0; o < n_ops; o++) {
-        int avail = n_sources + o, want = 1 + (int)rng_below(&rng, 3);
+        int avail = n_sources + o, want = 1 + (int)test_random_below(&rng, 3);
         n_reads[o] = 0;
         /* the previous output first, so the graph is mostly connected */
         if (o > 0)
             reads[o][n_reads[o]++] = n_sources + o - 1;
         while (n_reads[o] < want && n_reads[o] < avail) {
-            int t = (int)rng_below(&rng, (uint32_t)avail), dup = 0;
+            int t = (int)test_random_below(&rng, (uint32_t)avail), dup = 0;
             for (int k = 0; k < n_reads[o]; k++)
                 dup |= reads[o][k] == t;
             if (!dup)
                 reads[o][n_reads[o]++] = t;
-            else if (rng_below(&rng, 2))
+            else if (test_random_below(&rng, 2))
                 break;
         }
         for (int k = 0; k < n_reads[o]; k++)
@@ -383,9 +369,9 @@ static cosma_graph_t *random_dag(uint32_t seed)
     cosma_graph_t *g = test_graph_new(name);
     int32_t id[DAG_MAX_TENSORS];
     for (int t = 0; t < n_sources + n_ops; t++) {
-        cosma_tensor_kind_t kind = t < n_sources ? (t == 0 || rng_below(&rng, 2) ? COSMA_TENSOR_INPUT
+        cosma_tensor_kind_t kind = t < n_sources ? (t == 0 || test_random_below(&rng, 2) ? COSMA_TENSOR_INPUT
                                                                                   : COSMA_TENSOR_PARAM)
-                                   : read[t] && rng_below(&rng, 8) != 0 ? COSMA_TENSOR_ACTIVATION
+                                   : read[t] && test_random_below(&rng, 8) != 0 ? COSMA_TENSOR_ACTIVATION
                                                                          : COSMA_TENSOR_OUTPUT;
         snprintf(name, sizeof name, "t%d", t);
         id[t] = test_graph_tensor(g, name, kind, bytes[t]);
@@ -397,7 +383,7 @@ static cosma_graph_t *random_dag(uint32_t seed)
         snprintf(name, sizeof name, "op%d", o);
         add_op(g, name, in, n_reads[o], id[n_sources + o]);
     }
-    return finalized(g);
+    return test_graph_finalized(g);
 }
 
 START_TEST(random_dags_stay_below_the_optimum)

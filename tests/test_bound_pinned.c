@@ -28,22 +28,9 @@ enum { N_RANDOM_DAGS = 400, MAX_OPS = 8, DAG_MAX_TENSORS = 24, ORACLE_STATES = 1
 
 static const double planner_time_limit = 10.0;
 
-static uint32_t rng_below(uint64_t *state, uint32_t n)
-{
-    return (uint32_t)(cosma_random_next(state) % n);
-}
-
 static int before(const cosma_pinned_order_t *p, int32_t a, int32_t b)
 {
     return (int)((p->desc[(size_t)a * p->words + (size_t)b / 64] >> (b % 64)) & 1u);
-}
-
-static cosma_graph_t *finalized(cosma_graph_t *g)
-{
-    test_diag_t diag;
-    test_diag_init(&diag);
-    ck_assert_msg(cosma_graph_finalize(g, &diag.diag) == COSMA_OK, "%s: %s", g->name, diag.text);
-    return g;
 }
 
 static int32_t op_named(const cosma_graph_t *g, const char *name)
@@ -74,7 +61,7 @@ START_TEST(floating_split)
     test_graph_op(g, "q_matmul", "r,qt", "q");
     test_graph_op(g, "kv_matmul", "kvt", "kv");
     test_graph_op(g, "attention", "q,kv,r", "y");
-    finalized(g);
+    test_graph_finalized(g);
     cosma_mode_t mode = {.with_params = 0, .elem_bytes = 0};
     cosma_problem_t problem;
     test_diag_t diag;
@@ -106,16 +93,16 @@ static cosma_graph_t *random_dag(uint32_t seed)
     char name[32];
     snprintf(name, sizeof name, "pin%u", seed);
     cosma_graph_t *g = test_graph_new(name);
-    int n_ops = 5 + (int)rng_below(&rng, 4), n_tensors = 0;
+    int n_ops = 5 + (int)test_random_below(&rng, 4), n_tensors = 0;
     int32_t id[DAG_MAX_TENSORS];
     int read[DAG_MAX_TENSORS] = {0};
     int32_t outs[MAX_OPS][2], n_outs[MAX_OPS], ins[MAX_OPS][3], n_ins[MAX_OPS];
-    id[n_tensors++] = test_graph_tensor(g, "x", COSMA_TENSOR_INPUT, 1 + rng_below(&rng, 3));
+    id[n_tensors++] = test_graph_tensor(g, "x", COSMA_TENSOR_INPUT, 1 + test_random_below(&rng, 3));
     for (int o = 0; o < n_ops; o++) {
         n_ins[o] = 0;
-        int want = o > 0 && rng_below(&rng, 5) == 0 ? 0 : 1 + (int)rng_below(&rng, 3);
+        int want = o > 0 && test_random_below(&rng, 5) == 0 ? 0 : 1 + (int)test_random_below(&rng, 3);
         while (n_ins[o] < want) {
-            int32_t t = (int32_t)rng_below(&rng, (uint32_t)n_tensors), dup = 0;
+            int32_t t = (int32_t)test_random_below(&rng, (uint32_t)n_tensors), dup = 0;
             for (int k = 0; k < n_ins[o]; k++)
                 dup |= ins[o][k] == t;
             if (dup)
@@ -123,11 +110,11 @@ static cosma_graph_t *random_dag(uint32_t seed)
             ins[o][n_ins[o]++] = t;
             read[t] = 1;
         }
-        n_outs[o] = 1 + (rng_below(&rng, 4) == 0);
+        n_outs[o] = 1 + (test_random_below(&rng, 4) == 0);
         for (int k = 0; k < n_outs[o] && n_tensors < DAG_MAX_TENSORS; k++) {
             outs[o][k] = n_tensors;
             snprintf(name, sizeof name, "t%d", n_tensors);
-            uint64_t bytes = rng_below(&rng, 3) == 0 ? 4 + rng_below(&rng, 6) : 1 + rng_below(&rng, 3);
+            uint64_t bytes = test_random_below(&rng, 3) == 0 ? 4 + test_random_below(&rng, 6) : 1 + test_random_below(&rng, 3);
             id[n_tensors++] = test_graph_tensor(g, name, COSMA_TENSOR_ACTIVATION, bytes);
         }
     }
@@ -144,7 +131,23 @@ static cosma_graph_t *random_dag(uint32_t seed)
         snprintf(name, sizeof name, "op%d", o);
         test_graph_op(g, name, in, out);
     }
-    return finalized(g);
+    return test_graph_finalized(g);
+}
+
+/* random_dag(seed) in activation mode, its problem and its M_R (the
+ * largest working set). */
+static cosma_graph_t *random_problem(uint32_t seed, cosma_problem_t *out_problem, uint64_t *out_m_r)
+{
+    cosma_graph_t *g = random_dag(seed);
+    cosma_mode_t mode = {.with_params = 0, .elem_bytes = 0};
+    test_diag_t diag;
+    test_diag_init(&diag);
+    ck_assert_int_eq(cosma_problem_init(out_problem, g, &mode, &diag.diag), COSMA_OK);
+    *out_m_r = 0;
+    for (int32_t o = 0; o < out_problem->n_ops; o++)
+        if (cosma_problem_working_set(out_problem, o) > *out_m_r)
+            *out_m_r = cosma_problem_working_set(out_problem, o);
+    return g;
 }
 
 typedef struct {
@@ -223,16 +226,9 @@ START_TEST(random_dags_derivation_holds)
 {
     int derived = 0, infeasible = 0, checked = 0;
     for (uint32_t seed = 1; seed <= N_RANDOM_DAGS; seed++) {
-        cosma_graph_t *g = random_dag(seed);
-        cosma_mode_t mode = {.with_params = 0, .elem_bytes = 0};
         cosma_problem_t problem;
-        test_diag_t diag;
-        test_diag_init(&diag);
-        ck_assert_int_eq(cosma_problem_init(&problem, g, &mode, &diag.diag), COSMA_OK);
-        uint64_t m_r = 0;
-        for (int32_t o = 0; o < problem.n_ops; o++)
-            if (cosma_problem_working_set(&problem, o) > m_r)
-                m_r = cosma_problem_working_set(&problem, o);
+        uint64_t m_r;
+        cosma_graph_t *g = random_problem(seed, &problem, &m_r);
         for (uint64_t extra = 0; extra <= 4; extra += 2)
             for (uint64_t threshold = 2; threshold <= 8; threshold += 2) {
                 cosma_pinned_order_t pinned;
@@ -259,16 +255,12 @@ START_TEST(random_dags_split_below_the_optimum)
 {
     int checked = 0, positive = 0, tight = 0, skipped = 0;
     for (uint32_t seed = 1; seed <= N_RANDOM_DAGS; seed++) {
-        cosma_graph_t *g = random_dag(seed);
-        cosma_mode_t mode = {.with_params = 0, .elem_bytes = 0};
         cosma_problem_t problem;
+        uint64_t m_r;
+        cosma_graph_t *g = random_problem(seed, &problem, &m_r);
+        cosma_mode_t mode = problem.mode;
         test_diag_t diag;
         test_diag_init(&diag);
-        ck_assert_int_eq(cosma_problem_init(&problem, g, &mode, &diag.diag), COSMA_OK);
-        uint64_t m_r = 0;
-        for (int32_t o = 0; o < problem.n_ops; o++)
-            if (cosma_problem_working_set(&problem, o) > m_r)
-                m_r = cosma_problem_working_set(&problem, o);
         for (uint64_t extra = 0; extra <= 2; extra++) {
             oracle_options_t options;
             oracle_options_init(&options);

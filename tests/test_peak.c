@@ -196,12 +196,6 @@ END_TEST
 
 /* ---- against brute force ------------------------------------------------ */
 
-/* A draw in [0, n) from ir's one seeded sequence. */
-static uint32_t rng_below(uint64_t *state, uint32_t n)
-{
-    return (uint32_t)(cosma_random_next(state) % n);
-}
-
 enum { N_RANDOM = 300, MAX_CHAINS = 5, MAX_CHAIN_OPS = 4 };
 
 /* A random graph of parallel chains in the shape of a NAS cell: an input
@@ -214,21 +208,21 @@ static cosma_graph_t *random_chains(uint32_t seed)
 {
     uint64_t rng = (uint64_t)seed * 2654435761u + 1; /* never 0 */
     cosma_graph_t *g = test_graph_new("chains");
-    test_graph_tensor(g, "x", COSMA_TENSOR_INPUT, 1 + rng_below(&rng, 6));
-    int n_chains = 2 + (int)rng_below(&rng, MAX_CHAINS - 1);
+    test_graph_tensor(g, "x", COSMA_TENSOR_INPUT, 1 + test_random_below(&rng, 6));
+    int n_chains = 2 + (int)test_random_below(&rng, MAX_CHAINS - 1);
     char last[MAX_CHAINS][32], join[256] = "", name[32], in[80];
     int budget_ops = ORACLE_MAX_OPS - 1;
     for (int c = 0; c < n_chains; c++) {
         snprintf(last[c], sizeof last[c], "x");
-        int len = 1 + (int)rng_below(&rng, MAX_CHAIN_OPS);
-        uint64_t size = 1 + rng_below(&rng, 8);
+        int len = 1 + (int)test_random_below(&rng, MAX_CHAIN_OPS);
+        uint64_t size = 1 + test_random_below(&rng, 8);
         for (int s = 0; s < len && budget_ops > 0; s++, budget_ops--) {
-            if (rng_below(&rng, 3) == 0)
-                size = 1 + rng_below(&rng, 8); /* else: the same size again */
+            if (test_random_below(&rng, 3) == 0)
+                size = 1 + test_random_below(&rng, 8); /* else: the same size again */
             snprintf(name, sizeof name, "t%d_%d", c, s);
             test_graph_tensor(g, name, COSMA_TENSOR_ACTIVATION, size);
-            if (c > 0 && s == 0 && rng_below(&rng, 3) == 0)
-                snprintf(in, sizeof in, "%s,%s", last[c], last[rng_below(&rng, (uint32_t)c)]);
+            if (c > 0 && s == 0 && test_random_below(&rng, 3) == 0)
+                snprintf(in, sizeof in, "%s,%s", last[c], last[test_random_below(&rng, (uint32_t)c)]);
             else
                 snprintf(in, sizeof in, "%s", last[c]);
             char op[32];

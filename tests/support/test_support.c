@@ -39,6 +39,14 @@ cosma_graph_t *test_graph_new(const char *name)
     return cosma_graph_create(name);
 }
 
+cosma_graph_t *test_graph_finalized(cosma_graph_t *g)
+{
+    test_diag_t diag;
+    test_diag_init(&diag);
+    ck_assert_msg(cosma_graph_finalize(g, &diag.diag) == COSMA_OK, "%s: %s", g->name, diag.text);
+    return g;
+}
+
 int32_t test_graph_tensor(cosma_graph_t *graph, const char *name, cosma_tensor_kind_t kind, uint64_t bytes)
 {
     int32_t index = -1;

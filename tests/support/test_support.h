@@ -15,6 +15,13 @@ void test_diag_init(test_diag_t *recorder);
 /* Whether any recorded message contains needle. */
 int test_diag_contains(const test_diag_t *recorder, const char *needle);
 
+/* A draw in [0, n) from ir's one seeded sequence (cosma_random_next);
+ * inline, so the compiler still sees its range where names are printed. */
+static inline uint32_t test_random_below(uint64_t *state, uint32_t n)
+{
+    return (uint32_t)(cosma_random_next(state) % n);
+}
+
 /* Path of a file in the source tree (static buffer, one at a time). */
 const char *test_source_path(const char *relative);
 
@@ -22,6 +29,9 @@ const char *test_source_path(const char *relative);
  * tensor of `bytes`; test_graph_op adds an operator whose inputs and
  * outputs are given as comma-separated tensor names. */
 cosma_graph_t *test_graph_new(const char *name);
+/* Finalizes g (fails the running Check test, with the diagnostics, when
+ * it cannot) and returns it. */
+cosma_graph_t *test_graph_finalized(cosma_graph_t *g);
 int32_t test_graph_tensor(cosma_graph_t *graph, const char *name, cosma_tensor_kind_t kind, uint64_t bytes);
 int32_t test_graph_op(cosma_graph_t *graph, const char *name, const char *inputs, const char *outputs);
 
