@@ -458,57 +458,117 @@ static void count_chains(cut_t *c, const pick_t *picks, int32_t n_picks)
     free(starts);
 }
 
-/* A reader of t that may run after a and before b (neither a nor an
- * ancestor of a; not b or a descendant of b), or -1: a descendant of a
- * first (it runs after a in every order), else one free for a, whose
- * "after a" is 1 - x_{a,r} in the chain rows. */
-static int32_t reader_between(const cut_t *c, int32_t t, int32_t a, int32_t b, int32_t previous)
+/* b_{a,b}: "some reader of t runs after a and before b", a column (or
+ * -1 when no reader can: each is a, an ancestor of a, b or a descendant
+ * of b).  In a plan's solution it is 0 or 1, and at least
+ * x_{b,r} - x_{a,r} for each reader r (1 exactly when r runs before b
+ * and not before a): the rows below.  The LP sets it to the largest of
+ * them, so a chain row sees whichever reader lies between, not one
+ * chosen in advance.  *cache: per pair of chain positions, the column
+ * made for this tensor (-2 none yet). */
+static int32_t between_column(cut_t *c, int32_t t, int32_t ka, int32_t kb, int32_t a, int32_t b, int32_t *cache)
 {
-    const cosma_tensor_t *tensor = &c->problem->graph->tensors[t];
-    int32_t free_reader = -1;
-    for (int32_t k = 0; k < tensor->n_consumers; k++) {
+    if (cache[ka * CUT_MAX_OPS + kb] != -2)
+        return cache[ka * CUT_MAX_OPS + kb];
+    const cosma_problem_t *p = c->problem;
+    const cosma_tensor_t *tensor = &p->graph->tensors[t];
+    const int32_t *xa = c->x_all + (size_t)ka * (size_t)p->n_ops, *xb = c->x_all + (size_t)kb * (size_t)p->n_ops;
+    int32_t col = -1;
+    for (int32_t k = 0; k < tensor->n_consumers && !c->failed; k++) {
         int32_t r = tensor->consumers[k];
-        if (r == a || r == b || r == previous || has(c->anc + (size_t)a * c->words, r) || has(c->desc + (size_t)b * c->words, r))
+        if (r == a || r == b || has(c->anc + (size_t)a * c->words, r) || has(c->desc + (size_t)b * c->words, r))
             continue;
-        if (has(c->desc + (size_t)a * c->words, r))
-            return r;
-        if (free_reader < 0)
-            free_reader = r;
+        if (col < 0 && (col = cosma_milp_add_col(c->milp, "between", 0, 1, 0, 0)) < 0) {
+            c->failed = 1;
+            break;
+        }
+        /* b - x_{b,r} + x_{a,r} >= 0; x_{a,r} is a column or 0 (r is
+         * not a's ancestor), x_{b,r} a column or 1 (b's ancestor) */
+        term_t terms[2] = {xb[r] >= 0 ? (term_t){xb[r], 0} : (term_t){-1, has(c->anc + (size_t)b * c->words, r)},
+                           xa[r] >= 0 ? (term_t){xa[r], 0} : (term_t){-1, 0}};
+        double coefs[2] = {-1, 1}, one = 1;
+        add_row(c, 1, &col, &one, 2, terms, coefs, 0);
     }
-    return free_reader;
+    cache[ka * CUT_MAX_OPS + kb] = col;
+    return col;
 }
 
 /* Reloads beyond the first.  Take the picked operators a_1 .. a_m where a
  * tensor t has an out column (in the default order, a topological one)
- * and a run a_k .. a_l of them with, for each j < l, a reader r_j of t
- * that may run after a_j and before a_{j+1}: a descendant of a_j when t
- * has one (after a_j in every order), else one free for a_j (after a_j
- * when x_{a_j,r_j} = 0; not a_j, an ancestor of a_j, a_{j+1}, a
- * descendant of a_{j+1}, nor r_{j-1}, which the row asks to run before
- * a_j).  When t is out at every a_j, r_j runs after a_j and before
- * a_{j+1} (r_j in a_{j+1}'s downset), then a_j < r_j < a_{j+1} in time.
- * Out at a_j means not resident during a_j's step, so t is loaded in
- * (a_j, r_j] for each j < l, and in (a_l, end) too (out at a_l means
- * live across it: a reader follows): l - k + 1 loads in disjoint
- * intervals, l - k more than e_t pays for.  With F the readers free for
- * their a_j:
+ * and a run a_k .. a_l of them where, for each j < l, some reader of t
+ * may run after a_j and before a_{j+1} (between_column's b_j).  When t
+ * is out at every a_j and b_j = 1 for every j < l, a reader r_j runs
+ * after a_j and before a_{j+1}, so a_j < r_j < a_{j+1} in time.  Out at
+ * a_j means not resident during a_j's step, so t is loaded in (a_j, r_j]
+ * for each j < l, and in (a_l, end) too (out at a_l means live across
+ * it: a reader follows): l - k + 1 loads in disjoint intervals, l - k
+ * more than e_t pays for:
  *
- *   extra_t >= L (sum_j out_{a_j,t} + sum_j x_{a_{j+1},r_j}
- *                 + sum_{j in F} (1 - x_{a_j,r_j}) - 2 L - |F|),  L = l - k,
+ *   extra_t >= L (sum_{j=k..l} out_{a_j,t} + sum_{j=k..l-1} b_j - 2 L),
+ *   L = l - k,
  *
- * (the bracket is 1 only when all 2L + 1 + |F| terms are; otherwise it is
- * at most 0 and the row asks nothing), each extra load costing size(t).
- * No two terms share a column: the x terms of one block a_j name r_{j-1}
- * and r_j, which differ. */
+ * (the bracket is 1 only when all 2L + 1 terms are; otherwise it is at
+ * most 0 and the row asks nothing), each extra load costing size(t). */
+/* The reload sum over a sequence of picks (by operator) where each is an
+ * ancestor of the next, so that they run in that order in every plan.
+ * For each consecutive pair a_j, a_{j+1}, w_j >= out_{a_j} + out_{a_{j+1}}
+ * + b_j - 2 is 1 when t is out at both with a reader r_j between: a load
+ * in (a_j, r_j], and these intervals are disjoint (r_j < a_{j+1} <=
+ * a_{j'} for j < j').  The last such a_{j+1} needs one more load after
+ * it.  So the loads beyond the first reload number at least sum_j w_j:
+ * extra_t >= sum_j w_j.  Unlike the runs of add_chains, this adds up
+ * reloads that a pair without a reader between separates.  *extra: t's
+ * extra column, made here when it does not exist yet (max_extra its
+ * upper bound). */
+static void add_ordered_sum(cut_t *c, const pick_t *picks, int32_t t, const int32_t *chain, int32_t len,
+                            int32_t *extra, int32_t max_extra, int32_t *cache)
+{
+    const cosma_problem_t *p = c->problem;
+    int32_t m = p->n_tensors;
+    int32_t cols[CUT_MAX_OPS];
+    double vals[CUT_MAX_OPS];
+    for (int32_t k = 0; k + 1 < len && !c->failed;) {
+        int32_t n_cols = 1, l = k;
+        for (; l + 1 < len && !c->failed; l++) {
+            int32_t ka = chain[l], kb = chain[l + 1];
+            if (!has(c->anc + (size_t)picks[kb].op * c->words, picks[ka].op))
+                break; /* not ordered: the segment ends at l */
+            int32_t b = between_column(c, t, ka, kb, picks[ka].op, picks[kb].op, cache);
+            if (b < 0)
+                continue; /* no reader between: w_j = 0 */
+            int32_t w = cosma_milp_add_col(c->milp, "reload", 0, 1, 0, c->integer);
+            int32_t wcols[4] = {w, c->n_all[(size_t)ka * (size_t)m + (size_t)t], c->n_all[(size_t)kb * (size_t)m + (size_t)t], b};
+            double wvals[4] = {1, -1, -1, -1};
+            if (w < 0 || cosma_milp_add_row(c->milp, "reload", -2, COSMA_MILP_INF, 4, wcols, wvals) < 0) {
+                c->failed = 1;
+                break;
+            }
+            cols[n_cols] = w;
+            vals[n_cols++] = -1;
+        }
+        if (n_cols >= 3 && !c->failed) { /* two pairs or more: one alone is a run's row */
+            if (*extra < 0 && (*extra = cosma_milp_add_col(c->milp, "extra", 0, max_extra,
+                                                           (double)(p->size[t] / c->unit), 0)) < 0) {
+                c->failed = 1;
+                break;
+            }
+            cols[0] = *extra;
+            vals[0] = 1;
+            if (cosma_milp_add_row(c->milp, "reloads", 0, COSMA_MILP_INF, n_cols, cols, vals) < 0)
+                c->failed = 1;
+        }
+        k = l + 1;
+    }
+}
+
 static void add_chains(cut_t *c, const pick_t *picks, int32_t n_picks)
 {
     const cosma_problem_t *p = c->problem;
-    int32_t n = p->n_ops, m = p->n_tensors;
-    int32_t by_op[CUT_MAX_OPS], chain[CUT_MAX_OPS], readers[CUT_MAX_OPS];
-    int32_t cols[CUT_MAX_OPS + 1];
-    double vals[CUT_MAX_OPS + 1];
-    term_t terms[2 * CUT_MAX_OPS];
-    double coefs[2 * CUT_MAX_OPS];
+    int32_t m = p->n_tensors;
+    int32_t by_op[CUT_MAX_OPS], chain[CUT_MAX_OPS], between[CUT_MAX_OPS];
+    int32_t cache[CUT_MAX_OPS * CUT_MAX_OPS]; /* between_column's, per tensor */
+    int32_t cols[2 * CUT_MAX_OPS + 1];
+    double vals[2 * CUT_MAX_OPS + 1];
     for (int32_t k = 0; k < n_picks; k++) { /* picks by operator (insertion sort) */
         int32_t j = k;
         while (j > 0 && picks[by_op[j - 1]].op > picks[k].op) {
@@ -539,6 +599,8 @@ static void add_chains(cut_t *c, const pick_t *picks, int32_t n_picks)
     }
     for (int32_t t = 0; t < m && !c->failed; t++) {
         int32_t extra = -1, first_len = 0;
+        for (int32_t q = 0; q < CUT_MAX_OPS * CUT_MAX_OPS; q++)
+            cache[q] = -2;
         int32_t n_levels = CUT_CHAIN_LEVELS;
         int32_t n_passes = 2 + n_levels + (n_classes > 1 ? (1 << n_classes) - 1 : 0);
         int32_t seen[CUT_MAX_SEQUENCES][CUT_MAX_OPS], seen_len[CUT_MAX_SEQUENCES], n_seen = 0;
@@ -584,10 +646,8 @@ static void add_chains(cut_t *c, const pick_t *picks, int32_t n_picks)
             }
             for (int32_t k = 0; k + 1 < len && !c->failed; k++)
                 for (int32_t l = k + 1; l < len && !c->failed; l++) {
-                    int32_t a = picks[chain[l - 1]].op, b = picks[chain[l]].op;
-                    /* a reader already before a cannot also be after it */
-                    int32_t previous = l - 1 > k ? readers[l - 2] : -1;
-                    if ((readers[l - 1] = reader_between(c, t, a, b, previous)) < 0)
+                    int32_t ka = chain[l - 1], kb = chain[l];
+                    if ((between[l - 1] = between_column(c, t, ka, kb, picks[ka].op, picks[kb].op, cache)) < 0)
                         break; /* the run ends */
                     int32_t L = l - k, n_cols = 0;
                     if (extra < 0 && (extra = cosma_milp_add_col(c->milp, "extra", 0, first_len - 1,
@@ -601,21 +661,13 @@ static void add_chains(cut_t *c, const pick_t *picks, int32_t n_picks)
                         cols[n_cols] = c->n_all[(size_t)chain[j] * (size_t)m + (size_t)t];
                         vals[n_cols++] = -L;
                     }
-                    int32_t n_terms = 0;
                     for (int32_t j = k; j < l; j++) {
-                        const int32_t *xb = c->x_all + (size_t)chain[j + 1] * (size_t)n;
-                        const int32_t *xa = c->x_all + (size_t)chain[j] * (size_t)n;
-                        int32_t r = readers[j], next = picks[chain[j + 1]].op;
-                        terms[n_terms] = xb[r] >= 0 ? (term_t){xb[r], 0}
-                                                    : (term_t){-1, has(c->anc + (size_t)next * c->words, r)};
-                        coefs[n_terms++] = -L;
-                        if (xa[r] >= 0) { /* r free for a_j: "after a_j" is 1 - x_{a_j,r} */
-                            terms[n_terms] = (term_t){xa[r], 0};
-                            coefs[n_terms++] = L;
-                        }
+                        cols[n_cols] = between[j];
+                        vals[n_cols++] = -L;
                     }
-                    add_row(c, n_cols, cols, vals, n_terms, terms, coefs, -2.0 * L * L);
+                    add_row(c, n_cols, cols, vals, 0, NULL, NULL, -2.0 * L * L);
                 }
+            add_ordered_sum(c, picks, t, chain, len, &extra, first_len - 1, cache);
         }
     }
 }
