@@ -50,10 +50,9 @@
  * cannot see: wherever such an operator runs, some tensor of every path
  * from its ancestors to its descendants is live across it, and with no
  * room left that tensor is out.  Reloads beyond the first (a tensor out
- * at several selected steps with a read between each two: a reader that
- * descends from the earlier one or, when it has none, one free to run
- * after it) are the reload chains of add_chains, whose comment says why
- * each row holds in every plan. */
+ * at several selected steps with some read between each two) are the
+ * reload chains of add_chains and the sums of add_ordered_sum, whose
+ * comments say why each row holds in every plan. */
 #include <stdlib.h>
 #include <string.h>
 
