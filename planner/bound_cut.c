@@ -465,10 +465,11 @@ static void count_chains(cut_t *c, const pick_t *picks, int32_t n_picks)
  * them, so a chain row sees whichever reader lies between, not one
  * chosen in advance.  *cache: per pair of chain positions, the column
  * made for this tensor (-2 none yet). */
-static int32_t between_column(cut_t *c, int32_t t, int32_t ka, int32_t kb, int32_t a, int32_t b, int32_t *cache)
+static int32_t between_column(cut_t *c, const pick_t *picks, int32_t t, int32_t ka, int32_t kb, int32_t *cache)
 {
     if (cache[ka * CUT_MAX_OPS + kb] != -2)
         return cache[ka * CUT_MAX_OPS + kb];
+    int32_t a = picks[ka].op, b = picks[kb].op;
     const cosma_problem_t *p = c->problem;
     const cosma_tensor_t *tensor = &p->graph->tensors[t];
     const int32_t *xa = c->x_all + (size_t)ka * (size_t)p->n_ops, *xb = c->x_all + (size_t)kb * (size_t)p->n_ops;
@@ -508,6 +509,16 @@ static int32_t between_column(cut_t *c, int32_t t, int32_t ka, int32_t kb, int32
  *
  * (the bracket is 1 only when all 2L + 1 terms are; otherwise it is at
  * most 0 and the row asks nothing), each extra load costing size(t). */
+/* t's extra column (the loads beyond the first reload, each costing
+ * size(t)), made at its first use; -1 when it cannot be. */
+static int32_t extra_column(cut_t *c, int32_t t, int32_t *extra, int32_t max_extra)
+{
+    if (*extra < 0 && !c->failed &&
+        (*extra = cosma_milp_add_col(c->milp, "extra", 0, max_extra, (double)(c->problem->size[t] / c->unit), 0)) < 0)
+        c->failed = 1;
+    return *extra;
+}
+
 /* The reload sum over a sequence of picks (by operator) where each is an
  * ancestor of the next, so that they run in that order in every plan.
  * For each consecutive pair a_j, a_{j+1}, w_j >= out_{a_j} + out_{a_{j+1}}
@@ -532,7 +543,7 @@ static void add_ordered_sum(cut_t *c, const pick_t *picks, int32_t t, const int3
             int32_t ka = chain[l], kb = chain[l + 1];
             if (!has(c->anc + (size_t)picks[kb].op * c->words, picks[ka].op))
                 break; /* not ordered: the segment ends at l */
-            int32_t b = between_column(c, t, ka, kb, picks[ka].op, picks[kb].op, cache);
+            int32_t b = between_column(c, picks, t, ka, kb, cache);
             if (b < 0)
                 continue; /* no reader between: w_j = 0 */
             int32_t w = cosma_milp_add_col(c->milp, "reload", 0, 1, 0, c->integer);
@@ -546,12 +557,8 @@ static void add_ordered_sum(cut_t *c, const pick_t *picks, int32_t t, const int3
             vals[n_cols++] = -1;
         }
         if (n_cols >= 3 && !c->failed) { /* two pairs or more: one alone is a run's row */
-            if (*extra < 0 && (*extra = cosma_milp_add_col(c->milp, "extra", 0, max_extra,
-                                                           (double)(p->size[t] / c->unit), 0)) < 0) {
-                c->failed = 1;
+            if ((cols[0] = extra_column(c, t, extra, max_extra)) < 0)
                 break;
-            }
-            cols[0] = *extra;
             vals[0] = 1;
             if (cosma_milp_add_row(c->milp, "reloads", 0, COSMA_MILP_INF, n_cols, cols, vals) < 0)
                 c->failed = 1;
@@ -646,15 +653,11 @@ static void add_chains(cut_t *c, const pick_t *picks, int32_t n_picks)
             for (int32_t k = 0; k + 1 < len && !c->failed; k++)
                 for (int32_t l = k + 1; l < len && !c->failed; l++) {
                     int32_t ka = chain[l - 1], kb = chain[l];
-                    if ((between[l - 1] = between_column(c, t, ka, kb, picks[ka].op, picks[kb].op, cache)) < 0)
+                    if ((between[l - 1] = between_column(c, picks, t, ka, kb, cache)) < 0)
                         break; /* the run ends */
                     int32_t L = l - k, n_cols = 0;
-                    if (extra < 0 && (extra = cosma_milp_add_col(c->milp, "extra", 0, first_len - 1,
-                                                                 (double)(p->size[t] / c->unit), 0)) < 0) {
-                        c->failed = 1;
+                    if ((cols[n_cols] = extra_column(c, t, &extra, first_len - 1)) < 0)
                         break;
-                    }
-                    cols[n_cols] = extra;
                     vals[n_cols++] = 1;
                     for (int32_t j = k; j <= l; j++) {
                         cols[n_cols] = c->n_all[(size_t)chain[j] * (size_t)m + (size_t)t];
