@@ -873,7 +873,8 @@ uint64_t cosma_cut_bound(const cosma_problem_t *problem, const cosma_cut_bound_o
                                          .node_limit = c.pinned != NULL    ? CUT_NODES_KEPT
                                                       : options->groups != NULL ? CUT_NODES_GROUPS
                                                                                 : 1,
-                                         .safe_cuts = 1}; /* a cut too deep would raise the bound */
+                                         .safe_cuts = 1, /* a cut too deep would raise the bound */
+                                         .bound_target = (double)((options->target + c.unit - 1) / c.unit)};
     cosma_milp_result_t result;
     if (cosma_milp_solve(c.milp, &milp_options, &result, diag) == COSMA_OK) {
         if (result.bound > 0)

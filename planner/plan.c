@@ -7,6 +7,7 @@
 #include "planner_internal.h"
 #include "order_blocks.h"
 #include "order_screen.h"
+#include "order_sources.h"
 #include "order_subtrees.h"
 
 /* Moves tried by the order searches: a fixed amount of work, so results do
@@ -26,6 +27,11 @@ enum { BLOCK_MOVES = 20000, BLOCK_TARGETS = 16, LOCAL_SEARCH_ROUNDS = 3 };
  * distances tried per operator and direction, simplex iterations. */
 enum { SUBTREE_MOVES = 20000, SUBTREE_TARGETS = 16 };
 #define SUBTREE_ITERATIONS INT64_C(4000)
+/* Source moves (planner/order_sources.c), each scored by the exact
+ * residency of its order: trial orders in all and targets per source.  On
+ * the Transformer at M_Rp the 19th trial reaches the bound (0.1-0.2 s a
+ * trial on the 2-core machine). */
+enum { SOURCE_MOVES = 32, SOURCE_TARGETS = 2 };
 
 /* The simplex iterations the order local search may spend on its scores:
  * its fixed amount of work (moves are counted too, MAX_ORDER_MOVES).  On
@@ -48,6 +54,7 @@ enum { RESIDENCY_NODES = 10000, JOINT_NODES = 4000, COVER_NODES = 2000 };
 #define ORDER_SEARCH_SHARE 0.5     /* placement and exhaustive order searches */
 #define WINDOW_BOUND_SHARE 0.4     /* the windows' bound (a guard: its work is fixed) */
 #define LOCAL_SEARCH_SHARE 0.6     /* the order local search */
+#define SOURCE_MOVES_SHARE 0.65    /* the source moves after it */
 #define JOINT_SHARE 0.7            /* the time-indexed joint model */
 #define JOINT_MIN_SECONDS 2.0      /* less time left: the joint model is skipped */
 #define COVER_BOUND_SECONDS 5.0    /* the order-free covering bound */
@@ -718,7 +725,9 @@ static cosma_status_t order_free_bounds(plan_ctx_t *ctx)
         /* The cut bound (bound_cut.c) is the covering ILP's order-free
          * kind with each operator's position free: the ledger keeps the
          * larger of the two as its covering bound. */
-        cosma_cut_bound_options_t cut = {.budget = budget, .time_limit = bound_seconds(ctx, CUT_BOUND_SECONDS)};
+        cosma_cut_bound_options_t cut = {.budget = budget,
+                                         .time_limit = bound_seconds(ctx, CUT_BOUND_SECONDS),
+                                         .target = ctx->incumbent.residency.traffic};
         uint64_t bound = cosma_cut_bound(&ctx->problem, &cut, sink);
         phase_end(ctx);
         if (bound > ctx->ledger.cover)
@@ -738,7 +747,9 @@ static cosma_status_t order_free_bounds(plan_ctx_t *ctx)
         /* The cut bound split by whether a plan keeps its large tensors
          * resident (bound_cut.c): where the cut bound found something and
          * left a gap (the Transformer's floating weight slices). */
-        cosma_cut_bound_options_t cut = {.budget = budget, .time_limit = bound_seconds(ctx, SPLIT_BOUND_SECONDS)};
+        cosma_cut_bound_options_t cut = {.budget = budget,
+                                         .time_limit = bound_seconds(ctx, SPLIT_BOUND_SECONDS),
+                                         .target = ctx->incumbent.residency.traffic};
         uint64_t bound = cosma_cut_bound_split(&ctx->problem, &cut, ctx->ledger.cover, sink);
         phase_end(ctx);
         if (bound > ctx->ledger.cover)
@@ -752,6 +763,42 @@ static cosma_status_t order_free_bounds(plan_ctx_t *ctx)
     options.deadline = deadline_at(ctx, WINDOW_BOUND_SHARE);
     cosma_status_t status =
         cosma_window_bound(&ctx->problem, ctx->incumbent.order, &options, &ctx->ledger.windows, NULL, sink);
+    phase_end(ctx);
+    return status;
+}
+
+/* The exact score of a source move's trial order: its residency, kept as
+ * the incumbent when cheaper (then the score is its traffic), within the
+ * running phase's deadline. */
+static cosma_status_t exact_score(void *arg, const int32_t *order, uint64_t *out_score)
+{
+    plan_ctx_t *ctx = arg;
+    *out_score = UINT64_MAX;
+    double left = ctx->phase_deadline - cosma_clock_seconds();
+    if (try_order(&ctx->problem, order, ctx->options->budget_bytes, 0, 0, left,
+                  "ilp-joint:source-moves", &ctx->incumbent, ctx->diag))
+        *out_score = ctx->incumbent.residency.traffic;
+    return COSMA_OK;
+}
+
+/* Source moves from the incumbent's order (order_sources.c) while the plan
+ * is not proven: the few bytes of fragmentation they save are seen only
+ * by the exact residency, so each trial is solved in full (the capacity-
+ * relaxed score of the local search cannot rank them). */
+static cosma_status_t improve_sources(plan_ctx_t *ctx)
+{
+    uint64_t floor = ledger_bound(ctx), traffic = ctx->incumbent.residency.traffic;
+    if (floor >= traffic)
+        return COSMA_OK;
+    memcpy(ctx->work_order, ctx->incumbent.order, (size_t)ctx->problem.n_ops * sizeof(int32_t));
+    cosma_order_search_t search = {.max_moves = SOURCE_MOVES,
+                                   .deadline = deadline_at(ctx, SOURCE_MOVES_SHARE),
+                                   .target = floor,
+                                   .score = exact_score,
+                                   .ctx = ctx};
+    int moved = 0;
+    cosma_status_t status =
+        cosma_order_source_search(&ctx->problem, ctx->work_order, &search, SOURCE_TARGETS, &traffic, &moved);
     phase_end(ctx);
     return status;
 }
@@ -779,7 +826,8 @@ static cosma_status_t strategy_local_search(plan_ctx_t *ctx)
     if (moved)
         try_order(&ctx->problem, ctx->work_order, budget, 0, 0, phase_time_left(ctx), "ilp-joint:local-search",
                   &ctx->incumbent, ctx->diag);
-    return COSMA_OK;
+    phase_end(ctx);
+    return improve_sources(ctx);
 }
 
 /* Whether a caller's seed plan is a valid plan here: this graph and mode,

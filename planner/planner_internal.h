@@ -371,6 +371,10 @@ void cosma_pinned_order_free(cosma_pinned_order_t *pinned);
 typedef struct {
     uint64_t budget;
     double time_limit;  /* seconds: a guard, the model's size is the work */
+    uint64_t target;    /* > 0: a bound of this much is all the caller needs
+                           (its incumbent's traffic): a program stops once it
+                           proves that much, so the bound may be lower than
+                           without it but never lower than this when reached */
     /* Optional, one case of cosma_cut_bound_split: plans that keep these
      * tensors resident (the bound then holds for those plans only; 0 when
      * none exists), or plans that evict one of the tensors marked here. */

@@ -65,6 +65,11 @@ typedef struct {
     int safe_cuts;          /* only cover and clique cuts: on big-M models
                                GLPK's Gomory and MIR cuts together have cut
                                off every integer point of a feasible model */
+    double bound_target;    /* > 0: stop once the proven bound (rounded up to
+                               objective_step) reaches it, the LP relaxation's
+                               included: a caller that needs only a bound
+                               needs no more (the result may then have no
+                               solution) */
 } cosma_milp_options_t;
 
 /* Solves the problem.  GLPK's terminal output is captured (notes go to
