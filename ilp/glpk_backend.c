@@ -508,7 +508,7 @@ static cosma_status_t solve_here(cosma_milp_t *milp, const cosma_milp_options_t 
         mip.mir_cuts = small ? GLP_ON : GLP_OFF;
         mip.cov_cuts = GLP_ON;
         mip.clq_cuts = GLP_ON;
-        mip.fp_heur = GLP_ON;
+        mip.fp_heur = target > 0 ? GLP_OFF : GLP_ON;
         mip.br_tech = GLP_BR_PCH;
         mip.bt_tech = GLP_BT_BLB;
         mip.mip_gap = 0.0;

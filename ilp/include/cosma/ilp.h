@@ -69,7 +69,7 @@ typedef struct {
                                objective_step) reaches it, the LP relaxation's
                                included: a caller that needs only a bound
                                needs no more (the result may then have no
-                               solution) */
+                               solution; GLPK's feasibility pump is off) */
 } cosma_milp_options_t;
 
 /* Solves the problem.  GLPK's terminal output is captured (notes go to
