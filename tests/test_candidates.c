@@ -15,13 +15,22 @@
  * step, and so remove the given order's spill; on random layered graphs
  * every move must give a topological order that moves exactly the
  * operator's descendants (or ancestors) in the range and keeps the others'
- * relative order. */
+ * relative order.
+ *
+ * The source moves (planner/order_sources.c): on a small graph shaped
+ * like a decoder layer's cross-attention (a weight Split and a bias Split
+ * that share the K bias Add) the search must propose the bias Split alone
+ * past the Q projection, then both Splits with the K projection and the K
+ * bias Add past the LayerNorm that feeds the Q projection, and keep the
+ * second when it scores lower; on random layered graphs every trial must
+ * be a topological order that differs from the current one. */
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <cosma/planner.h>
 #include "planner_internal.h"
+#include "order_sources.h"
 #include "order_subtrees.h"
 #include "test_support.h"
 
@@ -408,6 +417,140 @@ START_TEST(subtree_moves_keep_orders_topological)
 }
 END_TEST
 
+/* "xattn": a decoder layer's cross-attention, sizes 1 (the moves only).
+ *   M:  in -> mem              the encoder output
+ *   W:  w -> wq, wk            the weight Split (a source)
+ *   B:  wb -> bq, bk           the bias Split (a source)
+ *   K:  mem, wk -> k0          the K projection
+ *   KB: k0, bk -> k            the K bias Add (reads both Splits)
+ *   L:  mem -> h               the LayerNorm before the Q projection
+ *   Q:  h, wq -> q0
+ *   QB: q0, bq -> q
+ *   O:  q, k -> out
+ * B (the later source) is tried first: its only target is Q (K feeds
+ * KB, but no descendant of B lies between them), and nothing else shares
+ * KB before Q, so B and KB go past Q alone.  W's target is L: K and KB go
+ * with it, and B too (it shares KB, and L does not read it). */
+enum { A_M, A_W, A_B, A_K, A_KB, A_L, A_Q, A_QB, A_O, A_OPS };
+static cosma_graph_t *graph_xattn(void)
+{
+    cosma_graph_t *g = test_graph_new("xattn");
+    const char *inputs[] = {"in", "w", "wb"};
+    const cosma_tensor_kind_t kinds[] = {COSMA_TENSOR_INPUT, COSMA_TENSOR_PARAM, COSMA_TENSOR_PARAM};
+    for (int k = 0; k < 3; k++)
+        test_graph_tensor(g, inputs[k], kinds[k], 1);
+    const char *activations[] = {"mem", "wq", "wk", "bq", "bk", "k0", "k", "h", "q0", "q"};
+    for (int k = 0; k < 10; k++)
+        test_graph_tensor(g, activations[k], COSMA_TENSOR_ACTIVATION, 1);
+    test_graph_tensor(g, "out", COSMA_TENSOR_OUTPUT, 1);
+    test_graph_op(g, "M", "in", "mem");
+    test_graph_op(g, "W", "w", "wq,wk");
+    test_graph_op(g, "B", "wb", "bq,bk");
+    test_graph_op(g, "K", "mem,wk", "k0");
+    test_graph_op(g, "KB", "k0,bk", "k");
+    test_graph_op(g, "L", "mem", "h");
+    test_graph_op(g, "Q", "h,wq", "q0");
+    test_graph_op(g, "QB", "q0,bq", "q");
+    test_graph_op(g, "O", "q,k", "out");
+    ck_assert_int_eq(cosma_graph_finalize(g, NULL), COSMA_OK);
+    return g;
+}
+
+/* Records the trials; scores the wanted one 1, the others 10. */
+typedef struct {
+    int32_t trials[4][A_OPS];
+    int32_t n_trials;
+    const int32_t *wanted;
+} xattn_trials_t;
+
+static cosma_status_t xattn_score(void *ctx, const int32_t *order, uint64_t *out_score)
+{
+    xattn_trials_t *t = ctx;
+    ck_assert_int_lt(t->n_trials, 4);
+    memcpy(t->trials[t->n_trials++], order, sizeof t->trials[0]);
+    *out_score = memcmp(order, t->wanted, sizeof t->trials[0]) == 0 ? 1 : 10;
+    return COSMA_OK;
+}
+
+START_TEST(source_search_moves_sources_sharing_descendants)
+{
+    cosma_graph_t *g = graph_xattn();
+    cosma_problem_t problem;
+    ck_assert_int_eq(cosma_problem_init(&problem, g, &with_params, NULL), COSMA_OK);
+    int32_t order[A_OPS] = {A_M, A_W, A_B, A_K, A_KB, A_L, A_Q, A_QB, A_O};
+    const int32_t bias_past_q[A_OPS] = {A_M, A_W, A_K, A_L, A_Q, A_B, A_KB, A_QB, A_O};
+    const int32_t both_past_l[A_OPS] = {A_M, A_L, A_W, A_B, A_K, A_KB, A_Q, A_QB, A_O};
+    xattn_trials_t trials = {.wanted = both_past_l};
+    cosma_order_search_t search = {.max_moves = 10, .deadline = cosma_clock_seconds() + 60, .target = 0,
+                                   .score = xattn_score, .ctx = &trials};
+    uint64_t score = 5;
+    int changed = 0;
+    ck_assert_int_eq(cosma_order_source_search(&problem, order, &search, 2, &score, &changed), COSMA_OK);
+    ck_assert_int_eq(trials.n_trials, 2);
+    ck_assert_mem_eq(trials.trials[0], bias_past_q, sizeof bias_past_q);
+    ck_assert_mem_eq(trials.trials[1], both_past_l, sizeof both_past_l);
+    ck_assert_int_eq(changed, 1);
+    ck_assert_uint_eq(score, 1);
+    ck_assert_mem_eq(order, both_past_l, sizeof both_past_l);
+    /* At the target score the search tries nothing. */
+    search.target = 1;
+    trials.n_trials = 0;
+    ck_assert_int_eq(cosma_order_source_search(&problem, order, &search, 2, &score, &changed), COSMA_OK);
+    ck_assert_int_eq(trials.n_trials, 0);
+    ck_assert_int_eq(changed, 0);
+    cosma_problem_free(&problem);
+    cosma_graph_destroy(g);
+}
+END_TEST
+
+/* Checks every trial (a topological order, not the current one) and
+ * keeps every second one, so the search goes on from moved orders. */
+typedef struct {
+    const cosma_graph_t *graph;
+    const int32_t *current;
+    int32_t n_trials;
+} random_trials_t;
+
+static cosma_status_t random_score(void *ctx, const int32_t *order, uint64_t *out_score)
+{
+    random_trials_t *t = ctx;
+    int topological = 0;
+    ck_assert_int_eq(cosma_order_check(t->graph, order, &topological), COSMA_OK);
+    ck_assert_int_eq(topological, 1);
+    ck_assert_int_ne(memcmp(order, t->current, (size_t)t->graph->n_ops * sizeof(int32_t)), 0);
+    *out_score = t->n_trials++ % 2 == 0 ? UINT64_MAX : 1000 - (uint64_t)t->n_trials;
+    return COSMA_OK;
+}
+
+START_TEST(source_moves_keep_orders_topological)
+{
+    int32_t n_trials = 0;
+    for (uint32_t seed = 1; seed <= 10; seed++) {
+        cosma_graph_t *g = test_graph_layered(LAYERS, WIDTH, seed, 8, 32);
+        cosma_problem_t problem;
+        ck_assert_int_eq(cosma_problem_init(&problem, g, &plain, NULL), COSMA_OK);
+        int32_t *order = malloc((size_t)g->n_ops * sizeof(int32_t));
+        for (int32_t o = 0; o < g->n_ops; o++)
+            order[o] = o;
+        random_trials_t trials = {.graph = g, .current = order};
+        cosma_order_search_t search = {.max_moves = 1000, .deadline = cosma_clock_seconds() + 60, .target = 0,
+                                       .score = random_score, .ctx = &trials};
+        uint64_t score = 1000;
+        int changed = 0;
+        ck_assert_int_eq(cosma_order_source_search(&problem, order, &search, 3, &score, &changed), COSMA_OK);
+        int topological = 0;
+        ck_assert_int_eq(cosma_order_check(g, order, &topological), COSMA_OK);
+        ck_assert_int_eq(topological, 1);
+        ck_assert_int_eq(changed, trials.n_trials >= 2);
+        n_trials += trials.n_trials;
+        free(order);
+        cosma_problem_free(&problem);
+        cosma_graph_destroy(g);
+    }
+    ck_assert_int_gt(n_trials, 20); /* not vacuous */
+}
+END_TEST
+
 static Suite *candidates_suite(void)
 {
     Suite *suite = suite_create("candidates");
@@ -424,6 +567,10 @@ static Suite *candidates_suite(void)
     tcase_add_test(subtrees, subtree_search_delays_the_pad);
     tcase_add_test(subtrees, subtree_moves_keep_orders_topological);
     suite_add_tcase(suite, subtrees);
+    TCase *sources = tcase_create("sources");
+    tcase_add_test(sources, source_search_moves_sources_sharing_descendants);
+    tcase_add_test(sources, source_moves_keep_orders_topological);
+    suite_add_tcase(suite, sources);
     return suite;
 }
 
