@@ -327,7 +327,6 @@ typedef struct {
     int stopped_by_target;
 } search_ctx_t;
 
-
 static void search_callback(glp_tree *tree, void *info)
 {
     search_ctx_t *ctx = info;

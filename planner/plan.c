@@ -784,11 +784,12 @@ static cosma_status_t exact_score(void *arg, const int32_t *order, uint64_t *out
 /* Source moves from the incumbent's order (order_sources.c) while the plan
  * is not proven: the few bytes of fragmentation they save are seen only
  * by the exact residency, so each trial is solved in full (the capacity-
- * relaxed score of the local search cannot rank them). */
+ * relaxed score of the local search cannot rank them).  Not on graphs
+ * whose exact residency can take minutes (GREEDY_FIRST_OPS). */
 static cosma_status_t improve_sources(plan_ctx_t *ctx)
 {
     uint64_t floor = ledger_bound(ctx), traffic = ctx->incumbent.residency.traffic;
-    if (floor >= traffic)
+    if (floor >= traffic || ctx->problem.n_ops > GREEDY_FIRST_OPS)
         return COSMA_OK;
     memcpy(ctx->work_order, ctx->incumbent.order, (size_t)ctx->problem.n_ops * sizeof(int32_t));
     cosma_order_search_t search = {.max_moves = SOURCE_MOVES,
@@ -804,8 +805,8 @@ static cosma_status_t improve_sources(plan_ctx_t *ctx)
 }
 
 /* Strategy (joint schedule): the order-free bounds, then a local search
- * over orders near the best one while the plan is not proven (the
- * bounds are its target). */
+ * over orders near the best one and the source moves while the plan is
+ * not proven (the bounds are their target). */
 static cosma_status_t strategy_local_search(plan_ctx_t *ctx)
 {
     if (!is_schedule(ctx, COSMA_SCHEDULE_JOINT) || !has_traffic(ctx) || is_greedy(ctx))
