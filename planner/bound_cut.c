@@ -311,6 +311,63 @@ static void add_count_rows(cut_t *c, uint64_t slack, int32_t n, const int32_t *c
     free(ones);
 }
 
+/* The count rows lifted by the large tensors: one of more than half the
+ * slack leaves at most rest = slack - (the least of them) beside it, so of
+ * the other tensors of at least size z at most q = floor(rest / z) stay
+ * with it, and at most c = floor(slack / z) (or all of them) without:
+ * sum kept_small + (c - q) sum kept_large <= c, for the CUT_COUNT_LEVELS
+ * largest small sizes z.  Valid for every plan: at most one large tensor
+ * stays (two exceed the slack), and either case meets the row.  Where the
+ * Transformer's residual or encoder output fills a Split's room, this is
+ * what tells the program that at most one of the 512-byte parameters the
+ * layers share stays beside it (the plain count rows allow three). */
+static void add_lifted_count_rows(cut_t *c, uint64_t slack, int32_t n, const int32_t *cols, const double *vals)
+{
+    double least_large = 0;
+    int32_t n_large = 0;
+    for (int32_t i = 0; i < n; i++)
+        if (2 * vals[i] > (double)slack) {
+            least_large = n_large == 0 || vals[i] < least_large ? vals[i] : least_large;
+            n_large++;
+        }
+    if (n_large == 0 || n_large == n || c->failed)
+        return;
+    uint64_t rest = slack - (uint64_t)least_large;
+    int32_t *row_cols = malloc((size_t)n * sizeof(int32_t));
+    double *row_vals = malloc((size_t)n * sizeof(double)), *sizes = malloc((size_t)n * sizeof(double));
+    int32_t n_small = 0;
+    for (int32_t i = 0; sizes != NULL && i < n; i++)
+        if (2 * vals[i] <= (double)slack)
+            sizes[n_small++] = vals[i];
+    c->failed |= row_cols == NULL || row_vals == NULL || sizes == NULL;
+    if (!c->failed)
+        qsort(sizes, (size_t)n_small, sizeof(double), size_descending);
+    for (int32_t k = 0, levels = 0; !c->failed && k < n_small && levels < CUT_COUNT_LEVELS; k++) {
+        if (k + 1 < n_small && sizes[k + 1] == sizes[k])
+            continue; /* the level is the last tensor of its size */
+        uint64_t z = (uint64_t)sizes[k], most = slack / z, beside = rest / z;
+        if (most > (uint64_t)(k + 1))
+            most = (uint64_t)(k + 1); /* there are only k + 1 of them */
+        if (beside >= most)
+            continue; /* a large one takes no count away */
+        int32_t m = 0;
+        for (int32_t i = 0; i < n; i++)
+            if (2 * vals[i] <= (double)slack && vals[i] >= sizes[k]) {
+                row_cols[m] = cols[i];
+                row_vals[m++] = 1.0;
+            } else if (2 * vals[i] > (double)slack) {
+                row_cols[m] = cols[i];
+                row_vals[m++] = (double)(most - beside);
+            }
+        levels++;
+        if (cosma_milp_add_row(c->milp, "lifted", -COSMA_MILP_INF, (double)most, m, row_cols, row_vals) < 0)
+            c->failed = 1;
+    }
+    free(row_cols);
+    free(row_vals);
+    free(sizes);
+}
+
 /* o's block: its downset variables, precedence rows, and for each tensor
  * that may be live across it either e_t >= live (too large to stay) or a
  * share of the room it leaves. */
@@ -394,6 +451,7 @@ static void add_operator(cut_t *c, int32_t k_pick, int32_t o)
     if (n_room > 0 && !c->failed &&
         cosma_milp_add_row(c->milp, "room", -COSMA_MILP_INF, (double)slack, n_room, room_cols, room_vals) < 0)
         c->failed = 1;
+    add_lifted_count_rows(c, slack, n_room, room_cols, room_vals);
     add_count_rows(c, slack, n_room, room_cols, room_vals);
     free(room_cols);
     free(room_vals);
