@@ -588,6 +588,45 @@ static int32_t extra_column(cut_t *c, int32_t t, int32_t *extra, int32_t max_ext
  * reloads that a pair without a reader between separates.  *extra: t's
  * extra column, made here when it does not exist yet (max_extra its
  * upper bound). */
+/* The reload count over picks a_1 .. a_n (by chain position) that run in
+ * that order in every plan (each an ancestor of the next).  Where t is
+ * out at a_j it is loaded in (a_j, r_j], r_j its first reader after a_j.
+ * Two such intervals of a_j < a_j' are disjoint when a reader runs
+ * between some pair a_i, a_{i+1} in between (b_i = 1): r_j < a_{i+1} <=
+ * a_j'.  So the loads number at least sum_j out_j less one for each pair
+ * without a reader between (b_i = 0: only there may two outs share a
+ * load), and e_t pays for one of them:
+ *
+ *   extra_t >= sum_j out_{a_j,t} - 1 - sum_i (1 - b_i).
+ *
+ * Unlike the pair sums above, it counts outs that a kept pick separates
+ * (out, kept, out: two loads).  On the Transformer at M_Hp, where the
+ * LP keeps a third of each shared 512-byte parameter at each of the six
+ * cross-attention Splits, this charges the loads the plan pays. */
+static void add_ordered_count(cut_t *c, const pick_t *picks, int32_t t, const int32_t *chain, int32_t n,
+                              int32_t *extra, int32_t max_extra, int32_t *cache)
+{
+    int32_t m = c->problem->n_tensors, n_cols = 1;
+    int32_t cols[2 * CUT_MAX_OPS + 1];
+    double vals[2 * CUT_MAX_OPS + 1];
+    for (int32_t j = 0; j < n; j++) {
+        cols[n_cols] = c->n_all[(size_t)chain[j] * (size_t)m + (size_t)t];
+        vals[n_cols++] = -1;
+        int32_t b = j + 1 < n ? between_column(c, picks, t, chain[j], chain[j + 1], cache) : -1;
+        if (b >= 0) {
+            cols[n_cols] = b;
+            vals[n_cols++] = -1;
+        }
+    }
+    if (c->failed || (cols[0] = extra_column(c, t, extra, max_extra)) < 0)
+        return;
+    vals[0] = 1;
+    /* extra - sum out - sum b >= -1 - (n - 1): the pairs without a b
+     * column have b = 0 (no reader can run between them) */
+    if (cosma_milp_add_row(c->milp, "count", (double)(-n), COSMA_MILP_INF, n_cols, cols, vals) < 0)
+        c->failed = 1;
+}
+
 static void add_ordered_sum(cut_t *c, const pick_t *picks, int32_t t, const int32_t *chain, int32_t len,
                             int32_t *extra, int32_t max_extra, int32_t *cache)
 {
@@ -621,6 +660,8 @@ static void add_ordered_sum(cut_t *c, const pick_t *picks, int32_t t, const int3
             if (cosma_milp_add_row(c->milp, "reloads", 0, COSMA_MILP_INF, n_cols, cols, vals) < 0)
                 c->failed = 1;
         }
+        if (l > k && !c->failed)
+            add_ordered_count(c, picks, t, chain + k, l - k + 1, extra, max_extra, cache);
         k = l + 1;
     }
 }
