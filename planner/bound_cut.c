@@ -64,9 +64,15 @@ typedef uint64_t word_t;
 /* The model's size limit: the selected operators (least room first) are
  * taken while their columns fit. */
 enum { CUT_PICK_OPS = 12, CUT_MAX_COLUMNS = 16000, CUT_COUNT_LEVELS = 8 };
-/* The split's cases pick CUT_EXTRA_PICKS operators more (pick_operators);
- * CUT_MAX_OPS bounds the arrays. */
-enum { CUT_EXTRA_PICKS = 2, CUT_MAX_OPS = CUT_PICK_OPS + CUT_EXTRA_PICKS };
+/* The split's cases pick CUT_EXTRA_PICKS operators more (pick_operators),
+ * its case A (every pinned tensor kept) CUT_EXTRA_PICKS_KEPT: there the
+ * pinned precedences fix most downsets, so its program stays small.  On
+ * the Transformer at M_Hp case A needs the feed-forward MatMul pairs of
+ * the decoder layers, whose room the next layer's Q slice would take:
+ * with the first layer's pair 395,776, with four 397,312, with five (10)
+ * 398,848 = the plan (11 s), with 12 the same in 20 s.  CUT_MAX_OPS
+ * bounds the arrays. */
+enum { CUT_EXTRA_PICKS = 2, CUT_EXTRA_PICKS_KEPT = 10, CUT_MAX_OPS = CUT_PICK_OPS + CUT_EXTRA_PICKS_KEPT };
 /* Reload chains run over CUT_CHAIN_CLASSES of the smallest slacks in
  * every combination and over CUT_CHAIN_LEVELS "at most k of its size fit"
  * levels (add_chains), at most CUT_MAX_SEQUENCES distinct sequences. */
@@ -103,6 +109,7 @@ typedef struct {
     int failed;
     int integer;          /* e, out and kept integer (the split's cases) */
     const uint8_t *heavy; /* the pinned tensors of the split's cases, for the extra picks */
+    int32_t extra_picks;  /* how many (CUT_EXTRA_PICKS or CUT_EXTRA_PICKS_KEPT) */
 } cut_t;
 
 static int has(const word_t *set, int32_t i)
@@ -879,7 +886,7 @@ static int32_t pick_operators(cut_t *c, pick_t *picks)
      * once the largest pinned tensor that may be live across them is
      * resident too (ties: the earliest): where a floating slice could sit
      * beside another wide step (the Transformer's encoder feed-forward). */
-    int32_t more = c->heavy == NULL ? 0 : CUT_EXTRA_PICKS;
+    int32_t more = c->heavy == NULL ? 0 : c->extra_picks;
     memmove(picks + kept, picks + k_end, (size_t)(n - k_end) * sizeof *picks); /* the candidates left */
     n = kept + (n - k_end);
     k_end = kept;
@@ -939,6 +946,7 @@ uint64_t cosma_cut_bound(const cosma_problem_t *problem, const cosma_cut_bound_o
      * x) or their node limit is small */
     c.integer = c.pinned != NULL || options->groups != NULL;
     c.heavy = c.pinned != NULL ? c.pinned->pinned : options->some_evicted != NULL ? options->some_evicted : options->heavy;
+    c.extra_picks = c.pinned != NULL && options->some_evicted == NULL ? CUT_EXTRA_PICKS_KEPT : CUT_EXTRA_PICKS;
     if (c.pinned != NULL) {
         memcpy(c.anc, c.pinned->anc, (size_t)n * c.words * sizeof(word_t));
         memcpy(c.desc, c.pinned->desc, (size_t)n * c.words * sizeof(word_t));
