@@ -27,6 +27,7 @@ typedef struct {
     int32_t *trial;
     int32_t *pos;         /* per operator: its index in order */
     unsigned char *mark;  /* per operator: moved with the seeds */
+    unsigned char *taken; /* per operator: already a target of this source */
     int32_t *seeds;       /* the sources moved together */
     int32_t *targets;     /* feeders of one source's descendants */
     int32_t *sources;     /* every source, the latest first */
@@ -69,22 +70,20 @@ static void mark_descendants(source_search_t *s, int32_t n_seeds, int32_t last)
     }
 }
 
-/* Whether a goes before b in the wanted direction. */
-static int comes_first(int32_t a, int32_t b, const int32_t *pos, int latest_first)
+/* The `wanted` earliest of ops[0..n) (by position) to its front, in
+ * position order: a partial selection, `wanted` passes over the rest
+ * (positions are distinct, so the result is the same on every machine). */
+static void select_nearest(int32_t *ops, int32_t n, int32_t wanted, const int32_t *pos)
 {
-    return latest_first ? pos[a] > pos[b] : pos[a] < pos[b];
-}
-
-/* Insertion sort by position (few entries; positions are distinct, so
- * the result is the same on every machine). */
-static void sort_by_position(int32_t *ops, int32_t n, const int32_t *pos, int latest_first)
-{
-    for (int32_t i = 1; i < n; i++)
-        for (int32_t k = i; k > 0 && comes_first(ops[k], ops[k - 1], pos, latest_first); k--) {
-            int32_t t = ops[k];
-            ops[k] = ops[k - 1];
-            ops[k - 1] = t;
-        }
+    for (int32_t i = 0; i < wanted && i < n; i++) {
+        int32_t best = i;
+        for (int32_t k = i + 1; k < n; k++)
+            if (pos[ops[k]] < pos[ops[best]])
+                best = k;
+        int32_t t = ops[i];
+        ops[i] = ops[best];
+        ops[best] = t;
+    }
 }
 
 /* The targets of source op: operators that are not sources, not its
@@ -106,16 +105,15 @@ static int32_t source_targets(source_search_t *s, int32_t op, int32_t max_target
             first_descendant = i;
         for (int32_t e = p->pred_start[d]; e < p->pred_start[d + 1]; e++) {
             int32_t f = p->preds[e];
-            if (s->mark[f] || is_source(p, f) || s->pos[f] <= first_descendant)
+            if (s->mark[f] || s->taken[f] || is_source(p, f) || s->pos[f] <= first_descendant)
                 continue;
-            int seen = 0;
-            for (int32_t k = 0; k < count && !seen; k++)
-                seen = s->targets[k] == f;
-            if (!seen)
-                s->targets[count++] = f;
+            s->taken[f] = 1;
+            s->targets[count++] = f;
         }
     }
-    sort_by_position(s->targets, count, s->pos, 0);
+    for (int32_t k = 0; k < count; k++)
+        s->taken[s->targets[k]] = 0;
+    select_nearest(s->targets, count, max_targets, s->pos);
     return count < max_targets ? count : max_targets;
 }
 
@@ -216,19 +214,19 @@ cosma_status_t cosma_order_source_search(const cosma_problem_t *problem, int32_t
     s.trial = malloc(((size_t)n + 1) * sizeof(int32_t));
     s.pos = malloc(((size_t)n + 1) * sizeof(int32_t));
     s.mark = malloc((size_t)n + 1);
+    s.taken = calloc((size_t)n + 1, 1);
     s.seeds = malloc(((size_t)n + 1) * sizeof(int32_t));
     s.targets = malloc(((size_t)n + 1) * sizeof(int32_t));
     s.sources = malloc(((size_t)n + 1) * sizeof(int32_t));
     cosma_status_t status = COSMA_ERR_NOMEM;
-    if (s.trial == NULL || s.pos == NULL || s.mark == NULL || s.seeds == NULL || s.targets == NULL ||
-        s.sources == NULL)
+    if (s.trial == NULL || s.pos == NULL || s.mark == NULL || s.taken == NULL || s.seeds == NULL ||
+        s.targets == NULL || s.sources == NULL)
         goto done;
     status = COSMA_OK;
     note_positions(&s);
-    for (int32_t op = 0; op < n; op++)
-        if (is_source(problem, op))
-            s.sources[s.n_sources++] = op;
-    sort_by_position(s.sources, s.n_sources, s.pos, 1);
+    for (int32_t i = n - 1; i >= 0; i--) /* the latest first */
+        if (is_source(problem, order[i]))
+            s.sources[s.n_sources++] = order[i];
     int64_t moves = 0;
     for (int32_t k = 0; k < s.n_sources && status == COSMA_OK && !search_over(search, moves, *inout_score); k++) {
         int kept = 0;
@@ -239,6 +237,7 @@ done:
     free(s.trial);
     free(s.pos);
     free(s.mark);
+    free(s.taken);
     free(s.seeds);
     free(s.targets);
     free(s.sources);
