@@ -137,6 +137,45 @@ START_TEST(node_limit_stops_the_search_deterministically)
 }
 END_TEST
 
+/* The parity model of the test above, without a node limit: LP bound
+ * 24/9 (3 on the grid), optimum 4 (an even number of odd weights makes
+ * 24, and two make at most 18).  A target the relaxation reaches stops
+ * before any branching and returns that bound; a target at the optimum
+ * stops once the search proves it, after no more nodes than a search
+ * without one; neither bound is above the optimum. */
+START_TEST(bound_target_stops_the_search)
+{
+    enum { ITEMS = 24 };
+    cosma_milp_t *milp = cosma_milp_create("parity");
+    int32_t cols[ITEMS];
+    double weights[ITEMS];
+    for (int32_t i = 0; i < ITEMS; i++) {
+        cols[i] = cosma_milp_add_col(milp, NULL, 0, 1, 1, 1);
+        weights[i] = 2 * (i % 5) + 1;
+    }
+    ck_assert_int_ge(cosma_milp_add_row(milp, "parity", 24, 24, ITEMS, cols, weights), 0);
+    cosma_milp_options_t options = {.time_limit = 60, .objective_step = 1};
+    cosma_milp_result_t full, at_root, at_optimum;
+    ck_assert_int_eq(cosma_milp_solve(milp, &options, &full, NULL), COSMA_OK);
+    ck_assert_int_eq(full.status, COSMA_MILP_OPTIMAL);
+    ck_assert_double_eq_tol(full.objective, 4, 1e-9);
+    ck_assert_int_gt(full.nodes, 1); /* the relaxation alone does not prove it */
+    options.bound_target = 3;
+    ck_assert_int_eq(cosma_milp_solve(milp, &options, &at_root, NULL), COSMA_OK);
+    ck_assert_int_eq(at_root.nodes, 0); /* no search */
+    ck_assert_double_eq_tol(at_root.bound, 3, 1e-9);
+    options.bound_target = 4;
+    ck_assert_int_eq(cosma_milp_solve(milp, &options, &at_optimum, NULL), COSMA_OK);
+    ck_assert_double_eq_tol(at_optimum.bound, 4, 1e-9);
+    ck_assert_int_le(at_optimum.nodes, full.nodes);
+    ck_assert_int_eq(at_optimum.stopped_by_clock, 0);
+    free(full.values);
+    free(at_root.values);
+    free(at_optimum.values);
+    cosma_milp_destroy(milp);
+}
+END_TEST
+
 START_TEST(objective_constant_and_start)
 {
     cosma_milp_t *milp = knapsack();
@@ -258,6 +297,7 @@ int main(void)
     tcase_add_test(tc, solves_a_knapsack_to_optimality);
     tcase_add_test(tc, objective_constant_and_start);
     tcase_add_test(tc, node_limit_stops_the_search_deterministically);
+    tcase_add_test(tc, bound_target_stops_the_search);
     tcase_add_test(tc, proves_infeasibility);
     tcase_add_test(tc, rejects_bad_columns);
     tcase_add_test(tc, bound_rounds_up_to_the_grid);
