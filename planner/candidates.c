@@ -81,11 +81,6 @@ static relieve_score_t relieve_profile(relieve_t *s, const int32_t *order)
     return score;
 }
 
-static int is_source(const cosma_problem_t *p, int32_t op)
-{
-    return p->pred_start[op + 1] == p->pred_start[op];
-}
-
 /* The earliest position of a reader of op other than `except`; n_ops when
  * it has none. */
 static int32_t first_reader(const relieve_t *s, int32_t op, int32_t except)
@@ -107,7 +102,7 @@ static int32_t sink_group(relieve_t *s, int32_t op, int32_t *out_target)
     int32_t size = 0, target = first_reader(s, op, -1);
     for (int32_t k = p->pred_start[op]; k < p->pred_start[op + 1]; k++) {
         int32_t source = p->preds[k];
-        if (is_source(p, source) && first_reader(s, source, -1) == s->pos[op]) {
+        if (cosma_problem_op_is_source(p, source) && first_reader(s, source, -1) == s->pos[op]) {
             s->group[size++] = source;
             int32_t other = first_reader(s, source, op);
             if (other < target)
@@ -163,7 +158,7 @@ static int sink_try(relieve_t *s, int32_t op)
 {
     const cosma_problem_t *p = s->problem;
     int32_t target, size;
-    if (is_source(p, op)) {
+    if (cosma_problem_op_is_source(p, op)) {
         s->group[0] = op;
         size = 1;
         target = first_reader(s, op, -1);
@@ -182,7 +177,7 @@ static int sink_try(relieve_t *s, int32_t op)
 static int hoist_try(relieve_t *s, int32_t op)
 {
     const cosma_problem_t *p = s->problem;
-    if (is_source(p, op))
+    if (cosma_problem_op_is_source(p, op))
         return 0;
     int32_t target = 0;
     for (int32_t k = p->pred_start[op]; k < p->pred_start[op + 1]; k++)
@@ -213,7 +208,7 @@ static int32_t relieve_sweep(relieve_t *s)
          * as it was when the pass began. */
         memcpy(s->sweep, s->order, (size_t)p->n_ops * sizeof(int32_t));
         for (int32_t k = p->n_ops - 1; k >= 0 && s->work_left > 0; k--)
-            if (is_source(p, s->sweep[k]) == (pass == 0))
+            if (cosma_problem_op_is_source(p, s->sweep[k]) == (pass == 0))
                 moved += sink_try(s, s->sweep[k]);
     }
     memcpy(s->sweep, s->order, (size_t)p->n_ops * sizeof(int32_t));

@@ -34,11 +34,6 @@ typedef struct {
     int32_t n_sources;
 } source_search_t;
 
-static int is_source(const cosma_problem_t *p, int32_t op)
-{
-    return p->pred_start[op + 1] == p->pred_start[op] && p->succ_start[op + 1] > p->succ_start[op];
-}
-
 static void note_positions(source_search_t *s)
 {
     for (int32_t i = 0; i < s->problem->n_ops; i++)
@@ -105,7 +100,7 @@ static int32_t source_targets(source_search_t *s, int32_t op, int32_t max_target
             first_descendant = i;
         for (int32_t e = p->pred_start[d]; e < p->pred_start[d + 1]; e++) {
             int32_t f = p->preds[e];
-            if (s->mark[f] || s->taken[f] || is_source(p, f) || s->pos[f] <= first_descendant)
+            if (s->mark[f] || s->taken[f] || cosma_problem_op_is_source(p, f) || s->pos[f] <= first_descendant)
                 continue;
             s->taken[f] = 1;
             s->targets[count++] = f;
@@ -225,7 +220,7 @@ cosma_status_t cosma_order_source_search(const cosma_problem_t *problem, int32_t
     status = COSMA_OK;
     note_positions(&s);
     for (int32_t i = n - 1; i >= 0; i--) /* the latest first */
-        if (is_source(problem, order[i]))
+        if (cosma_problem_op_is_source(problem, order[i]))
             s.sources[s.n_sources++] = order[i];
     int64_t moves = 0;
     for (int32_t k = 0; k < s.n_sources && status == COSMA_OK && !search_over(search, moves, *inout_score); k++) {

@@ -59,6 +59,10 @@ int cosma_problem_closure_affordable(const cosma_problem_t *problem);
 int cosma_problem_forced_at(const cosma_tensor_t *tensor, int32_t op, const uint64_t *anc, const uint64_t *desc,
                             size_t words);
 
+/* Whether op reads only parameters or graph inputs (or nothing): no
+ * predecessor, so it may run anywhere before its readers (a "source"). */
+int cosma_problem_op_is_source(const cosma_problem_t *problem, int32_t op);
+
 /* Working set of an operator: the sum of its planned operands. */
 uint64_t cosma_problem_working_set(const cosma_problem_t *problem, int32_t op);
 

@@ -115,6 +115,11 @@ cosma_status_t cosma_problem_init(cosma_problem_t *problem, const cosma_graph_t 
     return COSMA_OK;
 }
 
+int cosma_problem_op_is_source(const cosma_problem_t *problem, int32_t op)
+{
+    return problem->pred_start[op + 1] == problem->pred_start[op];
+}
+
 uint64_t cosma_problem_working_set(const cosma_problem_t *problem, int32_t op)
 {
     uint64_t need = 0;

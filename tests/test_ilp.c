@@ -103,21 +103,29 @@ START_TEST(keeps_the_host_programs_glpk_hooks)
 }
 END_TEST
 
+/* min sum x_i  s.t.  sum w_i x_i = 24 over 24 binaries with odd weights
+ * w_i = 1, 3, 5, 7, 9, 1, ...: the model of the two tests below. */
+static cosma_milp_t *parity_model(void)
+{
+    enum { ITEMS = 24 };
+    cosma_milp_t *milp = cosma_milp_create("parity");
+    int32_t cols[ITEMS];
+    double weights[ITEMS];
+    for (int32_t i = 0; i < ITEMS; i++) {
+        cols[i] = cosma_milp_add_col(milp, NULL, 0, 1, 1, 1);
+        weights[i] = 2 * (i % 5) + 1;
+    }
+    ck_assert_int_ge(cosma_milp_add_row(milp, "parity", 24, 24, ITEMS, cols, weights), 0);
+    return milp;
+}
+
 /* An equality knapsack with odd weights and an even right-hand side: the
  * LP relaxation is fractional and no cut GLPK has closes it at the root,
  * so branch-and-bound needs many nodes; a node limit stops it after the
  * same number of nodes on any machine, and the clock is not the reason. */
 START_TEST(node_limit_stops_the_search_deterministically)
 {
-    enum { ITEMS = 24 };
-    cosma_milp_t *milp = cosma_milp_create("parity");
-    int32_t cols[ITEMS];
-    double ones[ITEMS];
-    for (int32_t i = 0; i < ITEMS; i++) {
-        cols[i] = cosma_milp_add_col(milp, NULL, 0, 1, 1, 1);
-        ones[i] = 2 * (i % 5) + 1;
-    }
-    ck_assert_int_ge(cosma_milp_add_row(milp, "parity", 24, 24, ITEMS, cols, ones), 0);
+    cosma_milp_t *milp = parity_model();
     int64_t nodes[2];
     for (int run = 0; run < 2; run++) {
         cosma_milp_options_t options = {.time_limit = 30, .objective_step = 1, .node_limit = 5};
@@ -137,7 +145,7 @@ START_TEST(node_limit_stops_the_search_deterministically)
 }
 END_TEST
 
-/* The parity model of the test above, without a node limit: LP bound
+/* The parity model without a node limit: LP bound
  * 24/9 (3 on the grid), optimum 4 (an even number of odd weights makes
  * 24, and two make at most 18).  A target the relaxation reaches stops
  * before any branching and returns that bound; a target at the optimum
@@ -145,15 +153,7 @@ END_TEST
  * without one; neither bound is above the optimum. */
 START_TEST(bound_target_stops_the_search)
 {
-    enum { ITEMS = 24 };
-    cosma_milp_t *milp = cosma_milp_create("parity");
-    int32_t cols[ITEMS];
-    double weights[ITEMS];
-    for (int32_t i = 0; i < ITEMS; i++) {
-        cols[i] = cosma_milp_add_col(milp, NULL, 0, 1, 1, 1);
-        weights[i] = 2 * (i % 5) + 1;
-    }
-    ck_assert_int_ge(cosma_milp_add_row(milp, "parity", 24, 24, ITEMS, cols, weights), 0);
+    cosma_milp_t *milp = parity_model();
     cosma_milp_options_t options = {.time_limit = 60, .objective_step = 1};
     cosma_milp_result_t full, at_root, at_optimum;
     ck_assert_int_eq(cosma_milp_solve(milp, &options, &full, NULL), COSMA_OK);

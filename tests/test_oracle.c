@@ -856,6 +856,25 @@ static cosma_graph_t *floating_graph(uint32_t seed)
     return g;
 }
 
+/* The cut bound and the pinned case split (bound_cut.c) at a budget,
+ * each asserted to be at most the joint optimum; returns the cut bound,
+ * *out_split (NULL: not wanted) the split's. */
+static uint64_t checked_cut_bounds(const cosma_problem_t *problem, const cosma_graph_t *g, uint64_t budget,
+                                   uint64_t optimum, uint64_t *out_split, cosma_diag_t *diag)
+{
+    const char *mode = problem->mode.with_params ? "params" : "activations";
+    cosma_cut_bound_options_t cut = {.budget = budget, .time_limit = planner_time_limit};
+    uint64_t bound = cosma_cut_bound(problem, &cut, diag);
+    ck_assert_msg(bound <= optimum, "%s (%s) budget %llu: cut bound %llu > optimum %llu", g->name, mode,
+                  (unsigned long long)budget, (unsigned long long)bound, (unsigned long long)optimum);
+    uint64_t split = cosma_cut_bound_split(problem, &cut, 0, diag);
+    ck_assert_msg(split <= optimum, "%s (%s) budget %llu: split bound %llu > optimum %llu", g->name, mode,
+                  (unsigned long long)budget, (unsigned long long)split, (unsigned long long)optimum);
+    if (out_split != NULL)
+        *out_split = split;
+    return bound;
+}
+
 /* The cut bound against the joint optimum on the floating graphs, in both
  * modes, at M_R, M_R + 1 and M_H: never above it, and above the covering
  * bound on some (the operators it adds are what it is for). */
@@ -874,33 +893,16 @@ START_TEST(cut_bound_on_floating_graphs)
             test_diag_init(&diag);
             ck_assert_int_eq(cosma_problem_init(&problem, g, &mode, &diag.diag), COSMA_OK);
             for (int i = 0; i < 3; i++) {
-                oracle_options_t options;
-                oracle_options_init(&options);
-                options.mode = mode;
-                options.budget_bytes = budgets[i];
-                options.allow_spill = 1;
-                options.max_states = ORACLE_STATES;
-                oracle_result_t result;
-                oracle_outcome_t outcome = oracle_plan_solve(g, &options, &result);
-                cosma_plan_destroy(result.witness);
-                if (outcome != ORACLE_FOUND) {
+                uint64_t optimum, split;
+                if (oracle_joint_optimum(g, &mode, budgets[i], ORACLE_STATES, &optimum) != ORACLE_FOUND) {
                     skipped++;
                     continue;
                 }
-                cosma_cut_bound_options_t cut = {.budget = budgets[i], .time_limit = planner_time_limit};
-                uint64_t bound = cosma_cut_bound(&problem, &cut, &diag.diag);
+                uint64_t bound = checked_cut_bounds(&problem, g, budgets[i], optimum, &split, &diag.diag);
                 uint64_t cover = cosma_problem_traffic_lower_bound(&problem, budgets[i], planner_time_limit, 0, &diag.diag);
-                ck_assert_msg(bound <= result.traffic, "%s (%s) budget %llu: cut bound %llu > optimum %llu",
-                              g->name, with_params ? "params" : "activations", (unsigned long long)budgets[i],
-                              (unsigned long long)bound, (unsigned long long)result.traffic);
-                /* the pinned case split (bound_cut.c) on the same graphs */
-                uint64_t split = cosma_cut_bound_split(&problem, &cut, 0, &diag.diag);
-                ck_assert_msg(split <= result.traffic, "%s (%s) budget %llu: split bound %llu > optimum %llu",
-                              g->name, with_params ? "params" : "activations", (unsigned long long)budgets[i],
-                              (unsigned long long)split, (unsigned long long)result.traffic);
                 checked++;
                 positive += bound > 0;
-                tight += bound > 0 && bound == result.traffic;
+                tight += bound > 0 && bound == optimum;
                 above_cover += bound > cover;
                 split_above += split > bound;
             }
@@ -1022,31 +1024,15 @@ START_TEST(cut_bound_on_reload_graphs)
             test_diag_init(&diag);
             ck_assert_int_eq(cosma_problem_init(&problem, g, &mode, &diag.diag), COSMA_OK);
             for (int i = 0; i < 4; i++) {
-                oracle_options_t options;
-                oracle_options_init(&options);
-                options.mode = mode;
-                options.budget_bytes = budgets[i];
-                options.allow_spill = 1;
-                options.max_states = ORACLE_STATES;
-                oracle_result_t result;
-                oracle_outcome_t outcome = oracle_plan_solve(g, &options, &result);
-                cosma_plan_destroy(result.witness);
-                if (outcome != ORACLE_FOUND) {
+                uint64_t optimum;
+                if (oracle_joint_optimum(g, &mode, budgets[i], ORACLE_STATES, &optimum) != ORACLE_FOUND) {
                     skipped++;
                     continue;
                 }
-                cosma_cut_bound_options_t cut = {.budget = budgets[i], .time_limit = planner_time_limit};
-                uint64_t bound = cosma_cut_bound(&problem, &cut, &diag.diag);
-                ck_assert_msg(bound <= result.traffic, "%s (%s) budget %llu: cut bound %llu > optimum %llu",
-                              g->name, with_params ? "params" : "activations", (unsigned long long)budgets[i],
-                              (unsigned long long)bound, (unsigned long long)result.traffic);
-                uint64_t split = cosma_cut_bound_split(&problem, &cut, 0, &diag.diag);
-                ck_assert_msg(split <= result.traffic, "%s (%s) budget %llu: split bound %llu > optimum %llu",
-                              g->name, with_params ? "params" : "activations", (unsigned long long)budgets[i],
-                              (unsigned long long)split, (unsigned long long)result.traffic);
+                uint64_t bound = checked_cut_bounds(&problem, g, budgets[i], optimum, NULL, &diag.diag);
                 checked++;
                 positive += bound > 0;
-                tight += bound > 0 && bound == result.traffic;
+                tight += bound > 0 && bound == optimum;
             }
             cosma_problem_free(&problem);
         }

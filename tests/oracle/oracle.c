@@ -721,6 +721,22 @@ oracle_outcome_t oracle_plan_solve(const cosma_graph_t *graph, const oracle_opti
     return out_result->outcome;
 }
 
+oracle_outcome_t oracle_joint_optimum(const cosma_graph_t *graph, const cosma_mode_t *mode, uint64_t budget_bytes,
+                                      size_t max_states, uint64_t *out_traffic)
+{
+    oracle_options_t options;
+    oracle_options_init(&options);
+    options.mode = *mode;
+    options.budget_bytes = budget_bytes;
+    options.allow_spill = 1;
+    options.max_states = max_states;
+    oracle_result_t result;
+    oracle_outcome_t outcome = oracle_plan_solve(graph, &options, &result);
+    cosma_plan_destroy(result.witness);
+    *out_traffic = result.traffic;
+    return outcome;
+}
+
 /* Live bytes while o runs after the set done: its operands, and every
  * tensor available before (produced, or an input or parameter already read)
  * that o or a later operator reads. */

@@ -46,6 +46,11 @@ typedef struct {
 oracle_outcome_t oracle_plan_solve(const cosma_graph_t *graph, const oracle_options_t *options,
                                    oracle_result_t *out_result);
 
+/* oracle_plan_solve in any order with spills allowed, the witness
+ * dropped: *out_traffic is the optimum when ORACLE_FOUND. */
+oracle_outcome_t oracle_joint_optimum(const cosma_graph_t *graph, const cosma_mode_t *mode, uint64_t budget_bytes,
+                                      size_t max_states, uint64_t *out_traffic);
+
 typedef struct {
     uint64_t m_r; /* largest sum of one operator's distinct planned operands */
     uint64_t m_p; /* min over topological orders of the peak of live bytes */
